@@ -1,0 +1,471 @@
+//! Exact queries on the hierarchy: one-to-one, many-to-one, many-to-many.
+//!
+//! All searches go upward only. Many-to-one computes the target's whole
+//! backward search space once, then runs one forward search per source that
+//! stops as soon as it cannot beat that source's best meeting. Many-to-many
+//! uses buckets (Knopp et al. 2007): one backward search per target fills
+//! per-node buckets, one forward search per source scans them.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::LatLon;
+use crate::ch::ORIGINAL;
+use crate::graph::{Graph, NONE, UpEdge};
+use crate::snap::{Seed, Snap, direct};
+
+/// A fastest route: its time and length, and optionally its geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// Travel time in milliseconds.
+    pub ms: u32,
+    /// Length in centimetres.
+    pub cm: u32,
+    /// The polyline, when asked for.
+    pub geometry: Option<Vec<LatLon>>,
+}
+
+impl Route {
+    /// Travel time in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.ms as f64 / 1000.0
+    }
+    /// Length in metres.
+    pub fn meters(&self) -> f64 {
+        self.cm as f64 / 100.0
+    }
+}
+
+#[inline]
+fn key(d: u32, v: u32) -> Reverse<u64> {
+    Reverse((d as u64) << 32 | v as u64)
+}
+
+/// One direction's search state, reused across queries (timestamps avoid clearing).
+#[derive(Debug)]
+pub(crate) struct Search {
+    dist: Vec<u32>,
+    cm: Vec<u32>,
+    /// Index into the edge array that reached the node, or `NONE` for a seed.
+    pred: Vec<u32>,
+    stamp: Vec<u32>,
+    round: u32,
+    heap: BinaryHeap<Reverse<u64>>,
+    settled: Vec<(u32, u32)>,
+}
+
+impl Search {
+    pub(crate) fn new(n: usize) -> Self {
+        Search {
+            dist: vec![NONE; n],
+            cm: vec![0; n],
+            pred: vec![NONE; n],
+            stamp: vec![0; n],
+            round: 0,
+            heap: BinaryHeap::new(),
+            settled: Vec::new(),
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.round = self.round.wrapping_add(1);
+        if self.round == 0 {
+            self.stamp.fill(0);
+            self.round = 1;
+        }
+        self.heap.clear();
+        self.settled.clear();
+    }
+
+    #[inline]
+    pub(crate) fn dist(&self, v: u32) -> u32 {
+        if self.stamp[v as usize] == self.round {
+            self.dist[v as usize]
+        } else {
+            NONE
+        }
+    }
+
+    #[inline]
+    fn improve(&mut self, v: u32, d: u32, cm: u32, pred: u32) {
+        if d < self.dist(v) {
+            let i = v as usize;
+            self.stamp[i] = self.round;
+            self.dist[i] = d;
+            self.cm[i] = cm;
+            self.pred[i] = pred;
+            self.heap.push(key(d, v));
+        }
+    }
+
+    fn seed(&mut self, seeds: &[Option<Seed>; 2]) {
+        for s in seeds.iter().flatten() {
+            self.improve(s.node, s.ms, s.cm, NONE);
+        }
+    }
+
+    #[inline]
+    fn min_key(&self) -> u32 {
+        self.heap.peek().map_or(NONE, |Reverse(k)| (k >> 32) as u32)
+    }
+
+    /// Pops the next node to settle: `(dist, node)`; skips stale entries.
+    #[inline]
+    fn pop(&mut self) -> Option<(u32, u32)> {
+        while let Some(Reverse(k)) = self.heap.pop() {
+            let (d, v) = ((k >> 32) as u32, k as u32);
+            if d == self.dist(v) {
+                return Some((d, v));
+            }
+        }
+        None
+    }
+
+    /// Relaxes `v`'s edges (`edges` starts at index `base` of its array) unless
+    /// `v` is stalled: reached more cheaply through a higher node (`back`).
+    #[inline]
+    fn settle(&mut self, d: u32, v: u32, edges: &[UpEdge], base: u32, back: &[UpEdge]) -> bool {
+        for e in back {
+            let du = self.dist(e.to);
+            if du != NONE && du.saturating_add(e.ms) < d {
+                return false;
+            }
+        }
+        let c = self.cm[v as usize];
+        for (k, e) in edges.iter().enumerate() {
+            self.improve(
+                e.to,
+                d.saturating_add(e.ms),
+                c.saturating_add(e.cm),
+                base + k as u32,
+            );
+        }
+        true
+    }
+}
+
+/// A query engine over one graph. Holds the scratch memory of its searches, so
+/// keep one per thread and reuse it.
+#[derive(Debug)]
+pub struct Router<'g> {
+    g: &'g Graph,
+    fwd: Search,
+    bwd: Search,
+}
+
+impl<'g> Router<'g> {
+    /// A router over `graph`.
+    pub fn new(graph: &'g Graph) -> Self {
+        let n = graph.nodes.len();
+        Router {
+            g: graph,
+            fwd: Search::new(n),
+            bwd: Search::new(n),
+        }
+    }
+
+    /// The graph this router queries.
+    pub fn graph(&self) -> &'g Graph {
+        self.g
+    }
+
+    /// Fastest route from `s` to `t`, or `None` when `t` cannot be reached.
+    pub fn route(&mut self, s: &Snap, t: &Snap, with_geometry: bool) -> Option<Route> {
+        let g = self.g;
+        self.fwd.reset();
+        self.bwd.reset();
+        self.fwd.seed(&s.source_seeds(g));
+        self.bwd.seed(&t.target_seeds(g));
+        let direct = direct(g, s, t);
+        let mut best = direct.map_or(NONE, |d| d.0);
+        let mut best_cm = direct.map_or(0, |d| d.1);
+        let mut meet = NONE;
+        loop {
+            let (kf, kb) = (self.fwd.min_key(), self.bwd.min_key());
+            if kf.min(kb) >= best {
+                break;
+            }
+            if kf <= kb {
+                let Some((d, v)) = self.fwd.pop() else {
+                    continue;
+                };
+                let other = self.bwd.dist(v);
+                if other != NONE && d.saturating_add(other) < best {
+                    best = d + other;
+                    best_cm = self.fwd.cm[v as usize] + self.bwd.cm[v as usize];
+                    meet = v;
+                }
+                let base = g.up_first[v as usize];
+                self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v));
+            } else {
+                let Some((d, v)) = self.bwd.pop() else {
+                    continue;
+                };
+                let other = self.fwd.dist(v);
+                if other != NONE && d.saturating_add(other) < best {
+                    best = d + other;
+                    best_cm = self.fwd.cm[v as usize] + self.bwd.cm[v as usize];
+                    meet = v;
+                }
+                let base = g.down_first[v as usize];
+                self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v));
+            }
+        }
+        if best == NONE {
+            return None;
+        }
+        let geometry = with_geometry.then(|| self.geometry(s, t, meet));
+        Some(Route {
+            ms: best,
+            cm: best_cm,
+            geometry,
+        })
+    }
+
+    /// Which node's edge list holds edge index `k`.
+    fn owner(&self, first: &[u32], k: u32) -> u32 {
+        (first.partition_point(|&f| f <= k) - 1) as u32
+    }
+
+    /// Unpacks the edge `a → b` of cost `ms` into road pieces.
+    fn unpack_dir(&self, a: u32, b: u32, ms: u32, mid: u32, out: &mut Vec<(u32, bool)>) {
+        if mid & ORIGINAL != 0 {
+            let rd = mid & !ORIGINAL;
+            out.push((rd >> 1, rd & 1 == 1));
+            return;
+        }
+        // a → mid is stored at mid's down list (mid is lower than a); mid → b in mid's up list.
+        let g = self.g;
+        let first = g
+            .down_edges(mid)
+            .iter()
+            .filter(|e| e.to == a)
+            .min_by_key(|e| e.ms)
+            .copied();
+        let second = g
+            .up_edges(mid)
+            .iter()
+            .filter(|e| e.to == b)
+            .min_by_key(|e| e.ms)
+            .copied();
+        match (first, second) {
+            (Some(x), Some(y)) if x.ms.saturating_add(y.ms) == ms => {
+                self.unpack_dir(a, mid, x.ms, x.mid, out);
+                self.unpack_dir(mid, b, y.ms, y.mid, out);
+            }
+            _ => debug_assert!(false, "shortcut {a}->{b} via {mid} cannot be unpacked"),
+        }
+    }
+
+    fn geometry(&self, s: &Snap, t: &Snap, meet: u32) -> Vec<LatLon> {
+        let g = self.g;
+        if meet == NONE {
+            // Along the shared road.
+            let (a, b) = (s.frac.min(t.frac), s.frac.max(t.frac));
+            let mut pts = g.road_part(s.road, a, b);
+            if t.frac < s.frac {
+                pts.reverse();
+            }
+            return pts;
+        }
+        let mut pieces: Vec<(u32, bool)> = Vec::new();
+        // Forward half: from the source seed node up to meet.
+        let mut chain = Vec::new();
+        let mut v = meet;
+        while self.fwd.pred[v as usize] != NONE {
+            let k = self.fwd.pred[v as usize];
+            let from = self.owner(&g.up_first, k);
+            chain.push((from, v, g.up[k as usize]));
+            v = from;
+        }
+        let start_node = v;
+        chain.reverse();
+        for (a, b, e) in chain {
+            self.unpack_dir(a, b, e.ms, e.mid, &mut pieces);
+        }
+        let mut v = meet;
+        while self.bwd.pred[v as usize] != NONE {
+            let k = self.bwd.pred[v as usize];
+            let from = self.owner(&g.down_first, k);
+            let e = g.down[k as usize];
+            // Stored at `from`, the edge leads from e.to (= v) down to `from`.
+            self.unpack_dir(v, from, e.ms, e.mid, &mut pieces);
+            v = from;
+        }
+        let end_node = v;
+        let mut pts = Vec::new();
+        // First partial road: from the source point to start_node.
+        if g.road_to[s.road as usize] == start_node && g.road_fwd_ms[s.road as usize] != NONE {
+            pts.extend(g.road_part(s.road, s.frac, 1.0));
+        } else {
+            let mut p = g.road_part(s.road, 0.0, s.frac);
+            p.reverse();
+            pts.extend(p);
+        }
+        for (r, backward) in pieces {
+            let mut p = g.road_geometry(r).to_vec();
+            if backward {
+                p.reverse();
+            }
+            pts.extend(p);
+        }
+        if g.road_from[t.road as usize] == end_node && g.road_fwd_ms[t.road as usize] != NONE {
+            pts.extend(g.road_part(t.road, 0.0, t.frac));
+        } else {
+            let mut p = g.road_part(t.road, t.frac, 1.0);
+            p.reverse();
+            pts.extend(p);
+        }
+        pts.dedup();
+        pts
+    }
+
+    /// Travel times in ms from each source to one target (`None`: no source,
+    /// unreachable, or over `limit_ms`). The dispatch case.
+    pub fn many_to_one(
+        &mut self,
+        sources: &[Option<Snap>],
+        target: &Snap,
+        limit_ms: Option<u32>,
+    ) -> Vec<Option<u32>> {
+        let g = self.g;
+        let limit = limit_ms.unwrap_or(NONE - 1);
+        // The target's whole backward search space (pruned at the limit).
+        self.bwd.reset();
+        self.bwd.seed(&target.target_seeds(g));
+        while let Some((d, v)) = self.bwd.pop() {
+            if d > limit {
+                break;
+            }
+            let base = g.down_first[v as usize];
+            self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v));
+        }
+        sources
+            .iter()
+            .map(|s| {
+                let s = s.as_ref()?;
+                let mut best = direct(g, s, target).map_or(NONE, |d| d.0);
+                self.fwd.reset();
+                self.fwd.seed(&s.source_seeds(g));
+                while let Some((d, v)) = self.fwd.pop() {
+                    if d >= best || d > limit {
+                        break;
+                    }
+                    let other = self.bwd.dist(v);
+                    if other != NONE && d.saturating_add(other) < best {
+                        best = d + other;
+                    }
+                    let base = g.up_first[v as usize];
+                    self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v));
+                }
+                (best <= limit).then_some(best)
+            })
+            .collect()
+    }
+
+    /// Travel times in ms from one source to each target.
+    pub fn one_to_many(
+        &mut self,
+        source: &Snap,
+        targets: &[Option<Snap>],
+        limit_ms: Option<u32>,
+    ) -> Vec<Option<u32>> {
+        let m = self.matrix(std::slice::from_ref(&Some(*source)), targets, limit_ms);
+        m.into_iter().map(|x| (x != NONE).then_some(x)).collect()
+    }
+
+    /// A row-major `sources × targets` table of travel times in ms (`u32::MAX`: unreachable or over the limit).
+    pub fn matrix(
+        &mut self,
+        sources: &[Option<Snap>],
+        targets: &[Option<Snap>],
+        limit_ms: Option<u32>,
+    ) -> Vec<u32> {
+        let g = self.g;
+        let limit = limit_ms.unwrap_or(NONE - 1);
+        let nt = targets.len();
+        // Backward searches fill the buckets: (node, target, ms), then grouped by node.
+        let mut entries: Vec<(u32, u32, u32)> = Vec::new();
+        let mut by_road: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (j, t) in targets.iter().enumerate() {
+            let Some(t) = t else { continue };
+            by_road.entry(t.road).or_default().push(j as u32);
+            self.bwd.reset();
+            self.bwd.seed(&t.target_seeds(g));
+            while let Some((d, v)) = self.bwd.pop() {
+                if d > limit {
+                    break;
+                }
+                let base = g.down_first[v as usize];
+                if self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v)) {
+                    entries.push((v, j as u32, d));
+                }
+            }
+        }
+        entries.sort_unstable_by_key(|e| e.0);
+        // node -> range in entries, through a hash (targets touch few nodes).
+        let mut range: HashMap<u32, (u32, u32)> = HashMap::with_capacity(entries.len() / 4 + 1);
+        let mut i = 0;
+        while i < entries.len() {
+            let v = entries[i].0;
+            let mut k = i;
+            while k < entries.len() && entries[k].0 == v {
+                k += 1;
+            }
+            range.insert(v, (i as u32, k as u32));
+            i = k;
+        }
+        let mut out = vec![NONE; sources.len() * nt];
+        for (i, s) in sources.iter().enumerate() {
+            let Some(s) = s else { continue };
+            let row = &mut out[i * nt..(i + 1) * nt];
+            if let Some(js) = by_road.get(&s.road) {
+                for &j in js {
+                    if let Some((ms, _)) =
+                        direct(g, s, targets[j as usize].as_ref().expect("bucketed"))
+                    {
+                        row[j as usize] = row[j as usize].min(ms);
+                    }
+                }
+            }
+            self.fwd.reset();
+            self.fwd.seed(&s.source_seeds(g));
+            while let Some((d, v)) = self.fwd.pop() {
+                if d > limit {
+                    break;
+                }
+                let base = g.up_first[v as usize];
+                if self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v)) {
+                    if let Some(&(a, b)) = range.get(&v) {
+                        for &(_, j, dt) in &entries[a as usize..b as usize] {
+                            let total = d.saturating_add(dt);
+                            let cell = &mut row[j as usize];
+                            if total < *cell {
+                                *cell = total;
+                            }
+                        }
+                    }
+                }
+            }
+            for cell in row.iter_mut() {
+                if *cell > limit {
+                    *cell = NONE;
+                }
+            }
+        }
+        out
+    }
+
+    /// Number of nodes a forward upward search from `s` settles (for diagnostics and benches).
+    pub fn search_space(&mut self, s: &Snap) -> usize {
+        self.fwd.reset();
+        self.fwd.seed(&s.source_seeds(self.g));
+        let g = self.g;
+        let mut n = 0;
+        while let Some((d, v)) = self.fwd.pop() {
+            let base = g.up_first[v as usize];
+            n += self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v)) as usize;
+        }
+        n
+    }
+}
