@@ -41,7 +41,7 @@ pub use isochrone::{
 };
 pub use network::{Road, RoadNetwork};
 pub use plain::{Dijkstra, Direction};
-pub use query::{Route, Router};
+pub use query::{PreparedSources, Route, Router};
 pub use snap::Snap;
 
 /// Everything that can go wrong in the engine.

@@ -151,7 +151,41 @@ pub struct Router<'g> {
     g: &'g Graph,
     fwd: Search,
     bwd: Search,
+    /// Every junction's time to the last sweep's target.
+    sweep: Vec<u32>,
 }
+
+/// A fleet of sources prepared by [`Router::prepare_sources`].
+#[derive(Debug, Clone)]
+pub struct PreparedSources {
+    /// Selected junctions, highest rank first.
+    nodes: Vec<u32>,
+    /// Junction id → position in `nodes` (`NONE`: not selected).
+    local: Vec<u32>,
+    first: Vec<u32>,
+    edges: Vec<(u32, u32)>,
+    seeds: Vec<Option<[Option<(u32, u32)>; 2]>>,
+    snaps: Vec<Option<Snap>>,
+}
+
+impl PreparedSources {
+    /// Number of sources.
+    pub fn len(&self) -> usize {
+        self.seeds.len()
+    }
+    /// True when there are no sources.
+    pub fn is_empty(&self) -> bool {
+        self.seeds.is_empty()
+    }
+    /// Junctions the sweep visits.
+    pub fn selected_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// From this many sources on, many-to-one sweeps the sources' part of the
+/// hierarchy instead of searching from each source.
+const SWEEP_FROM_SOURCES: usize = 24;
 
 impl<'g> Router<'g> {
     /// A router over `graph`.
@@ -161,6 +195,7 @@ impl<'g> Router<'g> {
             g: graph,
             fwd: Search::new(n),
             bwd: Search::new(n),
+            sweep: Vec::new(),
         }
     }
 
@@ -322,6 +357,12 @@ impl<'g> Router<'g> {
 
     /// Travel times in ms from each source to one target (`None`: no source,
     /// unreachable, or over `limit_ms`). The dispatch case.
+    ///
+    /// Few sources: the target's whole backward search space, then one forward
+    /// search per source that stops once it cannot beat that source's best.
+    /// Many sources: [`Router::prepare_sources`] then
+    /// [`Router::many_to_one_prepared`] (prepare once and reuse it when the
+    /// same fleet is asked about many incidents).
     pub fn many_to_one(
         &mut self,
         sources: &[Option<Snap>],
@@ -330,16 +371,11 @@ impl<'g> Router<'g> {
     ) -> Vec<Option<u32>> {
         let g = self.g;
         let limit = limit_ms.unwrap_or(NONE - 1);
-        // The target's whole backward search space (pruned at the limit).
-        self.bwd.reset();
-        self.bwd.seed(&target.target_seeds(g));
-        while let Some((d, v)) = self.bwd.pop() {
-            if d > limit {
-                break;
-            }
-            let base = g.down_first[v as usize];
-            self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v));
+        if sources.len() >= SWEEP_FROM_SOURCES {
+            let prepared = self.prepare_sources(sources);
+            return self.many_to_one_prepared(&prepared, target, limit_ms);
         }
+        self.backward_space(target, limit);
         sources
             .iter()
             .map(|s| {
@@ -358,6 +394,161 @@ impl<'g> Router<'g> {
                     let base = g.up_first[v as usize];
                     self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v));
                 }
+                (best <= limit).then_some(best)
+            })
+            .collect()
+    }
+
+    /// The target's backward upward search space, to `limit`.
+    fn backward_space(&mut self, target: &Snap, limit: u32) {
+        let g = self.g;
+        self.bwd.reset();
+        self.bwd.seed(&target.target_seeds(g));
+        while let Some((d, v)) = self.bwd.pop() {
+            if d > limit {
+                break;
+            }
+            let base = g.down_first[v as usize];
+            if self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v)) {
+                self.bwd.settled.push((v, d));
+            }
+        }
+    }
+
+    /// Every junction's time in ms to `target` (`u32::MAX`: cannot reach it),
+    /// by a reverse PHAST sweep (Delling et al. 2011): the target's backward
+    /// search gives the down-path times; then, from the highest rank down,
+    /// each junction takes the best of its upward edges. Junctions are
+    /// numbered by rank, so the sweep is one pass over the arrays.
+    pub fn all_to_one(&mut self, target: &Snap) -> &[u32] {
+        let g = self.g;
+        self.backward_space(target, NONE - 1);
+        let n = g.nodes.len();
+        self.sweep.clear();
+        self.sweep.resize(n, NONE);
+        for &(v, d) in &self.bwd.settled {
+            self.sweep[v as usize] = d;
+        }
+        let sweep = &mut self.sweep;
+        for v in (0..n).rev() {
+            let mut best = sweep[v];
+            for e in &g.up[g.up_first[v] as usize..g.up_first[v + 1] as usize] {
+                best = best.min(e.ms.saturating_add(sweep[e.to as usize]));
+            }
+            sweep[v] = best;
+        }
+        &self.sweep
+    }
+
+    /// Prepares a fixed set of sources (a fleet of units) for repeated
+    /// many-to-one queries (RPHAST, Delling et al. 2011): selects the part of
+    /// the hierarchy their upward searches can reach, renumbered compactly.
+    /// Re-prepare when positions change; each query then sweeps only that part.
+    pub fn prepare_sources(&mut self, sources: &[Option<Snap>]) -> PreparedSources {
+        let g = self.g;
+        let n = g.nodes.len();
+        // Mark the upward closure of every source seed (reusing the forward search's stamps).
+        self.fwd.reset();
+        let mut stack: Vec<u32> = Vec::new();
+        let mut selected: Vec<u32> = Vec::new();
+        for s in sources.iter().flatten() {
+            for seed in s.source_seeds(g).into_iter().flatten() {
+                stack.push(seed.node);
+            }
+        }
+        while let Some(v) = stack.pop() {
+            if self.fwd.dist(v) != NONE {
+                continue;
+            }
+            self.fwd.stamp[v as usize] = self.fwd.round;
+            self.fwd.dist[v as usize] = 0;
+            selected.push(v);
+            for e in g.up_edges(v) {
+                if self.fwd.dist(e.to) == NONE {
+                    stack.push(e.to);
+                }
+            }
+        }
+        // Highest rank first, so a node's upward neighbours come before it.
+        selected.sort_unstable_by(|a, b| b.cmp(a));
+        let mut local = vec![NONE; n];
+        for (i, &v) in selected.iter().enumerate() {
+            local[v as usize] = i as u32;
+        }
+        let mut first = Vec::with_capacity(selected.len() + 1);
+        let mut edges = Vec::new();
+        first.push(0u32);
+        for &v in &selected {
+            for e in g.up_edges(v) {
+                edges.push((local[e.to as usize], e.ms));
+            }
+            first.push(edges.len() as u32);
+        }
+        let seeds = sources
+            .iter()
+            .map(|s| {
+                s.map(|s| {
+                    s.source_seeds(g)
+                        .map(|seed| seed.map(|x| (local[x.node as usize], x.ms)))
+                })
+            })
+            .collect();
+        debug_assert!(selected.len() <= n);
+        PreparedSources {
+            nodes: selected,
+            local,
+            first,
+            edges,
+            seeds,
+            snaps: sources.to_vec(),
+        }
+    }
+
+    /// Travel times in ms from each prepared source to `target`; same answers
+    /// as [`Router::many_to_one`].
+    pub fn many_to_one_prepared(
+        &mut self,
+        prepared: &PreparedSources,
+        target: &Snap,
+        limit_ms: Option<u32>,
+    ) -> Vec<Option<u32>> {
+        let g = self.g;
+        let limit = limit_ms.unwrap_or(NONE - 1);
+        self.backward_space(target, limit);
+        let m = prepared.nodes.len();
+        self.sweep.clear();
+        self.sweep.resize(m, NONE);
+        for &(v, d) in &self.bwd.settled {
+            let i = prepared.local[v as usize];
+            if i != NONE {
+                self.sweep[i as usize] = d;
+            }
+        }
+        let sweep = &mut self.sweep;
+        for i in 0..m {
+            let mut best = sweep[i];
+            for &(to, ms) in
+                &prepared.edges[prepared.first[i] as usize..prepared.first[i + 1] as usize]
+            {
+                best = best.min(ms.saturating_add(sweep[to as usize]));
+            }
+            sweep[i] = best;
+        }
+        prepared
+            .seeds
+            .iter()
+            .zip(&prepared.snaps)
+            .map(|(seeds, snap)| {
+                let seeds = seeds.as_ref()?;
+                let via = seeds
+                    .iter()
+                    .flatten()
+                    .map(|&(i, ms)| ms.saturating_add(sweep[i as usize]));
+                let direct = snap
+                    .as_ref()
+                    .and_then(|s| direct(g, s, target))
+                    .map(|d| d.0);
+                let best = via.chain(direct).min().unwrap_or(NONE);
                 (best <= limit).then_some(best)
             })
             .collect()

@@ -250,3 +250,34 @@ fn real_extract_many_to_one_500_units() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Fleets large enough to take the sweep paths (prepared RPHAST and PHAST).
+    #[test]
+    fn fleet_sweeps_equal_dijkstra(
+        net in network_strategy(),
+        fleet in proptest::collection::vec((any::<u32>(), 0.0f64..=1.0), 24..40),
+        target in (any::<u32>(), 0.0f64..=1.0),
+        limit in proptest::option::of(0u32..40_000),
+    ) {
+        let g = build(&net);
+        prop_assume!(g.road_count() > 0);
+        let units: Vec<Option<Snap>> = positions(&g, &fleet).into_iter().map(Some).collect();
+        let t = positions(&g, &[target])[0];
+        let mut router = Router::new(&g);
+        let mut dij = Dijkstra::new(&g);
+        let want: Vec<Option<u32>> = units.iter().map(|u| dij.route_ms(u.as_ref().unwrap(), &t).filter(|&ms| limit.is_none_or(|l| ms <= l))).collect();
+        prop_assert_eq!(&router.many_to_one(&units, &t, limit), &want);
+        let prepared = router.prepare_sources(&units);
+        prop_assert_eq!(&router.many_to_one_prepared(&prepared, &t, limit), &want);
+        // PHAST: every junction's time to the target.
+        let all = router.all_to_one(&t).to_vec();
+        for v in 0..g.stats().nodes as u32 {
+            let (r, frac) = at_junction(&g, v, true);
+            let from_v = dij.route_ms(&g.snap_on_road(r, frac), &t);
+            prop_assert_eq!((all[v as usize] != u32::MAX).then_some(all[v as usize]), from_v);
+        }
+    }
+}
