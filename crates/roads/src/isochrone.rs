@@ -207,7 +207,7 @@ fn rasterise(
             .collect();
     }
     let extent = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]);
-    let cell = cell_m.unwrap_or((extent / 220.0).max(25.0));
+    let cell = cell_m.unwrap_or((extent / 160.0).max(25.0));
     let margin = 3.0 * cell;
     let (x0, y0) = (bbox[0] - margin, bbox[1] - margin);
     let dx = (((bbox[2] + margin) - x0) / cell).ceil() as usize + 1;
@@ -236,17 +236,32 @@ fn rasterise(
     }
     const UNREACHED: f64 = -1.0e12;
     let mut values = vec![UNREACHED; dx * dy];
+    // Each sample marks its own cell; a separable 3×3 max filter then widens
+    // every reached cell by one cell (cheaper than stamping nine cells per sample).
     for (q, time) in samples {
-        let cx = ((q[0] - x0) / cell).round() as isize;
-        let cy = ((q[1] - y0) / cell).round() as isize;
-        for oy in -1..=1 {
-            for ox in -1..=1 {
-                let (x, y) = (cx + ox, cy + oy);
-                if x >= 0 && y >= 0 && (x as usize) < dx && (y as usize) < dy {
-                    let v = &mut values[y as usize * dx + x as usize];
-                    *v = v.max(-time);
-                }
-            }
+        let cx = ((q[0] - x0) / cell).round() as usize;
+        let cy = ((q[1] - y0) / cell).round() as usize;
+        if cx < dx && cy < dy {
+            let v = &mut values[cy * dx + cx];
+            *v = v.max(-time);
+        }
+    }
+    let mut rows = values.clone();
+    for y in 0..dy {
+        let row = &values[y * dx..(y + 1) * dx];
+        let out = &mut rows[y * dx..(y + 1) * dx];
+        for x in 0..dx {
+            let lo = x.saturating_sub(1);
+            let hi = (x + 1).min(dx - 1);
+            out[x] = row[lo].max(row[x]).max(row[hi]);
+        }
+    }
+    for y in 0..dy {
+        let (lo, hi) = (y.saturating_sub(1), (y + 1).min(dy - 1));
+        for x in 0..dx {
+            values[y * dx + x] = rows[lo * dx + x]
+                .max(rows[y * dx + x])
+                .max(rows[hi * dx + x]);
         }
     }
     let builder = ContourBuilder::new(dx, dy, true)
