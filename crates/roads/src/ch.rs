@@ -130,6 +130,29 @@ impl Contractor {
         true
     }
 
+    /// Adds `e` to both adjacency lists, keeping the faster of parallel edges.
+    fn insert(&mut self, e: &ChEdge) {
+        let (ms, cm, mid) = (e.ms, e.cm, e.mid);
+        Self::add_or_improve(
+            &mut self.out[e.from as usize],
+            Adj {
+                other: e.to,
+                ms,
+                cm,
+                mid,
+            },
+        );
+        Self::add_or_improve(
+            &mut self.inn[e.to as usize],
+            Adj {
+                other: e.from,
+                ms,
+                cm,
+                mid,
+            },
+        );
+    }
+
     /// Shortcuts needed to contract `v` (calling `emit` with each when given).
     fn shortcuts(
         &mut self,
@@ -193,20 +216,7 @@ pub(crate) fn contract(n: usize, edges: &[ChEdge], progress: &mut dyn FnMut(usiz
         if e.from == e.to {
             continue;
         }
-        let fwd = Adj {
-            other: e.to,
-            ms: e.ms,
-            cm: e.cm,
-            mid: e.mid,
-        };
-        let bwd = Adj {
-            other: e.from,
-            ms: e.ms,
-            cm: e.cm,
-            mid: e.mid,
-        };
-        Contractor::add_or_improve(&mut c.out[e.from as usize], fwd);
-        Contractor::add_or_improve(&mut c.inn[e.to as usize], bwd);
+        c.insert(e);
     }
 
     let mut prio: Vec<i64> = (0..n as u32).map(|v| c.priority(v)).collect();
@@ -273,20 +283,7 @@ pub(crate) fn contract(n: usize, edges: &[ChEdge], progress: &mut dyn FnMut(usiz
             neighbours.push(i.other);
         }
         for s in &new_shortcuts {
-            let fwd = Adj {
-                other: s.to,
-                ms: s.ms,
-                cm: s.cm,
-                mid: s.mid,
-            };
-            let bwd = Adj {
-                other: s.from,
-                ms: s.ms,
-                cm: s.cm,
-                mid: s.mid,
-            };
-            Contractor::add_or_improve(&mut c.out[s.from as usize], fwd);
-            Contractor::add_or_improve(&mut c.inn[s.to as usize], bwd);
+            c.insert(s);
         }
         neighbours.sort_unstable();
         neighbours.dedup();
