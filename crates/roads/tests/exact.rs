@@ -281,3 +281,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// On Monaco: the isochrone's reached junctions are exactly those the
+    /// hierarchy's one-to-one times put within the limit, with those times.
+    #[test]
+    fn isochrone_reach_equals_hierarchy_on_a_real_extract(
+        origin in (any::<u32>(), 0.0f64..=1.0),
+        limit in 30_000u32..300_000,
+        backward in any::<bool>(),
+    ) {
+        let g = monaco();
+        let o = positions(g, &[origin])[0];
+        let dir = if backward { Direction::Backward } else { Direction::Forward };
+        let mut dij = Dijkstra::new(g);
+        reachable_parts(&mut dij, g, &[o], limit, dir);
+        let mut router = Router::new(g);
+        for v in 0..g.stats().nodes as u32 {
+            let (r, frac) = at_junction(g, v, backward);
+            let at_v = g.snap_on_road(r, frac);
+            let t = if backward { router.route(&at_v, &o, false) } else { router.route(&o, &at_v, false) };
+            prop_assert_eq!(dij.dist(v), t.map(|x| x.ms).filter(|&ms| ms <= limit), "junction {}", v);
+        }
+    }
+}
