@@ -581,17 +581,8 @@ impl<'g> Router<'g> {
         for (j, t) in targets.iter().enumerate() {
             let Some(t) = t else { continue };
             by_road.entry(t.road).or_default().push(j as u32);
-            self.bwd.reset();
-            self.bwd.seed(&t.target_seeds(g));
-            while let Some((d, v)) = self.bwd.pop() {
-                if d > limit {
-                    break;
-                }
-                let base = g.down_first[v as usize];
-                if self.bwd.settle(d, v, g.down_edges(v), base, g.up_edges(v)) {
-                    entries.push((v, j as u32, d));
-                }
-            }
+            self.backward_space(t, limit);
+            entries.extend(self.bwd.settled.iter().map(|&(v, d)| (v, j as u32, d)));
         }
         entries.sort_unstable_by_key(|e| e.0);
         // node -> range in entries, through a hash (targets touch few nodes).
