@@ -1,10 +1,13 @@
 //! Exact queries on the hierarchy: one-to-one, many-to-one, many-to-many.
 //!
-//! All searches go upward only. Many-to-one computes the target's whole
+//! All searches go upward only. One-to-one is a bidirectional search with
+//! stall-on-demand. Many-to-one with few sources computes the target's whole
 //! backward search space once, then runs one forward search per source that
-//! stops as soon as it cannot beat that source's best meeting. Many-to-many
-//! uses buckets (Knopp et al. 2007): one backward search per target fills
-//! per-node buckets, one forward search per source scans them.
+//! stops as soon as it cannot beat that source's best meeting; with many
+//! sources it sweeps the part of the hierarchy the sources reach (RPHAST),
+//! and [`Router::all_to_one`] sweeps all of it (PHAST). Many-to-many uses
+//! buckets (Knopp et al. 2007): one backward search per target fills per-node
+//! buckets, one forward search per source scans them.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -307,3 +307,26 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// On Monaco: a route's geometry runs from the start point to the end
+    /// point, and its length is the route's metres (shortcuts unpacked right,
+    /// partial roads cut at the right ends).
+    #[test]
+    fn route_geometry_matches_its_length_on_a_real_extract(
+        a in (any::<u32>(), 0.0f64..=1.0),
+        b in (any::<u32>(), 0.0f64..=1.0),
+    ) {
+        let g = monaco();
+        let p = positions(g, &[a, b]);
+        let (s, t) = (p[0], p[1]);
+        let route = Router::new(g).route(&s, &t, true).expect("Monaco's kept roads are strongly connected");
+        let geom = route.geometry.clone().expect("asked for geometry");
+        prop_assert!(roads::haversine_m(geom[0], s.point) < 0.5, "starts at {:?}, not {:?}", geom[0], s.point);
+        prop_assert!(roads::haversine_m(*geom.last().unwrap(), t.point) < 0.5);
+        let len = roads::polyline_m(&geom);
+        prop_assert!((len - route.meters()).abs() <= 2.0 + 0.01 * route.meters(), "geometry {} m, route {} m", len, route.meters());
+    }
+}
