@@ -1,0 +1,545 @@
+//! The domain: units, incidents, their statuses and the events that change them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Millis;
+pub use roads::LatLon;
+
+/// Incident identifier (a number a dispatcher can read out on the radio).
+pub type IncidentId = i64;
+/// Unit identifier, e.g. `P-S0301-1`.
+pub type UnitId = String;
+
+/// Where an incident is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// The call is taken; nobody sent yet.
+    Received,
+    /// At least one unit has the order.
+    Dispatched,
+    /// A unit is driving there.
+    EnRoute,
+    /// A unit is at the scene.
+    OnScene,
+    /// The situation is under control (the report's "target controlled").
+    Controlled,
+    /// Done.
+    Closed,
+    /// Withdrawn (false alarm, caller hung up and was reached, ...).
+    Cancelled,
+    /// Folded into another incident (a duplicate call).
+    Merged,
+}
+
+impl IncidentStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [IncidentStatus; 8] = [
+        Self::Received,
+        Self::Dispatched,
+        Self::EnRoute,
+        Self::OnScene,
+        Self::Controlled,
+        Self::Closed,
+        Self::Cancelled,
+        Self::Merged,
+    ];
+
+    /// The API spelling (`en_route`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Dispatched => "dispatched",
+            Self::EnRoute => "en_route",
+            Self::OnScene => "on_scene",
+            Self::Controlled => "controlled",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+            Self::Merged => "merged",
+        }
+    }
+
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Closed, cancelled and merged incidents are finished.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::Cancelled | Self::Merged)
+    }
+
+    /// The statuses this one may move to. Going back from dispatched to
+    /// received happens when every unit is released.
+    pub fn next(self) -> &'static [IncidentStatus] {
+        use IncidentStatus::*;
+        match self {
+            Received => &[Dispatched, Cancelled, Merged],
+            Dispatched => &[Received, EnRoute, OnScene, Cancelled, Merged],
+            EnRoute => &[OnScene, Cancelled, Merged],
+            OnScene => &[Controlled],
+            Controlled => &[Closed],
+            Closed | Cancelled | Merged => &[],
+        }
+    }
+}
+
+/// What kind of unit it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// 巡逻车
+    PatrolCar,
+    /// Foot patrol (步巡).
+    FootPatrol,
+    /// Bicycle or motorcycle patrol.
+    BikePatrol,
+    /// The police station's duty team (值班组).
+    StationDuty,
+    /// 刑侦
+    CriminalInvestigation,
+    /// 禁毒
+    Narcotics,
+    /// 交警
+    Traffic,
+    /// 特警
+    SpecialPolice,
+}
+
+impl UnitKind {
+    /// Every kind.
+    pub const ALL: [UnitKind; 8] = [
+        Self::PatrolCar,
+        Self::FootPatrol,
+        Self::BikePatrol,
+        Self::StationDuty,
+        Self::CriminalInvestigation,
+        Self::Narcotics,
+        Self::Traffic,
+        Self::SpecialPolice,
+    ];
+
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PatrolCar => "patrol_car",
+            Self::FootPatrol => "foot_patrol",
+            Self::BikePatrol => "bike_patrol",
+            Self::StationDuty => "station_duty",
+            Self::CriminalInvestigation => "criminal_investigation",
+            Self::Narcotics => "narcotics",
+            Self::Traffic => "traffic",
+            Self::SpecialPolice => "special_police",
+        }
+    }
+
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Specialised units (专业警种) as opposed to patrol and station forces.
+    pub fn is_specialised(self) -> bool {
+        matches!(
+            self,
+            Self::CriminalInvestigation | Self::Narcotics | Self::Traffic | Self::SpecialPolice
+        )
+    }
+}
+
+/// A unit's availability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    /// Free to be sent.
+    Available,
+    /// Has an order, not yet moving.
+    Dispatched,
+    /// Driving to the scene.
+    EnRoute,
+    /// At the scene.
+    OnScene,
+    /// Going back to its post or station.
+    Returning,
+    /// Not on shift.
+    OffDuty,
+}
+
+impl UnitStatus {
+    /// Every status.
+    pub const ALL: [UnitStatus; 6] = [
+        Self::Available,
+        Self::Dispatched,
+        Self::EnRoute,
+        Self::OnScene,
+        Self::Returning,
+        Self::OffDuty,
+    ];
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Dispatched => "dispatched",
+            Self::EnRoute => "en_route",
+            Self::OnScene => "on_scene",
+            Self::Returning => "returning",
+            Self::OffDuty => "off_duty",
+        }
+    }
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// Has an incident.
+    pub fn is_committed(self) -> bool {
+        matches!(self, Self::Dispatched | Self::EnRoute | Self::OnScene)
+    }
+}
+
+/// A patrol car, foot patrol, duty team or specialised unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Identifier.
+    pub id: UnitId,
+    /// Radio call sign.
+    pub callsign: String,
+    /// What it is.
+    pub kind: UnitKind,
+    /// The station (or bureau, for specialised units) it belongs to.
+    pub home_station: String,
+    /// Officers on board.
+    pub crew: u32,
+    /// Free-form capabilities (`armed`, `medical`, `k9`, ...).
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// Availability.
+    pub status: UnitStatus,
+    /// Last known position.
+    pub lat: f64,
+    /// Last known position.
+    pub lon: f64,
+    /// When the position was reported.
+    pub position_at: Millis,
+    /// The incident it is committed to.
+    #[serde(default)]
+    pub incident_id: Option<IncidentId>,
+    /// The patrol post (巡防点) it waits at when free.
+    #[serde(default)]
+    pub post_id: Option<String>,
+}
+
+impl Unit {
+    /// Its position.
+    pub fn position(&self) -> LatLon {
+        LatLon { lat: self.lat, lon: self.lon }
+    }
+}
+
+/// A fixed point where patrols wait (巡防点), for one shift.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The station that staffs it.
+    pub station_id: String,
+    /// Position.
+    pub lat: f64,
+    /// Position.
+    pub lon: f64,
+    /// `day`, `night` or `all`.
+    pub shift: String,
+}
+
+/// A caller of an incident (merging keeps every caller).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    /// Name as given.
+    pub name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// When the call came in.
+    pub at: Millis,
+}
+
+/// The jurisdiction chain of a place.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// District or county bureau.
+    pub bureau_id: Option<String>,
+    /// Police station responsible for the place.
+    pub station_id: Option<String>,
+    /// Community or village.
+    pub community_id: Option<String>,
+    /// Grid cell.
+    pub grid_id: Option<String>,
+}
+
+impl Place {
+    /// Whether the jurisdiction `scope` contains this place.
+    pub fn within(&self, scope: &str) -> bool {
+        [&self.bureau_id, &self.station_id, &self.community_id, &self.grid_id]
+            .into_iter()
+            .any(|id| id.as_deref() == Some(scope))
+    }
+}
+
+/// A unit sent to an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The unit.
+    pub unit_id: UnitId,
+    /// When it was sent.
+    pub at: Millis,
+    /// Its drive time at dispatch, seconds.
+    pub eta_s: Option<f64>,
+    /// When it was released (or reassigned away).
+    #[serde(default)]
+    pub released_at: Option<Millis>,
+}
+
+/// An open incident close in space and time that may be the same event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateHint {
+    /// The other incident.
+    pub incident_id: IncidentId,
+    /// Straight-line metres between the two.
+    pub meters: f64,
+    /// Minutes between the two calls.
+    pub minutes: f64,
+}
+
+/// A 110 call and everything done about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Identifier.
+    pub id: IncidentId,
+    /// Kind code from the catalogue.
+    pub kind: String,
+    /// 1 (most urgent) to 4.
+    pub priority: u8,
+    /// Lifecycle status.
+    pub status: IncidentStatus,
+    /// Location as given.
+    pub lat: f64,
+    /// Location as given.
+    pub lon: f64,
+    /// Address text as given.
+    pub address: Option<String>,
+    /// Callers (more than one after a merge).
+    pub callers: Vec<Caller>,
+    /// Responsible jurisdictions.
+    pub place: Place,
+    /// When the call was received.
+    pub created_at: Millis,
+    /// When each status was first reached.
+    #[serde(default)]
+    pub reached: Vec<(IncidentStatus, Millis)>,
+    /// Units sent, current and past.
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
+    /// Set when merged into another incident.
+    #[serde(default)]
+    pub merged_into: Option<IncidentId>,
+    /// Incidents merged into this one.
+    #[serde(default)]
+    pub merged_from: Vec<IncidentId>,
+    /// Possible duplicates flagged at intake.
+    #[serde(default)]
+    pub possible_duplicates: Vec<DuplicateHint>,
+    /// Phases already flagged overdue.
+    #[serde(default)]
+    pub overdue: Vec<Phase>,
+    /// Free-text description from the call taker.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl Incident {
+    /// Location.
+    pub fn position(&self) -> LatLon {
+        LatLon { lat: self.lat, lon: self.lon }
+    }
+    /// When `status` was first reached.
+    pub fn reached_at(&self, status: IncidentStatus) -> Option<Millis> {
+        if status == IncidentStatus::Received {
+            return Some(self.created_at);
+        }
+        self.reached.iter().find(|(s, _)| *s == status).map(|(_, t)| *t)
+    }
+    /// Units currently sent (not released).
+    pub fn active_units(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| a.released_at.is_none())
+    }
+    /// Seconds from the call to the first unit on scene.
+    pub fn response_s(&self) -> Option<f64> {
+        Some((self.reached_at(IncidentStatus::OnScene)? - self.created_at) as f64 / 1000.0)
+    }
+}
+
+/// A timed phase of an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Call received → first unit dispatched.
+    CallToDispatch,
+    /// Dispatched → en route.
+    DispatchToEnRoute,
+    /// En route → on scene.
+    EnRouteToOnScene,
+    /// On scene → controlled.
+    OnSceneToControlled,
+}
+
+impl Phase {
+    /// Every phase, in order.
+    pub const ALL: [Phase; 4] = [
+        Self::CallToDispatch,
+        Self::DispatchToEnRoute,
+        Self::EnRouteToOnScene,
+        Self::OnSceneToControlled,
+    ];
+    /// The statuses that start and end it.
+    pub fn bounds(self) -> (IncidentStatus, IncidentStatus) {
+        use IncidentStatus::*;
+        match self {
+            Self::CallToDispatch => (Received, Dispatched),
+            Self::DispatchToEnRoute => (Dispatched, EnRoute),
+            Self::EnRouteToOnScene => (EnRoute, OnScene),
+            Self::OnSceneToControlled => (OnScene, Controlled),
+        }
+    }
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CallToDispatch => "call_to_dispatch",
+            Self::DispatchToEnRoute => "dispatch_to_en_route",
+            Self::EnRouteToOnScene => "en_route_to_on_scene",
+            Self::OnSceneToControlled => "on_scene_to_controlled",
+        }
+    }
+}
+
+/// What happened (the payload of an [`Event`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A call became an incident.
+    IncidentCreated {
+        /// Kind code.
+        kind: String,
+        /// Priority.
+        priority: u8,
+        /// Location.
+        lat: f64,
+        /// Location.
+        lon: f64,
+    },
+    /// The incident moved to a new status.
+    StatusChanged {
+        /// Before.
+        from: IncidentStatus,
+        /// After.
+        to: IncidentStatus,
+    },
+    /// A unit was sent.
+    UnitDispatched {
+        /// The unit.
+        unit_id: UnitId,
+        /// Its drive time, seconds.
+        eta_s: Option<f64>,
+    },
+    /// A unit was released from the incident.
+    UnitReleased {
+        /// The unit.
+        unit_id: UnitId,
+    },
+    /// A unit's own status changed.
+    UnitStatusChanged {
+        /// The unit.
+        unit_id: UnitId,
+        /// Before.
+        from: UnitStatus,
+        /// After.
+        to: UnitStatus,
+    },
+    /// A unit on scene asked for reinforcement.
+    ReinforcementRequested {
+        /// The asking unit.
+        unit_id: UnitId,
+    },
+    /// Possible duplicate calls.
+    DuplicateFlagged {
+        /// The other incidents.
+        of: Vec<IncidentId>,
+    },
+    /// This incident was merged into another.
+    MergedInto {
+        /// The surviving incident.
+        into: IncidentId,
+    },
+    /// Another incident was merged into this one.
+    Absorbed {
+        /// The merged incident.
+        from: IncidentId,
+    },
+    /// A phase ran over its target.
+    PhaseOverdue {
+        /// Which phase.
+        phase: Phase,
+        /// Its target, seconds.
+        target_s: u32,
+    },
+    /// A unit was added or changed by an administrator.
+    UnitRegistered {
+        /// The unit.
+        unit_id: UnitId,
+    },
+    /// The incident was imported from another system.
+    Imported {
+        /// Where from (the EIDO sender).
+        source: String,
+    },
+}
+
+/// One append-only record: who did what, when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Order of all events of an agency.
+    pub seq: i64,
+    /// Server time.
+    pub at: Millis,
+    /// User name or `simulator`/`system`.
+    pub actor: String,
+    /// The incident concerned.
+    pub incident_id: Option<IncidentId>,
+    /// The unit concerned.
+    pub unit_id: Option<UnitId>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Free-text note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Event {
+    /// The event's name (`status_changed`, ...).
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            EventKind::IncidentCreated { .. } => "incident_created",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::UnitDispatched { .. } => "unit_dispatched",
+            EventKind::UnitReleased { .. } => "unit_released",
+            EventKind::UnitStatusChanged { .. } => "unit_status_changed",
+            EventKind::ReinforcementRequested { .. } => "reinforcement_requested",
+            EventKind::DuplicateFlagged { .. } => "duplicate_flagged",
+            EventKind::MergedInto { .. } => "merged_into",
+            EventKind::Absorbed { .. } => "absorbed",
+            EventKind::PhaseOverdue { .. } => "phase_overdue",
+            EventKind::UnitRegistered { .. } => "unit_registered",
+            EventKind::Imported { .. } => "imported",
+        }
+    }
+}
