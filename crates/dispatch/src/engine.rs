@@ -397,9 +397,9 @@ impl Engine {
             u.status = UnitStatus::Dispatched;
             u.incident_id = Some(id);
             incident.assignments.push(Assignment { unit_id: u.id.clone(), at: now, eta_s: eta.map(|s| s.round()), released_at: None });
-            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitDispatched { unit_id: u.id.clone(), eta_s: eta.map(|s| s.round()) }, None);
+            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitDispatched { eta_s: eta.map(|s| s.round()) }, None);
             ch.events.push(ev);
-            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitStatusChanged { unit_id: u.id.clone(), from, to: UnitStatus::Dispatched }, None);
+            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitStatusChanged { from, to: UnitStatus::Dispatched }, None);
             ch.events.push(ev);
             sent.push(u.id.clone());
             ch.unit(&u);
@@ -431,7 +431,7 @@ impl Engine {
         if unit.status == to {
             return;
         }
-        let ev = self.event(now, actor, unit.incident_id, Some(&unit.id), EventKind::UnitStatusChanged { unit_id: unit.id.clone(), from: unit.status, to }, None);
+        let ev = self.event(now, actor, unit.incident_id, Some(&unit.id), EventKind::UnitStatusChanged { from: unit.status, to }, None);
         ch.events.push(ev);
         unit.status = to;
     }
@@ -441,7 +441,7 @@ impl Engine {
         for a in incident.assignments.iter_mut().filter(|a| a.unit_id == unit_id && a.released_at.is_none()) {
             a.released_at = Some(now);
         }
-        let ev = self.event(now, actor, Some(incident.id), Some(unit_id), EventKind::UnitReleased { unit_id: unit_id.into() }, None);
+        let ev = self.event(now, actor, Some(incident.id), Some(unit_id), EventKind::UnitReleased, None);
         ch.events.push(ev);
         if let Some(mut u) = self.unit(unit_id).cloned() {
             if u.incident_id == Some(incident.id) {
@@ -606,7 +606,7 @@ impl Engine {
         }
         unit.position_at = now;
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, None, Some(&unit.id), EventKind::UnitRegistered { unit_id: unit.id.clone() }, None);
+        let ev = self.event(now, actor, None, Some(&unit.id), EventKind::UnitRegistered, None);
         ch.events.push(ev);
         ch.unit(&unit);
         self.put_unit(unit.clone());
@@ -664,7 +664,7 @@ impl Engine {
         let at_scene: Vec<UnitId> = self.incidents[&iid].active_units().map(|a| a.unit_id.clone()).collect();
         let rec = self.recommend(iid, &at_scene)?;
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, Some(iid), Some(unit_id), EventKind::ReinforcementRequested { unit_id: unit_id.into() }, None);
+        let ev = self.event(now, actor, Some(iid), Some(unit_id), EventKind::ReinforcementRequested, None);
         ch.events.push(ev);
         Ok((rec, ch))
     }

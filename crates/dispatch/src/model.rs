@@ -445,30 +445,20 @@ pub enum EventKind {
     },
     /// A unit was sent.
     UnitDispatched {
-        /// The unit.
-        unit_id: UnitId,
         /// Its drive time, seconds.
         eta_s: Option<f64>,
     },
     /// A unit was released from the incident.
-    UnitReleased {
-        /// The unit.
-        unit_id: UnitId,
-    },
+    UnitReleased,
     /// A unit's own status changed.
     UnitStatusChanged {
-        /// The unit.
-        unit_id: UnitId,
         /// Before.
         from: UnitStatus,
         /// After.
         to: UnitStatus,
     },
     /// A unit on scene asked for reinforcement.
-    ReinforcementRequested {
-        /// The asking unit.
-        unit_id: UnitId,
-    },
+    ReinforcementRequested,
     /// Possible duplicate calls.
     DuplicateFlagged {
         /// The other incidents.
@@ -492,10 +482,7 @@ pub enum EventKind {
         target_s: u32,
     },
     /// A unit was added or changed by an administrator.
-    UnitRegistered {
-        /// The unit.
-        unit_id: UnitId,
-    },
+    UnitRegistered,
     /// The incident was imported from another system.
     Imported {
         /// Where from (the EIDO sender).

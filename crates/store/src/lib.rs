@@ -1,1 +1,516 @@
-//! tmp
+//! The durable store of dispatch: SQLite by default (one file, WAL, full
+//! fsync) and PostgreSQL to scale out, behind one API and one schema.
+//!
+//! Writes of live state go through a single writer task that commits
+//! whatever has queued up in one transaction (group commit): a caller's
+//! [`Store::commit`] returns only after its transaction is on disk, so an
+//! acknowledged incident survives a crash, while thousands of callers share
+//! each fsync. Every change is also an append-only event row.
+//!
+//! It does not decide anything: what to write comes from the dispatch engine.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use dispatch::engine::Snapshot;
+use dispatch::{Changes, Event, Incident, Jurisdiction, Post, Unit};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Row};
+use tokio::sync::{mpsc, oneshot};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database URL is not one we understand.
+    #[error("database URL {0:?}: expected sqlite://<file> or postgres://user@host/db")]
+    Url(String),
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A stored document could not be read back.
+    #[error("stored {what} {id} is unreadable: {source}")]
+    Corrupt {
+        /// Table.
+        what: &'static str,
+        /// Row.
+        id: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// The writer task is gone (the store is shutting down).
+    #[error("the store writer has stopped")]
+    WriterGone,
+}
+
+/// A staff account as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    /// Login.
+    pub username: String,
+    /// Role name.
+    pub role: String,
+    /// Jurisdiction scope (`None`: whole agency).
+    pub scope: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+}
+
+/// A login session as stored (the token itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Whose.
+    pub username: String,
+    /// Created.
+    pub created_at: i64,
+    /// Expires.
+    pub expires_at: i64,
+    /// Revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Pg(PgPool),
+}
+
+macro_rules! on {
+    ($pool:expr, read $p:ident => $body:expr) => {
+        match $pool {
+            Pool::Sqlite { read: $p, .. } => $body,
+            Pool::Pg($p) => $body,
+        }
+    };
+    ($pool:expr, write $p:ident => $body:expr) => {
+        match $pool {
+            Pool::Sqlite { write: $p, .. } => $body,
+            Pool::Pg($p) => $body,
+        }
+    };
+}
+
+struct Job {
+    changes: Changes,
+    reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// The store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    agency: String,
+    writer: mpsc::UnboundedSender<Job>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend()).field("agency", &self.agency).finish()
+    }
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const PG_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (agency_id, id, created_at) DO UPDATE SET status = excluded.status, kind = excluded.kind, \
+     priority = excluded.priority, station_id = excluded.station_id, lat = excluded.lat, lon = excluded.lon, doc = excluded.doc";
+const UPSERT_UNIT: &str = "INSERT INTO units (agency_id, id, kind, home_station, status, lat, lon, position_at, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (agency_id, id) DO UPDATE SET kind = excluded.kind, home_station = excluded.home_station, \
+     status = excluded.status, lat = excluded.lat, lon = excluded.lon, position_at = excluded.position_at, doc = excluded.doc";
+const INSERT_EVENT: &str = "INSERT INTO events (agency_id, seq, at, actor, incident_id, unit_id, kind, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const INSERT_KEY: &str = "INSERT INTO idempotency (agency_id, key, incident_id, response) VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, key) DO NOTHING";
+
+fn doc<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("domain records serialise")
+}
+
+macro_rules! apply {
+    ($conn:expr, $agency:expr, $ch:expr) => {{
+        for i in &$ch.incidents {
+            sqlx::query(UPSERT_INCIDENT)
+                .bind($agency).bind(i.id).bind(i.created_at).bind(i.status.as_str()).bind(&i.kind)
+                .bind(i.priority as i32).bind(&i.place.station_id).bind(i.lat).bind(i.lon).bind(doc(i))
+                .execute(&mut *$conn).await?;
+        }
+        for u in &$ch.units {
+            sqlx::query(UPSERT_UNIT)
+                .bind($agency).bind(&u.id).bind(u.kind.as_str()).bind(&u.home_station).bind(u.status.as_str())
+                .bind(u.lat).bind(u.lon).bind(u.position_at).bind(doc(u))
+                .execute(&mut *$conn).await?;
+        }
+        for e in &$ch.events {
+            sqlx::query(INSERT_EVENT)
+                .bind($agency).bind(e.seq).bind(e.at).bind(&e.actor).bind(e.incident_id).bind(&e.unit_id)
+                .bind(e.name()).bind(doc(e))
+                .execute(&mut *$conn).await?;
+        }
+        for (key, incident, response) in &$ch.idempotency {
+            sqlx::query(INSERT_KEY).bind($agency).bind(key).bind(incident).bind(response).execute(&mut *$conn).await?;
+        }
+    }};
+}
+
+async fn write_batch(pool: &Pool, agency: &str, jobs: &[&Changes]) -> Result<(), sqlx::Error> {
+    on!(pool, write p => {
+        let mut tx = p.begin().await?;
+        for ch in jobs {
+            apply!(tx, agency, ch);
+        }
+        tx.commit().await
+    })
+}
+
+async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>) {
+    const MAX_BATCH: usize = 1024;
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let all: Vec<&Changes> = jobs.iter().map(|j| &j.changes).collect();
+        match write_batch(&pool, &agency, &all).await {
+            Ok(()) => {
+                for j in jobs {
+                    if let Some(r) = j.reply {
+                        let _ = r.send(Ok(()));
+                    }
+                }
+            }
+            Err(e) if jobs.len() > 1 => {
+                // One bad job must not fail its neighbours: retry them one by one.
+                tracing::warn!(message = "group commit failed; retrying jobs one by one", error = %e, jobs = jobs.len());
+                for j in jobs {
+                    let r = write_batch(&pool, &agency, &[&j.changes]).await.map_err(|e| e.to_string());
+                    if let Some(reply) = j.reply {
+                        let _ = reply.send(r);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(message = "store write failed", error = %e);
+                for j in jobs {
+                    if let Some(r) = j.reply {
+                        let _ = r.send(Err(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn month_start(y: i64, m: i64) -> i64 {
+    let (y, m) = if m > 12 { (y + 1, m - 12) } else if m < 1 { (y - 1, m + 12) } else { (y, m) };
+    dispatch::time::parse_rfc3339(&format!("{y:04}-{m:02}-01")).expect("valid date")
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) `url`: `sqlite://path/to/file.db`
+    /// or `postgres://user@host:port/db`. `agency` scopes every row.
+    pub async fn open(url: &str, agency: &str) -> Result<Store, StoreError> {
+        let pool = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("foreign_keys", "ON")
+                .disable_statement_logging();
+            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            migrate(&Pool::Sqlite { read: write.clone(), write: write.clone() }, SQLITE_MIGRATIONS).await?;
+            let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
+            Pool::Sqlite { read, write }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|_| StoreError::Url(url.into()))?.disable_statement_logging();
+            let pg = PgPoolOptions::new().max_connections(8).connect_with(opts).await?;
+            let pool = Pool::Pg(pg.clone());
+            migrate(&pool, PG_MIGRATIONS).await?;
+            Self::ensure_partitions(&pg).await?;
+            pool
+        } else {
+            return Err(StoreError::Url(url.into()));
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer(pool.clone(), agency.to_string(), rx));
+        Ok(Store { pool, agency: agency.to_string(), writer: tx })
+    }
+
+    /// Monthly partitions for last month to two months ahead.
+    async fn ensure_partitions(pg: &PgPool) -> Result<(), StoreError> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let ym = dispatch::time::month_of(now);
+        let (y, m): (i64, i64) = (ym[..4].parse().unwrap_or(2026), ym[5..].parse().unwrap_or(1));
+        for dm in -1..=2 {
+            let (from, to) = (month_start(y, m + dm), month_start(y, m + dm + 1));
+            let name = dispatch::time::month_of(from).replace('-', "_");
+            for (table, _col) in [("incidents", "created_at"), ("events", "at")] {
+                let sql = format!("CREATE TABLE IF NOT EXISTS {table}_{name} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})");
+                if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pg).await {
+                    // Rows of that month already sit in the default partition: keep them there.
+                    tracing::warn!(message = "monthly partition not created", table, month = %name, error = %e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite { .. } => "sqlite",
+            Pool::Pg(_) => "postgres",
+        }
+    }
+
+    /// The agency every row belongs to.
+    pub fn agency(&self) -> &str {
+        &self.agency
+    }
+
+    /// Writes `changes` in the next group commit; returns once they are durable.
+    pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(Job { changes, reply: Some(tx) }).map_err(|_| StoreError::WriterGone)?;
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(msg)) => Err(StoreError::Db(sqlx::Error::Protocol(msg))),
+            Err(_) => Err(StoreError::WriterGone),
+        }
+    }
+
+    /// Queues `changes` without waiting (soft state such as positions).
+    pub fn commit_later(&self, changes: Changes) {
+        if !changes.is_empty() {
+            let _ = self.writer.send(Job { changes, reply: None });
+        }
+    }
+
+    /// Everything the engine starts from.
+    pub async fn load(&self) -> Result<Snapshot, StoreError> {
+        let a = &self.agency;
+        let incidents: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM incidents WHERE agency_id = $1 ORDER BY id").bind(a).fetch_all(p).await)?;
+        let units: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM units WHERE agency_id = $1 ORDER BY id").bind(a).fetch_all(p).await)?;
+        let keys: Vec<(String, i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT key, incident_id, response FROM idempotency WHERE agency_id = $1").bind(a).fetch_all(p).await)?;
+        let max_seq: Option<i64> = on!(&self.pool, read p => sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE agency_id = $1").bind(a).fetch_one(p).await)?;
+        Ok(Snapshot {
+            incidents: incidents.into_iter().map(|(id, d)| parse("incident", id, &d)).collect::<Result<_, _>>()?,
+            units: units.into_iter().map(|(id, d)| parse("unit", id, &d)).collect::<Result<_, _>>()?,
+            posts: self.posts().await?,
+            idempotency: keys,
+            max_seq: max_seq.unwrap_or(0),
+        })
+    }
+
+    /// One incident as stored.
+    pub async fn incident(&self, id: i64) -> Result<Option<Incident>, StoreError> {
+        let row: Option<String> = on!(&self.pool, read p => sqlx::query_scalar("SELECT doc FROM incidents WHERE agency_id = $1 AND id = $2").bind(&self.agency).bind(id).fetch_optional(p).await)?;
+        row.map(|d| parse("incident", id, &d)).transpose()
+    }
+
+    /// Every stored incident id (for checks).
+    pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(on!(&self.pool, read p => sqlx::query_scalar("SELECT id FROM incidents WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?)
+    }
+
+    /// The events of the given incidents, in order: their timeline.
+    pub async fn timeline(&self, incident_ids: &[i64]) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        for id in incident_ids {
+            let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT seq, doc FROM events WHERE agency_id = $1 AND incident_id = $2 ORDER BY seq").bind(&self.agency).bind(id).fetch_all(p).await)?;
+            for (seq, d) in rows {
+                out.push(parse("event", seq, &d)?);
+            }
+        }
+        out.sort_by_key(|e: &Event| e.seq);
+        Ok(out)
+    }
+
+    /// Events after `seq`, at most `limit` (for replaying a feed).
+    pub async fn events_after(&self, seq: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT seq, doc FROM events WHERE agency_id = $1 AND seq > $2 ORDER BY seq LIMIT $3").bind(&self.agency).bind(seq).bind(limit).fetch_all(p).await)?;
+        rows.into_iter().map(|(s, d)| parse("event", s, &d)).collect()
+    }
+
+    /// Replaces the jurisdiction tree.
+    pub async fn put_jurisdictions(&self, all: &[Jurisdiction]) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM jurisdictions WHERE agency_id = $1").bind(&self.agency).execute(&mut *tx).await?;
+            for j in all {
+                sqlx::query("INSERT INTO jurisdictions (agency_id, id, level, parent_id, doc) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&self.agency).bind(&j.id).bind(j.level.as_str()).bind(&j.parent_id).bind(doc(j))
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The jurisdiction tree, parents first.
+    pub async fn jurisdictions(&self) -> Result<Vec<Jurisdiction>, StoreError> {
+        let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM jurisdictions WHERE agency_id = $1").bind(&self.agency).fetch_all(p).await)?;
+        let mut all: Vec<Jurisdiction> = rows.into_iter().map(|(id, d)| parse("jurisdiction", id, &d)).collect::<Result<_, _>>()?;
+        all.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
+        Ok(all)
+    }
+
+    /// Replaces the posts.
+    pub async fn put_posts(&self, posts: &[Post]) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM posts WHERE agency_id = $1").bind(&self.agency).execute(&mut *tx).await?;
+            for post in posts {
+                sqlx::query("INSERT INTO posts (agency_id, id, station_id, doc) VALUES ($1, $2, $3, $4)")
+                    .bind(&self.agency).bind(&post.id).bind(&post.station_id).bind(doc(post))
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Patrol posts.
+    pub async fn posts(&self) -> Result<Vec<Post>, StoreError> {
+        let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM posts WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?;
+        rows.into_iter().map(|(id, d)| parse("post", id, &d)).collect()
+    }
+
+    /// Adds or replaces units directly (setup; live changes go through [`Store::commit`]).
+    pub async fn put_units(&self, units: &[Unit]) -> Result<(), StoreError> {
+        self.commit(Changes { units: units.to_vec(), ..Default::default() }).await
+    }
+
+    /// Adds or replaces an account.
+    pub async fn put_user(&self, u: &UserRecord) -> Result<(), StoreError> {
+        on!(&self.pool, write p => sqlx::query(
+            "INSERT INTO users (agency_id, username, role, scope_id, display_name, password_hash, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (agency_id, username) DO UPDATE SET role = excluded.role, scope_id = excluded.scope_id, \
+             display_name = excluded.display_name, password_hash = excluded.password_hash, disabled = excluded.disabled")
+            .bind(&self.agency).bind(&u.username).bind(&u.role).bind(&u.scope).bind(&u.display_name)
+            .bind(&u.password_hash).bind(i32::from(u.disabled))
+            .execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// One account.
+    pub async fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self.users().await?.into_iter().find(|u| u.username == username))
+    }
+
+    /// Every account.
+    pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let rows = on!(&self.pool, read p => sqlx::query("SELECT username, role, scope_id, display_name, password_hash, disabled FROM users WHERE agency_id = $1 ORDER BY username").bind(&self.agency).fetch_all(p).await.map(|rows| rows.iter().map(|r| UserRecord {
+            username: r.get(0), role: r.get(1), scope: r.get(2), display_name: r.get(3), password_hash: r.get(4), disabled: r.get::<i32, _>(5) != 0,
+        }).collect::<Vec<_>>()))?;
+        Ok(rows)
+    }
+
+    /// Records a new session.
+    pub async fn put_session(&self, s: &SessionRecord) -> Result<(), StoreError> {
+        on!(&self.pool, write p => sqlx::query("INSERT INTO sessions (token_hash, agency_id, username, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&s.token_hash).bind(&self.agency).bind(&s.username).bind(s.created_at).bind(s.expires_at).bind(s.revoked_at)
+            .execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A session by token hash.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = on!(&self.pool, read p => sqlx::query("SELECT token_hash, username, created_at, expires_at, revoked_at FROM sessions WHERE token_hash = $1 AND agency_id = $2").bind(token_hash).bind(&self.agency).fetch_optional(p).await.map(|r| r.map(|r| SessionRecord {
+            token_hash: r.get(0), username: r.get(1), created_at: r.get(2), expires_at: r.get(3), revoked_at: r.get(4),
+        })))?;
+        Ok(row)
+    }
+
+    /// Revokes one session, or every session of `username`.
+    pub async fn revoke(&self, token_hash: Option<&str>, username: Option<&str>, at: i64) -> Result<u64, StoreError> {
+        let done = on!(&self.pool, write p => sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE agency_id = $2 AND revoked_at IS NULL AND (token_hash = $3 OR username = $4)")
+            .bind(at).bind(&self.agency).bind(token_hash).bind(username).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done)
+    }
+
+    /// A stored setting.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(on!(&self.pool, read p => sqlx::query_scalar("SELECT value FROM meta WHERE agency_id = $1 AND key = $2").bind(&self.agency).bind(key).fetch_optional(p).await)?)
+    }
+
+    /// Stores a setting.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        on!(&self.pool, write p => sqlx::query("INSERT INTO meta (agency_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (agency_id, key) DO UPDATE SET value = excluded.value")
+            .bind(&self.agency).bind(key).bind(value).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Checks the database: SQLite's integrity check, plus (both backends)
+    /// that every incident has its creation event and no event points at a
+    /// missing incident. Returns a list of problems (empty: sound).
+    pub async fn check(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        if let Pool::Sqlite { read, .. } = &self.pool {
+            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(read).await?;
+            if rows != ["ok"] {
+                problems.extend(rows.into_iter().map(|r| format!("sqlite integrity: {r}")));
+            }
+        }
+        let a = &self.agency;
+        let orphans: i64 = on!(&self.pool, read p => sqlx::query_scalar("SELECT COUNT(*) FROM events e WHERE e.agency_id = $1 AND e.incident_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.agency_id = e.agency_id AND i.id = e.incident_id)").bind(a).fetch_one(p).await)?;
+        if orphans > 0 {
+            problems.push(format!("{orphans} events refer to missing incidents"));
+        }
+        let bare: i64 = on!(&self.pool, read p => sqlx::query_scalar("SELECT COUNT(*) FROM incidents i WHERE i.agency_id = $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.agency_id = i.agency_id AND e.incident_id = i.id AND e.kind IN ('incident_created', 'imported'))").bind(a).fetch_one(p).await)?;
+        if bare > 0 {
+            problems.push(format!("{bare} incidents lack their creation event"));
+        }
+        Ok(problems)
+    }
+
+    /// Closes the pools (waits for queued writes first).
+    pub async fn close(self) {
+        let Store { pool, writer, .. } = self;
+        drop(writer);
+        match pool {
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Pg(p) => p.close().await,
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &'static str, id: impl ToString, d: &str) -> Result<T, StoreError> {
+    serde_json::from_str(d).map_err(|source| StoreError::Corrupt { what, id: id.to_string(), source })
+}
+
+async fn migrate(pool: &Pool, migrations: &[(i64, &'static str)]) -> Result<(), StoreError> {
+    on!(pool, write p => {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)").execute(p).await?;
+        let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(p).await?;
+        for (version, sql) in migrations {
+            if done.contains(version) {
+                continue;
+            }
+            let mut tx = p.begin().await?;
+            sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)").bind(version).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+    });
+    Ok(())
+}
