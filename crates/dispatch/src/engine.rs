@@ -337,11 +337,13 @@ impl Engine {
             .map_err(|e| DispatchError::conflict(None, format!("incident {id} is off the road network: {e}")))?;
         // Keep the whole fleet as sources (one prepared fleet for all incidents); filter afterwards.
         let seconds = self.travel.seconds_to(&self.unit_snaps, self.fleet_version, &target);
+        let target_point = incident.position();
         let candidates: Vec<(&Unit, Option<f64>)> = self
             .units
             .iter()
             .zip(seconds)
             .filter(|(u, _)| u.status == UnitStatus::Available && !exclude.contains(&u.id))
+            .map(|(u, s)| (u, s.map(|s| travel_seconds(u.kind, s, haversine_m(u.position(), target_point)))))
             .collect();
         Ok(recommend(&self.config, incident, &candidates))
     }
@@ -719,6 +721,17 @@ impl Engine {
         self.put_incident(incident.clone());
         Ok((incident, ch))
     }
+}
+
+/// Foot and bicycle patrols do not drive: they take the longer of the drive
+/// time and their own pace over the straight line with a 30% detour.
+pub fn travel_seconds(kind: UnitKind, drive_s: f64, straight_m: f64) -> f64 {
+    let pace = match kind {
+        UnitKind::FootPatrol => 1.4,
+        UnitKind::BikePatrol => 4.5,
+        _ => return drive_s,
+    };
+    drive_s.max(1.3 * straight_m / pace)
 }
 
 fn merge_changes(into: &mut Changes, from: Changes) {

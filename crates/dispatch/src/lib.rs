@@ -24,6 +24,7 @@ pub use engine::{Changes, DispatchOutcome, Engine, NewIncident};
 pub use jurisdiction::{Jurisdiction, Jurisdictions, Level};
 pub use model::*;
 pub use recommend::{Recommendation, Tier};
+pub use roads::haversine_m;
 pub use time::Millis;
 pub use travel::{RoadTravel, StraightLine, TravelTimes};
 

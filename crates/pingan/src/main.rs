@@ -1,7 +1,11 @@
 //! `pingan`: the one binary. Thin glue: parses the command line and calls the
-//! engine crates; all logic lives below it (see ARCHITECTURE.md).
+//! engine, store and server crates; all logic lives below it (see ARCHITECTURE.md).
 
+mod loadgen;
 mod roads_cmd;
+mod serve_cmd;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -18,12 +22,48 @@ enum Command {
     /// Road network: build a graph from OpenStreetMap, route, tables, isochrones.
     #[command(subcommand)]
     Roads(roads_cmd::RoadsCommand),
+    /// A demo city on a real road network: server, dashboard API and simulator.
+    Demo(serve_cmd::DemoArgs),
+    /// Run the dispatch server on your own road graph and database.
+    Serve {
+        #[command(flatten)]
+        server: serve_cmd::ServerArgs,
+        /// The road graph (`pingan roads build`).
+        #[arg(long, env = "PINGAN_GRAPH")]
+        graph: Option<PathBuf>,
+    },
+    /// Load generator: incident creation and recommendations against a running server.
+    Loadgen(loadgen::LoadArgs),
+    /// Store maintenance.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Integrity check: exits non-zero and lists problems when the store is damaged.
+    Check {
+        /// `sqlite://file.db` or `postgres://…`.
+        #[arg(long, env = "PINGAN_DATABASE")]
+        database: String,
+        /// Agency.
+        #[arg(long, env = "PINGAN_AGENCY", default_value = "demo")]
+        agency: String,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Roads(cmd) => roads_cmd::run(cmd),
+        Command::Demo(args) => runtime().and_then(|rt| rt.block_on(serve_cmd::demo(args))),
+        Command::Serve { server, graph } => runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph))),
+        Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
+        Command::Store(StoreCommand::Check { database, agency }) => runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency))),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -244,6 +244,19 @@ fn build(
     min_component: usize,
     tracks: bool,
 ) -> Result<()> {
+    let (_, summary) = build_graph(input, output, signal_delay, min_component, tracks)?;
+    println!("{summary}");
+    Ok(())
+}
+
+/// Imports `input`, prepares the graph, writes it to `output`; returns it and a summary.
+pub fn build_graph(
+    input: &Path,
+    output: &Path,
+    signal_delay: f64,
+    min_component: usize,
+    tracks: bool,
+) -> Result<(Graph, serde_json::Value)> {
     let started = Instant::now();
     let profile = osm_import::Profile {
         signal_delay_s: signal_delay,
@@ -300,17 +313,14 @@ fn build(
         report.shortcuts,
         prep_time.as_secs_f64()
     );
-    println!(
-        "{}",
-        json!({
-            "output": output.display().to_string(), "nodes": s.nodes, "roads": s.roads,
-            "directed_edges": s.directed_edges, "hierarchy_edges": s.hierarchy_edges,
-            "bytes": bytes.len(), "import_s": round3(import_time.as_secs_f64()),
-            "preprocess_s": round3(prep_time.as_secs_f64()), "total_s": round3(started.elapsed().as_secs_f64()),
-            "peak_rss_mib": peak_rss_mib().map(round2),
-        })
-    );
-    Ok(())
+    let summary = json!({
+        "output": output.display().to_string(), "nodes": s.nodes, "roads": s.roads,
+        "directed_edges": s.directed_edges, "hierarchy_edges": s.hierarchy_edges,
+        "bytes": bytes.len(), "import_s": round3(import_time.as_secs_f64()),
+        "preprocess_s": round3(prep_time.as_secs_f64()), "total_s": round3(started.elapsed().as_secs_f64()),
+        "peak_rss_mib": peak_rss_mib().map(round2),
+    });
+    Ok((graph, summary))
 }
 
 /// Reads a CSV whose header must be exactly `expected`; yields (line number, fields).

@@ -282,15 +282,28 @@ impl Store {
 
     /// Writes `changes` in the next group commit; returns once they are durable.
     pub async fn commit(&self, changes: Changes) -> Result<(), StoreError> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let (tx, rx) = oneshot::channel();
-        self.writer.send(Job { changes, reply: Some(tx) }).map_err(|_| StoreError::WriterGone)?;
-        match rx.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(msg)) => Err(StoreError::Db(sqlx::Error::Protocol(msg))),
-            Err(_) => Err(StoreError::WriterGone),
+        self.submit(changes).await
+    }
+
+    /// Queues `changes` now (so the order of calls is the order of writes)
+    /// and returns a future that resolves once they are durable.
+    pub fn submit(&self, changes: Changes) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+        let queued = if changes.is_empty() {
+            None
+        } else {
+            let (tx, rx) = oneshot::channel();
+            Some(self.writer.send(Job { changes, reply: Some(tx) }).map(|_| rx))
+        };
+        async move {
+            match queued {
+                None => Ok(()),
+                Some(Err(_)) => Err(StoreError::WriterGone),
+                Some(Ok(rx)) => match rx.await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(msg)) => Err(StoreError::Db(sqlx::Error::Protocol(msg))),
+                    Err(_) => Err(StoreError::WriterGone),
+                },
+            }
         }
     }
 

@@ -247,3 +247,11 @@ fn eido_round_trip() {
     let err = crate::eido::import(&serde_json::json!({"incidentComponent": [{}]})).unwrap_err();
     assert_eq!(err.field(), Some("incidentComponent[0].incidentTypeInternalCode"));
 }
+
+#[test]
+fn foot_patrols_walk() {
+    assert_eq!(travel_seconds(UnitKind::PatrolCar, 60.0, 1000.0), 60.0);
+    let walk = travel_seconds(UnitKind::FootPatrol, 60.0, 1000.0);
+    assert!((walk - 1300.0 / 1.4).abs() < 1e-9);
+    assert!(travel_seconds(UnitKind::BikePatrol, 60.0, 1000.0) < walk);
+}

@@ -1,0 +1,655 @@
+//! The HTTP/JSON API under `/api/v1`. Only this module knows the wire format.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dispatch::figures::{Filter, Period};
+use dispatch::time::{format_rfc3339, parse_rfc3339};
+use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Phase, Unit, UnitKind, UnitStatus};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
+use crate::error::{ApiError, ApiJson};
+use crate::{App, now_ms};
+
+type AppState = State<Arc<App>>;
+type ApiResult = Result<Response, ApiError>;
+
+/// The OpenAPI document (kept beside the code; a test checks it lists every route).
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Every route: (method, path) as in the OpenAPI document.
+pub fn routes(app: Arc<App>) -> Router {
+    let limit = app.settings.body_limit;
+    let api = Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+        .route("/config", get(config))
+        .route("/incidents", post(create_incident).get(list_incidents))
+        .route("/incidents/check", post(check_incident))
+        .route("/incidents/{id}", get(get_incident))
+        .route("/incidents/{id}/recommendation", get(recommendation))
+        .route("/incidents/{id}/dispatch", post(dispatch_units))
+        .route("/incidents/{id}/status", post(set_status))
+        .route("/incidents/{id}/merge", post(merge))
+        .route("/incidents/{id}/release", post(release))
+        .route("/incidents/{id}/eido", get(export_eido))
+        .route("/eido", post(import_eido))
+        .route("/units", get(list_units))
+        .route("/units/{id}", get(get_unit).put(put_unit))
+        .route("/units/{id}/position", post(unit_position))
+        .route("/units/{id}/status", post(unit_status))
+        .route("/units/{id}/reassign", post(reassign))
+        .route("/units/{id}/reinforcement", post(reinforcement))
+        .route("/posts", get(posts))
+        .route("/jurisdictions", get(jurisdictions).put(put_jurisdictions))
+        .route("/jurisdictions/at", get(jurisdiction_at))
+        .route("/figures", get(figures))
+        .route("/users", get(users).post(create_user))
+        .route("/users/{username}/revoke", post(revoke_user))
+        .route("/feed", get(crate::feed::feed))
+        .route("/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_endpoint", "no such endpoint; see /api/v1/openapi.json") });
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(track))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(app)
+}
+
+async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    let secs = started.elapsed().as_secs_f64();
+    metrics::histogram!("pingan_http_request_duration_seconds", "method" => method.to_string(), "route" => route.clone()).record(secs);
+    metrics::counter!("pingan_http_requests_total", "method" => method.to_string(), "route" => route.clone(), "status" => status.clone()).increment(1);
+    if let Some(code) = res.extensions().get::<crate::error::ErrorCode>() {
+        tracing::info!(message = "request refused", %method, route, status, code = code.0, ms = secs * 1000.0);
+    } else {
+        tracing::debug!(message = "request", %method, route, status, ms = secs * 1000.0);
+    }
+    res
+}
+
+async fn metrics(State(app): AppState) -> Response {
+    {
+        let engine = app.engine.lock().expect("engine lock");
+        let open = engine.incidents().filter(|i| i.status.is_open()).count();
+        metrics::gauge!("pingan_incidents_open").set(open as f64);
+        for s in UnitStatus::ALL {
+            let n = engine.units().iter().filter(|u| u.status == s).count();
+            metrics::gauge!("pingan_units", "status" => s.as_str()).set(n as f64);
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.render_metrics()).into_response()
+}
+
+// ---------------------------------------------------------------- JSON shapes
+
+/// An incident as the API shows it.
+pub fn incident_json(i: &Incident, config: &Config, now: i64) -> Value {
+    let times: serde_json::Map<String, Value> = IncidentStatus::ALL
+        .iter()
+        .filter_map(|s| i.reached_at(*s).map(|t| (s.as_str().to_string(), json!(format_rfc3339(t)))))
+        .collect();
+    // The running phase and its timer.
+    let timer = Phase::ALL.iter().find_map(|p| {
+        let (a, b) = p.bounds();
+        let start = i.reached_at(a)?;
+        if i.reached_at(b).is_some() || !i.status.is_open() {
+            return None;
+        }
+        let elapsed = (now - start) as f64 / 1000.0;
+        let target = config.targets.of(*p);
+        Some(json!({"phase": p.as_str(), "since": format_rfc3339(start), "elapsed_s": elapsed.round(), "target_s": target, "overdue": elapsed > f64::from(target)}))
+    });
+    let first = i.callers.first();
+    json!({
+        "id": i.id,
+        "kind": i.kind,
+        "priority": i.priority,
+        "status": i.status,
+        "lat": i.lat,
+        "lon": i.lon,
+        "address": i.address,
+        "caller_name": first.and_then(|c| c.name.clone()),
+        "caller_phone": first.and_then(|c| c.phone.clone()),
+        "callers": i.callers.iter().map(|c| json!({"name": c.name, "phone": c.phone, "at": format_rfc3339(c.at)})).collect::<Vec<_>>(),
+        "description": i.description,
+        "bureau_id": i.place.bureau_id,
+        "station_id": i.place.station_id,
+        "community_id": i.place.community_id,
+        "grid_id": i.place.grid_id,
+        "created_at": format_rfc3339(i.created_at),
+        "times": times,
+        "response_s": i.response_s(),
+        "timer": timer,
+        "overdue": i.overdue,
+        "units": i.assignments.iter().map(|a| json!({
+            "unit_id": a.unit_id, "dispatched_at": format_rfc3339(a.at), "eta_s": a.eta_s,
+            "released_at": a.released_at.map(format_rfc3339), "active": a.released_at.is_none(),
+        })).collect::<Vec<_>>(),
+        "merged_into": i.merged_into,
+        "merged_from": i.merged_from,
+        "possible_duplicates": i.possible_duplicates,
+    })
+}
+
+/// A unit as the API shows it.
+pub fn unit_json(u: &Unit) -> Value {
+    json!({
+        "id": u.id, "callsign": u.callsign, "kind": u.kind, "home_station": u.home_station, "crew": u.crew,
+        "capabilities": u.capabilities, "status": u.status, "lat": u.lat, "lon": u.lon,
+        "position_at": format_rfc3339(u.position_at), "incident_id": u.incident_id, "post_id": u.post_id,
+    })
+}
+
+/// A timeline entry: status changes as `status`, everything else as `event`.
+pub fn event_json(e: &Event) -> Value {
+    let mut v = json!({"seq": e.seq, "at": format_rfc3339(e.at), "actor": e.actor, "incident_id": e.incident_id, "unit_id": e.unit_id, "note": e.note});
+    let obj = v.as_object_mut().expect("object");
+    match &e.kind {
+        EventKind::StatusChanged { from, to } => {
+            obj.insert("status".into(), json!(to));
+            obj.insert("from".into(), json!(from));
+        }
+        other => {
+            obj.insert("event".into(), json!(e.name()));
+            if let Value::Object(payload) = serde_json::to_value(other).expect("events serialise") {
+                for (k, val) in payload {
+                    if k != "event" {
+                        obj.insert(k, val);
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+fn created(v: Value) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn ok(v: Value) -> Response {
+    Json(v).into_response()
+}
+
+fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
+    let engine = app.engine.lock().expect("engine lock");
+    engine.incident(id).filter(|i| user.sees(i)).cloned().ok_or_else(|| ApiError::not_found("incident", id))
+}
+
+fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::invalid("id", format!("incident ids are numbers, got {raw:?}")))
+}
+
+// ---------------------------------------------------------------- auth
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult {
+    let refused = || ApiError::unauthorized("wrong user name or password");
+    let rec = app.store.user(&body.username).await?.ok_or_else(refused)?;
+    let hash = rec.password_hash.clone();
+    let password = body.password;
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let good = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    if !good || rec.disabled {
+        metrics::counter!("pingan_logins_total", "result" => "refused").increment(1);
+        return Err(refused());
+    }
+    let token = new_token();
+    let now = now_ms();
+    let expires_at = now + app.settings.session_ttl_s * 1000;
+    app.store
+        .put_session(&store::SessionRecord { token_hash: token_hash(&token), username: rec.username.clone(), created_at: now, expires_at, revoked_at: None })
+        .await?;
+    metrics::counter!("pingan_logins_total", "result" => "ok").increment(1);
+    Ok(ok(json!({"token": token, "expires_at": format_rfc3339(expires_at), "user": {"username": rec.username, "role": rec.role, "scope": rec.scope, "display_name": rec.display_name}})))
+}
+
+async fn logout(State(app): AppState, user: User) -> ApiResult {
+    app.store.revoke(Some(&user.token_hash), None, now_ms()).await?;
+    app.forget_sessions(Some(&user.token_hash), None);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn me(user: User) -> ApiResult {
+    Ok(ok(json!({"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name, "expires_at": format_rfc3339(user.expires_at)})))
+}
+
+async fn config(State(app): AppState, user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    let c = &app.settings.dispatch;
+    Ok(ok(json!({"agency": app.settings.agency, "agency_name": app.settings.agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
+        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES})))
+}
+
+// ---------------------------------------------------------------- incidents
+
+async fn create_incident(State(app): AppState, user: User, ApiJson(body): ApiJson<NewIncident>) -> ApiResult {
+    user.require(Action::CreateIncident)?;
+    if let Some(scope) = &user.scope {
+        let place = app.jurisdictions.resolve(dispatch::LatLon { lat: body.lat, lon: body.lon });
+        if place.as_ref().is_some_and(|p| !p.within(scope)) {
+            return Err(ApiError::forbidden(format!("{},{} lies outside your jurisdiction {scope}", body.lat, body.lon)).field("lat"));
+        }
+    }
+    let actor = user.username.clone();
+    let incident = app.apply(|e, now| e.create_incident(now, &actor, body)).await?;
+    metrics::counter!("pingan_incidents_created_total").increment(1);
+    Ok(created(incident_json(&incident, &app.settings.dispatch, now_ms())))
+}
+
+async fn check_incident(State(app): AppState, user: User, ApiJson(body): ApiJson<NewIncident>) -> ApiResult {
+    user.require(Action::CreateIncident)?;
+    let engine = app.engine.lock().expect("engine lock");
+    let (priority, place) = engine.validate_new(&body)?;
+    let dups = engine.possible_duplicates(now_ms(), &body.kind, body.lat, body.lon);
+    let dups: Vec<Value> = dups
+        .into_iter()
+        .filter_map(|d| engine.incident(d.incident_id).filter(|i| user.sees(i)).map(|i| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address})))
+        .collect();
+    Ok(ok(json!({"priority": priority, "place": place, "possible_duplicates": dups})))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    station: Option<String>,
+    kind: Option<String>,
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQuery>) -> ApiResult {
+    user.require(Action::Read)?;
+    let statuses: Option<Vec<IncidentStatus>> = match q.status.as_deref() {
+        None | Some("all") => None,
+        Some("open") => Some(IncidentStatus::ALL.into_iter().filter(|s| s.is_open()).collect()),
+        Some(list) => Some(
+            list.split(',')
+                .map(|s| IncidentStatus::parse(s.trim()).ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}; use open, all or a list of {}", IncidentStatus::ALL.map(|s| s.as_str()).join(", ")))))
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let since = q.since.as_deref().map(|s| parse_rfc3339(s).ok_or_else(|| ApiError::invalid("since", "expected an RFC 3339 time"))).transpose()?;
+    let limit = q.limit.unwrap_or(500).min(5000);
+    let now = now_ms();
+    let engine = app.engine.lock().expect("engine lock");
+    let mut found: Vec<&Incident> = engine
+        .incidents()
+        .filter(|i| user.sees(i))
+        .filter(|i| statuses.as_ref().is_none_or(|s| s.contains(&i.status)))
+        .filter(|i| q.station.as_ref().is_none_or(|s| i.place.within(s)))
+        .filter(|i| q.kind.as_ref().is_none_or(|k| &i.kind == k))
+        .filter(|i| since.is_none_or(|t| i.created_at >= t))
+        .collect();
+    let total = found.len();
+    // Most urgent first, then oldest first: the dispatcher's queue.
+    found.sort_by_key(|i| (i.status.is_open() == false, i.priority, i.created_at, i.id));
+    let list: Vec<Value> = found.into_iter().take(limit).map(|i| incident_json(i, &app.settings.dispatch, now)).collect();
+    Ok(ok(json!({"total": total, "incidents": list})))
+}
+
+async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+    user.require(Action::Read)?;
+    let incident = visible_incident(&app, &user, parse_id(&id)?)?;
+    let mut ids = vec![incident.id];
+    ids.extend(&incident.merged_from);
+    let timeline = app.store.timeline(&ids).await?;
+    let mut v = incident_json(&incident, &app.settings.dispatch, now_ms());
+    v["timeline"] = Value::Array(timeline.iter().map(event_json).collect());
+    Ok(ok(v))
+}
+
+async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+    user.require(Action::Read)?;
+    let id = parse_id(&id)?;
+    visible_incident(&app, &user, id)?;
+    let started = Instant::now();
+    let rec = app.engine.lock().expect("engine lock").recommend(id, &[])?;
+    let us = started.elapsed().as_micros() as u64;
+    metrics::histogram!("pingan_recommendation_seconds").record(us as f64 / 1e6);
+    let mut v = serde_json::to_value(&rec).expect("serialises");
+    v["computed_us"] = json!(us);
+    Ok(ok(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DispatchBody {
+    unit_ids: Vec<String>,
+    idempotency_key: String,
+}
+
+async fn dispatch_units(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<DispatchBody>) -> ApiResult {
+    user.require(Action::Dispatch)?;
+    let id = parse_id(&id)?;
+    visible_incident(&app, &user, id)?;
+    let actor = user.username.clone();
+    let out = app.apply(|e, now| e.dispatch(now, &actor, id, &body.unit_ids, &body.idempotency_key)).await?;
+    let incident = visible_incident(&app, &user, id)?;
+    metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string()).increment(1);
+    Ok(ok(json!({"incident": incident_json(&incident, &app.settings.dispatch, now_ms()), "unit_ids": out.unit_ids, "replayed": out.replayed})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    status: String,
+    note: Option<String>,
+}
+
+async fn set_status(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<StatusBody>) -> ApiResult {
+    user.require(Action::UpdateStatus)?;
+    let id = parse_id(&id)?;
+    visible_incident(&app, &user, id)?;
+    let to = IncidentStatus::parse(&body.status).ok_or_else(|| {
+        ApiError::invalid("status", format!("unknown status {:?}; expected one of {}", body.status, IncidentStatus::ALL.map(|s| s.as_str()).join(", ")))
+    })?;
+    let actor = user.username.clone();
+    let incident = app.apply(|e, now| e.set_status(now, &actor, id, to, body.note)).await?;
+    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeBody {
+    into: i64,
+}
+
+async fn merge(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<MergeBody>) -> ApiResult {
+    user.require(Action::Dispatch)?;
+    let id = parse_id(&id)?;
+    visible_incident(&app, &user, id)?;
+    visible_incident(&app, &user, body.into).map_err(|_| ApiError::invalid("into", format!("unknown incident {}", body.into)))?;
+    let actor = user.username.clone();
+    let incident = app.apply(|e, now| e.merge(now, &actor, id, body.into)).await?;
+    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseBody {
+    unit_id: String,
+}
+
+async fn release(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<ReleaseBody>) -> ApiResult {
+    user.require(Action::Dispatch)?;
+    let id = parse_id(&id)?;
+    visible_incident(&app, &user, id)?;
+    let actor = user.username.clone();
+    let incident = app.apply(|e, now| e.release(now, &actor, id, &body.unit_id)).await?;
+    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+}
+
+async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+    user.require(Action::Read)?;
+    let incident = visible_incident(&app, &user, parse_id(&id)?)?;
+    let timeline = app.store.timeline(&[incident.id]).await?;
+    let doc = dispatch::eido::export(&app.settings.agency, &app.settings.agency_name, &incident, &timeline, now_ms());
+    Ok(([(header::CONTENT_TYPE, "application/emergency.eido+json")], doc.to_string()).into_response())
+}
+
+async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
+    user.require(Action::CreateIncident)?;
+    let (incident, source) = dispatch::eido::import(&doc)?;
+    let actor = user.username.clone();
+    let incident = app.apply(|e, now| e.import_incident(now, &actor, incident, &source)).await?;
+    Ok(created(incident_json(&incident, &app.settings.dispatch, now_ms())))
+}
+
+// ---------------------------------------------------------------- units
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    status: Option<String>,
+    station: Option<String>,
+}
+
+async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>) -> ApiResult {
+    user.require(Action::Read)?;
+    let status = q.status.as_deref().map(|s| UnitStatus::parse(s).ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {s:?}")))).transpose()?;
+    let engine = app.engine.lock().expect("engine lock");
+    let list: Vec<Value> = engine
+        .units()
+        .iter()
+        .filter(|u| user.sees_unit(&app, u))
+        .filter(|u| status.is_none_or(|s| u.status == s))
+        .filter(|u| q.station.as_ref().is_none_or(|s| app.jurisdictions.is_within(&u.home_station, s)))
+        .map(unit_json)
+        .collect();
+    Ok(ok(Value::Array(list)))
+}
+
+fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
+    let engine = app.engine.lock().expect("engine lock");
+    engine.unit(id).filter(|u| user.sees_unit(app, u)).cloned().ok_or_else(|| ApiError::not_found("unit", id))
+}
+
+async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+    user.require(Action::Read)?;
+    Ok(ok(unit_json(&visible_unit(&app, &user, &id)?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitBody {
+    callsign: String,
+    kind: UnitKind,
+    home_station: String,
+    #[serde(default = "two")]
+    crew: u32,
+    #[serde(default)]
+    capabilities: Vec<String>,
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    post_id: Option<String>,
+}
+
+fn two() -> u32 {
+    2
+}
+
+async fn put_unit(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<UnitBody>) -> ApiResult {
+    user.require(Action::Admin)?;
+    let unit = Unit { id, callsign: b.callsign, kind: b.kind, home_station: b.home_station, crew: b.crew, capabilities: b.capabilities, status: UnitStatus::Available, lat: b.lat, lon: b.lon, position_at: 0, incident_id: None, post_id: b.post_id };
+    let actor = user.username.clone();
+    let unit = app.apply(|e, now| e.register_unit(now, &actor, unit)).await?;
+    Ok(ok(unit_json(&unit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PositionBody {
+    lat: f64,
+    lon: f64,
+}
+
+async fn unit_position(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<PositionBody>) -> ApiResult {
+    user.require(Action::UpdateStatus)?;
+    visible_unit(&app, &user, &id)?;
+    let unit = app.engine.lock().expect("engine lock").unit_position(now_ms(), &id, b.lat, b.lon)?;
+    app.unit_moved(&id);
+    Ok(ok(unit_json(&unit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitStatusBody {
+    status: String,
+}
+
+async fn unit_status(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<UnitStatusBody>) -> ApiResult {
+    user.require(Action::UpdateStatus)?;
+    visible_unit(&app, &user, &id)?;
+    let to = UnitStatus::parse(&b.status).ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {:?}; expected one of {}", b.status, UnitStatus::ALL.map(|s| s.as_str()).join(", "))))?;
+    let actor = user.username.clone();
+    let unit = app.apply(|e, now| e.unit_status(now, &actor, &id, to)).await?;
+    Ok(ok(unit_json(&unit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReassignBody {
+    incident_id: i64,
+    idempotency_key: String,
+}
+
+async fn reassign(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<ReassignBody>) -> ApiResult {
+    user.require(Action::Dispatch)?;
+    visible_unit(&app, &user, &id)?;
+    visible_incident(&app, &user, b.incident_id).map_err(|_| ApiError::invalid("incident_id", format!("unknown incident {}", b.incident_id)))?;
+    let actor = user.username.clone();
+    let out = app.apply(|e, now| e.reassign(now, &actor, &id, b.incident_id, &b.idempotency_key)).await?;
+    Ok(ok(serde_json::to_value(out).expect("serialises")))
+}
+
+async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+    user.require(Action::UpdateStatus)?;
+    visible_unit(&app, &user, &id)?;
+    let actor = user.username.clone();
+    let rec = app.apply(|e, now| e.reinforcement(now, &actor, &id)).await?;
+    Ok(ok(serde_json::to_value(rec).expect("serialises")))
+}
+
+async fn posts(State(app): AppState, user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    let engine = app.engine.lock().expect("engine lock");
+    let list: Vec<&dispatch::Post> = engine.posts().iter().filter(|p| user.scope.as_deref().is_none_or(|s| app.jurisdictions.is_within(&p.station_id, s))).collect();
+    Ok(ok(json!(list)))
+}
+
+// ---------------------------------------------------------------- jurisdictions and figures
+
+#[derive(Deserialize)]
+struct JurisdictionQuery {
+    level: Option<String>,
+}
+
+async fn jurisdictions(State(app): AppState, user: User, Query(q): Query<JurisdictionQuery>) -> ApiResult {
+    user.require(Action::Read)?;
+    let levels: Option<Vec<Level>> = q
+        .level
+        .map(|l| l.split(',').map(|s| Level::parse(s.trim()).ok_or_else(|| ApiError::invalid("level", format!("unknown level {s:?}")))).collect::<Result<_, _>>())
+        .transpose()?;
+    Ok(ok(app.jurisdictions.to_geojson(levels.as_deref())))
+}
+
+async fn put_jurisdictions(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
+    user.require(Action::Admin)?;
+    let all = Jurisdictions::from_geojson(&doc)?;
+    Jurisdictions::new(all.clone())?;
+    app.store.put_jurisdictions(&all).await?;
+    // The live tree is fixed for the process: applied at the next start.
+    Ok((StatusCode::ACCEPTED, Json(json!({"stored": all.len(), "applies": "at the next server start"}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct AtQuery {
+    lat: f64,
+    lon: f64,
+}
+
+async fn jurisdiction_at(State(app): AppState, user: User, q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult {
+    user.require(Action::Read)?;
+    let Query(q) = q.map_err(|e| ApiError::invalid("lat", format!("give lat and lon as numbers: {}", e.body_text())))?;
+    let place = app
+        .jurisdictions
+        .resolve(dispatch::LatLon { lat: q.lat, lon: q.lon })
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "outside_jurisdiction", format!("{},{} lies outside every police station's jurisdiction", q.lat, q.lon)))?;
+    let name = |id: &Option<String>| id.as_deref().and_then(|id| app.jurisdictions.get(id)).map(|j| json!({"id": j.id, "name_zh": j.name_zh, "name_en": j.name_en}));
+    Ok(ok(json!({"bureau": name(&place.bureau_id), "station": name(&place.station_id), "community": name(&place.community_id), "grid": name(&place.grid_id)})))
+}
+
+#[derive(Deserialize)]
+struct FiguresQuery {
+    from: Option<String>,
+    to: Option<String>,
+    station: Option<String>,
+    kind: Option<String>,
+    period: Option<String>,
+}
+
+async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
+    user.require(Action::Figures)?;
+    let time = |field: &str, v: &Option<String>| v.as_deref().map(|s| parse_rfc3339(s).ok_or_else(|| ApiError::invalid(field, format!("expected an RFC 3339 time or date, got {s:?}")))).transpose();
+    let filter = Filter { from: time("from", &q.from)?, to: time("to", &q.to)?, station: q.station.clone(), kind: q.kind.clone() };
+    let period = match q.period.as_deref() {
+        None | Some("day") => Period::Day,
+        Some("hour") => Period::Hour,
+        Some("month") => Period::Month,
+        Some(p) => return Err(ApiError::invalid("period", format!("unknown period {p:?}; expected hour, day or month"))),
+    };
+    let engine = app.engine.lock().expect("engine lock");
+    let f = dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
+    Ok(ok(serde_json::to_value(f).expect("serialises")))
+}
+
+// ---------------------------------------------------------------- users
+
+async fn users(State(app): AppState, user: User) -> ApiResult {
+    user.require(Action::Admin)?;
+    let list: Vec<Value> = app.store.users().await?.into_iter().map(|u| json!({"username": u.username, "role": u.role, "scope": u.scope, "display_name": u.display_name, "disabled": u.disabled})).collect();
+    Ok(ok(Value::Array(list)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    username: String,
+    password: String,
+    role: String,
+    scope: Option<String>,
+    display_name: Option<String>,
+}
+
+async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUser>) -> ApiResult {
+    user.require(Action::Admin)?;
+    if b.username.trim().is_empty() || b.username.len() > 64 {
+        return Err(ApiError::invalid("username", "1 to 64 characters"));
+    }
+    if b.password.chars().count() < 10 {
+        return Err(ApiError::invalid("password", "at least 10 characters"));
+    }
+    if !ROLES.contains(&b.role.as_str()) {
+        return Err(ApiError::invalid("role", format!("unknown role {:?}; expected one of {}", b.role, ROLES.join(", "))));
+    }
+    if let Some(s) = &b.scope {
+        if app.jurisdictions.get(s).is_none() {
+            return Err(ApiError::invalid("scope", format!("unknown jurisdiction {s}")));
+        }
+    }
+    let password = b.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(ApiError::store)?;
+    let rec = store::UserRecord { username: b.username.clone(), role: b.role, scope: b.scope, display_name: b.display_name.unwrap_or(b.username), password_hash: hash, disabled: false };
+    app.store.put_user(&rec).await?;
+    Ok(created(json!({"username": rec.username, "role": rec.role, "scope": rec.scope})))
+}
+
+async fn revoke_user(State(app): AppState, user: User, Path(username): Path<String>) -> ApiResult {
+    user.require(Action::Admin)?;
+    let n = app.store.revoke(None, Some(&username), now_ms()).await?;
+    app.forget_sessions(None, Some(&username));
+    Ok(ok(json!({"revoked_sessions": n})))
+}

@@ -1,0 +1,149 @@
+//! Authentication and authorisation: argon2 password hashes, opaque
+//! revocable session tokens (only their SHA-256 is stored), roles, and
+//! jurisdiction scope.
+
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use dispatch::{Incident, Place, Unit};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::App;
+use crate::error::ApiError;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read incidents, units and recommendations in scope.
+    Read,
+    /// Take calls.
+    CreateIncident,
+    /// Send, release and reassign units; merge.
+    Dispatch,
+    /// Move incidents along their lifecycle; report unit status and position.
+    UpdateStatus,
+    /// Response figures.
+    Figures,
+    /// Users, units, jurisdictions.
+    Admin,
+}
+
+/// The roles, as stored.
+pub const ROLES: [&str; 6] = ["call_taker", "dispatcher", "station_officer", "analyst", "commander", "admin"];
+
+/// Whether `role` may do `action`.
+pub fn allowed(role: &str, action: Action) -> bool {
+    use Action::*;
+    match role {
+        "admin" => true,
+        "commander" => action != Admin,
+        "dispatcher" => matches!(action, Read | CreateIncident | Dispatch | UpdateStatus | Figures),
+        "call_taker" => matches!(action, Read | CreateIncident),
+        "station_officer" => matches!(action, Read | CreateIncident | Dispatch | UpdateStatus | Figures),
+        "analyst" => matches!(action, Read | Figures),
+        _ => false,
+    }
+}
+
+/// The logged-in user of a request.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Login.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Jurisdiction (`None`: the whole agency).
+    pub scope: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Hash of the session token.
+    pub token_hash: String,
+    /// When the session ends.
+    pub expires_at: i64,
+}
+
+impl User {
+    /// Refuses unless the role allows `action`.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        if allowed(&self.role, action) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("role {} may not do this ({action:?})", self.role)))
+        }
+    }
+    /// Whether a place lies in the user's jurisdiction.
+    pub fn sees_place(&self, place: &Place) -> bool {
+        self.scope.as_deref().is_none_or(|s| place.within(s))
+    }
+    /// Whether the user sees an incident.
+    pub fn sees(&self, i: &Incident) -> bool {
+        self.sees_place(&i.place)
+    }
+    /// Whether the user sees a unit (its home station in scope).
+    pub fn sees_unit(&self, app: &App, u: &Unit) -> bool {
+        match &self.scope {
+            None => true,
+            Some(s) => app.jurisdictions.is_within(&u.home_station, s),
+        }
+    }
+}
+
+/// SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh random token (256 bits, hex).
+pub fn new_token() -> String {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).expect("the OS gives random bytes");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A readable random password (for generated accounts).
+pub fn new_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut buf = [0u8; 14];
+    getrandom::fill(&mut buf).expect("the OS gives random bytes");
+    buf.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashes").to_string()
+}
+
+/// Checks `password` against a PHC string (constant time).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+impl FromRequestParts<Arc<App>> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let token = match header {
+            Some(h) => h
+                .strip_prefix("Bearer ")
+                .map(str::to_string)
+                .ok_or_else(|| ApiError::unauthorized("Authorization must be \"Bearer <token>\""))?,
+            // Browsers cannot set headers on a WebSocket: the feed takes ?token=.
+            None => Query::<TokenQuery>::try_from_uri(&parts.uri)
+                .ok()
+                .and_then(|q| q.0.token)
+                .ok_or_else(|| ApiError::unauthorized("log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>"))?,
+        };
+        app.session(&token_hash(&token)).await
+    }
+}

@@ -1,0 +1,58 @@
+//! The live feed: a WebSocket that carries incident, unit, event and
+//! position messages as they become durable, filtered by the user's scope.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::{Action, User};
+use crate::error::ApiError;
+use crate::{App, now_ms};
+
+/// `GET /api/v1/feed` (WebSocket; token in `Authorization` or `?token=`).
+pub async fn feed(State(app): State<Arc<App>>, user: User, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
+    user.require(Action::Read)?;
+    Ok(ws.on_upgrade(move |socket| run(app, user, socket)))
+}
+
+async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
+    let mut rx = app.feed.subscribe();
+    metrics::gauge!("pingan_feed_clients").increment(1.0);
+    let hello = serde_json::json!({"type": "hello", "user": user.username, "scope": user.scope, "at": dispatch::time::format_rfc3339(now_ms())});
+    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+        metrics::gauge!("pingan_feed_clients").decrement(1.0);
+        return;
+    }
+    loop {
+        tokio::select! {
+            item = rx.recv() => match item {
+                Ok(item) => {
+                    if let Some(scope) = &user.scope {
+                        if !item.scopes.is_empty() && !item.scopes.contains(scope) {
+                            continue;
+                        }
+                    }
+                    if user.expires_at <= now_ms() || socket.send(Message::Text(item.json.clone().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    // A slow console missed messages: tell it to reload its state.
+                    let msg = serde_json::json!({"type": "resync", "missed": n});
+                    if socket.send(Message::Text(msg.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                _ => {}
+            },
+        }
+    }
+    metrics::gauge!("pingan_feed_clients").decrement(1.0);
+}
