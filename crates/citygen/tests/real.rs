@@ -47,6 +47,12 @@ fn check(name: &str) -> citygen::City {
 }
 
 #[test]
+fn the_same_extract_gives_the_same_graph() {
+    // Reproducible graphs give reproducible demo cities (ids, posts, units).
+    assert_eq!(graph("monaco-2016-osrm.osm.pbf").to_bytes(), graph("monaco-2016-osrm.osm.pbf").to_bytes());
+}
+
+#[test]
 fn monaco() {
     let city = check("monaco-2016-osrm.osm.pbf");
     let stations = city.jurisdictions.iter().filter(|j| j.level == Level::Station).count();

@@ -81,7 +81,18 @@ pub struct DispatchOutcome {
     pub replayed: bool,
 }
 
-const CELL_DEG: f64 = 0.01; // ~1.1 km: duplicate search looks at the 3x3 cells around a call
+/// Possible duplicates listed per call, nearest first.
+pub const MAX_DUPLICATE_HINTS: usize = 5;
+
+const CELL_DEG: f64 = 0.005; // ~550 m: the duplicate search looks at the cells within its radius
+
+#[derive(Debug, Clone, Copy)]
+struct OpenRef {
+    id: IncidentId,
+    lat: f64,
+    lon: f64,
+    created_at: Millis,
+}
 
 fn cell(lat: f64, lon: f64) -> (i32, i32) {
     ((lat / CELL_DEG).floor() as i32, (lon / CELL_DEG).floor() as i32)
@@ -93,7 +104,8 @@ pub struct Engine {
     jurisdictions: Arc<Jurisdictions>,
     travel: Box<dyn TravelTimes>,
     incidents: HashMap<IncidentId, Incident>,
-    open_cells: HashMap<(i32, i32), Vec<IncidentId>>,
+    /// Open incidents by grid cell, with what the duplicate check needs inline.
+    open_cells: HashMap<(i32, i32), Vec<OpenRef>>,
     units: Vec<Unit>,
     unit_at: HashMap<UnitId, usize>,
     unit_snaps: Vec<Option<Snap>>,
@@ -192,10 +204,12 @@ impl Engine {
 
     fn put_incident(&mut self, i: Incident) {
         let c = cell(i.lat, i.lon);
-        let ids = self.open_cells.entry(c).or_default();
-        ids.retain(|x| *x != i.id);
+        let refs = self.open_cells.entry(c).or_default();
+        if let Some(at) = refs.iter().position(|r| r.id == i.id) {
+            refs.swap_remove(at);
+        }
         if i.status.is_open() {
-            ids.push(i.id);
+            refs.push(OpenRef { id: i.id, lat: i.lat, lon: i.lon, created_at: i.created_at });
         }
         self.incidents.insert(i.id, i);
     }
@@ -254,21 +268,40 @@ impl Engine {
         let rule = &self.config.duplicate;
         let (ci, cj) = cell(lat, lon);
         let p = LatLon { lat, lon };
-        let reach = (rule.meters / 111_000.0 / CELL_DEG).ceil() as i32 + 1;
-        let mut out = Vec::new();
-        for di in -reach..=reach {
-            for dj in -reach..=reach {
-                for id in self.open_cells.get(&(ci + di, cj + dj)).into_iter().flatten() {
-                    let i = &self.incidents[id];
-                    let meters = haversine_m(p, i.position());
-                    let minutes = (now - i.created_at) as f64 / 60_000.0;
-                    if i.status.is_open() && meters <= rule.meters && minutes <= rule.minutes && self.config.compatible(&i.kind, kind) {
-                        out.push(DuplicateHint { incident_id: i.id, meters: meters.round(), minutes: (minutes * 10.0).round() / 10.0 });
+        let reach_lat = (rule.meters / 111_000.0 / CELL_DEG).ceil() as i32;
+        let reach_lon = (rule.meters / (111_000.0 * lat.to_radians().cos().max(0.05)) / CELL_DEG).ceil() as i32;
+        let oldest = now - (rule.minutes * 60_000.0) as i64;
+        // Cheap planar distances first (exact enough within a few hundred metres),
+        // then the nearest compatible ones, so a crowded area costs little.
+        let m_per_deg = 111_194.93;
+        let kx = m_per_deg * lat.to_radians().cos();
+        let max2 = rule.meters * rule.meters * 1.01;
+        let mut near: Vec<(f64, IncidentId)> = Vec::new();
+        for di in -reach_lat..=reach_lat {
+            for dj in -reach_lon..=reach_lon {
+                for r in self.open_cells.get(&(ci + di, cj + dj)).into_iter().flatten() {
+                    let (dx, dy) = ((r.lon - lon) * kx, (r.lat - lat) * m_per_deg);
+                    let d2 = dx * dx + dy * dy;
+                    if r.created_at >= oldest && d2 <= max2 {
+                        near.push((d2, r.id));
                     }
                 }
             }
         }
-        out.sort_by(|a, b| a.meters.total_cmp(&b.meters));
+        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut out = Vec::new();
+        for (_, id) in near {
+            let i = &self.incidents[&id];
+            let meters = haversine_m(p, i.position());
+            if meters <= rule.meters && i.status.is_open() && self.config.compatible(&i.kind, kind) {
+                let minutes = (now - i.created_at) as f64 / 60_000.0;
+                out.push(DuplicateHint { incident_id: i.id, meters: meters.round(), minutes: (minutes * 10.0).round() / 10.0 });
+                // The nearest few are what a call taker can act on.
+                if out.len() == MAX_DUPLICATE_HINTS {
+                    break;
+                }
+            }
+        }
         out
     }
 
@@ -675,8 +708,9 @@ impl Engine {
     pub fn overdue(&mut self, now: Millis) -> Changes {
         let mut ch = Changes::default();
         let mut late: Vec<(IncidentId, Phase, u32)> = Vec::new();
-        for ids in self.open_cells.values() {
-            for id in ids {
+        for refs in self.open_cells.values() {
+            for r in refs {
+                let id = &r.id;
                 let i = &self.incidents[id];
                 for phase in Phase::ALL {
                     let (start, end) = phase.bounds();

@@ -291,7 +291,8 @@ struct Density {
 
 impl Density {
     fn new(ways: &[WayInput], nodes: &HashMap<i64, NodeInput>) -> Self {
-        let first = nodes.values().next().map(|n| n.at).unwrap_or_default();
+        // A fixed origin (the lowest node id), so the grid and every urban/rural call are reproducible.
+        let first = nodes.iter().min_by_key(|(id, _)| **id).map(|(_, n)| n.at).unwrap_or_default();
         let projection = LocalProjection::new(first);
         let mut km = HashMap::new();
         for w in ways {

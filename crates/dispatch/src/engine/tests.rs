@@ -255,3 +255,35 @@ fn foot_patrols_walk() {
     assert!((walk - 1300.0 / 1.4).abs() < 1e-9);
     assert!(travel_seconds(UnitKind::BikePatrol, 60.0, 1000.0) < walk);
 }
+
+#[test]
+fn duplicate_search_matches_brute_force() {
+    let mut e = engine();
+    // A crowded square: 300 calls within ~500 m, over 40 minutes.
+    let mut seed = 12345u64;
+    let mut rnd = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for n in 0..300 {
+        let kind = ["theft", "robbery", "fire", "noise"][n % 4];
+        let call = NewIncident { kind: kind.into(), lat: 0.05 + rnd() * 0.005, lon: 0.05 + rnd() * 0.005, ..Default::default() };
+        e.create_incident(n as i64 * 8_000, "ct", call).unwrap();
+    }
+    let now = 300 * 8_000;
+    for _ in 0..50 {
+        let (lat, lon) = (0.05 + rnd() * 0.005, 0.05 + rnd() * 0.005);
+        let got = e.possible_duplicates(now, "theft", lat, lon);
+        let mut want: Vec<(f64, IncidentId)> = e
+            .incidents()
+            .filter(|i| now - i.created_at <= 30 * 60_000 && e.config().compatible(&i.kind, "theft"))
+            .map(|i| (haversine_m(LatLon { lat, lon }, i.position()), i.id))
+            .filter(|(m, _)| *m <= 300.0)
+            .collect();
+        want.sort_by(|a, b| a.0.total_cmp(&b.0));
+        want.truncate(MAX_DUPLICATE_HINTS);
+        let got_ids: Vec<IncidentId> = got.iter().map(|h| h.incident_id).collect();
+        let want_ids: Vec<IncidentId> = want.iter().map(|w| w.1).collect();
+        assert_eq!(got_ids, want_ids);
+    }
+}
