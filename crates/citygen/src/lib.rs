@@ -86,19 +86,58 @@ pub struct City {
 }
 
 const PLACES: [(&str, &str); 40] = [
-    ("平安", "Ping'an"), ("和平", "Heping"), ("解放", "Jiefang"), ("人民", "Renmin"), ("建设", "Jianshe"),
-    ("胜利", "Shengli"), ("新华", "Xinhua"), ("光明", "Guangming"), ("友谊", "Youyi"), ("幸福", "Xingfu"),
-    ("东风", "Dongfeng"), ("红旗", "Hongqi"), ("长安", "Chang'an"), ("兴隆", "Xinglong"), ("永宁", "Yongning"),
-    ("金山", "Jinshan"), ("银河", "Yinhe"), ("青山", "Qingshan"), ("绿园", "Lüyuan"), ("花园", "Huayuan"),
-    ("春晖", "Chunhui"), ("秋实", "Qiushi"), ("朝阳", "Chaoyang"), ("南湖", "Nanhu"), ("北岭", "Beiling"),
-    ("西桥", "Xiqiao"), ("东关", "Dongguan"), ("石桥", "Shiqiao"), ("柳岸", "Liu'an"), ("松林", "Songlin"),
-    ("梅园", "Meiyuan"), ("竹园", "Zhuyuan"), ("桃源", "Taoyuan"), ("杏林", "Xinglin"), ("荷塘", "Hetang"),
-    ("古城", "Gucheng"), ("新城", "Xincheng"), ("滨河", "Binhe"), ("望江", "Wangjiang"), ("龙泉", "Longquan"),
+    ("平安", "Ping'an"),
+    ("和平", "Heping"),
+    ("解放", "Jiefang"),
+    ("人民", "Renmin"),
+    ("建设", "Jianshe"),
+    ("胜利", "Shengli"),
+    ("新华", "Xinhua"),
+    ("光明", "Guangming"),
+    ("友谊", "Youyi"),
+    ("幸福", "Xingfu"),
+    ("东风", "Dongfeng"),
+    ("红旗", "Hongqi"),
+    ("长安", "Chang'an"),
+    ("兴隆", "Xinglong"),
+    ("永宁", "Yongning"),
+    ("金山", "Jinshan"),
+    ("银河", "Yinhe"),
+    ("青山", "Qingshan"),
+    ("绿园", "Lüyuan"),
+    ("花园", "Huayuan"),
+    ("春晖", "Chunhui"),
+    ("秋实", "Qiushi"),
+    ("朝阳", "Chaoyang"),
+    ("南湖", "Nanhu"),
+    ("北岭", "Beiling"),
+    ("西桥", "Xiqiao"),
+    ("东关", "Dongguan"),
+    ("石桥", "Shiqiao"),
+    ("柳岸", "Liu'an"),
+    ("松林", "Songlin"),
+    ("梅园", "Meiyuan"),
+    ("竹园", "Zhuyuan"),
+    ("桃源", "Taoyuan"),
+    ("杏林", "Xinglin"),
+    ("荷塘", "Hetang"),
+    ("古城", "Gucheng"),
+    ("新城", "Xincheng"),
+    ("滨河", "Binhe"),
+    ("望江", "Wangjiang"),
+    ("龙泉", "Longquan"),
 ];
 const BUREAUS: [(&str, &str); 6] = [
-    ("城东", "Chengdong"), ("城西", "Chengxi"), ("江南", "Jiangnan"), ("江北", "Jiangbei"), ("滨海", "Binhai"), ("山前", "Shanqian"),
+    ("城东", "Chengdong"),
+    ("城西", "Chengxi"),
+    ("江南", "Jiangnan"),
+    ("江北", "Jiangbei"),
+    ("滨海", "Binhai"),
+    ("山前", "Shanqian"),
 ];
-const NUMERALS: [&str; 12] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"];
+const NUMERALS: [&str; 12] = [
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+];
 
 /// Lloyd's k-means with k-means++ seeding; returns centres and each point's cluster.
 fn kmeans(points: &[[f64; 2]], k: usize, rng: &mut Rng) -> (Vec<[f64; 2]>, Vec<usize>) {
@@ -125,7 +164,9 @@ fn kmeans(points: &[[f64; 2]], k: usize, rng: &mut Rng) -> (Vec<[f64; 2]>, Vec<u
     let mut assign = vec![0; points.len()];
     for _ in 0..20 {
         for (i, p) in points.iter().enumerate() {
-            assign[i] = (0..k).min_by(|&a, &b| d2(*p, centres[a]).total_cmp(&d2(*p, centres[b]))).expect("k >= 1");
+            assign[i] = (0..k)
+                .min_by(|&a, &b| d2(*p, centres[a]).total_cmp(&d2(*p, centres[b])))
+                .expect("k >= 1");
         }
         let mut sum = vec![[0.0, 0.0, 0.0]; k];
         for (i, p) in points.iter().enumerate() {
@@ -141,7 +182,9 @@ fn kmeans(points: &[[f64; 2]], k: usize, rng: &mut Rng) -> (Vec<[f64; 2]>, Vec<u
         }
     }
     for (i, p) in points.iter().enumerate() {
-        assign[i] = (0..k).min_by(|&a, &b| d2(*p, centres[a]).total_cmp(&d2(*p, centres[b]))).expect("k >= 1");
+        assign[i] = (0..k)
+            .min_by(|&a, &b| d2(*p, centres[a]).total_cmp(&d2(*p, centres[b])))
+            .expect("k >= 1");
     }
     (centres, assign)
 }
@@ -182,12 +225,23 @@ struct Area {
 }
 
 /// Splits `parent` into `k` areas by k-means over its road junctions.
-fn split(parent: &Area, k: usize, xy: &[[f64; 2]], rng: &mut Rng) -> Vec<(Vec<[f64; 2]>, Vec<usize>)> {
+fn split(
+    parent: &Area,
+    k: usize,
+    xy: &[[f64; 2]],
+    rng: &mut Rng,
+) -> Vec<(Vec<[f64; 2]>, Vec<usize>)> {
     let pts: Vec<[f64; 2]> = parent.nodes.iter().map(|&v| xy[v]).collect();
     let (seeds, assign) = kmeans(&pts, k, rng);
     (0..seeds.len())
         .map(|c| {
-            let nodes = parent.nodes.iter().zip(&assign).filter(|(_, a)| **a == c).map(|(v, _)| *v).collect();
+            let nodes = parent
+                .nodes
+                .iter()
+                .zip(&assign)
+                .filter(|(_, a)| **a == c)
+                .map(|(v, _)| *v)
+                .collect();
             (voronoi_cell(&parent.cell, &seeds, c), nodes)
         })
         .filter(|(cell, nodes): &(Vec<[f64; 2]>, Vec<usize>)| cell.len() >= 3 && !nodes.is_empty())
@@ -220,7 +274,12 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
     }
     let pad = 300.0;
     let city = Area {
-        cell: vec![[x0 - pad, y0 - pad], [x1 + pad, y0 - pad], [x1 + pad, y1 + pad], [x0 - pad, y1 + pad]],
+        cell: vec![
+            [x0 - pad, y0 - pad],
+            [x1 + pad, y0 - pad],
+            [x1 + pad, y1 + pad],
+            [x0 - pad, y1 + pad],
+        ],
         nodes: (0..n).collect(),
     };
     let nearest_node = |p: [f64; 2], among: &[usize]| -> usize {
@@ -234,7 +293,9 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
             .expect("non-empty area")
     };
     let centroid = |nodes: &[usize]| -> [f64; 2] {
-        let s = nodes.iter().fold([0.0, 0.0], |s, &v| [s[0] + xy[v][0], s[1] + xy[v][1]]);
+        let s = nodes
+            .iter()
+            .fold([0.0, 0.0], |s, &v| [s[0] + xy[v][0], s[1] + xy[v][1]]);
         [s[0] / nodes.len() as f64, s[1] / nodes.len() as f64]
     };
     let latlon = |v: usize| graph.node(v as u32);
@@ -256,14 +317,45 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
     let mut posts = Vec::new();
     let mut units = Vec::new();
     let mut staff = vec![
-        Staff { username: "admin".into(), role: "admin", scope: None, display_name: "系统管理员 Administrator".into() },
-        Staff { username: "commander".into(), role: "commander", scope: None, display_name: "指挥长 Commander".into() },
-        Staff { username: "dispatcher".into(), role: "dispatcher", scope: None, display_name: "调度员 Dispatcher".into() },
-        Staff { username: "calltaker".into(), role: "call_taker", scope: None, display_name: "接警员 Call taker".into() },
-        Staff { username: "analyst".into(), role: "analyst", scope: None, display_name: "研判员 Analyst".into() },
+        Staff {
+            username: "admin".into(),
+            role: "admin",
+            scope: None,
+            display_name: "系统管理员 Administrator".into(),
+        },
+        Staff {
+            username: "commander".into(),
+            role: "commander",
+            scope: None,
+            display_name: "指挥长 Commander".into(),
+        },
+        Staff {
+            username: "dispatcher".into(),
+            role: "dispatcher",
+            scope: None,
+            display_name: "调度员 Dispatcher".into(),
+        },
+        Staff {
+            username: "calltaker".into(),
+            role: "call_taker",
+            scope: None,
+            display_name: "接警员 Call taker".into(),
+        },
+        Staff {
+            username: "analyst".into(),
+            role: "analyst",
+            scope: None,
+            display_name: "研判员 Analyst".into(),
+        },
     ];
     let mut place_names = PLACES.iter().cycle();
-    let unit = |id: String, callsign: String, kind: UnitKind, station: &str, crew: u32, at: LatLon, post: Option<String>| Unit {
+    let unit = |id: String,
+                callsign: String,
+                kind: UnitKind,
+                station: &str,
+                crew: u32,
+                at: LatLon,
+                post: Option<String>| Unit {
         id,
         callsign,
         kind,
@@ -298,10 +390,20 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
             polygon: to_ring(&bcell),
             seat: Some([latlon(bseat).lon, latlon(bseat).lat]),
         });
-        staff.push(Staff { username: format!("commander-{}", bid.to_lowercase()), role: "commander", scope: Some(bid.clone()), display_name: format!("{bzh}分局指挥长") });
+        staff.push(Staff {
+            username: format!("commander-{}", bid.to_lowercase()),
+            role: "commander",
+            scope: Some(bid.clone()),
+            display_name: format!("{bzh}分局指挥长"),
+        });
         specialised.push((bid.clone(), bseat, bnodes.clone()));
-        let bureau = Area { cell: bcell, nodes: bnodes };
-        let k = ((bureau.nodes.len() as f64 / total_nodes * stations_total as f64).round() as usize).max(1);
+        let bureau = Area {
+            cell: bcell,
+            nodes: bnodes,
+        };
+        let k = ((bureau.nodes.len() as f64 / total_nodes * stations_total as f64).round()
+            as usize)
+            .max(1);
         for (si, (scell, snodes)) in split(&bureau, k, &xy, &mut rng).into_iter().enumerate() {
             let (szh, sen) = *place_names.next().expect("cycle");
             let sid = format!("{bid}-S{:02}", si + 1);
@@ -317,8 +419,16 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
                 polygon: to_ring(&scell),
                 seat: Some([latlon(sseat).lon, latlon(sseat).lat]),
             });
-            staff.push(Staff { username: format!("officer-{}", sid.to_lowercase()), role: "station_officer", scope: Some(sid.clone()), display_name: format!("{szh}派出所值班民警") });
-            let station = Area { cell: scell, nodes: snodes };
+            staff.push(Staff {
+                username: format!("officer-{}", sid.to_lowercase()),
+                role: "station_officer",
+                scope: Some(sid.clone()),
+                display_name: format!("{szh}派出所值班民警"),
+            });
+            let station = Area {
+                cell: scell,
+                nodes: snodes,
+            };
             // Posts: spread over the station's roads; day posts and fewer night posts.
             let n_posts = (station.nodes.len() / 700).clamp(2, 6);
             let pts: Vec<[f64; 2]> = station.nodes.iter().map(|&v| xy[v]).collect();
@@ -327,32 +437,83 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
             for (pi, c) in centres.iter().enumerate() {
                 let v = nearest_node(*c, &station.nodes);
                 let pid = format!("{sid}-P{}", pi + 1);
-                let shift = if pi % 3 == 2 { "night" } else if pi % 3 == 1 { "day" } else { "all" };
-                posts.push(Post { id: pid.clone(), name: format!("{szh}{}号巡防点", NUMERALS[pi % 12]), station_id: sid.clone(), lat: latlon(v).lat, lon: latlon(v).lon, shift: shift.into() });
+                let shift = if pi % 3 == 2 {
+                    "night"
+                } else if pi % 3 == 1 {
+                    "day"
+                } else {
+                    "all"
+                };
+                posts.push(Post {
+                    id: pid.clone(),
+                    name: format!("{szh}{}号巡防点", NUMERALS[pi % 12]),
+                    station_id: sid.clone(),
+                    lat: latlon(v).lat,
+                    lon: latlon(v).lon,
+                    shift: shift.into(),
+                });
                 post_ids.push((pid, v));
             }
             let cars = (5 + station.nodes.len() / 250).min(18);
             for c in 0..cars {
                 let (pid, v) = &post_ids[c % post_ids.len()];
-                units.push(unit(format!("{sid}-PC{}", c + 1), format!("{szh}巡{}", c + 1), UnitKind::PatrolCar, &sid, 2, latlon(*v), Some(pid.clone())));
+                units.push(unit(
+                    format!("{sid}-PC{}", c + 1),
+                    format!("{szh}巡{}", c + 1),
+                    UnitKind::PatrolCar,
+                    &sid,
+                    2,
+                    latlon(*v),
+                    Some(pid.clone()),
+                ));
             }
             let foot = if urban { 2 } else { 0 };
             for c in 0..foot {
                 let (pid, v) = &post_ids[c % post_ids.len()];
-                units.push(unit(format!("{sid}-FP{}", c + 1), format!("{szh}步{}", c + 1), UnitKind::FootPatrol, &sid, 2, latlon(*v), Some(pid.clone())));
+                units.push(unit(
+                    format!("{sid}-FP{}", c + 1),
+                    format!("{szh}步{}", c + 1),
+                    UnitKind::FootPatrol,
+                    &sid,
+                    2,
+                    latlon(*v),
+                    Some(pid.clone()),
+                ));
             }
             let (pid, v) = &post_ids[post_ids.len() - 1];
-            units.push(unit(format!("{sid}-BK1"), format!("{szh}骑1"), UnitKind::BikePatrol, &sid, 1, latlon(*v), Some(pid.clone())));
-            units.push(unit(format!("{sid}-DT"), format!("{szh}值班"), UnitKind::StationDuty, &sid, 3, latlon(sseat), None));
+            units.push(unit(
+                format!("{sid}-BK1"),
+                format!("{szh}骑1"),
+                UnitKind::BikePatrol,
+                &sid,
+                1,
+                latlon(*v),
+                Some(pid.clone()),
+            ));
+            units.push(unit(
+                format!("{sid}-DT"),
+                format!("{szh}值班"),
+                UnitKind::StationDuty,
+                &sid,
+                3,
+                latlon(sseat),
+                None,
+            ));
 
             let k = (station.nodes.len() / 350).clamp(2, 12);
             for (ci, (ccell, cnodes)) in split(&station, k, &xy, &mut rng).into_iter().enumerate() {
                 let cid = format!("{sid}-C{:02}", ci + 1);
                 let density = cnodes.len() as f64 / (polygon_area(&ccell) / 1e6).max(0.01);
                 let (zh, en) = if density > 60.0 {
-                    (format!("{szh}{}社区", NUMERALS[ci % 12]), format!("{sen} Community {}", ci + 1))
+                    (
+                        format!("{szh}{}社区", NUMERALS[ci % 12]),
+                        format!("{sen} Community {}", ci + 1),
+                    )
                 } else {
-                    (format!("{szh}{}村", NUMERALS[ci % 12]), format!("{sen} Village {}", ci + 1))
+                    (
+                        format!("{szh}{}村", NUMERALS[ci % 12]),
+                        format!("{sen} Village {}", ci + 1),
+                    )
                 };
                 let cseat = nearest_node(centroid(&cnodes), &cnodes);
                 jurisdictions.push(Jurisdiction {
@@ -364,9 +525,13 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
                     polygon: to_ring(&ccell),
                     seat: Some([latlon(cseat).lon, latlon(cseat).lat]),
                 });
-                let community = Area { cell: ccell, nodes: cnodes };
+                let community = Area {
+                    cell: ccell,
+                    nodes: cnodes,
+                };
                 let g = (community.nodes.len() / 60).clamp(1, 4);
-                for (gi, (gcell, _)) in split(&community, g, &xy, &mut rng).into_iter().enumerate() {
+                for (gi, (gcell, _)) in split(&community, g, &xy, &mut rng).into_iter().enumerate()
+                {
                     jurisdictions.push(Jurisdiction {
                         id: format!("{cid}-G{}", gi + 1),
                         level: Level::Grid,
@@ -383,18 +548,53 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
     for (bi, (bid, seat, _)) in specialised.iter().enumerate() {
         let at = latlon(*seat);
         for c in 0..2 {
-            units.push(unit(format!("{bid}-CI{}", c + 1), format!("刑侦{}-{}", bi + 1, c + 1), UnitKind::CriminalInvestigation, bid, 3, at, None));
+            units.push(unit(
+                format!("{bid}-CI{}", c + 1),
+                format!("刑侦{}-{}", bi + 1, c + 1),
+                UnitKind::CriminalInvestigation,
+                bid,
+                3,
+                at,
+                None,
+            ));
         }
-        units.push(unit(format!("{bid}-NC1"), format!("禁毒{}-1", bi + 1), UnitKind::Narcotics, bid, 3, at, None));
+        units.push(unit(
+            format!("{bid}-NC1"),
+            format!("禁毒{}-1", bi + 1),
+            UnitKind::Narcotics,
+            bid,
+            3,
+            at,
+            None,
+        ));
         for c in 0..3 {
-            units.push(unit(format!("{bid}-TR{}", c + 1), format!("交警{}-{}", bi + 1, c + 1), UnitKind::Traffic, bid, 2, at, None));
+            units.push(unit(
+                format!("{bid}-TR{}", c + 1),
+                format!("交警{}-{}", bi + 1, c + 1),
+                UnitKind::Traffic,
+                bid,
+                2,
+                at,
+                None,
+            ));
         }
         for c in 0..2 {
-            units.push(unit(format!("{bid}-SP{}", c + 1), format!("特警{}-{}", bi + 1, c + 1), UnitKind::SpecialPolice, bid, 4, at, None));
+            units.push(unit(
+                format!("{bid}-SP{}", c + 1),
+                format!("特警{}-{}", bi + 1, c + 1),
+                UnitKind::SpecialPolice,
+                bid,
+                4,
+                at,
+                None,
+            ));
         }
     }
     // Hot areas: the densest station cores get most calls.
-    let mut stations: Vec<&Jurisdiction> = jurisdictions.iter().filter(|j| j.level == Level::Station).collect();
+    let mut stations: Vec<&Jurisdiction> = jurisdictions
+        .iter()
+        .filter(|j| j.level == Level::Station)
+        .collect();
     stations.sort_by(|a, b| polygon_area_ll(a).total_cmp(&polygon_area_ll(b)));
     let hot_areas = stations
         .iter()
@@ -402,7 +602,14 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
         .enumerate()
         .filter_map(|(i, s)| {
             let seat = s.seat?;
-            Some(HotArea { centre: LatLon { lat: seat[1], lon: seat[0] }, sigma_m: 500.0, weight: 6.0 - i as f64 })
+            Some(HotArea {
+                centre: LatLon {
+                    lat: seat[1],
+                    lon: seat[0],
+                },
+                sigma_m: 500.0,
+                weight: 6.0 - i as f64,
+            })
         })
         .collect();
     City {
@@ -426,7 +633,10 @@ fn polygon_area(cell: &[[f64; 2]]) -> f64 {
 }
 
 fn polygon_area_ll(j: &Jurisdiction) -> f64 {
-    j.polygon.first().and_then(|p| p.first()).map_or(f64::MAX, |r| polygon_area(r))
+    j.polygon
+        .first()
+        .and_then(|p| p.first())
+        .map_or(f64::MAX, |r| polygon_area(r))
 }
 
 #[cfg(test)]

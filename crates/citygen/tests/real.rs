@@ -7,9 +7,13 @@ use dispatch::{Jurisdictions, Level};
 use roads::{BuildOptions, Graph};
 
 fn graph(name: &str) -> Graph {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osm").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/osm")
+        .join(name);
     let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract readable");
-    Graph::build(&net, &BuildOptions::default(), &mut |_, _, _| {}).expect("graph").0
+    Graph::build(&net, &BuildOptions::default(), &mut |_, _, _| {})
+        .expect("graph")
+        .0
 }
 
 fn check(name: &str) -> citygen::City {
@@ -30,13 +34,28 @@ fn check(name: &str) -> citygen::City {
         let place = tree.resolve(u.position()).expect("unit inside the city");
         let home = tree.get(&u.home_station).expect("home exists");
         if home.level == Level::Station {
-            assert_eq!(place.station_id.as_deref(), Some(home.id.as_str()), "{} outside its station", u.id);
+            assert_eq!(
+                place.station_id.as_deref(),
+                Some(home.id.as_str()),
+                "{} outside its station",
+                u.id
+            );
         } else {
-            assert_eq!(place.bureau_id.as_deref(), Some(home.id.as_str()), "{} outside its bureau", u.id);
+            assert_eq!(
+                place.bureau_id.as_deref(),
+                Some(home.id.as_str()),
+                "{} outside its bureau",
+                u.id
+            );
         }
     }
     for p in &city.posts {
-        let place = tree.resolve(dispatch::LatLon { lat: p.lat, lon: p.lon }).expect("post inside");
+        let place = tree
+            .resolve(dispatch::LatLon {
+                lat: p.lat,
+                lon: p.lon,
+            })
+            .expect("post inside");
         assert_eq!(place.station_id.as_deref(), Some(p.station_id.as_str()));
     }
     // Same seed, same city.
@@ -49,13 +68,20 @@ fn check(name: &str) -> citygen::City {
 #[test]
 fn the_same_extract_gives_the_same_graph() {
     // Reproducible graphs give reproducible demo cities (ids, posts, units).
-    assert_eq!(graph("monaco-2016-osrm.osm.pbf").to_bytes(), graph("monaco-2016-osrm.osm.pbf").to_bytes());
+    assert_eq!(
+        graph("monaco-2016-osrm.osm.pbf").to_bytes(),
+        graph("monaco-2016-osrm.osm.pbf").to_bytes()
+    );
 }
 
 #[test]
 fn monaco() {
     let city = check("monaco-2016-osrm.osm.pbf");
-    let stations = city.jurisdictions.iter().filter(|j| j.level == Level::Station).count();
+    let stations = city
+        .jurisdictions
+        .iter()
+        .filter(|j| j.level == Level::Station)
+        .count();
     assert!(stations >= 4, "{stations}");
 }
 
@@ -65,9 +91,17 @@ fn porto() {
     let count = |l: Level| city.jurisdictions.iter().filter(|j| j.level == l).count();
     eprintln!(
         "porto: {} bureaus, {} stations, {} communities, {} grids, {} posts, {} units, {} staff",
-        count(Level::Bureau), count(Level::Station), count(Level::Community), count(Level::Grid),
-        city.posts.len(), city.units.len(), city.staff.len()
+        count(Level::Bureau),
+        count(Level::Station),
+        count(Level::Community),
+        count(Level::Grid),
+        city.posts.len(),
+        city.units.len(),
+        city.staff.len()
     );
     assert!((25..=40).contains(&count(Level::Station)));
-    assert!(city.units.len() >= 500, "the demo fleet is sized for the 500-unit figure");
+    assert!(
+        city.units.len() >= 500,
+        "the demo fleet is sized for the 500-unit figure"
+    );
 }

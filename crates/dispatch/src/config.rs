@@ -107,15 +107,25 @@ impl Config {
     }
 
     /// The plans that apply to `kind` at `priority`.
-    pub fn plans_for<'a>(&'a self, kind: &'a str, priority: u8) -> impl Iterator<Item = &'a ResponsePlan> {
-        self.plans.iter().filter(move |p| p.kind == kind && priority <= p.max_priority)
+    pub fn plans_for<'a>(
+        &'a self,
+        kind: &'a str,
+        priority: u8,
+    ) -> impl Iterator<Item = &'a ResponsePlan> {
+        self.plans
+            .iter()
+            .filter(move |p| p.kind == kind && priority <= p.max_priority)
     }
 
     /// Whether a call of kind `b` may be a duplicate of an incident of kind `a`.
     pub fn compatible(&self, a: &str, b: &str) -> bool {
         a == b
-            || self.kind(a).is_some_and(|k| k.compatible.iter().any(|c| c == b))
-            || self.kind(b).is_some_and(|k| k.compatible.iter().any(|c| c == a))
+            || self
+                .kind(a)
+                .is_some_and(|k| k.compatible.iter().any(|c| c == b))
+            || self
+                .kind(b)
+                .is_some_and(|k| k.compatible.iter().any(|c| c == a))
     }
 
     /// Checks internal consistency (plans name known kinds, priorities 1..=4).
@@ -126,7 +136,10 @@ impl Config {
             }
             for c in &k.compatible {
                 if self.kind(c).is_none() {
-                    return Err(format!("kind {}: compatible kind {c} is not in the catalogue", k.code));
+                    return Err(format!(
+                        "kind {}: compatible kind {c} is not in the catalogue",
+                        k.code
+                    ));
                 }
             }
         }
@@ -134,15 +147,28 @@ impl Config {
             if self.kind(&p.kind).is_none() {
                 return Err(format!("plan for unknown kind {}", p.kind));
             }
-            if p.requires.iter().any(|r| r.unit_kinds.is_empty() || r.count == 0) {
-                return Err(format!("plan for {}: every requirement needs unit kinds and a count", p.kind));
+            if p.requires
+                .iter()
+                .any(|r| r.unit_kinds.is_empty() || r.count == 0)
+            {
+                return Err(format!(
+                    "plan for {}: every requirement needs unit kinds and a count",
+                    p.kind
+                ));
             }
         }
         Ok(())
     }
 }
 
-fn kind(code: &str, zh: &str, en: &str, priority: u8, serious: bool, compatible: &[&str]) -> KindDef {
+fn kind(
+    code: &str,
+    zh: &str,
+    en: &str,
+    priority: u8,
+    serious: bool,
+    compatible: &[&str],
+) -> KindDef {
     KindDef {
         code: code.into(),
         name_zh: zh.into(),
@@ -154,11 +180,19 @@ fn kind(code: &str, zh: &str, en: &str, priority: u8, serious: bool, compatible:
 }
 
 fn plan(kind: &str, max_priority: u8, requires: Vec<Requirement>) -> ResponsePlan {
-    ResponsePlan { kind: kind.into(), max_priority, requires }
+    ResponsePlan {
+        kind: kind.into(),
+        max_priority,
+        requires,
+    }
 }
 
 fn need(kinds: &[UnitKind], count: u32, within_s: Option<u32>) -> Requirement {
-    Requirement { unit_kinds: kinds.to_vec(), count, within_s }
+    Requirement {
+        unit_kinds: kinds.to_vec(),
+        count,
+        within_s,
+    }
 }
 
 impl Default for Config {
@@ -166,35 +200,94 @@ impl Default for Config {
         use UnitKind::*;
         Config {
             kinds: vec![
-                kind("violent_crime", "暴力犯罪", "Violent crime", 1, true, &["robbery", "dispute"]),
-                kind("robbery", "抢劫抢夺", "Robbery", 1, true, &["violent_crime", "theft"]),
+                kind(
+                    "violent_crime",
+                    "暴力犯罪",
+                    "Violent crime",
+                    1,
+                    true,
+                    &["robbery", "dispute"],
+                ),
+                kind(
+                    "robbery",
+                    "抢劫抢夺",
+                    "Robbery",
+                    1,
+                    true,
+                    &["violent_crime", "theft"],
+                ),
                 kind("theft", "盗窃", "Theft", 3, false, &["robbery"]),
-                kind("traffic_accident", "交通事故", "Traffic accident", 2, false, &["medical"]),
-                kind("dispute", "纠纷", "Dispute", 3, false, &["violent_crime", "noise"]),
+                kind(
+                    "traffic_accident",
+                    "交通事故",
+                    "Traffic accident",
+                    2,
+                    false,
+                    &["medical"],
+                ),
+                kind(
+                    "dispute",
+                    "纠纷",
+                    "Dispute",
+                    3,
+                    false,
+                    &["violent_crime", "noise"],
+                ),
                 kind("fire", "火灾", "Fire", 1, true, &["medical"]),
-                kind("medical", "急救求助", "Medical emergency", 2, false, &["traffic_accident", "fire"]),
+                kind(
+                    "medical",
+                    "急救求助",
+                    "Medical emergency",
+                    2,
+                    false,
+                    &["traffic_accident", "fire"],
+                ),
                 kind("lost_property", "失物求助", "Lost property", 4, false, &[]),
-                kind("missing_person", "人员走失", "Missing person", 2, false, &[]),
+                kind(
+                    "missing_person",
+                    "人员走失",
+                    "Missing person",
+                    2,
+                    false,
+                    &[],
+                ),
                 kind("noise", "噪音扰民", "Noise", 4, false, &["dispute"]),
                 kind("other", "其他", "Other", 3, false, &[]),
             ],
             plans: vec![
-                plan("violent_crime", 2, vec![
-                    need(&[SpecialPolice], 1, Some(300)),
-                    need(&[CriminalInvestigation], 1, None),
-                ]),
+                plan(
+                    "violent_crime",
+                    2,
+                    vec![
+                        need(&[SpecialPolice], 1, Some(300)),
+                        need(&[CriminalInvestigation], 1, None),
+                    ],
+                ),
                 plan("robbery", 2, vec![need(&[CriminalInvestigation], 1, None)]),
                 plan("traffic_accident", 2, vec![need(&[Traffic], 1, None)]),
-                plan("fire", 1, vec![need(&[PatrolCar, FootPatrol, BikePatrol], 1, Some(180))]),
+                plan(
+                    "fire",
+                    1,
+                    vec![need(&[PatrolCar, FootPatrol, BikePatrol], 1, Some(180))],
+                ),
             ],
-            duplicate: DuplicateRule { meters: 300.0, minutes: 30.0 },
+            duplicate: DuplicateRule {
+                meters: 300.0,
+                minutes: 30.0,
+            },
             targets: PhaseTargets {
                 call_to_dispatch: 60,
                 dispatch_to_en_route: 60,
                 en_route_to_on_scene: 300,
                 on_scene_to_controlled: 300,
             },
-            first_responders: vec![PatrolCar, FootPatrol, BikePatrol, StationDuty, SpecialPolice],
+            first_responders: vec![
+                PatrolCar,
+                FootPatrol,
+                BikePatrol,
+                StationDuty,
+                SpecialPolice,
+            ],
             max_snap_m: 500.0,
         }
     }

@@ -33,7 +33,13 @@ pub fn tracking_id(agency: &str, id: i64) -> String {
 }
 
 /// Writes `incident` and its timeline as an EIDO document.
-pub fn export(agency: &str, agency_name: &str, incident: &Incident, timeline: &[Event], now: i64) -> Value {
+pub fn export(
+    agency: &str,
+    agency_name: &str,
+    incident: &Incident,
+    timeline: &[Event],
+    now: i64,
+) -> Value {
     let ts = format_rfc3339;
     let persons: Vec<Value> = incident
         .callers
@@ -77,7 +83,9 @@ pub fn export(agency: &str, agency_name: &str, incident: &Incident, timeline: &[
         })
         .collect();
     let mut notes: Vec<Value> = vec![];
-    for (s, at) in std::iter::once((IncidentStatus::Received, incident.created_at)).chain(incident.reached.iter().copied()) {
+    for (s, at) in std::iter::once((IncidentStatus::Received, incident.created_at))
+        .chain(incident.reached.iter().copied())
+    {
         notes.push(json!({"$id": format!("status-{}", s.as_str()), "noteDateTimeStamp": ts(at), "noteText": format!("status:{}", s.as_str()), "noteAuthor": "pingan"}));
     }
     if let Some(d) = &incident.description {
@@ -135,12 +143,20 @@ fn field<'a>(v: &'a Value, path: &str) -> Result<&'a Value, DispatchError> {
 }
 
 fn text(v: &Value, path: &str) -> Result<String, DispatchError> {
-    field(v, path)?.as_str().map(str::to_string).ok_or_else(|| DispatchError::invalid(path.to_string(), "expected a string"))
+    field(v, path)?
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| DispatchError::invalid(path.to_string(), "expected a string"))
 }
 
 fn time(v: &Value, path: &str) -> Result<i64, DispatchError> {
     let s = text(v, path)?;
-    parse_rfc3339(&s).ok_or_else(|| DispatchError::invalid(path.to_string(), format!("expected an RFC 3339 time stamp, got {s:?}")))
+    parse_rfc3339(&s).ok_or_else(|| {
+        DispatchError::invalid(
+            path.to_string(),
+            format!("expected an RFC 3339 time stamp, got {s:?}"),
+        )
+    })
 }
 
 /// Reads an EIDO document into an incident (id 0 and no place: the engine assigns them).
@@ -148,44 +164,109 @@ pub fn import(doc: &Value) -> Result<(Incident, String), DispatchError> {
     let inc = field(doc, "incidentComponent.0")?;
     let kind = text(inc, "incidentTypeInternalCode")
         .or_else(|_| text(inc, "incidentTypeCommonRegistryText.0"))
-        .map_err(|_| DispatchError::invalid("incidentComponent[0].incidentTypeInternalCode", "missing: the incident kind"))?;
-    let priority = field(inc, "incidentCommonPriorityNumber").ok().and_then(Value::as_u64).unwrap_or(3).clamp(1, 4) as u8;
-    let loc = field(doc, "locationComponent.0.locationByValue").map_err(|_| DispatchError::invalid("locationComponent[0].locationByValue", "missing"))?;
-    let pos = text(loc, "geo.pos").map_err(|_| DispatchError::invalid("locationComponent[0].locationByValue.geo.pos", "expected \"lat lon\""))?;
+        .map_err(|_| {
+            DispatchError::invalid(
+                "incidentComponent[0].incidentTypeInternalCode",
+                "missing: the incident kind",
+            )
+        })?;
+    let priority = field(inc, "incidentCommonPriorityNumber")
+        .ok()
+        .and_then(Value::as_u64)
+        .unwrap_or(3)
+        .clamp(1, 4) as u8;
+    let loc = field(doc, "locationComponent.0.locationByValue")
+        .map_err(|_| DispatchError::invalid("locationComponent[0].locationByValue", "missing"))?;
+    let pos = text(loc, "geo.pos").map_err(|_| {
+        DispatchError::invalid(
+            "locationComponent[0].locationByValue.geo.pos",
+            "expected \"lat lon\"",
+        )
+    })?;
     let mut it = pos.split_whitespace().map(str::parse::<f64>);
     let (Some(Ok(lat)), Some(Ok(lon)), None) = (it.next(), it.next(), it.next()) else {
-        return Err(DispatchError::invalid("locationComponent[0].locationByValue.geo.pos", format!("expected \"lat lon\", got {pos:?}")));
+        return Err(DispatchError::invalid(
+            "locationComponent[0].locationByValue.geo.pos",
+            format!("expected \"lat lon\", got {pos:?}"),
+        ));
     };
-    let address = loc.get("civicAddressText").and_then(Value::as_str).map(str::to_string);
+    let address = loc
+        .get("civicAddressText")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let status = field(inc, "incidentStatusCommonRegistryCode.0")
         .ok()
         .and_then(Value::as_str)
-        .and_then(|c| IncidentStatus::ALL.into_iter().find(|s| status_code(*s) == c))
+        .and_then(|c| {
+            IncidentStatus::ALL
+                .into_iter()
+                .find(|s| status_code(*s) == c)
+        })
         .unwrap_or(IncidentStatus::Received);
     let empty = vec![];
-    let persons = doc.get("personComponent").and_then(Value::as_array).unwrap_or(&empty);
-    let calls = doc.get("callComponent").and_then(Value::as_array).unwrap_or(&empty);
+    let persons = doc
+        .get("personComponent")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let calls = doc
+        .get("callComponent")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
     let mut callers = Vec::new();
     for (n, call) in calls.iter().enumerate() {
-        let at = time(call, "callStartTimeStamp").map_err(|e| DispatchError::invalid(format!("callComponent[{n}].callStartTimeStamp"), e.to_string()))?;
-        let person_ref = call.pointer("/callerReference/0/$ref").and_then(Value::as_str).map(|r| r.trim_start_matches('#'));
-        let person = persons.iter().find(|p| p.get("$id").and_then(Value::as_str) == person_ref);
+        let at = time(call, "callStartTimeStamp").map_err(|e| {
+            DispatchError::invalid(
+                format!("callComponent[{n}].callStartTimeStamp"),
+                e.to_string(),
+            )
+        })?;
+        let person_ref = call
+            .pointer("/callerReference/0/$ref")
+            .and_then(Value::as_str)
+            .map(|r| r.trim_start_matches('#'));
+        let person = persons
+            .iter()
+            .find(|p| p.get("$id").and_then(Value::as_str) == person_ref);
         callers.push(Caller {
-            name: person.and_then(|p| p.get("personNameText")).and_then(Value::as_str).map(str::to_string),
-            phone: person.and_then(|p| p.pointer("/contactInformation/contactPhoneNumber")).and_then(Value::as_str).map(str::to_string),
+            name: person
+                .and_then(|p| p.get("personNameText"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            phone: person
+                .and_then(|p| p.pointer("/contactInformation/contactPhoneNumber"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             at,
         });
     }
     let created_at = time(inc, "incidentCreationTimeStamp")
         .ok()
         .or_else(|| callers.iter().map(|c| c.at).min())
-        .ok_or_else(|| DispatchError::invalid("incidentComponent[0].incidentCreationTimeStamp", "missing, and no call start time either"))?;
+        .ok_or_else(|| {
+            DispatchError::invalid(
+                "incidentComponent[0].incidentCreationTimeStamp",
+                "missing, and no call start time either",
+            )
+        })?;
     let mut reached = Vec::new();
     let mut description = None;
-    for note in doc.get("notesComponent").and_then(Value::as_array).unwrap_or(&empty) {
-        let t = note.get("noteText").and_then(Value::as_str).unwrap_or_default();
-        let at = note.get("noteDateTimeStamp").and_then(Value::as_str).and_then(parse_rfc3339);
-        if let (Some(s), Some(at)) = (t.strip_prefix("status:").and_then(IncidentStatus::parse), at) {
+    for note in doc
+        .get("notesComponent")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty)
+    {
+        let t = note
+            .get("noteText")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let at = note
+            .get("noteDateTimeStamp")
+            .and_then(Value::as_str)
+            .and_then(parse_rfc3339);
+        if let (Some(s), Some(at)) = (
+            t.strip_prefix("status:").and_then(IncidentStatus::parse),
+            at,
+        ) {
             if s != IncidentStatus::Received {
                 reached.push((s, at));
             }
@@ -193,7 +274,11 @@ pub fn import(doc: &Value) -> Result<(Incident, String), DispatchError> {
             description = Some(t.to_string());
         }
     }
-    let sender = doc.get("sendingSystemIdentifier").and_then(Value::as_str).unwrap_or("unknown").to_string();
+    let sender = doc
+        .get("sendingSystemIdentifier")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_string();
     let incident = Incident {
         id: 0,
         kind,

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use roads::{Snap, haversine_m};
 use serde::{Deserialize, Serialize};
 
+use crate::DispatchError;
 use crate::config::Config;
 use crate::jurisdiction::Jurisdictions;
 use crate::model::*;
 use crate::recommend::{Recommendation, recommend};
 use crate::time::Millis;
 use crate::travel::TravelTimes;
-use crate::DispatchError;
 
 /// What a command changed: records to upsert and events to append, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,7 +32,10 @@ pub struct Changes {
 impl Changes {
     /// Nothing changed.
     pub fn is_empty(&self) -> bool {
-        self.incidents.is_empty() && self.units.is_empty() && self.events.is_empty() && self.idempotency.is_empty()
+        self.incidents.is_empty()
+            && self.units.is_empty()
+            && self.events.is_empty()
+            && self.idempotency.is_empty()
     }
     fn incident(&mut self, i: &Incident) {
         self.incidents.retain(|x| x.id != i.id);
@@ -95,7 +98,10 @@ struct OpenRef {
 }
 
 fn cell(lat: f64, lon: f64) -> (i32, i32) {
-    ((lat / CELL_DEG).floor() as i32, (lon / CELL_DEG).floor() as i32)
+    (
+        (lat / CELL_DEG).floor() as i32,
+        (lon / CELL_DEG).floor() as i32,
+    )
 }
 
 /// Live dispatch state.
@@ -118,7 +124,10 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("incidents", &self.incidents.len()).field("units", &self.units.len()).finish()
+        f.debug_struct("Engine")
+            .field("incidents", &self.incidents.len())
+            .field("units", &self.units.len())
+            .finish()
     }
 }
 
@@ -139,7 +148,12 @@ pub struct Snapshot {
 
 impl Engine {
     /// Starts from a saved state.
-    pub fn new(config: Config, jurisdictions: Arc<Jurisdictions>, travel: Box<dyn TravelTimes>, snapshot: Snapshot) -> Self {
+    pub fn new(
+        config: Config,
+        jurisdictions: Arc<Jurisdictions>,
+        travel: Box<dyn TravelTimes>,
+        snapshot: Snapshot,
+    ) -> Self {
         let mut e = Engine {
             config,
             jurisdictions,
@@ -151,7 +165,11 @@ impl Engine {
             unit_snaps: Vec::new(),
             fleet_version: 0,
             posts: snapshot.posts,
-            idempotency: snapshot.idempotency.into_iter().map(|(k, i, r)| (k, (i, r))).collect(),
+            idempotency: snapshot
+                .idempotency
+                .into_iter()
+                .map(|(k, i, r)| (k, (i, r)))
+                .collect(),
             next_incident: 1,
             next_seq: snapshot.max_seq + 1,
         };
@@ -209,13 +227,21 @@ impl Engine {
             refs.swap_remove(at);
         }
         if i.status.is_open() {
-            refs.push(OpenRef { id: i.id, lat: i.lat, lon: i.lon, created_at: i.created_at });
+            refs.push(OpenRef {
+                id: i.id,
+                lat: i.lat,
+                lon: i.lon,
+                created_at: i.created_at,
+            });
         }
         self.incidents.insert(i.id, i);
     }
 
     fn put_unit(&mut self, u: Unit) {
-        let snap = self.travel.locate(u.position(), self.config.max_snap_m).ok();
+        let snap = self
+            .travel
+            .locate(u.position(), self.config.max_snap_m)
+            .ok();
         self.fleet_version += 1;
         match self.unit_at.get(&u.id) {
             Some(&at) => {
@@ -230,46 +256,85 @@ impl Engine {
         }
     }
 
-    fn event(&mut self, now: Millis, actor: &str, incident: Option<IncidentId>, unit: Option<&str>, kind: EventKind, note: Option<String>) -> Event {
-        let e = Event { seq: self.next_seq, at: now, actor: actor.into(), incident_id: incident, unit_id: unit.map(str::to_string), kind, note };
+    fn event(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        incident: Option<IncidentId>,
+        unit: Option<&str>,
+        kind: EventKind,
+        note: Option<String>,
+    ) -> Event {
+        let e = Event {
+            seq: self.next_seq,
+            at: now,
+            actor: actor.into(),
+            incident_id: incident,
+            unit_id: unit.map(str::to_string),
+            kind,
+            note,
+        };
         self.next_seq += 1;
         e
     }
 
     fn get_incident(&self, id: IncidentId) -> Result<Incident, DispatchError> {
-        self.incidents.get(&id).cloned().ok_or(DispatchError::NotFound { what: "incident", id: id.to_string() })
+        self.incidents
+            .get(&id)
+            .cloned()
+            .ok_or(DispatchError::NotFound {
+                what: "incident",
+                id: id.to_string(),
+            })
     }
 
     fn get_unit(&self, id: &str, field: &str) -> Result<Unit, DispatchError> {
-        self.unit(id).cloned().ok_or_else(|| DispatchError::invalid(field, format!("unknown unit {id}")))
+        self.unit(id)
+            .cloned()
+            .ok_or_else(|| DispatchError::invalid(field, format!("unknown unit {id}")))
     }
 
     /// Checks a coordinate pair: on earth, inside a station's area, near a road.
     pub fn locate(&self, lat: f64, lon: f64) -> Result<(Place, Snap), DispatchError> {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-            return Err(DispatchError::invalid("lat", format!("latitude must be a number in -90..90, got {lat}")));
+            return Err(DispatchError::invalid(
+                "lat",
+                format!("latitude must be a number in -90..90, got {lat}"),
+            ));
         }
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-            return Err(DispatchError::invalid("lon", format!("longitude must be a number in -180..180, got {lon}")));
+            return Err(DispatchError::invalid(
+                "lon",
+                format!("longitude must be a number in -180..180, got {lon}"),
+            ));
         }
         let p = LatLon { lat, lon };
         let place = self.jurisdictions.resolve(p).ok_or_else(|| {
-            DispatchError::invalid("lat", format!("{lat},{lon} lies outside every police station's jurisdiction"))
+            DispatchError::invalid(
+                "lat",
+                format!("{lat},{lon} lies outside every police station's jurisdiction"),
+            )
         })?;
-        let snap = self
-            .travel
-            .locate(p, self.config.max_snap_m)
-            .map_err(|e| DispatchError::invalid("lat", format!("{lat},{lon} is off the road network: {e}")))?;
+        let snap = self.travel.locate(p, self.config.max_snap_m).map_err(|e| {
+            DispatchError::invalid("lat", format!("{lat},{lon} is off the road network: {e}"))
+        })?;
         Ok((place, snap))
     }
 
     /// Open incidents of a compatible kind near `p` within the duplicate rule.
-    pub fn possible_duplicates(&self, now: Millis, kind: &str, lat: f64, lon: f64) -> Vec<DuplicateHint> {
+    pub fn possible_duplicates(
+        &self,
+        now: Millis,
+        kind: &str,
+        lat: f64,
+        lon: f64,
+    ) -> Vec<DuplicateHint> {
         let rule = &self.config.duplicate;
         let (ci, cj) = cell(lat, lon);
         let p = LatLon { lat, lon };
         let reach_lat = (rule.meters / 111_000.0 / CELL_DEG).ceil() as i32;
-        let reach_lon = (rule.meters / (111_000.0 * lat.to_radians().cos().max(0.05)) / CELL_DEG).ceil() as i32;
+        let reach_lon =
+            (rule.meters / (111_000.0 * lat.to_radians().cos().max(0.05)) / CELL_DEG).ceil() as i32;
         let oldest = now - (rule.minutes * 60_000.0) as i64;
         // Cheap planar distances first (exact enough within a few hundred metres),
         // then the nearest compatible ones, so a crowded area costs little.
@@ -279,7 +344,12 @@ impl Engine {
         let mut near: Vec<(f64, IncidentId)> = Vec::new();
         for di in -reach_lat..=reach_lat {
             for dj in -reach_lon..=reach_lon {
-                for r in self.open_cells.get(&(ci + di, cj + dj)).into_iter().flatten() {
+                for r in self
+                    .open_cells
+                    .get(&(ci + di, cj + dj))
+                    .into_iter()
+                    .flatten()
+                {
                     let (dx, dy) = ((r.lon - lon) * kx, (r.lat - lat) * m_per_deg);
                     let d2 = dx * dx + dy * dy;
                     if r.created_at >= oldest && d2 <= max2 {
@@ -293,9 +363,14 @@ impl Engine {
         for (_, id) in near {
             let i = &self.incidents[&id];
             let meters = haversine_m(p, i.position());
-            if meters <= rule.meters && i.status.is_open() && self.config.compatible(&i.kind, kind) {
+            if meters <= rule.meters && i.status.is_open() && self.config.compatible(&i.kind, kind)
+            {
                 let minutes = (now - i.created_at) as f64 / 60_000.0;
-                out.push(DuplicateHint { incident_id: i.id, meters: meters.round(), minutes: (minutes * 10.0).round() / 10.0 });
+                out.push(DuplicateHint {
+                    incident_id: i.id,
+                    meters: meters.round(),
+                    minutes: (minutes * 10.0).round() / 10.0,
+                });
                 // The nearest few are what a call taker can act on.
                 if out.len() == MAX_DUPLICATE_HINTS {
                     break;
@@ -309,15 +384,33 @@ impl Engine {
     pub fn validate_new(&self, new: &NewIncident) -> Result<(u8, Place), DispatchError> {
         let kind = self.config.kind(&new.kind).ok_or_else(|| {
             let known: Vec<&str> = self.config.kinds.iter().map(|k| k.code.as_str()).collect();
-            DispatchError::invalid("kind", format!("unknown kind {:?}; expected one of {}", new.kind, known.join(", ")))
+            DispatchError::invalid(
+                "kind",
+                format!(
+                    "unknown kind {:?}; expected one of {}",
+                    new.kind,
+                    known.join(", ")
+                ),
+            )
         })?;
         let priority = new.priority.unwrap_or(kind.default_priority);
         if !(1..=4).contains(&priority) {
-            return Err(DispatchError::invalid("priority", format!("priority must be 1 (most urgent) to 4, got {priority}")));
+            return Err(DispatchError::invalid(
+                "priority",
+                format!("priority must be 1 (most urgent) to 4, got {priority}"),
+            ));
         }
-        for (field, v, max) in [("address", &new.address, 500), ("caller_name", &new.caller_name, 200), ("caller_phone", &new.caller_phone, 40), ("description", &new.description, 4000)] {
+        for (field, v, max) in [
+            ("address", &new.address, 500),
+            ("caller_name", &new.caller_name, 200),
+            ("caller_phone", &new.caller_phone, 40),
+            ("description", &new.description, 4000),
+        ] {
             if v.as_ref().is_some_and(|s| s.chars().count() > max) {
-                return Err(DispatchError::invalid(field, format!("at most {max} characters")));
+                return Err(DispatchError::invalid(
+                    field,
+                    format!("at most {max} characters"),
+                ));
             }
         }
         let (place, _) = self.locate(new.lat, new.lon)?;
@@ -325,7 +418,12 @@ impl Engine {
     }
 
     /// A 110 call becomes an incident.
-    pub fn create_incident(&mut self, now: Millis, actor: &str, new: NewIncident) -> Result<(Incident, Changes), DispatchError> {
+    pub fn create_incident(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        new: NewIncident,
+    ) -> Result<(Incident, Changes), DispatchError> {
         let (priority, place) = self.validate_new(&new)?;
         let duplicates = self.possible_duplicates(now, &new.kind, new.lat, new.lon);
         let id = self.next_incident;
@@ -338,7 +436,11 @@ impl Engine {
             lat: new.lat,
             lon: new.lon,
             address: new.address,
-            callers: vec![Caller { name: new.caller_name, phone: new.caller_phone, at: now }],
+            callers: vec![Caller {
+                name: new.caller_name,
+                phone: new.caller_phone,
+                at: now,
+            }],
             place,
             created_at: now,
             reached: vec![],
@@ -350,10 +452,31 @@ impl Engine {
             description: new.description,
         };
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, Some(id), None, EventKind::IncidentCreated { kind: new.kind, priority, lat: new.lat, lon: new.lon }, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(id),
+            None,
+            EventKind::IncidentCreated {
+                kind: new.kind,
+                priority,
+                lat: new.lat,
+                lon: new.lon,
+            },
+            None,
+        );
         ch.events.push(ev);
         if !duplicates.is_empty() {
-            let ev = self.event(now, actor, Some(id), None, EventKind::DuplicateFlagged { of: duplicates.iter().map(|d| d.incident_id).collect() }, None);
+            let ev = self.event(
+                now,
+                actor,
+                Some(id),
+                None,
+                EventKind::DuplicateFlagged {
+                    of: duplicates.iter().map(|d| d.incident_id).collect(),
+                },
+                None,
+            );
             ch.events.push(ev);
         }
         ch.incident(&incident);
@@ -362,21 +485,37 @@ impl Engine {
     }
 
     /// Ranks available units for an incident, excluding `exclude`.
-    pub fn recommend(&mut self, id: IncidentId, exclude: &[UnitId]) -> Result<Recommendation, DispatchError> {
-        let incident = self.incidents.get(&id).ok_or(DispatchError::NotFound { what: "incident", id: id.to_string() })?;
+    pub fn recommend(
+        &mut self,
+        id: IncidentId,
+        exclude: &[UnitId],
+    ) -> Result<Recommendation, DispatchError> {
+        let incident = self.incidents.get(&id).ok_or(DispatchError::NotFound {
+            what: "incident",
+            id: id.to_string(),
+        })?;
         let target = self
             .travel
             .locate(incident.position(), self.config.max_snap_m)
-            .map_err(|e| DispatchError::conflict(None, format!("incident {id} is off the road network: {e}")))?;
+            .map_err(|e| {
+                DispatchError::conflict(None, format!("incident {id} is off the road network: {e}"))
+            })?;
         // Keep the whole fleet as sources (one prepared fleet for all incidents); filter afterwards.
-        let seconds = self.travel.seconds_to(&self.unit_snaps, self.fleet_version, &target);
+        let seconds = self
+            .travel
+            .seconds_to(&self.unit_snaps, self.fleet_version, &target);
         let target_point = incident.position();
         let candidates: Vec<(&Unit, Option<f64>)> = self
             .units
             .iter()
             .zip(seconds)
             .filter(|(u, _)| u.status == UnitStatus::Available && !exclude.contains(&u.id))
-            .map(|(u, s)| (u, s.map(|s| travel_seconds(u.kind, s, haversine_m(u.position(), target_point)))))
+            .map(|(u, s)| {
+                (
+                    u,
+                    s.map(|s| travel_seconds(u.kind, s, haversine_m(u.position(), target_point))),
+                )
+            })
             .collect();
         Ok(recommend(&self.config, incident, &candidates))
     }
@@ -387,15 +526,30 @@ impl Engine {
     }
 
     /// Sends units. A key seen before returns the stored outcome and changes nothing.
-    pub fn dispatch(&mut self, now: Millis, actor: &str, id: IncidentId, unit_ids: &[UnitId], key: &str) -> Result<(DispatchOutcome, Changes), DispatchError> {
+    pub fn dispatch(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        id: IncidentId,
+        unit_ids: &[UnitId],
+        key: &str,
+    ) -> Result<(DispatchOutcome, Changes), DispatchError> {
         if key.is_empty() || key.len() > 200 {
-            return Err(DispatchError::invalid("idempotency_key", "a non-empty key of at most 200 characters is required"));
+            return Err(DispatchError::invalid(
+                "idempotency_key",
+                "a non-empty key of at most 200 characters is required",
+            ));
         }
         if let Some((incident, stored)) = self.idempotency.get(key) {
             if *incident != id {
-                return Err(DispatchError::conflict(Some("idempotency_key"), format!("key {key:?} was already used for incident {incident}")));
+                return Err(DispatchError::conflict(
+                    Some("idempotency_key"),
+                    format!("key {key:?} was already used for incident {incident}"),
+                ));
             }
-            let mut out: DispatchOutcome = serde_json::from_str(stored).map_err(|e| DispatchError::conflict(None, format!("stored outcome unreadable: {e}")))?;
+            let mut out: DispatchOutcome = serde_json::from_str(stored).map_err(|e| {
+                DispatchError::conflict(None, format!("stored outcome unreadable: {e}"))
+            })?;
             out.replayed = true;
             return Ok((out, Changes::default()));
         }
@@ -403,98 +557,231 @@ impl Engine {
         if unit_ids.is_empty() {
             return Err(DispatchError::invalid("unit_ids", "name at least one unit"));
         }
-        if !matches!(incident.status, IncidentStatus::Received | IncidentStatus::Dispatched | IncidentStatus::EnRoute | IncidentStatus::OnScene) {
-            return Err(DispatchError::conflict(Some("status"), format!("incident {id} is {}; units can only be sent to received, dispatched, en_route or on_scene incidents", incident.status.as_str())));
+        if !matches!(
+            incident.status,
+            IncidentStatus::Received
+                | IncidentStatus::Dispatched
+                | IncidentStatus::EnRoute
+                | IncidentStatus::OnScene
+        ) {
+            return Err(DispatchError::conflict(
+                Some("status"),
+                format!(
+                    "incident {id} is {}; units can only be sent to received, dispatched, en_route or on_scene incidents",
+                    incident.status.as_str()
+                ),
+            ));
         }
         let mut units = Vec::new();
         for (n, uid) in unit_ids.iter().enumerate() {
             let field = format!("unit_ids[{n}]");
             let u = self.get_unit(uid, &field)?;
             if unit_ids[..n].contains(uid) {
-                return Err(DispatchError::invalid(field, format!("unit {uid} named twice")));
+                return Err(DispatchError::invalid(
+                    field,
+                    format!("unit {uid} named twice"),
+                ));
             }
             if !matches!(u.status, UnitStatus::Available | UnitStatus::Returning) {
-                let at = u.incident_id.map(|i| format!(" at incident {i}")).unwrap_or_default();
-                return Err(DispatchError::conflict(Some(&field), format!("unit {uid} is {}{at}; release or reassign it first", u.status.as_str())));
+                let at = u
+                    .incident_id
+                    .map(|i| format!(" at incident {i}"))
+                    .unwrap_or_default();
+                return Err(DispatchError::conflict(
+                    Some(&field),
+                    format!(
+                        "unit {uid} is {}{at}; release or reassign it first",
+                        u.status.as_str()
+                    ),
+                ));
             }
             units.push(u);
         }
         // Drive times at dispatch, for the record.
-        let target = self.travel.locate(incident.position(), self.config.max_snap_m).ok();
+        let target = self
+            .travel
+            .locate(incident.position(), self.config.max_snap_m)
+            .ok();
         let mut ch = Changes::default();
         let mut sent = Vec::new();
         for mut u in units {
             let eta = target.and_then(|t| {
-                let s = self.travel.locate(u.position(), self.config.max_snap_m).ok()?;
+                let s = self
+                    .travel
+                    .locate(u.position(), self.config.max_snap_m)
+                    .ok()?;
                 self.travel.seconds_to(&[Some(s)], u64::MAX, &t)[0]
             });
             let from = u.status;
             u.status = UnitStatus::Dispatched;
             u.incident_id = Some(id);
-            incident.assignments.push(Assignment { unit_id: u.id.clone(), at: now, eta_s: eta.map(|s| s.round()), released_at: None });
-            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitDispatched { eta_s: eta.map(|s| s.round()) }, None);
+            incident.assignments.push(Assignment {
+                unit_id: u.id.clone(),
+                at: now,
+                eta_s: eta.map(|s| s.round()),
+                released_at: None,
+            });
+            let ev = self.event(
+                now,
+                actor,
+                Some(id),
+                Some(&u.id),
+                EventKind::UnitDispatched {
+                    eta_s: eta.map(|s| s.round()),
+                },
+                None,
+            );
             ch.events.push(ev);
-            let ev = self.event(now, actor, Some(id), Some(&u.id), EventKind::UnitStatusChanged { from, to: UnitStatus::Dispatched }, None);
+            let ev = self.event(
+                now,
+                actor,
+                Some(id),
+                Some(&u.id),
+                EventKind::UnitStatusChanged {
+                    from,
+                    to: UnitStatus::Dispatched,
+                },
+                None,
+            );
             ch.events.push(ev);
             sent.push(u.id.clone());
             ch.unit(&u);
             self.put_unit(u);
         }
         if incident.status == IncidentStatus::Received {
-            self.move_status(now, actor, &mut incident, IncidentStatus::Dispatched, None, &mut ch);
+            self.move_status(
+                now,
+                actor,
+                &mut incident,
+                IncidentStatus::Dispatched,
+                None,
+                &mut ch,
+            );
         }
         ch.incident(&incident);
         self.put_incident(incident);
-        let outcome = DispatchOutcome { incident_id: id, unit_ids: sent, replayed: false };
+        let outcome = DispatchOutcome {
+            incident_id: id,
+            unit_ids: sent,
+            replayed: false,
+        };
         let stored = serde_json::to_string(&outcome).expect("outcome serialises");
-        self.idempotency.insert(key.to_string(), (id, stored.clone()));
+        self.idempotency
+            .insert(key.to_string(), (id, stored.clone()));
         ch.idempotency.push((key.to_string(), id, stored));
         Ok((outcome, ch))
     }
 
-    fn move_status(&mut self, now: Millis, actor: &str, incident: &mut Incident, to: IncidentStatus, note: Option<String>, ch: &mut Changes) {
+    fn move_status(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        incident: &mut Incident,
+        to: IncidentStatus,
+        note: Option<String>,
+        ch: &mut Changes,
+    ) {
         let from = incident.status;
         incident.status = to;
         if incident.reached_at(to).is_none() {
             incident.reached.push((to, now));
         }
-        let ev = self.event(now, actor, Some(incident.id), None, EventKind::StatusChanged { from, to }, note);
+        let ev = self.event(
+            now,
+            actor,
+            Some(incident.id),
+            None,
+            EventKind::StatusChanged { from, to },
+            note,
+        );
         ch.events.push(ev);
     }
 
-    fn set_unit_status(&mut self, now: Millis, actor: &str, unit: &mut Unit, to: UnitStatus, ch: &mut Changes) {
+    fn set_unit_status(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit: &mut Unit,
+        to: UnitStatus,
+        ch: &mut Changes,
+    ) {
         if unit.status == to {
             return;
         }
-        let ev = self.event(now, actor, unit.incident_id, Some(&unit.id), EventKind::UnitStatusChanged { from: unit.status, to }, None);
+        let ev = self.event(
+            now,
+            actor,
+            unit.incident_id,
+            Some(&unit.id),
+            EventKind::UnitStatusChanged {
+                from: unit.status,
+                to,
+            },
+            None,
+        );
         ch.events.push(ev);
         unit.status = to;
     }
 
     /// Frees a unit from its incident; `to` is its new status.
-    fn release_unit(&mut self, now: Millis, actor: &str, incident: &mut Incident, unit_id: &str, to: UnitStatus, ch: &mut Changes) {
-        for a in incident.assignments.iter_mut().filter(|a| a.unit_id == unit_id && a.released_at.is_none()) {
+    fn release_unit(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        incident: &mut Incident,
+        unit_id: &str,
+        to: UnitStatus,
+        ch: &mut Changes,
+    ) {
+        for a in incident
+            .assignments
+            .iter_mut()
+            .filter(|a| a.unit_id == unit_id && a.released_at.is_none())
+        {
             a.released_at = Some(now);
         }
-        let ev = self.event(now, actor, Some(incident.id), Some(unit_id), EventKind::UnitReleased, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(incident.id),
+            Some(unit_id),
+            EventKind::UnitReleased,
+            None,
+        );
         ch.events.push(ev);
-        if let Some(mut u) = self.unit(unit_id).cloned() {
-            if u.incident_id == Some(incident.id) {
-                let to = if to == UnitStatus::Returning && u.status == UnitStatus::Dispatched { UnitStatus::Available } else { to };
-                self.set_unit_status(now, actor, &mut u, to, ch);
-                u.incident_id = None;
-                ch.unit(&u);
-                self.put_unit(u);
-            }
+        if let Some(mut u) = self.unit(unit_id).cloned()
+            && u.incident_id == Some(incident.id)
+        {
+            let to = if to == UnitStatus::Returning && u.status == UnitStatus::Dispatched {
+                UnitStatus::Available
+            } else {
+                to
+            };
+            self.set_unit_status(now, actor, &mut u, to, ch);
+            u.incident_id = None;
+            ch.unit(&u);
+            self.put_unit(u);
         }
     }
 
     /// Moves an incident along its lifecycle; its units follow.
-    pub fn set_status(&mut self, now: Millis, actor: &str, id: IncidentId, to: IncidentStatus, note: Option<String>) -> Result<(Incident, Changes), DispatchError> {
+    pub fn set_status(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        id: IncidentId,
+        to: IncidentStatus,
+        note: Option<String>,
+    ) -> Result<(Incident, Changes), DispatchError> {
         let mut incident = self.get_incident(id)?;
         let from = incident.status;
         if to == IncidentStatus::Merged {
-            return Err(DispatchError::invalid("status", format!("merging needs a target: POST /api/v1/incidents/{id}/merge with {{\"into\": <incident id>}}")));
+            return Err(DispatchError::invalid(
+                "status",
+                format!(
+                    "merging needs a target: POST /api/v1/incidents/{id}/merge with {{\"into\": <incident id>}}"
+                ),
+            ));
         }
         if !from.next().contains(&to) {
             let allowed: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
@@ -502,22 +789,35 @@ impl Engine {
                 id,
                 from: from.as_str(),
                 to: to.as_str(),
-                allowed: if allowed.is_empty() { "none (finished)".into() } else { allowed.join(", ") },
+                allowed: if allowed.is_empty() {
+                    "none (finished)".into()
+                } else {
+                    allowed.join(", ")
+                },
             });
         }
         if to == IncidentStatus::Received && incident.active_units().next().is_some() {
-            return Err(DispatchError::conflict(Some("status"), format!("incident {id} still has units; release them to put it back to received")));
+            return Err(DispatchError::conflict(
+                Some("status"),
+                format!("incident {id} still has units; release them to put it back to received"),
+            ));
         }
         let mut ch = Changes::default();
         self.move_status(now, actor, &mut incident, to, note, &mut ch);
         let active: Vec<UnitId> = incident.active_units().map(|a| a.unit_id.clone()).collect();
         match to {
             IncidentStatus::EnRoute | IncidentStatus::OnScene => {
-                let us = if to == IncidentStatus::EnRoute { UnitStatus::EnRoute } else { UnitStatus::OnScene };
+                let us = if to == IncidentStatus::EnRoute {
+                    UnitStatus::EnRoute
+                } else {
+                    UnitStatus::OnScene
+                };
                 for uid in &active {
                     if let Some(mut u) = self.unit(uid).cloned() {
                         // Units already further along keep their status.
-                        if u.status == UnitStatus::Dispatched || (us == UnitStatus::OnScene && u.status == UnitStatus::EnRoute) {
+                        if u.status == UnitStatus::Dispatched
+                            || (us == UnitStatus::OnScene && u.status == UnitStatus::EnRoute)
+                        {
                             self.set_unit_status(now, actor, &mut u, us, &mut ch);
                             ch.unit(&u);
                             self.put_unit(u);
@@ -527,7 +827,14 @@ impl Engine {
             }
             IncidentStatus::Closed | IncidentStatus::Cancelled => {
                 for uid in &active {
-                    self.release_unit(now, actor, &mut incident, uid, UnitStatus::Returning, &mut ch);
+                    self.release_unit(
+                        now,
+                        actor,
+                        &mut incident,
+                        uid,
+                        UnitStatus::Returning,
+                        &mut ch,
+                    );
                 }
             }
             _ => {}
@@ -538,15 +845,39 @@ impl Engine {
     }
 
     /// Releases one unit from an incident (it returns, or is available if it never left).
-    pub fn release(&mut self, now: Millis, actor: &str, id: IncidentId, unit_id: &str) -> Result<(Incident, Changes), DispatchError> {
+    pub fn release(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        id: IncidentId,
+        unit_id: &str,
+    ) -> Result<(Incident, Changes), DispatchError> {
         let mut incident = self.get_incident(id)?;
         if !incident.active_units().any(|a| a.unit_id == unit_id) {
-            return Err(DispatchError::invalid("unit_id", format!("unit {unit_id} is not assigned to incident {id}")));
+            return Err(DispatchError::invalid(
+                "unit_id",
+                format!("unit {unit_id} is not assigned to incident {id}"),
+            ));
         }
         let mut ch = Changes::default();
-        self.release_unit(now, actor, &mut incident, unit_id, UnitStatus::Returning, &mut ch);
-        if incident.active_units().next().is_none() && incident.status == IncidentStatus::Dispatched {
-            self.move_status(now, actor, &mut incident, IncidentStatus::Received, Some("all units released".into()), &mut ch);
+        self.release_unit(
+            now,
+            actor,
+            &mut incident,
+            unit_id,
+            UnitStatus::Returning,
+            &mut ch,
+        );
+        if incident.active_units().next().is_none() && incident.status == IncidentStatus::Dispatched
+        {
+            self.move_status(
+                now,
+                actor,
+                &mut incident,
+                IncidentStatus::Received,
+                Some("all units released".into()),
+                &mut ch,
+            );
         }
         ch.incident(&incident);
         self.put_incident(incident.clone());
@@ -554,7 +885,14 @@ impl Engine {
     }
 
     /// Moves a committed unit to another incident.
-    pub fn reassign(&mut self, now: Millis, actor: &str, unit_id: &str, to: IncidentId, key: &str) -> Result<(DispatchOutcome, Changes), DispatchError> {
+    pub fn reassign(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        to: IncidentId,
+        key: &str,
+    ) -> Result<(DispatchOutcome, Changes), DispatchError> {
         if self.idempotency.contains_key(key) {
             return self.dispatch(now, actor, to, &[unit_id.to_string()], key);
         }
@@ -571,18 +909,36 @@ impl Engine {
     }
 
     /// A unit reports its own status (from the field); the incident follows.
-    pub fn unit_status(&mut self, now: Millis, actor: &str, unit_id: &str, to: UnitStatus) -> Result<(Unit, Changes), DispatchError> {
+    pub fn unit_status(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        to: UnitStatus,
+    ) -> Result<(Unit, Changes), DispatchError> {
         let mut u = self.get_unit(unit_id, "unit_id")?;
         let mut ch = Changes::default();
         match (u.incident_id, to) {
             (None, UnitStatus::Dispatched | UnitStatus::EnRoute | UnitStatus::OnScene) => {
-                return Err(DispatchError::conflict(Some("status"), format!("unit {unit_id} has no incident; dispatch it first")));
+                return Err(DispatchError::conflict(
+                    Some("status"),
+                    format!("unit {unit_id} has no incident; dispatch it first"),
+                ));
             }
             (Some(iid), UnitStatus::Available | UnitStatus::Returning | UnitStatus::OffDuty) => {
                 let mut incident = self.get_incident(iid)?;
                 self.release_unit(now, actor, &mut incident, unit_id, to, &mut ch);
-                if incident.active_units().next().is_none() && incident.status == IncidentStatus::Dispatched {
-                    self.move_status(now, actor, &mut incident, IncidentStatus::Received, Some("all units released".into()), &mut ch);
+                if incident.active_units().next().is_none()
+                    && incident.status == IncidentStatus::Dispatched
+                {
+                    self.move_status(
+                        now,
+                        actor,
+                        &mut incident,
+                        IncidentStatus::Received,
+                        Some("all units released".into()),
+                        &mut ch,
+                    );
                 }
                 ch.incident(&incident);
                 self.put_incident(incident);
@@ -591,9 +947,20 @@ impl Engine {
             }
             (Some(iid), UnitStatus::EnRoute | UnitStatus::OnScene) => {
                 let mut incident = self.get_incident(iid)?;
-                let want = if to == UnitStatus::EnRoute { IncidentStatus::EnRoute } else { IncidentStatus::OnScene };
+                let want = if to == UnitStatus::EnRoute {
+                    IncidentStatus::EnRoute
+                } else {
+                    IncidentStatus::OnScene
+                };
                 if incident.status < want && incident.status.next().contains(&want) {
-                    self.move_status(now, actor, &mut incident, want, Some(format!("unit {unit_id} reports {}", to.as_str())), &mut ch);
+                    self.move_status(
+                        now,
+                        actor,
+                        &mut incident,
+                        want,
+                        Some(format!("unit {unit_id} reports {}", to.as_str())),
+                        &mut ch,
+                    );
                     ch.incident(&incident);
                     self.put_incident(incident);
                 }
@@ -607,13 +974,28 @@ impl Engine {
     }
 
     /// A new reported position (soft state: no event, persisted lazily).
-    pub fn unit_position(&mut self, now: Millis, unit_id: &str, lat: f64, lon: f64) -> Result<Unit, DispatchError> {
-        let mut u = self.unit(unit_id).cloned().ok_or(DispatchError::NotFound { what: "unit", id: unit_id.into() })?;
+    pub fn unit_position(
+        &mut self,
+        now: Millis,
+        unit_id: &str,
+        lat: f64,
+        lon: f64,
+    ) -> Result<Unit, DispatchError> {
+        let mut u = self.unit(unit_id).cloned().ok_or(DispatchError::NotFound {
+            what: "unit",
+            id: unit_id.into(),
+        })?;
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-            return Err(DispatchError::invalid("lat", format!("latitude must be a number in -90..90, got {lat}")));
+            return Err(DispatchError::invalid(
+                "lat",
+                format!("latitude must be a number in -90..90, got {lat}"),
+            ));
         }
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-            return Err(DispatchError::invalid("lon", format!("longitude must be a number in -180..180, got {lon}")));
+            return Err(DispatchError::invalid(
+                "lon",
+                format!("longitude must be a number in -180..180, got {lon}"),
+            ));
         }
         u.lat = lat;
         u.lon = lon;
@@ -623,12 +1005,29 @@ impl Engine {
     }
 
     /// Adds or replaces a unit (administration).
-    pub fn register_unit(&mut self, now: Millis, actor: &str, mut unit: Unit) -> Result<(Unit, Changes), DispatchError> {
-        if unit.id.is_empty() || unit.id.len() > 64 || !unit.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(DispatchError::invalid("id", "1-64 characters of A-Z, a-z, 0-9, - _ ."));
+    pub fn register_unit(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        mut unit: Unit,
+    ) -> Result<(Unit, Changes), DispatchError> {
+        if unit.id.is_empty()
+            || unit.id.len() > 64
+            || !unit
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(DispatchError::invalid(
+                "id",
+                "1-64 characters of A-Z, a-z, 0-9, - _ .",
+            ));
         }
         if self.jurisdictions.get(&unit.home_station).is_none() {
-            return Err(DispatchError::invalid("home_station", format!("unknown jurisdiction {}", unit.home_station)));
+            return Err(DispatchError::invalid(
+                "home_station",
+                format!("unknown jurisdiction {}", unit.home_station),
+            ));
         }
         if !(-90.0..=90.0).contains(&unit.lat) || !(-180.0..=180.0).contains(&unit.lon) {
             return Err(DispatchError::invalid("lat", "position out of range"));
@@ -641,7 +1040,14 @@ impl Engine {
         }
         unit.position_at = now;
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, None, Some(&unit.id), EventKind::UnitRegistered, None);
+        let ev = self.event(
+            now,
+            actor,
+            None,
+            Some(&unit.id),
+            EventKind::UnitRegistered,
+            None,
+        );
         ch.events.push(ev);
         ch.unit(&unit);
         self.put_unit(unit.clone());
@@ -649,22 +1055,60 @@ impl Engine {
     }
 
     /// Folds incident `id` into `into`: callers and units move, both timelines stay.
-    pub fn merge(&mut self, now: Millis, actor: &str, id: IncidentId, into: IncidentId) -> Result<(Incident, Changes), DispatchError> {
+    pub fn merge(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        id: IncidentId,
+        into: IncidentId,
+    ) -> Result<(Incident, Changes), DispatchError> {
         if id == into {
-            return Err(DispatchError::invalid("into", "an incident cannot be merged into itself"));
+            return Err(DispatchError::invalid(
+                "into",
+                "an incident cannot be merged into itself",
+            ));
         }
         let mut src = self.get_incident(id)?;
-        let mut dst = self.incidents.get(&into).cloned().ok_or_else(|| DispatchError::invalid("into", format!("unknown incident {into}")))?;
+        let mut dst =
+            self.incidents.get(&into).cloned().ok_or_else(|| {
+                DispatchError::invalid("into", format!("unknown incident {into}"))
+            })?;
         if !src.status.next().contains(&IncidentStatus::Merged) {
-            return Err(DispatchError::IllegalTransition { id, from: src.status.as_str(), to: "merged", allowed: src.status.next().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") });
+            return Err(DispatchError::IllegalTransition {
+                id,
+                from: src.status.as_str(),
+                to: "merged",
+                allowed: src
+                    .status
+                    .next()
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         if !dst.status.is_open() {
-            return Err(DispatchError::conflict(Some("into"), format!("incident {into} is {}; merge into an open incident", dst.status.as_str())));
+            return Err(DispatchError::conflict(
+                Some("into"),
+                format!(
+                    "incident {into} is {}; merge into an open incident",
+                    dst.status.as_str()
+                ),
+            ));
         }
         let mut ch = Changes::default();
-        for a in src.assignments.iter_mut().filter(|a| a.released_at.is_none()) {
+        for a in src
+            .assignments
+            .iter_mut()
+            .filter(|a| a.released_at.is_none())
+        {
             a.released_at = Some(now);
-            dst.assignments.push(Assignment { unit_id: a.unit_id.clone(), at: now, eta_s: a.eta_s, released_at: None });
+            dst.assignments.push(Assignment {
+                unit_id: a.unit_id.clone(),
+                at: now,
+                eta_s: a.eta_s,
+                released_at: None,
+            });
             if let Some(mut u) = self.unit(&a.unit_id).cloned() {
                 u.incident_id = Some(into);
                 ch.unit(&u);
@@ -675,12 +1119,33 @@ impl Engine {
         dst.merged_from.push(id);
         src.merged_into = Some(into);
         self.move_status(now, actor, &mut src, IncidentStatus::Merged, None, &mut ch);
-        let ev = self.event(now, actor, Some(id), None, EventKind::MergedInto { into }, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(id),
+            None,
+            EventKind::MergedInto { into },
+            None,
+        );
         ch.events.push(ev);
-        let ev = self.event(now, actor, Some(into), None, EventKind::Absorbed { from: id }, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(into),
+            None,
+            EventKind::Absorbed { from: id },
+            None,
+        );
         ch.events.push(ev);
         if dst.status == IncidentStatus::Received && dst.active_units().next().is_some() {
-            self.move_status(now, actor, &mut dst, IncidentStatus::Dispatched, Some(format!("units of merged incident {id}")), &mut ch);
+            self.move_status(
+                now,
+                actor,
+                &mut dst,
+                IncidentStatus::Dispatched,
+                Some(format!("units of merged incident {id}")),
+                &mut ch,
+            );
         }
         ch.incident(&src);
         ch.incident(&dst);
@@ -691,15 +1156,36 @@ impl Engine {
 
     /// A unit on scene asks for more: recorded, then a recommendation that
     /// leaves out every unit already at the incident.
-    pub fn reinforcement(&mut self, now: Millis, actor: &str, unit_id: &str) -> Result<(Recommendation, Changes), DispatchError> {
+    pub fn reinforcement(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+    ) -> Result<(Recommendation, Changes), DispatchError> {
         let u = self.get_unit(unit_id, "unit_id")?;
         let Some(iid) = u.incident_id.filter(|_| u.status == UnitStatus::OnScene) else {
-            return Err(DispatchError::conflict(Some("unit_id"), format!("unit {unit_id} is {}, not on scene; only a unit on scene asks for reinforcement", u.status.as_str())));
+            return Err(DispatchError::conflict(
+                Some("unit_id"),
+                format!(
+                    "unit {unit_id} is {}, not on scene; only a unit on scene asks for reinforcement",
+                    u.status.as_str()
+                ),
+            ));
         };
-        let at_scene: Vec<UnitId> = self.incidents[&iid].active_units().map(|a| a.unit_id.clone()).collect();
+        let at_scene: Vec<UnitId> = self.incidents[&iid]
+            .active_units()
+            .map(|a| a.unit_id.clone())
+            .collect();
         let rec = self.recommend(iid, &at_scene)?;
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, Some(iid), Some(unit_id), EventKind::ReinforcementRequested, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(iid),
+            Some(unit_id),
+            EventKind::ReinforcementRequested,
+            None,
+        );
         ch.events.push(ev);
         Ok((rec, ch))
     }
@@ -718,10 +1204,11 @@ impl Engine {
                     if i.overdue.contains(&phase) || i.reached_at(end).is_some() {
                         continue;
                     }
-                    if let Some(t0) = i.reached_at(start) {
-                        if i.status.is_open() && now - t0 > i64::from(target) * 1000 {
-                            late.push((*id, phase, target));
-                        }
+                    if let Some(t0) = i.reached_at(start)
+                        && i.status.is_open()
+                        && now - t0 > i64::from(target) * 1000
+                    {
+                        late.push((*id, phase, target));
                     }
                 }
             }
@@ -730,7 +1217,17 @@ impl Engine {
         for (id, phase, target) in late {
             let mut i = self.incidents[&id].clone();
             i.overdue.push(phase);
-            let ev = self.event(now, "system", Some(id), None, EventKind::PhaseOverdue { phase, target_s: target }, None);
+            let ev = self.event(
+                now,
+                "system",
+                Some(id),
+                None,
+                EventKind::PhaseOverdue {
+                    phase,
+                    target_s: target,
+                },
+                None,
+            );
             ch.events.push(ev);
             ch.incident(&i);
             self.put_incident(i);
@@ -739,8 +1236,19 @@ impl Engine {
     }
 
     /// Records an incident imported from another system (EIDO), with a new local id.
-    pub fn import_incident(&mut self, now: Millis, actor: &str, mut incident: Incident, source: &str) -> Result<(Incident, Changes), DispatchError> {
-        self.config.kind(&incident.kind).ok_or_else(|| DispatchError::invalid("incidentComponent[0].incidentTypeInternalCode", format!("unknown kind {:?}", incident.kind)))?;
+    pub fn import_incident(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        mut incident: Incident,
+        source: &str,
+    ) -> Result<(Incident, Changes), DispatchError> {
+        self.config.kind(&incident.kind).ok_or_else(|| {
+            DispatchError::invalid(
+                "incidentComponent[0].incidentTypeInternalCode",
+                format!("unknown kind {:?}", incident.kind),
+            )
+        })?;
         let (place, _) = self.locate(incident.lat, incident.lon)?;
         incident.id = self.next_incident;
         self.next_incident += 1;
@@ -749,7 +1257,16 @@ impl Engine {
         incident.merged_into = None;
         incident.merged_from.clear();
         let mut ch = Changes::default();
-        let ev = self.event(now, actor, Some(incident.id), None, EventKind::Imported { source: source.into() }, None);
+        let ev = self.event(
+            now,
+            actor,
+            Some(incident.id),
+            None,
+            EventKind::Imported {
+                source: source.into(),
+            },
+            None,
+        );
         ch.events.push(ev);
         ch.incident(&incident);
         self.put_incident(incident.clone());

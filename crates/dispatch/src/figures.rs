@@ -71,12 +71,22 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 fn row(key: String, incidents: &[&Incident]) -> Row {
-    let counted: Vec<&&Incident> = incidents.iter().filter(|i| !matches!(i.status, IncidentStatus::Cancelled | IncidentStatus::Merged)).collect();
+    let counted: Vec<&&Incident> = incidents
+        .iter()
+        .filter(|i| !matches!(i.status, IncidentStatus::Cancelled | IncidentStatus::Merged))
+        .collect();
     let responses: Vec<f64> = counted.iter().filter_map(|i| i.response_s()).collect();
     let mut within = BTreeMap::new();
     for m in [1, 3, 5] {
-        let n = responses.iter().filter(|s| **s <= f64::from(m) * 60.0).count();
-        let share = if counted.is_empty() { 0.0 } else { n as f64 / counted.len() as f64 };
+        let n = responses
+            .iter()
+            .filter(|s| **s <= f64::from(m) * 60.0)
+            .count();
+        let share = if counted.is_empty() {
+            0.0
+        } else {
+            n as f64 / counted.len() as f64
+        };
         within.insert(m.to_string(), (share * 10_000.0).round() / 10_000.0);
     }
     let mut phases = BTreeMap::new();
@@ -88,9 +98,22 @@ fn row(key: String, incidents: &[&Incident]) -> Row {
             .filter(|d| *d >= 0.0)
             .collect();
         v.sort_by(f64::total_cmp);
-        phases.insert(phase.as_str().to_string(), Spread { n: v.len(), median_s: percentile(&v, 50.0), p90_s: percentile(&v, 90.0) });
+        phases.insert(
+            phase.as_str().to_string(),
+            Spread {
+                n: v.len(),
+                median_s: percentile(&v, 50.0),
+                p90_s: percentile(&v, 90.0),
+            },
+        );
     }
-    Row { key, incidents: incidents.len(), reached: responses.len(), within, phases }
+    Row {
+        key,
+        incidents: incidents.len(),
+        reached: responses.len(),
+        within,
+        phases,
+    }
 }
 
 fn grouped<'a>(incidents: &[&'a Incident], key: impl Fn(&Incident) -> String) -> Vec<Row> {
@@ -114,11 +137,20 @@ pub enum Period {
 }
 
 /// Computes the figures of the incidents passing `filter`.
-pub fn figures<'a>(incidents: impl Iterator<Item = &'a Incident>, filter: &Filter, period: Period) -> Figures {
+pub fn figures<'a>(
+    incidents: impl Iterator<Item = &'a Incident>,
+    filter: &Filter,
+    period: Period,
+) -> Figures {
     let mut selected: Vec<&Incident> = incidents
         .filter(|i| filter.from.is_none_or(|f| i.created_at >= f))
         .filter(|i| filter.to.is_none_or(|t| i.created_at < t))
-        .filter(|i| filter.station.as_ref().is_none_or(|s| i.place.station_id.as_ref() == Some(s)))
+        .filter(|i| {
+            filter
+                .station
+                .as_ref()
+                .is_none_or(|s| i.place.station_id.as_ref() == Some(s))
+        })
         .filter(|i| filter.kind.as_ref().is_none_or(|k| &i.kind == k))
         .collect();
     selected.sort_by_key(|i| i.id);
@@ -132,7 +164,9 @@ pub fn figures<'a>(incidents: impl Iterator<Item = &'a Incident>, filter: &Filte
     };
     Figures {
         total: row("all".into(), &selected),
-        by_station: grouped(&selected, |i| i.place.station_id.clone().unwrap_or_default()),
+        by_station: grouped(&selected, |i| {
+            i.place.station_id.clone().unwrap_or_default()
+        }),
         by_kind: grouped(&selected, |i| i.kind.clone()),
         by_period: grouped(&selected, period_key),
     }

@@ -29,7 +29,13 @@ pub enum Level {
 
 impl Level {
     /// Every level, top down.
-    pub const ALL: [Level; 5] = [Self::CityBureau, Self::Bureau, Self::Station, Self::Community, Self::Grid];
+    pub const ALL: [Level; 5] = [
+        Self::CityBureau,
+        Self::Bureau,
+        Self::Station,
+        Self::Community,
+        Self::Grid,
+    ];
     /// The API spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -72,7 +78,13 @@ pub struct Jurisdiction {
 
 impl Jurisdiction {
     fn bbox(&self) -> Option<AABB<[f64; 2]>> {
-        let pts: Vec<[f64; 2]> = self.polygon.iter().flat_map(|p| p.first()).flatten().copied().collect();
+        let pts: Vec<[f64; 2]> = self
+            .polygon
+            .iter()
+            .flat_map(|p| p.first())
+            .flatten()
+            .copied()
+            .collect();
         if pts.is_empty() {
             return None;
         }
@@ -98,7 +110,9 @@ fn ring_contains(ring: &[[f64; 2]], q: [f64; 2]) -> bool {
     let mut j = n - 1;
     for i in 0..n {
         let (a, b) = (ring[i], ring[j]);
-        if (a[1] > q[1]) != (b[1] > q[1]) && q[0] < (b[0] - a[0]) * (q[1] - a[1]) / (b[1] - a[1]) + a[0] {
+        if (a[1] > q[1]) != (b[1] > q[1])
+            && q[0] < (b[0] - a[0]) * (q[1] - a[1]) / (b[1] - a[1]) + a[0]
+        {
             inside = !inside;
         }
         j = i;
@@ -127,7 +141,9 @@ pub struct Jurisdictions {
 
 impl std::fmt::Debug for Jurisdictions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jurisdictions").field("len", &self.all.len()).finish()
+        f.debug_struct("Jurisdictions")
+            .field("len", &self.all.len())
+            .finish()
     }
 }
 
@@ -137,10 +153,16 @@ impl Jurisdictions {
         let mut by_id = HashMap::new();
         for (i, j) in all.iter().enumerate() {
             if j.id.is_empty() {
-                return Err(DispatchError::invalid(format!("jurisdictions[{i}].id"), "must not be empty"));
+                return Err(DispatchError::invalid(
+                    format!("jurisdictions[{i}].id"),
+                    "must not be empty",
+                ));
             }
             if by_id.insert(j.id.clone(), i).is_some() {
-                return Err(DispatchError::invalid(format!("jurisdictions[{i}].id"), format!("duplicate id {}", j.id)));
+                return Err(DispatchError::invalid(
+                    format!("jurisdictions[{i}].id"),
+                    format!("duplicate id {}", j.id),
+                ));
             }
         }
         for (i, j) in all.iter().enumerate() {
@@ -162,24 +184,45 @@ impl Jurisdictions {
                     if all[pi].level >= level {
                         return Err(DispatchError::invalid(
                             format!("jurisdictions[{i}].level"),
-                            format!("{} ({}) sits under {} ({})", j.id, level.as_str(), p, all[pi].level.as_str()),
+                            format!(
+                                "{} ({}) sits under {} ({})",
+                                j.id,
+                                level.as_str(),
+                                p,
+                                all[pi].level.as_str()
+                            ),
                         ));
                     }
                 }
             }
             for poly in &j.polygon {
                 for ring in poly {
-                    if ring.len() < 4 || ring.iter().any(|c| !(-90.0..=90.0).contains(&c[1]) || !(-180.0..=180.0).contains(&c[0])) {
+                    if ring.len() < 4
+                        || ring.iter().any(|c| {
+                            !(-90.0..=90.0).contains(&c[1]) || !(-180.0..=180.0).contains(&c[0])
+                        })
+                    {
                         return Err(DispatchError::invalid(
                             format!("jurisdictions[{i}].polygon"),
-                            format!("{}: every ring needs at least 4 [lon, lat] positions within range", j.id),
+                            format!(
+                                "{}: every ring needs at least 4 [lon, lat] positions within range",
+                                j.id
+                            ),
                         ));
                     }
                 }
             }
         }
         let index = RTree::bulk_load(
-            all.iter().enumerate().filter_map(|(at, j)| Some(Indexed { bbox: j.bbox()?, at })).collect(),
+            all.iter()
+                .enumerate()
+                .filter_map(|(at, j)| {
+                    Some(Indexed {
+                        bbox: j.bbox()?,
+                        at,
+                    })
+                })
+                .collect(),
         );
         Ok(Jurisdictions { all, by_id, index })
     }
@@ -214,7 +257,10 @@ impl Jurisdictions {
     pub fn resolve(&self, p: LatLon) -> Option<Place> {
         let q = [p.lon, p.lat];
         let mut best: [Option<&Jurisdiction>; 5] = [None; 5];
-        for hit in self.index.locate_in_envelope_intersecting(&AABB::from_point(q)) {
+        for hit in self
+            .index
+            .locate_in_envelope_intersecting(&AABB::from_point(q))
+        {
             let j = &self.all[hit.at];
             if j.contains(p) {
                 best[j.level as usize] = Some(j);
@@ -261,25 +307,66 @@ impl Jurisdictions {
         let features = doc
             .get("features")
             .and_then(Value::as_array)
-            .ok_or_else(|| DispatchError::invalid("features", "expected a GeoJSON FeatureCollection with a features array"))?;
+            .ok_or_else(|| {
+                DispatchError::invalid(
+                    "features",
+                    "expected a GeoJSON FeatureCollection with a features array",
+                )
+            })?;
         let mut out = Vec::with_capacity(features.len());
         for (i, f) in features.iter().enumerate() {
             let field = |name: &str| format!("features[{i}].{name}");
-            let props = f.get("properties").and_then(Value::as_object).ok_or_else(|| DispatchError::invalid(field("properties"), "expected an object"))?;
+            let props = f
+                .get("properties")
+                .and_then(Value::as_object)
+                .ok_or_else(|| DispatchError::invalid(field("properties"), "expected an object"))?;
             let text = |k: &str| props.get(k).and_then(Value::as_str).map(str::to_string);
-            let id = text("id").ok_or_else(|| DispatchError::invalid(field("properties.id"), "expected a string"))?;
-            let level_s = text("level").ok_or_else(|| DispatchError::invalid(field("properties.level"), "expected one of city_bureau, bureau, station, community, grid"))?;
+            let id = text("id").ok_or_else(|| {
+                DispatchError::invalid(field("properties.id"), "expected a string")
+            })?;
+            let level_s = text("level").ok_or_else(|| {
+                DispatchError::invalid(
+                    field("properties.level"),
+                    "expected one of city_bureau, bureau, station, community, grid",
+                )
+            })?;
             let level = Level::parse(&level_s).ok_or_else(|| DispatchError::invalid(field("properties.level"), format!("unknown level {level_s:?}; expected one of city_bureau, bureau, station, community, grid")))?;
-            let name_zh = text("name_zh").or_else(|| text("name")).ok_or_else(|| DispatchError::invalid(field("properties.name_zh"), "expected a name"))?;
-            let geometry = f.get("geometry").ok_or_else(|| DispatchError::invalid(field("geometry"), "missing"))?;
+            let name_zh = text("name_zh").or_else(|| text("name")).ok_or_else(|| {
+                DispatchError::invalid(field("properties.name_zh"), "expected a name")
+            })?;
+            let geometry = f
+                .get("geometry")
+                .ok_or_else(|| DispatchError::invalid(field("geometry"), "missing"))?;
             let coords = geometry.get("coordinates").cloned().unwrap_or(Value::Null);
             let polygon: MultiPolygon = match geometry.get("type").and_then(Value::as_str) {
-                Some("Polygon") => vec![serde_json::from_value(coords).map_err(|e| DispatchError::invalid(field("geometry.coordinates"), e.to_string()))?],
-                Some("MultiPolygon") => serde_json::from_value(coords).map_err(|e| DispatchError::invalid(field("geometry.coordinates"), e.to_string()))?,
-                other => return Err(DispatchError::invalid(field("geometry.type"), format!("expected Polygon or MultiPolygon, got {other:?}"))),
+                Some("Polygon") => vec![serde_json::from_value(coords).map_err(|e| {
+                    DispatchError::invalid(field("geometry.coordinates"), e.to_string())
+                })?],
+                Some("MultiPolygon") => serde_json::from_value(coords).map_err(|e| {
+                    DispatchError::invalid(field("geometry.coordinates"), e.to_string())
+                })?,
+                other => {
+                    return Err(DispatchError::invalid(
+                        field("geometry.type"),
+                        format!("expected Polygon or MultiPolygon, got {other:?}"),
+                    ));
+                }
             };
-            let seat = props.get("seat").filter(|v| !v.is_null()).map(|v| serde_json::from_value(v.clone())).transpose().map_err(|e| DispatchError::invalid(field("properties.seat"), e.to_string()))?;
-            out.push(Jurisdiction { id, level, parent_id: text("parent_id"), name_zh, name_en: text("name_en"), polygon, seat });
+            let seat = props
+                .get("seat")
+                .filter(|v| !v.is_null())
+                .map(|v| serde_json::from_value(v.clone()))
+                .transpose()
+                .map_err(|e| DispatchError::invalid(field("properties.seat"), e.to_string()))?;
+            out.push(Jurisdiction {
+                id,
+                level,
+                parent_id: text("parent_id"),
+                name_zh,
+                name_en: text("name_en"),
+                polygon,
+                seat,
+            });
         }
         Ok(out)
     }
@@ -289,7 +376,15 @@ impl Jurisdictions {
 mod tests {
     use super::*;
 
-    fn square(id: &str, level: Level, parent: Option<&str>, x0: f64, y0: f64, x1: f64, y1: f64) -> Jurisdiction {
+    fn square(
+        id: &str,
+        level: Level,
+        parent: Option<&str>,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+    ) -> Jurisdiction {
         Jurisdiction {
             id: id.into(),
             level,
@@ -311,13 +406,29 @@ mod tests {
             square("g1", Level::Grid, Some("c1"), 0.0, 0.0, 0.5, 0.5),
         ])
         .unwrap();
-        let p = t.resolve(LatLon { lat: 0.25, lon: 0.25 }).unwrap();
+        let p = t
+            .resolve(LatLon {
+                lat: 0.25,
+                lon: 0.25,
+            })
+            .unwrap();
         assert_eq!(p.grid_id.as_deref(), Some("g1"));
         assert_eq!(p.station_id.as_deref(), Some("s1"));
         assert_eq!(p.bureau_id.as_deref(), Some("b1"));
-        let p = t.resolve(LatLon { lat: 0.75, lon: 0.75 }).unwrap();
-        assert_eq!((p.station_id.as_deref(), p.community_id, p.grid_id), (Some("s1"), None, None));
-        assert!(t.resolve(LatLon { lat: 1.5, lon: 0.5 }).is_none(), "bureau without a station");
+        let p = t
+            .resolve(LatLon {
+                lat: 0.75,
+                lon: 0.75,
+            })
+            .unwrap();
+        assert_eq!(
+            (p.station_id.as_deref(), p.community_id, p.grid_id),
+            (Some("s1"), None, None)
+        );
+        assert!(
+            t.resolve(LatLon { lat: 1.5, lon: 0.5 }).is_none(),
+            "bureau without a station"
+        );
         assert!(t.resolve(LatLon { lat: 5.0, lon: 5.0 }).is_none());
         assert!(t.is_within("g1", "b1") && !t.is_within("b1", "g1"));
         let back = Jurisdictions::from_geojson(&t.to_geojson(None)).unwrap();
@@ -326,9 +437,21 @@ mod tests {
 
     #[test]
     fn rejects_bad_trees() {
-        let e = Jurisdictions::new(vec![square("s", Level::Station, Some("nope"), 0.0, 0.0, 1.0, 1.0)]).unwrap_err();
+        let e = Jurisdictions::new(vec![square(
+            "s",
+            Level::Station,
+            Some("nope"),
+            0.0,
+            0.0,
+            1.0,
+            1.0,
+        )])
+        .unwrap_err();
         assert!(e.to_string().contains("unknown parent nope"), "{e}");
-        let e = Jurisdictions::from_geojson(&json!({"features":[{"properties":{"id":"x","level":"county"}}]})).unwrap_err();
+        let e = Jurisdictions::from_geojson(
+            &json!({"features":[{"properties":{"id":"x","level":"county"}}]}),
+        )
+        .unwrap_err();
         assert_eq!(e.field(), Some("features[0].properties.level"));
     }
 }

@@ -73,11 +73,17 @@ pub enum DispatchError {
 impl DispatchError {
     /// An invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
     /// A state conflict.
     pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.map(str::to_string), message: message.into() }
+        Self::Conflict {
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
     }
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {

@@ -231,7 +231,10 @@ pub struct Unit {
 impl Unit {
     /// Its position.
     pub fn position(&self) -> LatLon {
-        LatLon { lat: self.lat, lon: self.lon }
+        LatLon {
+            lat: self.lat,
+            lon: self.lon,
+        }
     }
 }
 
@@ -279,9 +282,14 @@ pub struct Place {
 impl Place {
     /// Whether the jurisdiction `scope` contains this place.
     pub fn within(&self, scope: &str) -> bool {
-        [&self.bureau_id, &self.station_id, &self.community_id, &self.grid_id]
-            .into_iter()
-            .any(|id| id.as_deref() == Some(scope))
+        [
+            &self.bureau_id,
+            &self.station_id,
+            &self.community_id,
+            &self.grid_id,
+        ]
+        .into_iter()
+        .any(|id| id.as_deref() == Some(scope))
     }
 }
 
@@ -359,14 +367,20 @@ pub struct Incident {
 impl Incident {
     /// Location.
     pub fn position(&self) -> LatLon {
-        LatLon { lat: self.lat, lon: self.lon }
+        LatLon {
+            lat: self.lat,
+            lon: self.lon,
+        }
     }
     /// When `status` was first reached.
     pub fn reached_at(&self, status: IncidentStatus) -> Option<Millis> {
         if status == IncidentStatus::Received {
             return Some(self.created_at);
         }
-        self.reached.iter().find(|(s, _)| *s == status).map(|(_, t)| *t)
+        self.reached
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, t)| *t)
     }
     /// Units currently sent (not released).
     pub fn active_units(&self) -> impl Iterator<Item = &Assignment> {
@@ -518,14 +532,14 @@ impl Event {
             EventKind::IncidentCreated { .. } => "incident_created",
             EventKind::StatusChanged { .. } => "status_changed",
             EventKind::UnitDispatched { .. } => "unit_dispatched",
-            EventKind::UnitReleased { .. } => "unit_released",
+            EventKind::UnitReleased => "unit_released",
             EventKind::UnitStatusChanged { .. } => "unit_status_changed",
-            EventKind::ReinforcementRequested { .. } => "reinforcement_requested",
+            EventKind::ReinforcementRequested => "reinforcement_requested",
             EventKind::DuplicateFlagged { .. } => "duplicate_flagged",
             EventKind::MergedInto { .. } => "merged_into",
             EventKind::Absorbed { .. } => "absorbed",
             EventKind::PhaseOverdue { .. } => "phase_overdue",
-            EventKind::UnitRegistered { .. } => "unit_registered",
+            EventKind::UnitRegistered => "unit_registered",
             EventKind::Imported { .. } => "imported",
         }
     }

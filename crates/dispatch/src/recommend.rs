@@ -132,7 +132,11 @@ pub struct Recommendation {
 }
 
 /// Ranks `candidates` (available units, with their drive times) for `incident`.
-pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Option<f64>)]) -> Recommendation {
+pub fn recommend(
+    config: &Config,
+    incident: &Incident,
+    candidates: &[(&Unit, Option<f64>)],
+) -> Recommendation {
     let mut units: Vec<RankedUnit> = Vec::new();
     let mut unreachable = Vec::new();
     for (u, s) in candidates {
@@ -148,7 +152,11 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
             None => unreachable.push(u.id.clone()),
         }
     }
-    units.sort_by(|a, b| a.seconds.total_cmp(&b.seconds).then_with(|| a.unit_id.cmp(&b.unit_id)));
+    units.sort_by(|a, b| {
+        a.seconds
+            .total_cmp(&b.seconds)
+            .then_with(|| a.unit_id.cmp(&b.unit_id))
+    });
 
     let station = incident.place.station_id.clone();
     let mut reasons: Vec<Reason> = Vec::new();
@@ -160,11 +168,19 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
         tier: u.tier,
         text,
     };
-    if let Some(u) = units.iter().find(|u| config.first_responders.contains(&u.kind)) {
+    if let Some(u) = units
+        .iter()
+        .find(|u| config.first_responders.contains(&u.kind))
+    {
         reasons.push(reason(
             u,
             "fastest",
-            format!("fastest available {}: {:.0} s by road (tier {})", u.kind.as_str(), u.seconds, u.tier.as_str()),
+            format!(
+                "fastest available {}: {:.0} s by road (tier {})",
+                u.kind.as_str(),
+                u.seconds,
+                u.tier.as_str()
+            ),
         ));
     }
     if let Some(st) = &station {
@@ -181,7 +197,11 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
             reasons.push(reason(
                 u,
                 "station",
-                format!("responsible station {st}: its {} answers, {:.0} s by road", u.kind.as_str(), u.seconds),
+                format!(
+                    "responsible station {st}: its {} answers, {:.0} s by road",
+                    u.kind.as_str(),
+                    u.seconds
+                ),
             ));
         }
     }
@@ -199,9 +219,27 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
                     continue;
                 }
                 let (rule, text) = if u.seconds <= limit {
-                    ("plan", format!("response plan for {} (priority ≤ {}): {} needed, {:.0} s", plan.kind, plan.max_priority, u.kind.as_str(), u.seconds))
+                    (
+                        "plan",
+                        format!(
+                            "response plan for {} (priority ≤ {}): {} needed, {:.0} s",
+                            plan.kind,
+                            plan.max_priority,
+                            u.kind.as_str(),
+                            u.seconds
+                        ),
+                    )
                 } else {
-                    ("plan_beyond_tier", format!("response plan for {} wants {} within {} s; the fastest is {:.0} s", plan.kind, u.kind.as_str(), limit, u.seconds))
+                    (
+                        "plan_beyond_tier",
+                        format!(
+                            "response plan for {} wants {} within {} s; the fastest is {:.0} s",
+                            plan.kind,
+                            u.kind.as_str(),
+                            limit,
+                            u.seconds
+                        ),
+                    )
                 };
                 reasons.push(reason(u, rule, text));
                 found += 1;
@@ -211,7 +249,12 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
                 .filter(|u| req.unit_kinds.contains(&u.kind) && u.seconds <= limit)
                 .count() as u32;
             if in_tier < req.count {
-                unmet.push(Unmet { unit_kinds: req.unit_kinds.clone(), count: req.count, found: in_tier, within_s: req.within_s });
+                unmet.push(Unmet {
+                    unit_kinds: req.unit_kinds.clone(),
+                    count: req.count,
+                    found: in_tier,
+                    within_s: req.within_s,
+                });
             }
         }
     }
@@ -231,7 +274,11 @@ pub fn recommend(config: &Config, incident: &Incident, candidates: &[(&Unit, Opt
     });
     Recommendation {
         incident_id: incident.id,
-        two_way: TwoWay { station_id: station, unit_ids: reasons.iter().map(|r| r.unit_id.clone()).collect(), reasons },
+        two_way: TwoWay {
+            station_id: station,
+            unit_ids: reasons.iter().map(|r| r.unit_id.clone()).collect(),
+            reasons,
+        },
         units,
         waves,
         unmet,

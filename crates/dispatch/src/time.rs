@@ -53,14 +53,19 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
         }
     };
     let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    if s.get(4..5)? != "-" || s.get(7..8)? != "-" || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+    if s.get(4..5)? != "-"
+        || s.get(7..8)? != "-"
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+    {
         return None;
     }
     let day_ms = days_from_civil(y, mo, d) * 86_400_000;
     if s.len() == 10 {
         return Some(day_ms);
     }
-    if !matches!(s.get(10..11)?, "T" | "t" | " ") || s.get(13..14)? != ":" || s.get(16..17)? != ":" {
+    if !matches!(s.get(10..11)?, "T" | "t" | " ") || s.get(13..14)? != ":" || s.get(16..17)? != ":"
+    {
         return None;
     }
     let (h, mi, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
@@ -80,7 +85,10 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
     }
     let offset_ms = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let oh: i64 = rest[1..3].parse().ok()?;
             let om: i64 = rest[4..6].parse().ok()?;
             let v = (oh * 60 + om) * 60_000;
@@ -108,7 +116,12 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for ms in [0, 1_764_420_053_123, -86_400_001, 951_782_400_000 /* 2000-02-29 */] {
+        for ms in [
+            0,
+            1_764_420_053_123,
+            -86_400_001,
+            951_782_400_000, /* 2000-02-29 */
+        ] {
             assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms), "{ms}");
         }
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
@@ -116,9 +129,15 @@ mod tests {
             parse_rfc3339("2026-11-29T20:40:53+08:00"),
             parse_rfc3339("2026-11-29T12:40:53Z")
         );
-        assert_eq!(parse_rfc3339("2026-11-29"), parse_rfc3339("2026-11-29T00:00:00Z"));
+        assert_eq!(
+            parse_rfc3339("2026-11-29"),
+            parse_rfc3339("2026-11-29T00:00:00Z")
+        );
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
-        assert_eq!(month_of(parse_rfc3339("2026-11-30T23:59:59Z").unwrap()), "2026-11");
+        assert_eq!(
+            month_of(parse_rfc3339("2026-11-30T23:59:59Z").unwrap()),
+            "2026-11"
+        );
     }
 }

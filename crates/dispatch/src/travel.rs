@@ -1,7 +1,7 @@
 //! Travel times behind a small trait, so the engine can be tested on a toy
 //! geometry and run on the real road graph.
 
-use roads::{Graph, LatLon, PreparedSources, Router, RoadsError, Snap, haversine_m};
+use roads::{Graph, LatLon, PreparedSources, RoadsError, Router, Snap, haversine_m};
 
 /// Where things are on the network and how long driving between them takes.
 pub trait TravelTimes: Send {
@@ -9,7 +9,12 @@ pub trait TravelTimes: Send {
     fn locate(&self, p: LatLon, max_m: f64) -> Result<Snap, RoadsError>;
     /// Seconds from each fleet member to `target` (`None`: no position or unreachable).
     /// `fleet_version` changes whenever the fleet does, so an implementation may cache.
-    fn seconds_to(&mut self, fleet: &[Option<Snap>], fleet_version: u64, target: &Snap) -> Vec<Option<f64>>;
+    fn seconds_to(
+        &mut self,
+        fleet: &[Option<Snap>],
+        fleet_version: u64,
+        target: &Snap,
+    ) -> Vec<Option<f64>>;
     /// The fastest route: seconds and polyline.
     fn route(&mut self, from: &Snap, to: &Snap) -> Option<(f64, Vec<LatLon>)>;
 }
@@ -24,7 +29,10 @@ pub struct RoadTravel {
 impl RoadTravel {
     /// Routes on `graph` (which lives as long as the process).
     pub fn new(graph: &'static Graph) -> Self {
-        RoadTravel { router: Router::new(graph), prepared: None }
+        RoadTravel {
+            router: Router::new(graph),
+            prepared: None,
+        }
     }
 }
 
@@ -33,8 +41,17 @@ impl TravelTimes for RoadTravel {
         self.router.graph().snap(p, max_m)
     }
 
-    fn seconds_to(&mut self, fleet: &[Option<Snap>], fleet_version: u64, target: &Snap) -> Vec<Option<f64>> {
-        if self.prepared.as_ref().is_none_or(|(v, p)| *v != fleet_version || p.len() != fleet.len()) {
+    fn seconds_to(
+        &mut self,
+        fleet: &[Option<Snap>],
+        fleet_version: u64,
+        target: &Snap,
+    ) -> Vec<Option<f64>> {
+        if self
+            .prepared
+            .as_ref()
+            .is_none_or(|(v, p)| *v != fleet_version || p.len() != fleet.len())
+        {
             self.prepared = Some((fleet_version, self.router.prepare_sources(fleet)));
         }
         let (_, prepared) = self.prepared.as_ref().expect("prepared above");
@@ -63,12 +80,23 @@ impl TravelTimes for StraightLine {
         if !p.is_valid() {
             return Err(RoadsError::InvalidCoordinate(p));
         }
-        Ok(Snap { road: 0, frac: 0.0, point: p, distance_m: 0.0 })
+        Ok(Snap {
+            road: 0,
+            frac: 0.0,
+            point: p,
+            distance_m: 0.0,
+        })
     }
     fn seconds_to(&mut self, fleet: &[Option<Snap>], _v: u64, target: &Snap) -> Vec<Option<f64>> {
-        fleet.iter().map(|s| s.map(|s| haversine_m(s.point, target.point) / self.speed_mps)).collect()
+        fleet
+            .iter()
+            .map(|s| s.map(|s| haversine_m(s.point, target.point) / self.speed_mps))
+            .collect()
     }
     fn route(&mut self, from: &Snap, to: &Snap) -> Option<(f64, Vec<LatLon>)> {
-        Some((haversine_m(from.point, to.point) / self.speed_mps, vec![from.point, to.point]))
+        Some((
+            haversine_m(from.point, to.point) / self.speed_mps,
+            vec![from.point, to.point],
+        ))
     }
 }

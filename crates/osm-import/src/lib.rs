@@ -292,7 +292,11 @@ struct Density {
 impl Density {
     fn new(ways: &[WayInput], nodes: &HashMap<i64, NodeInput>) -> Self {
         // A fixed origin (the lowest node id), so the grid and every urban/rural call are reproducible.
-        let first = nodes.iter().min_by_key(|(id, _)| **id).map(|(_, n)| n.at).unwrap_or_default();
+        let first = nodes
+            .iter()
+            .min_by_key(|(id, _)| **id)
+            .map(|(_, n)| n.at)
+            .unwrap_or_default();
         let projection = LocalProjection::new(first);
         let mut km = HashMap::new();
         for w in ways {

@@ -52,7 +52,9 @@ fn summary(n: usize, errors: usize, elapsed: Duration, mut lat_ms: Vec<f64>) -> 
 
 /// Runs the load and prints one JSON object.
 pub async fn run(args: LoadArgs) -> Result<()> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
     let base = args.url.trim_end_matches('/').to_string();
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -62,23 +64,50 @@ pub async fn run(args: LoadArgs) -> Result<()> {
         .with_context(|| format!("cannot reach {base}"))?
         .json()
         .await?;
-    let token = login["token"].as_str().with_context(|| format!("login refused: {login}"))?.to_string();
+    let token = login["token"]
+        .as_str()
+        .with_context(|| format!("login refused: {login}"))?
+        .to_string();
     let auth = format!("Bearer {token}");
     // Call places: near the units' posts, which lie on the road network inside the city.
-    let units: Value = client.get(format!("{base}/api/v1/units")).header("Authorization", &auth).send().await?.json().await?;
-    let seeds: Vec<(f64, f64)> = units.as_array().context("units list")?.iter().filter_map(|u| Some((u["lat"].as_f64()?, u["lon"].as_f64()?))).collect();
+    let units: Value = client
+        .get(format!("{base}/api/v1/units"))
+        .header("Authorization", &auth)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let seeds: Vec<(f64, f64)> = units
+        .as_array()
+        .context("units list")?
+        .iter()
+        .filter_map(|u| Some((u["lat"].as_f64()?, u["lon"].as_f64()?)))
+        .collect();
     if seeds.is_empty() {
         bail!("the server has no units to place calls near");
     }
     let seeds = Arc::new(seeds);
-    let kinds = ["theft", "dispute", "traffic_accident", "noise", "robbery", "medical"];
+    let kinds = [
+        "theft",
+        "dispute",
+        "traffic_accident",
+        "noise",
+        "robbery",
+        "medical",
+    ];
 
     // Phase 1: durable incident creation.
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
     for w in 0..args.concurrency {
-        let (client, base, auth, next, seeds) = (client.clone(), base.clone(), auth.clone(), next.clone(), seeds.clone());
+        let (client, base, auth, next, seeds) = (
+            client.clone(),
+            base.clone(),
+            auth.clone(),
+            next.clone(),
+            seeds.clone(),
+        );
         let total = args.incidents;
         workers.push(tokio::spawn(async move {
             let (mut lat, mut errors, mut ids) = (Vec::new(), 0usize, Vec::new());
@@ -126,10 +155,17 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..args.concurrency.min(16) {
-        let (client, base, auth, next, ids) = (client.clone(), base.clone(), auth.clone(), next.clone(), ids.clone());
+        let (client, base, auth, next, ids) = (
+            client.clone(),
+            base.clone(),
+            auth.clone(),
+            next.clone(),
+            ids.clone(),
+        );
         let total = args.recommendations;
         workers.push(tokio::spawn(async move {
-            let (mut lat, mut server_us, mut errors, mut units) = (Vec::new(), Vec::new(), 0usize, 0usize);
+            let (mut lat, mut server_us, mut errors, mut units) =
+                (Vec::new(), Vec::new(), 0usize, 0usize);
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 if n >= total {
@@ -137,7 +173,12 @@ pub async fn run(args: LoadArgs) -> Result<()> {
                 }
                 let id = ids[(n * 104_729) % ids.len()];
                 let t = Instant::now();
-                match client.get(format!("{base}/api/v1/incidents/{id}/recommendation")).header("Authorization", &auth).send().await {
+                match client
+                    .get(format!("{base}/api/v1/incidents/{id}/recommendation"))
+                    .header("Authorization", &auth)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().is_success() => {
                         let v: Value = r.json().await.unwrap_or_default();
                         lat.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -166,6 +207,9 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     recommend["server_p50_ms"] = json!((pct(&server_us, 50.0) / 10.0).round() / 100.0);
     recommend["server_p99_ms"] = json!((pct(&server_us, 99.0) / 10.0).round() / 100.0);
     recommend["available_units_ranked"] = json!(units);
-    println!("{}", json!({"label": args.label, "create": create, "recommend": recommend}));
+    println!(
+        "{}",
+        json!({"label": args.label, "create": create, "recommend": recommend})
+    );
     Ok(())
 }

@@ -53,7 +53,9 @@ enum StoreCommand {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,9 +63,13 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Roads(cmd) => roads_cmd::run(cmd),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(serve_cmd::demo(args))),
-        Command::Serve { server, graph } => runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph))),
+        Command::Serve { server, graph } => {
+            runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph)))
+        }
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
-        Command::Store(StoreCommand::Check { database, agency }) => runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency))),
+        Command::Store(StoreCommand::Check { database, agency }) => {
+            runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -45,11 +45,16 @@ struct FileConfig {
 }
 
 fn read_config(path: Option<&Path>) -> Result<FileConfig> {
-    let Some(path) = path else { return Ok(FileConfig::default()) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-    let cfg: FileConfig = toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    let cfg: FileConfig =
+        toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
     if let Some(d) = &cfg.dispatch {
-        d.validate().map_err(|e| anyhow::anyhow!("config {}: [dispatch]: {e}", path.display()))?;
+        d.validate()
+            .map_err(|e| anyhow::anyhow!("config {}: [dispatch]: {e}", path.display()))?;
     }
     Ok(cfg)
 }
@@ -57,7 +62,11 @@ fn read_config(path: Option<&Path>) -> Result<FileConfig> {
 fn settings(args: &ServerArgs, file: &FileConfig) -> Settings {
     let d = Settings::default();
     Settings {
-        agency: args.agency.clone().or(file.agency.clone()).unwrap_or(d.agency),
+        agency: args
+            .agency
+            .clone()
+            .or(file.agency.clone())
+            .unwrap_or(d.agency),
         agency_name: file.agency_name.clone().unwrap_or(d.agency_name),
         session_ttl_s: file.session_ttl_s.unwrap_or(d.session_ttl_s),
         body_limit: file.body_limit.unwrap_or(d.body_limit),
@@ -66,8 +75,11 @@ fn settings(args: &ServerArgs, file: &FileConfig) -> Settings {
 }
 
 fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PINGAN_LOG").unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PINGAN_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         let _ = b.json().try_init();
     } else {
@@ -80,13 +92,22 @@ fn leak(graph: roads::Graph) -> &'static roads::Graph {
 }
 
 async fn run_server(app: Arc<App>, listen: SocketAddr, sim: Option<SimOptions>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     if let Some(opts) = sim {
-        eprintln!("simulator: {:.0} calls/hour, auto-dispatch {}, speed x{}", opts.calls_per_hour, if opts.auto_dispatch { "on" } else { "off" }, opts.speed);
+        eprintln!(
+            "simulator: {:.0} calls/hour, auto-dispatch {}, speed x{}",
+            opts.calls_per_hour,
+            if opts.auto_dispatch { "on" } else { "off" },
+            opts.speed
+        );
         tokio::spawn(server::sim::run(app.clone(), opts));
     }
-    println!("pingan is up: http://{addr}/  (API http://{addr}/api/v1, metrics http://{addr}/metrics)");
+    println!(
+        "pingan is up: http://{addr}/  (API http://{addr}/api/v1, metrics http://{addr}/metrics)"
+    );
     let _ = std::io::stdout().flush();
     axum::serve(listener, server::router(app))
         .with_graceful_shutdown(async {
@@ -98,7 +119,9 @@ async fn run_server(app: Arc<App>, listen: SocketAddr, sim: Option<SimOptions>) 
 }
 
 async fn ensure_admin(store: &Store) -> Result<Option<String>> {
-    let env = std::env::var("PINGAN_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let env = std::env::var("PINGAN_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     match (store.user("admin").await?, env) {
         (Some(mut admin), Some(pw)) => {
             if !server::auth::verify_password(&pw, &admin.password_hash) {
@@ -113,7 +136,14 @@ async fn ensure_admin(store: &Store) -> Result<Option<String>> {
             let generated = pw.is_none();
             let pw = pw.unwrap_or_else(server::auth::new_password);
             store
-                .put_user(&UserRecord { username: "admin".into(), role: "admin".into(), scope: None, display_name: "Administrator".into(), password_hash: server::auth::hash_password(&pw), disabled: false })
+                .put_user(&UserRecord {
+                    username: "admin".into(),
+                    role: "admin".into(),
+                    scope: None,
+                    display_name: "Administrator".into(),
+                    password_hash: server::auth::hash_password(&pw),
+                    disabled: false,
+                })
                 .await?;
             Ok(generated.then_some(pw))
         }
@@ -124,16 +154,29 @@ async fn ensure_admin(store: &Store) -> Result<Option<String>> {
 pub async fn serve(args: ServerArgs, graph: Option<PathBuf>) -> Result<()> {
     init_logs(args.log_json);
     let file = read_config(args.config.as_deref())?;
-    let graph_path = graph.or(file.graph.clone()).context("give the road graph: --graph city.roads (build it with `pingan roads build`)")?;
+    let graph_path = graph
+        .or(file.graph.clone())
+        .context("give the road graph: --graph city.roads (build it with `pingan roads build`)")?;
     let graph = leak(crate::roads_cmd::load_graph(&graph_path)?);
     let settings = settings(&args, &file);
-    let url = args.database.clone().or(file.database.clone()).unwrap_or_else(|| "sqlite://pingan.db".into());
-    let store = Store::open(&url, &settings.agency).await.with_context(|| format!("cannot open the store {url}"))?;
+    let url = args
+        .database
+        .clone()
+        .or(file.database.clone())
+        .unwrap_or_else(|| "sqlite://pingan.db".into());
+    let store = Store::open(&url, &settings.agency)
+        .await
+        .with_context(|| format!("cannot open the store {url}"))?;
     if let Some(pw) = ensure_admin(&store).await? {
         println!("created user admin with password {pw}");
     }
-    let app = App::start(store, graph, settings).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("address"));
+    let app = App::start(store, graph, settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("address"));
     run_server(app, listen, None).await
 }
 
@@ -169,14 +212,18 @@ pub struct DemoArgs {
 pub async fn demo(args: DemoArgs) -> Result<()> {
     init_logs(args.server.log_json);
     let file = read_config(args.server.config.as_deref())?;
-    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let graph_path = args.data_dir.join("city.roads");
     let graph = if graph_path.exists() {
         eprintln!("reusing the road graph {}", graph_path.display());
         crate::roads_cmd::load_graph(&graph_path)?
     } else {
         if !args.osm.exists() {
-            bail!("{} not found: pass --osm <extract.osm.pbf> (run from the repository root to use ../shared/data)", args.osm.display());
+            bail!(
+                "{} not found: pass --osm <extract.osm.pbf> (run from the repository root to use ../shared/data)",
+                args.osm.display()
+            );
         }
         eprintln!("building the road graph from {}", args.osm.display());
         let (g, summary) = crate::roads_cmd::build_graph(&args.osm, &graph_path, 2.0, 500, false)?;
@@ -185,41 +232,82 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     };
     let graph = leak(graph);
     let settings = settings(&args.server, &file);
-    let url = args.server.database.clone().or(file.database.clone()).unwrap_or_else(|| format!("sqlite://{}", args.data_dir.join("pingan.db").display()));
-    let store = Store::open(&url, &settings.agency).await.with_context(|| format!("cannot open the store {url}"))?;
+    let url = args
+        .server
+        .database
+        .clone()
+        .or(file.database.clone())
+        .unwrap_or_else(|| format!("sqlite://{}", args.data_dir.join("pingan.db").display()));
+    let store = Store::open(&url, &settings.agency)
+        .await
+        .with_context(|| format!("cannot open the store {url}"))?;
     let hot_areas = match store.meta("demo_city").await? {
         Some(saved) => {
-            let v: serde_json::Value = serde_json::from_str(&saved).context("stored demo_city is unreadable")?;
-            eprintln!("reopened the demo city {} ({} incidents so far)", v["name"], store.incident_ids().await?.len());
+            let v: serde_json::Value =
+                serde_json::from_str(&saved).context("stored demo_city is unreadable")?;
+            eprintln!(
+                "reopened the demo city {} ({} incidents so far)",
+                v["name"],
+                store.incident_ids().await?.len()
+            );
             ensure_admin(&store).await?;
             serde_json::from_value::<Vec<[f64; 4]>>(v["hot_areas"].clone()).unwrap_or_default()
         }
         None => create_city(&store, graph, &args).await?,
     };
-    let app = App::start(store, graph, settings).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let listen = args.server.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("address"));
+    let app = App::start(store, graph, settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let listen = args
+        .server
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("address"));
     let sim = (!args.no_simulator).then(|| SimOptions {
         calls_per_hour: args.calls_per_hour,
         auto_dispatch: !args.no_auto_dispatch,
         speed: args.sim_speed,
-        hot_areas: hot_areas.iter().map(|h| citygen::HotArea { centre: roads::LatLon { lat: h[0], lon: h[1] }, sigma_m: h[2], weight: h[3] }).collect(),
+        hot_areas: hot_areas
+            .iter()
+            .map(|h| citygen::HotArea {
+                centre: roads::LatLon {
+                    lat: h[0],
+                    lon: h[1],
+                },
+                sigma_m: h[2],
+                weight: h[3],
+            })
+            .collect(),
         seed: args.seed,
         ..Default::default()
     });
     run_server(app, listen, sim).await
 }
 
-async fn create_city(store: &Store, graph: &roads::Graph, args: &DemoArgs) -> Result<Vec<[f64; 4]>> {
+async fn create_city(
+    store: &Store,
+    graph: &roads::Graph,
+    args: &DemoArgs,
+) -> Result<Vec<[f64; 4]>> {
     let city = citygen::generate(graph, args.seed);
     store.put_jurisdictions(&city.jurisdictions).await?;
     store.put_posts(&city.posts).await?;
     store.put_units(&city.units).await?;
-    let admin_env = std::env::var("PINGAN_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
-    let mut lines = vec![format!("# {} / {}: demo accounts (user, role, scope, password)", city.name_zh, city.name_en)];
+    let admin_env = std::env::var("PINGAN_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let mut lines = vec![format!(
+        "# {} / {}: demo accounts (user, role, scope, password)",
+        city.name_zh, city.name_en
+    )];
     // Argon2 on every account takes a moment; spread it over the cores.
     let mut tasks = Vec::new();
     for s in city.staff.clone() {
-        let pw = if s.username == "admin" { admin_env.clone().unwrap_or_else(server::auth::new_password) } else { server::auth::new_password() };
+        let pw = if s.username == "admin" {
+            admin_env.clone().unwrap_or_else(server::auth::new_password)
+        } else {
+            server::auth::new_password()
+        };
         tasks.push(tokio::task::spawn_blocking(move || {
             let hash = server::auth::hash_password(&pw);
             (s, pw, hash)
@@ -227,11 +315,34 @@ async fn create_city(store: &Store, graph: &roads::Graph, args: &DemoArgs) -> Re
     }
     for t in tasks {
         let (s, pw, hash) = t.await?;
-        store.put_user(&UserRecord { username: s.username.clone(), role: s.role.into(), scope: s.scope.clone(), display_name: s.display_name.clone(), password_hash: hash, disabled: false }).await?;
-        let shown = if s.username == "admin" && admin_env.is_some() { "(from PINGAN_ADMIN_PASSWORD)".to_string() } else { pw };
-        lines.push(format!("{:<22} {:<16} {:<10} {}", s.username, s.role, s.scope.as_deref().unwrap_or("city"), shown));
+        store
+            .put_user(&UserRecord {
+                username: s.username.clone(),
+                role: s.role.into(),
+                scope: s.scope.clone(),
+                display_name: s.display_name.clone(),
+                password_hash: hash,
+                disabled: false,
+            })
+            .await?;
+        let shown = if s.username == "admin" && admin_env.is_some() {
+            "(from PINGAN_ADMIN_PASSWORD)".to_string()
+        } else {
+            pw
+        };
+        lines.push(format!(
+            "{:<22} {:<16} {:<10} {}",
+            s.username,
+            s.role,
+            s.scope.as_deref().unwrap_or("city"),
+            shown
+        ));
     }
-    let hot: Vec<[f64; 4]> = city.hot_areas.iter().map(|h| [h.centre.lat, h.centre.lon, h.sigma_m, h.weight]).collect();
+    let hot: Vec<[f64; 4]> = city
+        .hot_areas
+        .iter()
+        .map(|h| [h.centre.lat, h.centre.lon, h.sigma_m, h.weight])
+        .collect();
     let count = |l: dispatch::Level| city.jurisdictions.iter().filter(|j| j.level == l).count();
     let meta = serde_json::json!({
         "name": city.name_zh, "name_en": city.name_en, "seed": args.seed, "osm": args.osm.display().to_string(), "hot_areas": hot,
@@ -242,10 +353,17 @@ async fn create_city(store: &Store, graph: &roads::Graph, args: &DemoArgs) -> Re
     store.set_meta("demo_city", &meta.to_string()).await?;
     eprintln!(
         "created the demo city {}: {} bureaus, {} stations, {} communities/villages, {} grids, {} posts, {} units",
-        city.name_zh, meta["bureaus"], meta["stations"], meta["communities"], meta["grids"], meta["posts"], meta["units"]
+        city.name_zh,
+        meta["bureaus"],
+        meta["stations"],
+        meta["communities"],
+        meta["grids"],
+        meta["posts"],
+        meta["units"]
     );
     let creds = args.data_dir.join("credentials.txt");
-    std::fs::write(&creds, lines.join("\n") + "\n").with_context(|| format!("cannot write {}", creds.display()))?;
+    std::fs::write(&creds, lines.join("\n") + "\n")
+        .with_context(|| format!("cannot write {}", creds.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -258,11 +376,16 @@ async fn create_city(store: &Store, graph: &roads::Graph, args: &DemoArgs) -> Re
 
 /// `pingan store check`: integrity of a store; fails when a problem is found.
 pub async fn check(database: &str, agency: &str) -> Result<()> {
-    let store = Store::open(database, agency).await.with_context(|| format!("cannot open {database}"))?;
+    let store = Store::open(database, agency)
+        .await
+        .with_context(|| format!("cannot open {database}"))?;
     let problems = store.check().await?;
     let n = store.incident_ids().await?.len();
     if problems.is_empty() {
-        println!("{{\"ok\":true,\"backend\":\"{}\",\"incidents\":{n}}}", store.backend());
+        println!(
+            "{{\"ok\":true,\"backend\":\"{}\",\"incidents\":{n}}}",
+            store.backend()
+        );
         Ok(())
     } else {
         for p in &problems {

@@ -22,7 +22,11 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Demo {
@@ -41,7 +45,12 @@ impl Drop for Demo {
 fn start(dir: &Path, extra: &[&str]) -> Demo {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(dir)
         .arg("--osm")
         .arg(monaco())
@@ -54,7 +63,10 @@ fn start(dir: &Path, extra: &[&str]) -> Demo {
         .expect("pingan runs");
     let output = Arc::new(Mutex::new(Vec::new()));
     let (tx, rx) = std::sync::mpsc::channel();
-    for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
         let (output, tx) = (output.clone(), tx.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -65,13 +77,29 @@ fn start(dir: &Path, extra: &[&str]) -> Demo {
             }
         });
     }
-    rx.recv_timeout(Duration::from_secs(120)).unwrap_or_else(|_| panic!("demo did not come up: {:?}", output.lock().unwrap()));
-    Demo { child, base: format!("http://127.0.0.1:{port}/api/v1"), output }
+    rx.recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("demo did not come up: {:?}", output.lock().unwrap()));
+    Demo {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        output,
+    }
 }
 
 async fn login(client: &reqwest::Client, base: &str, user: &str, pw: &str) -> String {
-    let r: Value = client.post(format!("{base}/auth/login")).json(&json!({"username": user, "password": pw})).send().await.unwrap().json().await.unwrap();
-    r["token"].as_str().unwrap_or_else(|| panic!("login {user}: {r}")).to_string()
+    let r: Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"username": user, "password": pw}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login {user}: {r}"))
+        .to_string()
 }
 
 async fn get(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
@@ -87,21 +115,37 @@ async fn demo_creates_then_reopens_the_same_city() {
         let demo = start(&dir, &["--no-simulator"]);
         let out = demo.output.lock().unwrap().join("\n");
         assert!(out.contains("created the demo city"), "{out}");
-        assert!(out.contains("dispatcher") && out.contains("station_officer"), "prints staff and passwords: {out}");
+        assert!(
+            out.contains("dispatcher") && out.contains("station_officer"),
+            "prints staff and passwords: {out}"
+        );
         let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
         let (_, units) = get(&client, format!("{}/units", demo.base), &token).await;
         let u = &units[0];
         let r = client.post(format!("{}/incidents", demo.base)).bearer_auth(&token).json(&json!({"kind": "dispute", "lat": u["lat"], "lon": u["lon"], "caller_name": "测试"})).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 201);
         let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        (id, units, std::fs::read_to_string(dir.join("credentials.txt")).unwrap())
+        (
+            id,
+            units,
+            std::fs::read_to_string(dir.join("credentials.txt")).unwrap(),
+        )
     };
     // Reopen: nothing regenerated, nothing lost; generated passwords still work.
     let demo = start(&dir, &["--no-simulator"]);
     let out = demo.output.lock().unwrap().join("\n");
-    assert!(out.contains("reopened the demo city") && !out.contains("created the demo city"), "{out}");
-    assert_eq!(std::fs::read_to_string(dir.join("credentials.txt")).unwrap(), creds);
-    let line = creds.lines().find(|l| l.starts_with("dispatcher ")).unwrap();
+    assert!(
+        out.contains("reopened the demo city") && !out.contains("created the demo city"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("credentials.txt")).unwrap(),
+        creds
+    );
+    let line = creds
+        .lines()
+        .find(|l| l.starts_with("dispatcher "))
+        .unwrap();
     let pw = line.split_whitespace().last().unwrap();
     let token = login(&client, &demo.base, "dispatcher", pw).await;
     let (code, inc) = get(&client, format!("{}/incidents/{id}", demo.base), &token).await;
@@ -122,17 +166,33 @@ async fn acknowledged_incidents_survive_kill_9() {
         let mut demo = start(&dir, &["--no-simulator"]);
         let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
         let (_, units) = get(&client, format!("{}/units", demo.base), &token).await;
-        let seeds: Vec<(f64, f64)> = units.as_array().unwrap().iter().map(|u| (u["lat"].as_f64().unwrap(), u["lon"].as_f64().unwrap())).collect();
+        let seeds: Vec<(f64, f64)> = units
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["lat"].as_f64().unwrap(), u["lon"].as_f64().unwrap()))
+            .collect();
         let stop = Instant::now() + Duration::from_millis(1500);
         let mut tasks = Vec::new();
         for w in 0..24 {
-            let (client, base, token, acked, seeds) = (client.clone(), demo.base.clone(), token.clone(), acked.clone(), seeds.clone());
+            let (client, base, token, acked, seeds) = (
+                client.clone(),
+                demo.base.clone(),
+                token.clone(),
+                acked.clone(),
+                seeds.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let mut n = w;
                 while Instant::now() < stop + Duration::from_secs(1) {
                     let (lat, lon) = seeds[n % seeds.len()];
                     n += 24;
-                    let r = client.post(format!("{base}/incidents")).bearer_auth(&token).json(&json!({"kind": "theft", "lat": lat, "lon": lon})).send().await;
+                    let r = client
+                        .post(format!("{base}/incidents"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "theft", "lat": lat, "lon": lon}))
+                        .send()
+                        .await;
                     match r {
                         Ok(r) if r.status().as_u16() == 201 => {
                             if let Ok(v) = r.json::<Value>().await {
@@ -153,22 +213,44 @@ async fn acknowledged_incidents_survive_kill_9() {
         }
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 100, "the load was real: {} acknowledged", acked.len());
+    assert!(
+        acked.len() > 100,
+        "the load was real: {} acknowledged",
+        acked.len()
+    );
     let check = Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .args(["store", "check", "--database", &format!("sqlite://{}", dir.join("pingan.db").display())])
+        .args([
+            "store",
+            "check",
+            "--database",
+            &format!("sqlite://{}", dir.join("pingan.db").display()),
+        ])
         .output()
         .unwrap();
-    assert!(check.status.success(), "integrity: {}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "integrity: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let demo = start(&dir, &["--no-simulator"]);
     let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
     // Every acknowledged id, one by one, over 8 connections.
     let mut checks = Vec::new();
     for part in acked.chunks(acked.len().div_ceil(8)) {
-        let (client, base, token, part) = (client.clone(), demo.base.clone(), token.clone(), part.to_vec());
+        let (client, base, token, part) = (
+            client.clone(),
+            demo.base.clone(),
+            token.clone(),
+            part.to_vec(),
+        );
         checks.push(tokio::spawn(async move {
             let mut missing = Vec::new();
             for id in part {
-                if get(&client, format!("{base}/incidents/{id}"), &token).await.0 != 200 {
+                if get(&client, format!("{base}/incidents/{id}"), &token)
+                    .await
+                    .0
+                    != 200
+                {
                     missing.push(id);
                 }
             }
@@ -179,7 +261,10 @@ async fn acknowledged_incidents_survive_kill_9() {
     for c in checks {
         missing.extend(c.await.unwrap());
     }
-    assert!(missing.is_empty(), "acknowledged but lost after kill -9: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "acknowledged but lost after kill -9: {missing:?}"
+    );
     drop(demo);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -194,18 +279,42 @@ async fn the_simulator_runs_the_whole_lifecycle() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let closed = loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (_, list) = get(&client, format!("{}/incidents?status=closed", demo.base), &token).await;
+        let (_, list) = get(
+            &client,
+            format!("{}/incidents?status=closed", demo.base),
+            &token,
+        )
+        .await;
         if list["total"].as_u64().unwrap_or(0) > 0 {
             break list["incidents"][0]["id"].as_i64().unwrap();
         }
-        assert!(Instant::now() < deadline, "no incident closed within 60 s: {:?}", demo.output.lock().unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "no incident closed within 60 s: {:?}",
+            demo.output.lock().unwrap()
+        );
     };
     let (_, inc) = get(&client, format!("{}/incidents/{closed}", demo.base), &token).await;
-    let statuses: Vec<&str> = inc["timeline"].as_array().unwrap().iter().filter_map(|e| e["status"].as_str()).collect();
-    assert_eq!(statuses, ["dispatched", "en_route", "on_scene", "controlled", "closed"], "{inc}");
+    let statuses: Vec<&str> = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["dispatched", "en_route", "on_scene", "controlled", "closed"],
+        "{inc}"
+    );
     assert!(inc["response_s"].as_f64().unwrap() > 0.0);
     let (_, after) = get(&client, format!("{}/units", demo.base), &token).await;
-    let moved = before.as_array().unwrap().iter().zip(after.as_array().unwrap()).filter(|(a, b)| a["lat"] != b["lat"] || a["lon"] != b["lon"]).count();
+    let moved = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after.as_array().unwrap())
+        .filter(|(a, b)| a["lat"] != b["lat"] || a["lon"] != b["lon"])
+        .count();
     assert!(moved > 0, "units drive along the roads");
     drop(demo);
     std::fs::remove_dir_all(&dir).unwrap();

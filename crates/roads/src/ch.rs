@@ -237,11 +237,11 @@ pub(crate) fn contract(n: usize, edges: &[ChEdge], progress: &mut dyn FnMut(usiz
         let fresh = c.priority(v);
         if fresh != p {
             prio[vi] = fresh;
-            if let Some(Reverse((top, _))) = queue.peek() {
-                if fresh > *top {
-                    queue.push(Reverse((fresh, v)));
-                    continue;
-                }
+            if let Some(Reverse((top, _))) = queue.peek()
+                && fresh > *top
+            {
+                queue.push(Reverse((fresh, v)));
+                continue;
             }
         }
 

@@ -620,14 +620,14 @@ impl<'g> Router<'g> {
                     break;
                 }
                 let base = g.up_first[v as usize];
-                if self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v)) {
-                    if let Some(&(a, b)) = range.get(&v) {
-                        for &(_, j, dt) in &entries[a as usize..b as usize] {
-                            let total = d.saturating_add(dt);
-                            let cell = &mut row[j as usize];
-                            if total < *cell {
-                                *cell = total;
-                            }
+                if self.fwd.settle(d, v, g.up_edges(v), base, g.down_edges(v))
+                    && let Some(&(a, b)) = range.get(&v)
+                {
+                    for &(_, j, dt) in &entries[a as usize..b as usize] {
+                        let total = d.saturating_add(dt);
+                        let cell = &mut row[j as usize];
+                        if total < *cell {
+                            *cell = total;
                         }
                     }
                 }

@@ -10,7 +10,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use dispatch::figures::{Filter, Period};
 use dispatch::time::{format_rfc3339, parse_rfc3339};
-use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Phase, Unit, UnitKind, UnitStatus};
+use dispatch::{
+    Config, Event, EventKind, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Phase,
+    Unit, UnitKind, UnitStatus,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -55,8 +58,17 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/users", get(users).post(create_user))
         .route("/users/{username}/revoke", post(revoke_user))
         .route("/feed", get(crate::feed::feed))
-        .route("/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_such_endpoint", "no such endpoint; see /api/v1/openapi.json") });
+        .route(
+            "/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_such_endpoint",
+                "no such endpoint; see /api/v1/openapi.json",
+            )
+        });
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(metrics))
@@ -69,7 +81,11 @@ pub fn routes(app: Arc<App>) -> Router {
 async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".into());
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     let secs = started.elapsed().as_secs_f64();
@@ -93,7 +109,11 @@ async fn metrics(State(app): AppState) -> Response {
             metrics::gauge!("pingan_units", "status" => s.as_str()).set(n as f64);
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.render_metrics()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.render_metrics(),
+    )
+        .into_response()
 }
 
 // ---------------------------------------------------------------- JSON shapes
@@ -102,7 +122,10 @@ async fn metrics(State(app): AppState) -> Response {
 pub fn incident_json(i: &Incident, config: &Config, now: i64) -> Value {
     let times: serde_json::Map<String, Value> = IncidentStatus::ALL
         .iter()
-        .filter_map(|s| i.reached_at(*s).map(|t| (s.as_str().to_string(), json!(format_rfc3339(t)))))
+        .filter_map(|s| {
+            i.reached_at(*s)
+                .map(|t| (s.as_str().to_string(), json!(format_rfc3339(t))))
+        })
         .collect();
     // The running phase and its timer.
     let timer = Phase::ALL.iter().find_map(|p| {
@@ -189,11 +212,16 @@ fn ok(v: Value) -> Response {
 
 fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
     let engine = app.engine.lock().expect("engine lock");
-    engine.incident(id).filter(|i| user.sees(i)).cloned().ok_or_else(|| ApiError::not_found("incident", id))
+    engine
+        .incident(id)
+        .filter(|i| user.sees(i))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("incident", id))
 }
 
 fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::invalid("id", format!("incident ids are numbers, got {raw:?}")))
+    raw.parse()
+        .map_err(|_| ApiError::invalid("id", format!("incident ids are numbers, got {raw:?}")))
 }
 
 // ---------------------------------------------------------------- auth
@@ -211,7 +239,9 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
     let hash = rec.password_hash.clone();
     let password = body.password;
     // Argon2 is deliberately slow: keep it off the async workers.
-    let good = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    let good = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
     if !good || rec.disabled {
         metrics::counter!("pingan_logins_total", "result" => "refused").increment(1);
         return Err(refused());
@@ -220,46 +250,81 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
     let now = now_ms();
     let expires_at = now + app.settings.session_ttl_s * 1000;
     app.store
-        .put_session(&store::SessionRecord { token_hash: token_hash(&token), username: rec.username.clone(), created_at: now, expires_at, revoked_at: None })
+        .put_session(&store::SessionRecord {
+            token_hash: token_hash(&token),
+            username: rec.username.clone(),
+            created_at: now,
+            expires_at,
+            revoked_at: None,
+        })
         .await?;
     metrics::counter!("pingan_logins_total", "result" => "ok").increment(1);
-    Ok(ok(json!({"token": token, "expires_at": format_rfc3339(expires_at), "user": {"username": rec.username, "role": rec.role, "scope": rec.scope, "display_name": rec.display_name}})))
+    Ok(ok(
+        json!({"token": token, "expires_at": format_rfc3339(expires_at), "user": {"username": rec.username, "role": rec.role, "scope": rec.scope, "display_name": rec.display_name}}),
+    ))
 }
 
 async fn logout(State(app): AppState, user: User) -> ApiResult {
-    app.store.revoke(Some(&user.token_hash), None, now_ms()).await?;
+    app.store
+        .revoke(Some(&user.token_hash), None, now_ms())
+        .await?;
     app.forget_sessions(Some(&user.token_hash), None);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn me(user: User) -> ApiResult {
-    Ok(ok(json!({"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name, "expires_at": format_rfc3339(user.expires_at)})))
+    Ok(ok(
+        json!({"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name, "expires_at": format_rfc3339(user.expires_at)}),
+    ))
 }
 
 async fn config(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let c = &app.settings.dispatch;
-    Ok(ok(json!({"agency": app.settings.agency, "agency_name": app.settings.agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
-        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES})))
+    Ok(ok(
+        json!({"agency": app.settings.agency, "agency_name": app.settings.agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
+        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES}),
+    ))
 }
 
 // ---------------------------------------------------------------- incidents
 
-async fn create_incident(State(app): AppState, user: User, ApiJson(body): ApiJson<NewIncident>) -> ApiResult {
+async fn create_incident(
+    State(app): AppState,
+    user: User,
+    ApiJson(body): ApiJson<NewIncident>,
+) -> ApiResult {
     user.require(Action::CreateIncident)?;
     if let Some(scope) = &user.scope {
-        let place = app.jurisdictions.resolve(dispatch::LatLon { lat: body.lat, lon: body.lon });
+        let place = app.jurisdictions.resolve(dispatch::LatLon {
+            lat: body.lat,
+            lon: body.lon,
+        });
         if place.as_ref().is_some_and(|p| !p.within(scope)) {
-            return Err(ApiError::forbidden(format!("{},{} lies outside your jurisdiction {scope}", body.lat, body.lon)).field("lat"));
+            return Err(ApiError::forbidden(format!(
+                "{},{} lies outside your jurisdiction {scope}",
+                body.lat, body.lon
+            ))
+            .field("lat"));
         }
     }
     let actor = user.username.clone();
-    let incident = app.apply(|e, now| e.create_incident(now, &actor, body)).await?;
+    let incident = app
+        .apply(|e, now| e.create_incident(now, &actor, body))
+        .await?;
     metrics::counter!("pingan_incidents_created_total").increment(1);
-    Ok(created(incident_json(&incident, &app.settings.dispatch, now_ms())))
+    Ok(created(incident_json(
+        &incident,
+        &app.settings.dispatch,
+        now_ms(),
+    )))
 }
 
-async fn check_incident(State(app): AppState, user: User, ApiJson(body): ApiJson<NewIncident>) -> ApiResult {
+async fn check_incident(
+    State(app): AppState,
+    user: User,
+    ApiJson(body): ApiJson<NewIncident>,
+) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let engine = app.engine.lock().expect("engine lock");
     let (priority, place) = engine.validate_new(&body)?;
@@ -268,7 +333,9 @@ async fn check_incident(State(app): AppState, user: User, ApiJson(body): ApiJson
         .into_iter()
         .filter_map(|d| engine.incident(d.incident_id).filter(|i| user.sees(i)).map(|i| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address})))
         .collect();
-    Ok(ok(json!({"priority": priority, "place": place, "possible_duplicates": dups})))
+    Ok(ok(
+        json!({"priority": priority, "place": place, "possible_duplicates": dups}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -284,14 +351,35 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
     user.require(Action::Read)?;
     let statuses: Option<Vec<IncidentStatus>> = match q.status.as_deref() {
         None | Some("all") => None,
-        Some("open") => Some(IncidentStatus::ALL.into_iter().filter(|s| s.is_open()).collect()),
+        Some("open") => Some(
+            IncidentStatus::ALL
+                .into_iter()
+                .filter(|s| s.is_open())
+                .collect(),
+        ),
         Some(list) => Some(
             list.split(',')
-                .map(|s| IncidentStatus::parse(s.trim()).ok_or_else(|| ApiError::invalid("status", format!("unknown status {s:?}; use open, all or a list of {}", IncidentStatus::ALL.map(|s| s.as_str()).join(", ")))))
+                .map(|s| {
+                    IncidentStatus::parse(s.trim()).ok_or_else(|| {
+                        ApiError::invalid(
+                            "status",
+                            format!(
+                                "unknown status {s:?}; use open, all or a list of {}",
+                                IncidentStatus::ALL.map(|s| s.as_str()).join(", ")
+                            ),
+                        )
+                    })
+                })
                 .collect::<Result<_, _>>()?,
         ),
     };
-    let since = q.since.as_deref().map(|s| parse_rfc3339(s).ok_or_else(|| ApiError::invalid("since", "expected an RFC 3339 time"))).transpose()?;
+    let since = q
+        .since
+        .as_deref()
+        .map(|s| {
+            parse_rfc3339(s).ok_or_else(|| ApiError::invalid("since", "expected an RFC 3339 time"))
+        })
+        .transpose()?;
     let limit = q.limit.unwrap_or(500).min(5000);
     let now = now_ms();
     let engine = app.engine.lock().expect("engine lock");
@@ -305,8 +393,12 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
         .collect();
     let total = found.len();
     // Most urgent first, then oldest first: the dispatcher's queue.
-    found.sort_by_key(|i| (i.status.is_open() == false, i.priority, i.created_at, i.id));
-    let list: Vec<Value> = found.into_iter().take(limit).map(|i| incident_json(i, &app.settings.dispatch, now)).collect();
+    found.sort_by_key(|i| (!i.status.is_open(), i.priority, i.created_at, i.id));
+    let list: Vec<Value> = found
+        .into_iter()
+        .take(limit)
+        .map(|i| incident_json(i, &app.settings.dispatch, now))
+        .collect();
     Ok(ok(json!({"total": total, "incidents": list})))
 }
 
@@ -341,15 +433,25 @@ struct DispatchBody {
     idempotency_key: String,
 }
 
-async fn dispatch_units(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<DispatchBody>) -> ApiResult {
+async fn dispatch_units(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DispatchBody>,
+) -> ApiResult {
     user.require(Action::Dispatch)?;
     let id = parse_id(&id)?;
     visible_incident(&app, &user, id)?;
     let actor = user.username.clone();
-    let out = app.apply(|e, now| e.dispatch(now, &actor, id, &body.unit_ids, &body.idempotency_key)).await?;
+    let out = app
+        .apply(|e, now| e.dispatch(now, &actor, id, &body.unit_ids, &body.idempotency_key))
+        .await?;
     let incident = visible_incident(&app, &user, id)?;
-    metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string()).increment(1);
-    Ok(ok(json!({"incident": incident_json(&incident, &app.settings.dispatch, now_ms()), "unit_ids": out.unit_ids, "replayed": out.replayed})))
+    metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string())
+        .increment(1);
+    Ok(ok(
+        json!({"incident": incident_json(&incident, &app.settings.dispatch, now_ms()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -359,16 +461,34 @@ struct StatusBody {
     note: Option<String>,
 }
 
-async fn set_status(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<StatusBody>) -> ApiResult {
+async fn set_status(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult {
     user.require(Action::UpdateStatus)?;
     let id = parse_id(&id)?;
     visible_incident(&app, &user, id)?;
     let to = IncidentStatus::parse(&body.status).ok_or_else(|| {
-        ApiError::invalid("status", format!("unknown status {:?}; expected one of {}", body.status, IncidentStatus::ALL.map(|s| s.as_str()).join(", ")))
+        ApiError::invalid(
+            "status",
+            format!(
+                "unknown status {:?}; expected one of {}",
+                body.status,
+                IncidentStatus::ALL.map(|s| s.as_str()).join(", ")
+            ),
+        )
     })?;
     let actor = user.username.clone();
-    let incident = app.apply(|e, now| e.set_status(now, &actor, id, to, body.note)).await?;
-    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+    let incident = app
+        .apply(|e, now| e.set_status(now, &actor, id, to, body.note))
+        .await?;
+    Ok(ok(incident_json(
+        &incident,
+        &app.settings.dispatch,
+        now_ms(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -377,14 +497,26 @@ struct MergeBody {
     into: i64,
 }
 
-async fn merge(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<MergeBody>) -> ApiResult {
+async fn merge(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> ApiResult {
     user.require(Action::Dispatch)?;
     let id = parse_id(&id)?;
     visible_incident(&app, &user, id)?;
-    visible_incident(&app, &user, body.into).map_err(|_| ApiError::invalid("into", format!("unknown incident {}", body.into)))?;
+    visible_incident(&app, &user, body.into)
+        .map_err(|_| ApiError::invalid("into", format!("unknown incident {}", body.into)))?;
     let actor = user.username.clone();
-    let incident = app.apply(|e, now| e.merge(now, &actor, id, body.into)).await?;
-    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+    let incident = app
+        .apply(|e, now| e.merge(now, &actor, id, body.into))
+        .await?;
+    Ok(ok(incident_json(
+        &incident,
+        &app.settings.dispatch,
+        now_ms(),
+    )))
 }
 
 #[derive(Deserialize)]
@@ -393,29 +525,56 @@ struct ReleaseBody {
     unit_id: String,
 }
 
-async fn release(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(body): ApiJson<ReleaseBody>) -> ApiResult {
+async fn release(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReleaseBody>,
+) -> ApiResult {
     user.require(Action::Dispatch)?;
     let id = parse_id(&id)?;
     visible_incident(&app, &user, id)?;
     let actor = user.username.clone();
-    let incident = app.apply(|e, now| e.release(now, &actor, id, &body.unit_id)).await?;
-    Ok(ok(incident_json(&incident, &app.settings.dispatch, now_ms())))
+    let incident = app
+        .apply(|e, now| e.release(now, &actor, id, &body.unit_id))
+        .await?;
+    Ok(ok(incident_json(
+        &incident,
+        &app.settings.dispatch,
+        now_ms(),
+    )))
 }
 
 async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
     let timeline = app.store.timeline(&[incident.id]).await?;
-    let doc = dispatch::eido::export(&app.settings.agency, &app.settings.agency_name, &incident, &timeline, now_ms());
-    Ok(([(header::CONTENT_TYPE, "application/emergency.eido+json")], doc.to_string()).into_response())
+    let doc = dispatch::eido::export(
+        &app.settings.agency,
+        &app.settings.agency_name,
+        &incident,
+        &timeline,
+        now_ms(),
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/emergency.eido+json")],
+        doc.to_string(),
+    )
+        .into_response())
 }
 
 async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let (incident, source) = dispatch::eido::import(&doc)?;
     let actor = user.username.clone();
-    let incident = app.apply(|e, now| e.import_incident(now, &actor, incident, &source)).await?;
-    Ok(created(incident_json(&incident, &app.settings.dispatch, now_ms())))
+    let incident = app
+        .apply(|e, now| e.import_incident(now, &actor, incident, &source))
+        .await?;
+    Ok(created(incident_json(
+        &incident,
+        &app.settings.dispatch,
+        now_ms(),
+    )))
 }
 
 // ---------------------------------------------------------------- units
@@ -428,14 +587,25 @@ struct UnitQuery {
 
 async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>) -> ApiResult {
     user.require(Action::Read)?;
-    let status = q.status.as_deref().map(|s| UnitStatus::parse(s).ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {s:?}")))).transpose()?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            UnitStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {s:?}")))
+        })
+        .transpose()?;
     let engine = app.engine.lock().expect("engine lock");
     let list: Vec<Value> = engine
         .units()
         .iter()
         .filter(|u| user.sees_unit(&app, u))
         .filter(|u| status.is_none_or(|s| u.status == s))
-        .filter(|u| q.station.as_ref().is_none_or(|s| app.jurisdictions.is_within(&u.home_station, s)))
+        .filter(|u| {
+            q.station
+                .as_ref()
+                .is_none_or(|s| app.jurisdictions.is_within(&u.home_station, s))
+        })
         .map(unit_json)
         .collect();
     Ok(ok(Value::Array(list)))
@@ -443,7 +613,11 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
 
 fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
     let engine = app.engine.lock().expect("engine lock");
-    engine.unit(id).filter(|u| user.sees_unit(app, u)).cloned().ok_or_else(|| ApiError::not_found("unit", id))
+    engine
+        .unit(id)
+        .filter(|u| user.sees_unit(app, u))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
 async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
@@ -471,11 +645,31 @@ fn two() -> u32 {
     2
 }
 
-async fn put_unit(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<UnitBody>) -> ApiResult {
+async fn put_unit(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UnitBody>,
+) -> ApiResult {
     user.require(Action::Admin)?;
-    let unit = Unit { id, callsign: b.callsign, kind: b.kind, home_station: b.home_station, crew: b.crew, capabilities: b.capabilities, status: UnitStatus::Available, lat: b.lat, lon: b.lon, position_at: 0, incident_id: None, post_id: b.post_id };
+    let unit = Unit {
+        id,
+        callsign: b.callsign,
+        kind: b.kind,
+        home_station: b.home_station,
+        crew: b.crew,
+        capabilities: b.capabilities,
+        status: UnitStatus::Available,
+        lat: b.lat,
+        lon: b.lon,
+        position_at: 0,
+        incident_id: None,
+        post_id: b.post_id,
+    };
     let actor = user.username.clone();
-    let unit = app.apply(|e, now| e.register_unit(now, &actor, unit)).await?;
+    let unit = app
+        .apply(|e, now| e.register_unit(now, &actor, unit))
+        .await?;
     Ok(ok(unit_json(&unit)))
 }
 
@@ -486,10 +680,19 @@ struct PositionBody {
     lon: f64,
 }
 
-async fn unit_position(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<PositionBody>) -> ApiResult {
+async fn unit_position(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PositionBody>,
+) -> ApiResult {
     user.require(Action::UpdateStatus)?;
     visible_unit(&app, &user, &id)?;
-    let unit = app.engine.lock().expect("engine lock").unit_position(now_ms(), &id, b.lat, b.lon)?;
+    let unit =
+        app.engine
+            .lock()
+            .expect("engine lock")
+            .unit_position(now_ms(), &id, b.lat, b.lon)?;
     app.unit_moved(&id);
     Ok(ok(unit_json(&unit)))
 }
@@ -500,12 +703,28 @@ struct UnitStatusBody {
     status: String,
 }
 
-async fn unit_status(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<UnitStatusBody>) -> ApiResult {
+async fn unit_status(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UnitStatusBody>,
+) -> ApiResult {
     user.require(Action::UpdateStatus)?;
     visible_unit(&app, &user, &id)?;
-    let to = UnitStatus::parse(&b.status).ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {:?}; expected one of {}", b.status, UnitStatus::ALL.map(|s| s.as_str()).join(", "))))?;
+    let to = UnitStatus::parse(&b.status).ok_or_else(|| {
+        ApiError::invalid(
+            "status",
+            format!(
+                "unknown unit status {:?}; expected one of {}",
+                b.status,
+                UnitStatus::ALL.map(|s| s.as_str()).join(", ")
+            ),
+        )
+    })?;
     let actor = user.username.clone();
-    let unit = app.apply(|e, now| e.unit_status(now, &actor, &id, to)).await?;
+    let unit = app
+        .apply(|e, now| e.unit_status(now, &actor, &id, to))
+        .await?;
     Ok(ok(unit_json(&unit)))
 }
 
@@ -516,12 +735,21 @@ struct ReassignBody {
     idempotency_key: String,
 }
 
-async fn reassign(State(app): AppState, user: User, Path(id): Path<String>, ApiJson(b): ApiJson<ReassignBody>) -> ApiResult {
+async fn reassign(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReassignBody>,
+) -> ApiResult {
     user.require(Action::Dispatch)?;
     visible_unit(&app, &user, &id)?;
-    visible_incident(&app, &user, b.incident_id).map_err(|_| ApiError::invalid("incident_id", format!("unknown incident {}", b.incident_id)))?;
+    visible_incident(&app, &user, b.incident_id).map_err(|_| {
+        ApiError::invalid("incident_id", format!("unknown incident {}", b.incident_id))
+    })?;
     let actor = user.username.clone();
-    let out = app.apply(|e, now| e.reassign(now, &actor, &id, b.incident_id, &b.idempotency_key)).await?;
+    let out = app
+        .apply(|e, now| e.reassign(now, &actor, &id, b.incident_id, &b.idempotency_key))
+        .await?;
     Ok(ok(serde_json::to_value(out).expect("serialises")))
 }
 
@@ -529,14 +757,24 @@ async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>)
     user.require(Action::UpdateStatus)?;
     visible_unit(&app, &user, &id)?;
     let actor = user.username.clone();
-    let rec = app.apply(|e, now| e.reinforcement(now, &actor, &id)).await?;
+    let rec = app
+        .apply(|e, now| e.reinforcement(now, &actor, &id))
+        .await?;
     Ok(ok(serde_json::to_value(rec).expect("serialises")))
 }
 
 async fn posts(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let engine = app.engine.lock().expect("engine lock");
-    let list: Vec<&dispatch::Post> = engine.posts().iter().filter(|p| user.scope.as_deref().is_none_or(|s| app.jurisdictions.is_within(&p.station_id, s))).collect();
+    let list: Vec<&dispatch::Post> = engine
+        .posts()
+        .iter()
+        .filter(|p| {
+            user.scope
+                .as_deref()
+                .is_none_or(|s| app.jurisdictions.is_within(&p.station_id, s))
+        })
+        .collect();
     Ok(ok(json!(list)))
 }
 
@@ -547,22 +785,41 @@ struct JurisdictionQuery {
     level: Option<String>,
 }
 
-async fn jurisdictions(State(app): AppState, user: User, Query(q): Query<JurisdictionQuery>) -> ApiResult {
+async fn jurisdictions(
+    State(app): AppState,
+    user: User,
+    Query(q): Query<JurisdictionQuery>,
+) -> ApiResult {
     user.require(Action::Read)?;
     let levels: Option<Vec<Level>> = q
         .level
-        .map(|l| l.split(',').map(|s| Level::parse(s.trim()).ok_or_else(|| ApiError::invalid("level", format!("unknown level {s:?}")))).collect::<Result<_, _>>())
+        .map(|l| {
+            l.split(',')
+                .map(|s| {
+                    Level::parse(s.trim())
+                        .ok_or_else(|| ApiError::invalid("level", format!("unknown level {s:?}")))
+                })
+                .collect::<Result<_, _>>()
+        })
         .transpose()?;
     Ok(ok(app.jurisdictions.to_geojson(levels.as_deref())))
 }
 
-async fn put_jurisdictions(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
+async fn put_jurisdictions(
+    State(app): AppState,
+    user: User,
+    ApiJson(doc): ApiJson<Value>,
+) -> ApiResult {
     user.require(Action::Admin)?;
     let all = Jurisdictions::from_geojson(&doc)?;
     Jurisdictions::new(all.clone())?;
     app.store.put_jurisdictions(&all).await?;
     // The live tree is fixed for the process: applied at the next start.
-    Ok((StatusCode::ACCEPTED, Json(json!({"stored": all.len(), "applies": "at the next server start"}))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"stored": all.len(), "applies": "at the next server start"})),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -571,15 +828,42 @@ struct AtQuery {
     lon: f64,
 }
 
-async fn jurisdiction_at(State(app): AppState, user: User, q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult {
+async fn jurisdiction_at(
+    State(app): AppState,
+    user: User,
+    q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
     user.require(Action::Read)?;
-    let Query(q) = q.map_err(|e| ApiError::invalid("lat", format!("give lat and lon as numbers: {}", e.body_text())))?;
+    let Query(q) = q.map_err(|e| {
+        ApiError::invalid(
+            "lat",
+            format!("give lat and lon as numbers: {}", e.body_text()),
+        )
+    })?;
     let place = app
         .jurisdictions
-        .resolve(dispatch::LatLon { lat: q.lat, lon: q.lon })
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "outside_jurisdiction", format!("{},{} lies outside every police station's jurisdiction", q.lat, q.lon)))?;
-    let name = |id: &Option<String>| id.as_deref().and_then(|id| app.jurisdictions.get(id)).map(|j| json!({"id": j.id, "name_zh": j.name_zh, "name_en": j.name_en}));
-    Ok(ok(json!({"bureau": name(&place.bureau_id), "station": name(&place.station_id), "community": name(&place.community_id), "grid": name(&place.grid_id)})))
+        .resolve(dispatch::LatLon {
+            lat: q.lat,
+            lon: q.lon,
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "outside_jurisdiction",
+                format!(
+                    "{},{} lies outside every police station's jurisdiction",
+                    q.lat, q.lon
+                ),
+            )
+        })?;
+    let name = |id: &Option<String>| {
+        id.as_deref()
+            .and_then(|id| app.jurisdictions.get(id))
+            .map(|j| json!({"id": j.id, "name_zh": j.name_zh, "name_en": j.name_en}))
+    };
+    Ok(ok(
+        json!({"bureau": name(&place.bureau_id), "station": name(&place.station_id), "community": name(&place.community_id), "grid": name(&place.grid_id)}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -593,16 +877,38 @@ struct FiguresQuery {
 
 async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
     user.require(Action::Figures)?;
-    let time = |field: &str, v: &Option<String>| v.as_deref().map(|s| parse_rfc3339(s).ok_or_else(|| ApiError::invalid(field, format!("expected an RFC 3339 time or date, got {s:?}")))).transpose();
-    let filter = Filter { from: time("from", &q.from)?, to: time("to", &q.to)?, station: q.station.clone(), kind: q.kind.clone() };
+    let time = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| {
+                parse_rfc3339(s).ok_or_else(|| {
+                    ApiError::invalid(
+                        field,
+                        format!("expected an RFC 3339 time or date, got {s:?}"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let filter = Filter {
+        from: time("from", &q.from)?,
+        to: time("to", &q.to)?,
+        station: q.station.clone(),
+        kind: q.kind.clone(),
+    };
     let period = match q.period.as_deref() {
         None | Some("day") => Period::Day,
         Some("hour") => Period::Hour,
         Some("month") => Period::Month,
-        Some(p) => return Err(ApiError::invalid("period", format!("unknown period {p:?}; expected hour, day or month"))),
+        Some(p) => {
+            return Err(ApiError::invalid(
+                "period",
+                format!("unknown period {p:?}; expected hour, day or month"),
+            ));
+        }
     };
     let engine = app.engine.lock().expect("engine lock");
-    let f = dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
+    let f =
+        dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
     Ok(ok(serde_json::to_value(f).expect("serialises")))
 }
 
@@ -633,18 +939,39 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         return Err(ApiError::invalid("password", "at least 10 characters"));
     }
     if !ROLES.contains(&b.role.as_str()) {
-        return Err(ApiError::invalid("role", format!("unknown role {:?}; expected one of {}", b.role, ROLES.join(", "))));
+        return Err(ApiError::invalid(
+            "role",
+            format!(
+                "unknown role {:?}; expected one of {}",
+                b.role,
+                ROLES.join(", ")
+            ),
+        ));
     }
-    if let Some(s) = &b.scope {
-        if app.jurisdictions.get(s).is_none() {
-            return Err(ApiError::invalid("scope", format!("unknown jurisdiction {s}")));
-        }
+    if let Some(s) = &b.scope
+        && app.jurisdictions.get(s).is_none()
+    {
+        return Err(ApiError::invalid(
+            "scope",
+            format!("unknown jurisdiction {s}"),
+        ));
     }
     let password = b.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(ApiError::store)?;
-    let rec = store::UserRecord { username: b.username.clone(), role: b.role, scope: b.scope, display_name: b.display_name.unwrap_or(b.username), password_hash: hash, disabled: false };
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::store)?;
+    let rec = store::UserRecord {
+        username: b.username.clone(),
+        role: b.role,
+        scope: b.scope,
+        display_name: b.display_name.unwrap_or(b.username),
+        password_hash: hash,
+        disabled: false,
+    };
     app.store.put_user(&rec).await?;
-    Ok(created(json!({"username": rec.username, "role": rec.role, "scope": rec.scope})))
+    Ok(created(
+        json!({"username": rec.username, "role": rec.role, "scope": rec.scope}),
+    ))
 }
 
 async fn revoke_user(State(app): AppState, user: User, Path(username): Path<String>) -> ApiResult {

@@ -34,7 +34,14 @@ pub enum Action {
 }
 
 /// The roles, as stored.
-pub const ROLES: [&str; 6] = ["call_taker", "dispatcher", "station_officer", "analyst", "commander", "admin"];
+pub const ROLES: [&str; 6] = [
+    "call_taker",
+    "dispatcher",
+    "station_officer",
+    "analyst",
+    "commander",
+    "admin",
+];
 
 /// Whether `role` may do `action`.
 pub fn allowed(role: &str, action: Action) -> bool {
@@ -42,9 +49,15 @@ pub fn allowed(role: &str, action: Action) -> bool {
     match role {
         "admin" => true,
         "commander" => action != Admin,
-        "dispatcher" => matches!(action, Read | CreateIncident | Dispatch | UpdateStatus | Figures),
+        "dispatcher" => matches!(
+            action,
+            Read | CreateIncident | Dispatch | UpdateStatus | Figures
+        ),
         "call_taker" => matches!(action, Read | CreateIncident),
-        "station_officer" => matches!(action, Read | CreateIncident | Dispatch | UpdateStatus | Figures),
+        "station_officer" => matches!(
+            action,
+            Read | CreateIncident | Dispatch | UpdateStatus | Figures
+        ),
         "analyst" => matches!(action, Read | Figures),
         _ => false,
     }
@@ -73,7 +86,10 @@ impl User {
         if allowed(&self.role, action) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("role {} may not do this ({action:?})", self.role)))
+            Err(ApiError::forbidden(format!(
+                "role {} may not do this ({action:?})",
+                self.role
+            )))
         }
     }
     /// Whether a place lies in the user's jurisdiction.
@@ -95,7 +111,10 @@ impl User {
 
 /// SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A fresh random token (256 bits, hex).
@@ -110,17 +129,26 @@ pub fn new_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut buf = [0u8; 14];
     getrandom::fill(&mut buf).expect("the OS gives random bytes");
-    buf.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    buf.iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// An argon2id PHC string for `password`.
 pub fn hash_password(password: &str) -> String {
-    Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashes").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("argon2 hashes")
+        .to_string()
 }
 
 /// Checks `password` against a PHC string (constant time).
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 #[derive(Deserialize)]
@@ -131,8 +159,14 @@ struct TokenQuery {
 impl FromRequestParts<Arc<App>> for User {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let token = match header {
             Some(h) => h
                 .strip_prefix("Bearer ")

@@ -24,7 +24,12 @@ pub struct ApiError {
 impl ApiError {
     /// Builds one.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
     /// Names the field.
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -37,7 +42,11 @@ impl ApiError {
     }
     /// 404.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} {id} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} {id} not found"),
+        )
     }
     /// 403.
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -50,7 +59,11 @@ impl ApiError {
     /// 503: the store did not confirm; nothing was acknowledged.
     pub fn store(e: impl std::fmt::Display) -> Self {
         tracing::error!(message = "store error", error = %e);
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the store did not confirm the write; nothing was saved, retry")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "the store did not confirm the write; nothing was saved, retry",
+        )
     }
 }
 
@@ -59,10 +72,17 @@ impl From<DispatchError> for ApiError {
         let status = match &e {
             DispatchError::NotFound { .. } => StatusCode::NOT_FOUND,
             DispatchError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            DispatchError::IllegalTransition { .. } | DispatchError::Conflict { .. } => StatusCode::CONFLICT,
+            DispatchError::IllegalTransition { .. } | DispatchError::Conflict { .. } => {
+                StatusCode::CONFLICT
+            }
             _ => StatusCode::BAD_REQUEST,
         };
-        ApiError { status, code: e.code(), field: e.field().map(str::to_string), message: e.to_string() }
+        ApiError {
+            status,
+            code: e.code(),
+            field: e.field().map(str::to_string),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -98,15 +118,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json_type {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is larger than this server accepts")
-            } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the body is larger than this server accepts",
+                    )
+                } else {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                }
+            })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(ApiJson(v)),
@@ -116,14 +146,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 let message = inner.to_string();
                 // "missing field `lat`" carries its field in the message, not the path.
                 let field = match message.split('`').nth(1) {
-                    Some(f) if message.starts_with("missing field") || message.starts_with("unknown field") => {
-                        if path == "." { f.to_string() } else { format!("{path}.{f}") }
+                    Some(f)
+                        if message.starts_with("missing field")
+                            || message.starts_with("unknown field") =>
+                    {
+                        if path == "." {
+                            f.to_string()
+                        } else {
+                            format!("{path}.{f}")
+                        }
                     }
                     _ => path,
                 };
-                let code = if inner.is_syntax() || inner.is_eof() { "malformed_json" } else { "invalid_field" };
-                let status = if code == "malformed_json" { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-                let mut err = ApiError::new(status, code, format!("{message}"));
+                let code = if inner.is_syntax() || inner.is_eof() {
+                    "malformed_json"
+                } else {
+                    "invalid_field"
+                };
+                let status = if code == "malformed_json" {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                let mut err = ApiError::new(status, code, message.to_string());
                 if field != "." && code == "invalid_field" {
                     err = err.field(field);
                 }

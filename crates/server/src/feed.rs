@@ -13,7 +13,11 @@ use crate::error::ApiError;
 use crate::{App, now_ms};
 
 /// `GET /api/v1/feed` (WebSocket; token in `Authorization` or `?token=`).
-pub async fn feed(State(app): State<Arc<App>>, user: User, ws: WebSocketUpgrade) -> Result<Response, ApiError> {
+pub async fn feed(
+    State(app): State<Arc<App>>,
+    user: User,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
     user.require(Action::Read)?;
     Ok(ws.on_upgrade(move |socket| run(app, user, socket)))
 }
@@ -22,7 +26,11 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
     let mut rx = app.feed.subscribe();
     metrics::gauge!("pingan_feed_clients").increment(1.0);
     let hello = serde_json::json!({"type": "hello", "user": user.username, "scope": user.scope, "at": dispatch::time::format_rfc3339(now_ms())});
-    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
         metrics::gauge!("pingan_feed_clients").decrement(1.0);
         return;
     }
@@ -30,11 +38,10 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
         tokio::select! {
             item = rx.recv() => match item {
                 Ok(item) => {
-                    if let Some(scope) = &user.scope {
-                        if !item.scopes.is_empty() && !item.scopes.contains(scope) {
+                    if let Some(scope) = &user.scope
+                        && !item.scopes.is_empty() && !item.scopes.contains(scope) {
                             continue;
                         }
-                    }
                     if user.expires_at <= now_ms() || socket.send(Message::Text(item.json.clone().into())).await.is_err() {
                         break;
                     }

@@ -90,14 +90,18 @@ impl std::fmt::Debug for App {
 
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> Millis {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new().install_recorder().unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
         })
         .clone()
 }
@@ -105,7 +109,11 @@ fn metrics_handle() -> PrometheusHandle {
 impl App {
     /// Loads the state from the store and starts the background tasks
     /// (timers, position persistence, position feed).
-    pub async fn start(store: Store, graph: &'static Graph, settings: Settings) -> Result<Arc<App>, ApiError> {
+    pub async fn start(
+        store: Store,
+        graph: &'static Graph,
+        settings: Settings,
+    ) -> Result<Arc<App>, ApiError> {
         let tree = store.jurisdictions().await?;
         let jurisdictions = Arc::new(Jurisdictions::new(tree).map_err(ApiError::from)?);
         let snapshot: Snapshot = store.load().await?;
@@ -138,7 +146,10 @@ impl App {
 
     /// Runs a command on the engine; answers once its changes are durable,
     /// then publishes them.
-    pub async fn apply<T>(&self, f: impl FnOnce(&mut Engine, Millis) -> Result<(T, Changes), DispatchError>) -> Result<T, ApiError> {
+    pub async fn apply<T>(
+        &self,
+        f: impl FnOnce(&mut Engine, Millis) -> Result<(T, Changes), DispatchError>,
+    ) -> Result<T, ApiError> {
         let (value, changes, pending) = {
             let mut engine = self.engine.lock().expect("engine lock");
             let (value, changes) = f(&mut engine, now_ms())?;
@@ -158,7 +169,12 @@ impl App {
     async fn reload(&self) {
         match self.store.load().await {
             Ok(snapshot) => {
-                let engine = Engine::new(self.settings.dispatch.clone(), self.jurisdictions.clone(), Box::new(dispatch::RoadTravel::new(self.graph)), snapshot);
+                let engine = Engine::new(
+                    self.settings.dispatch.clone(),
+                    self.jurisdictions.clone(),
+                    Box::new(dispatch::RoadTravel::new(self.graph)),
+                    snapshot,
+                );
                 *self.engine.lock().expect("engine lock") = engine;
                 tracing::warn!(message = "engine reloaded from the store after a failed write");
             }
@@ -167,11 +183,23 @@ impl App {
     }
 
     fn unit_scopes(&self, u: &Unit) -> Vec<String> {
-        self.jurisdictions.ancestors(&u.home_station).map(|j| j.id.clone()).collect()
+        self.jurisdictions
+            .ancestors(&u.home_station)
+            .map(|j| j.id.clone())
+            .collect()
     }
 
     fn incident_scopes(place: &dispatch::Place) -> Vec<String> {
-        [&place.bureau_id, &place.station_id, &place.community_id, &place.grid_id].into_iter().flatten().cloned().collect()
+        [
+            &place.bureau_id,
+            &place.station_id,
+            &place.community_id,
+            &place.grid_id,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
     }
 
     /// Sends changes to the live feed.
@@ -182,45 +210,74 @@ impl App {
         let now = now_ms();
         for i in &ch.incidents {
             let json = serde_json::json!({"type": "incident", "incident": api::incident_json(i, &self.settings.dispatch, now)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem { scopes: Self::incident_scopes(&i.place), json }));
+            let _ = self.feed.send(Arc::new(FeedItem {
+                scopes: Self::incident_scopes(&i.place),
+                json,
+            }));
         }
         for u in &ch.units {
             let json = serde_json::json!({"type": "unit", "unit": api::unit_json(u)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem { scopes: self.unit_scopes(u), json }));
+            let _ = self.feed.send(Arc::new(FeedItem {
+                scopes: self.unit_scopes(u),
+                json,
+            }));
         }
         let engine = self.engine.lock().expect("engine lock");
         for e in &ch.events {
-            let scopes = match (e.incident_id.and_then(|id| engine.incident(id)), e.unit_id.as_deref().and_then(|u| engine.unit(u))) {
+            let scopes = match (
+                e.incident_id.and_then(|id| engine.incident(id)),
+                e.unit_id.as_deref().and_then(|u| engine.unit(u)),
+            ) {
                 (Some(i), _) => Self::incident_scopes(&i.place),
                 (None, Some(u)) => self.unit_scopes(u),
                 _ => vec![],
             };
-            let json = serde_json::json!({"type": "event", "event": api::event_json(e)}).to_string();
+            let json =
+                serde_json::json!({"type": "event", "event": api::event_json(e)}).to_string();
             let _ = self.feed.send(Arc::new(FeedItem { scopes, json }));
         }
     }
 
     /// Records a unit's new position (persisted and broadcast in batches).
     pub fn unit_moved(&self, unit_id: &str) {
-        self.moved.lock().expect("moved lock").insert(unit_id.to_string());
+        self.moved
+            .lock()
+            .expect("moved lock")
+            .insert(unit_id.to_string());
     }
 
     /// The user of a session token hash.
     pub async fn session(&self, hash: &str) -> Result<User, ApiError> {
         let now = now_ms();
-        if let Some(u) = self.sessions.lock().expect("sessions lock").get(hash) {
-            if u.expires_at > now {
-                return Ok(u.clone());
-            }
+        if let Some(u) = self.sessions.lock().expect("sessions lock").get(hash)
+            && u.expires_at > now
+        {
+            return Ok(u.clone());
         }
-        let expired = || ApiError::unauthorized("the session has expired or was revoked; log in again");
+        let expired =
+            || ApiError::unauthorized("the session has expired or was revoked; log in again");
         let s = self.store.session(hash).await?.ok_or_else(expired)?;
         if s.revoked_at.is_some() || s.expires_at <= now {
             return Err(expired());
         }
-        let rec = self.store.user(&s.username).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
-        let user = User { username: rec.username, role: rec.role, scope: rec.scope, display_name: rec.display_name, token_hash: hash.into(), expires_at: s.expires_at };
-        self.sessions.lock().expect("sessions lock").insert(hash.into(), user.clone());
+        let rec = self
+            .store
+            .user(&s.username)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or_else(expired)?;
+        let user = User {
+            username: rec.username,
+            role: rec.role,
+            scope: rec.scope,
+            display_name: rec.display_name,
+            token_hash: hash.into(),
+            expires_at: s.expires_at,
+        };
+        self.sessions
+            .lock()
+            .expect("sessions lock")
+            .insert(hash.into(), user.clone());
         Ok(user)
     }
 
@@ -255,17 +312,38 @@ async fn background(app: std::sync::Weak<App>) {
         if !moved.is_empty() {
             let units: Vec<Unit> = {
                 let engine = app.engine.lock().expect("engine lock");
-                moved.iter().filter_map(|id| engine.unit(id).cloned()).collect()
+                moved
+                    .iter()
+                    .filter_map(|id| engine.unit(id).cloned())
+                    .collect()
             };
-            let by_scope: Vec<(Vec<String>, serde_json::Value)> =
-                units.iter().map(|u| (app.unit_scopes(u), serde_json::json!([u.id, u.lat, u.lon, u.status]))).collect();
-            app.store.commit_later(Changes { units, ..Default::default() });
+            let by_scope: Vec<(Vec<String>, serde_json::Value)> = units
+                .iter()
+                .map(|u| {
+                    (
+                        app.unit_scopes(u),
+                        serde_json::json!([u.id, u.lat, u.lon, u.status]),
+                    )
+                })
+                .collect();
+            app.store.commit_later(Changes {
+                units,
+                ..Default::default()
+            });
             if app.feed.receiver_count() > 0 {
                 // One message per second with every moved unit; each console filters by scope.
                 let all: Vec<&serde_json::Value> = by_scope.iter().map(|(_, v)| v).collect();
                 let json = serde_json::json!({"type": "positions", "units": all}).to_string();
-                let scopes: Vec<String> = by_scope.iter().flat_map(|(s, _)| s.clone()).collect::<HashSet<_>>().into_iter().collect();
-                let _ = app.feed.send(Arc::new(FeedItem { scopes: if scopes.is_empty() { vec![] } else { scopes }, json }));
+                let scopes: Vec<String> = by_scope
+                    .iter()
+                    .flat_map(|(s, _)| s.clone())
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                let _ = app.feed.send(Arc::new(FeedItem {
+                    scopes: if scopes.is_empty() { vec![] } else { scopes },
+                    json,
+                }));
             }
         }
     }

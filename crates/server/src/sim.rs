@@ -36,13 +36,23 @@ pub struct SimOptions {
 
 impl Default for SimOptions {
     fn default() -> Self {
-        SimOptions { calls_per_hour: 90.0, auto_dispatch: true, dispatch_delay_s: 12.0, speed: 1.0, hot_areas: vec![], patrols: true, seed: 1, utc_offset_h: 8 }
+        SimOptions {
+            calls_per_hour: 90.0,
+            auto_dispatch: true,
+            dispatch_delay_s: 12.0,
+            speed: 1.0,
+            hot_areas: vec![],
+            patrols: true,
+            seed: 1,
+            utc_offset_h: 8,
+        }
     }
 }
 
 /// Relative call volume by hour of day (peaks in the evening, trough before dawn).
 pub const HOURLY_PROFILE: [f64; 24] = [
-    0.9, 0.7, 0.5, 0.4, 0.35, 0.4, 0.55, 0.75, 0.9, 1.0, 1.05, 1.1, 1.1, 1.05, 1.05, 1.1, 1.2, 1.3, 1.45, 1.55, 1.55, 1.45, 1.25, 1.05,
+    0.9, 0.7, 0.5, 0.4, 0.35, 0.4, 0.55, 0.75, 0.9, 1.0, 1.05, 1.1, 1.1, 1.05, 1.05, 1.1, 1.2, 1.3,
+    1.45, 1.55, 1.55, 1.45, 1.25, 1.05,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,19 +77,35 @@ impl Motion {
         for w in path.windows(2) {
             cum.push(cum.last().copied().unwrap_or(0.0) + haversine_m(w[0], w[1]));
         }
-        Motion { purpose, path, cum_m: cum, total_s: seconds.max(1.0), elapsed_s: 0.0 }
+        Motion {
+            purpose,
+            path,
+            cum_m: cum,
+            total_s: seconds.max(1.0),
+            elapsed_s: 0.0,
+        }
     }
     fn position(&self) -> LatLon {
         let total = *self.cum_m.last().unwrap_or(&0.0);
         let d = total * (self.elapsed_s / self.total_s).min(1.0);
-        let i = self.cum_m.partition_point(|c| *c < d).clamp(1, self.path.len().max(2) - 1);
+        let i = self
+            .cum_m
+            .partition_point(|c| *c < d)
+            .clamp(1, self.path.len().max(2) - 1);
         if self.path.len() < 2 {
             return self.path[0];
         }
         let (a, b) = (self.path[i - 1], self.path[i]);
         let seg = self.cum_m[i] - self.cum_m[i - 1];
-        let t = if seg > 0.0 { (d - self.cum_m[i - 1]) / seg } else { 1.0 };
-        LatLon { lat: a.lat + (b.lat - a.lat) * t, lon: a.lon + (b.lon - a.lon) * t }
+        let t = if seg > 0.0 {
+            (d - self.cum_m[i - 1]) / seg
+        } else {
+            1.0
+        };
+        LatLon {
+            lat: a.lat + (b.lat - a.lat) * t,
+            lon: a.lon + (b.lon - a.lon) * t,
+        }
     }
     fn arrived(&self) -> bool {
         self.elapsed_s >= self.total_s
@@ -87,11 +113,24 @@ impl Motion {
 }
 
 const KINDS: [(&str, f64); 11] = [
-    ("dispute", 22.0), ("theft", 18.0), ("traffic_accident", 14.0), ("noise", 10.0), ("medical", 8.0), ("lost_property", 7.0),
-    ("other", 7.0), ("robbery", 4.0), ("missing_person", 4.0), ("violent_crime", 4.0), ("fire", 2.0),
+    ("dispute", 22.0),
+    ("theft", 18.0),
+    ("traffic_accident", 14.0),
+    ("noise", 10.0),
+    ("medical", 8.0),
+    ("lost_property", 7.0),
+    ("other", 7.0),
+    ("robbery", 4.0),
+    ("missing_person", 4.0),
+    ("violent_crime", 4.0),
+    ("fire", 2.0),
 ];
-const SURNAMES: [&str; 16] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭"];
-const GIVEN: [&str; 16] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"];
+const SURNAMES: [&str; 16] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const GIVEN: [&str; 16] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+];
 
 fn poisson(rng: &mut Rng, lambda: f64) -> usize {
     let l = (-lambda).exp();
@@ -120,7 +159,15 @@ struct Sim {
 /// Runs until the app is dropped.
 pub async fn run(app: Arc<App>, opts: SimOptions) {
     let rng = Rng::new(opts.seed ^ now_ms() as u64);
-    let mut sim = Sim { app, opts, rng, motions: HashMap::new(), turnout: HashMap::new(), dwell: HashMap::new(), attempts: HashMap::new() };
+    let mut sim = Sim {
+        app,
+        opts,
+        rng,
+        motions: HashMap::new(),
+        turnout: HashMap::new(),
+        dwell: HashMap::new(),
+        attempts: HashMap::new(),
+    };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -156,11 +203,17 @@ impl Sim {
                 }
             }
             let proj = roads::LocalProjection::new(hot.centre);
-            return proj.to_latlon([self.rng.normal() * hot.sigma_m, self.rng.normal() * hot.sigma_m]);
+            return proj.to_latlon([
+                self.rng.normal() * hot.sigma_m,
+                self.rng.normal() * hot.sigma_m,
+            ]);
         }
         let n = g.stats().nodes;
         let p = g.node(self.rng.below(n) as u32);
-        LatLon { lat: p.lat + (self.rng.f64() - 0.5) * 0.0004, lon: p.lon + (self.rng.f64() - 0.5) * 0.0004 }
+        LatLon {
+            lat: p.lat + (self.rng.f64() - 0.5) * 0.0004,
+            lon: p.lon + (self.rng.f64() - 0.5) * 0.0004,
+        }
     }
 
     async fn place_calls(&mut self, dt: f64) {
@@ -178,11 +231,25 @@ impl Sim {
                     break;
                 }
             }
-            let name = format!("{}{}", SURNAMES[self.rng.below(16)], GIVEN[self.rng.below(16)]);
+            let name = format!(
+                "{}{}",
+                SURNAMES[self.rng.below(16)],
+                GIVEN[self.rng.below(16)]
+            );
             let phone = format!("13{:09}", self.rng.next_u64() % 1_000_000_000);
-            let call = NewIncident { kind: kind.into(), lat: p.lat, lon: p.lon, caller_name: Some(name), caller_phone: Some(phone), ..Default::default() };
+            let call = NewIncident {
+                kind: kind.into(),
+                lat: p.lat,
+                lon: p.lon,
+                caller_name: Some(name),
+                caller_phone: Some(phone),
+                ..Default::default()
+            };
             // Points off the network or outside the city are simply not called in.
-            let _ = self.app.apply(|e, now| e.create_incident(now, "simulator", call)).await;
+            let _ = self
+                .app
+                .apply(|e, now| e.create_incident(now, "simulator", call))
+                .await;
         }
     }
 
@@ -192,7 +259,11 @@ impl Sim {
             let engine = self.app.engine.lock().expect("engine lock");
             engine
                 .incidents()
-                .filter(|i| i.status == IncidentStatus::Received && (now - i.created_at) as f64 / 1000.0 * self.opts.speed >= self.opts.dispatch_delay_s)
+                .filter(|i| {
+                    i.status == IncidentStatus::Received
+                        && (now - i.created_at) as f64 / 1000.0 * self.opts.speed
+                            >= self.opts.dispatch_delay_s
+                })
                 .map(|i| i.id)
                 .collect()
         };
@@ -201,14 +272,23 @@ impl Sim {
             let attempt = self.attempts.entry(id).or_insert(0);
             *attempt += 1;
             let key = format!("sim-{id}-{attempt}");
-            let units = match self.app.engine.lock().expect("engine lock").recommend(id, &[]) {
+            let units = match self
+                .app
+                .engine
+                .lock()
+                .expect("engine lock")
+                .recommend(id, &[])
+            {
                 Ok(r) => r.two_way.unit_ids,
                 Err(_) => continue,
             };
             if units.is_empty() {
                 continue;
             }
-            let _ = self.app.apply(|e, now| e.dispatch(now, "sim-dispatcher", id, &units, &key)).await;
+            let _ = self
+                .app
+                .apply(|e, now| e.dispatch(now, "sim-dispatcher", id, &units, &key))
+                .await;
         }
     }
 
@@ -217,13 +297,16 @@ impl Sim {
         let kind = engine.unit(unit).map_or(UnitKind::PatrolCar, |u| u.kind);
         let max = engine.config().max_snap_m;
         let travel = engine.travel();
-        let (Ok(a), Ok(b)) = (travel.locate(from, max), travel.locate(to, max)) else { return };
+        let (Ok(a), Ok(b)) = (travel.locate(from, max), travel.locate(to, max)) else {
+            return;
+        };
         if let Some((seconds, mut path)) = travel.route(&a, &b) {
             if path.is_empty() {
                 path = vec![from, to];
             }
             let seconds = dispatch::engine::travel_seconds(kind, seconds, haversine_m(from, to));
-            self.motions.insert(unit.to_string(), Motion::new(purpose, seconds, path));
+            self.motions
+                .insert(unit.to_string(), Motion::new(purpose, seconds, path));
         }
     }
 
@@ -246,15 +329,30 @@ impl Sim {
                         .post_id
                         .as_ref()
                         .and_then(|p| engine.posts().iter().find(|x| &x.id == p))
-                        .map(|p| LatLon { lat: p.lat, lon: p.lon })
-                        .or_else(|| self.app.jurisdictions.get(&u.home_station).and_then(|j| j.seat).map(|s| LatLon { lat: s[1], lon: s[0] }))
+                        .map(|p| LatLon {
+                            lat: p.lat,
+                            lon: p.lon,
+                        })
+                        .or_else(|| {
+                            self.app
+                                .jurisdictions
+                                .get(&u.home_station)
+                                .and_then(|j| j.seat)
+                                .map(|s| LatLon {
+                                    lat: s[1],
+                                    lon: s[0],
+                                })
+                        })
                         .unwrap_or(u.position());
                     View {
                         id: u.id.clone(),
                         status: u.status,
                         kind: u.kind,
                         at: u.position(),
-                        incident: u.incident_id.and_then(|i| engine.incident(i)).map(|i| (i.id, i.position())),
+                        incident: u
+                            .incident_id
+                            .and_then(|i| engine.incident(i))
+                            .map(|i| (i.id, i.position())),
                         home,
                     }
                 })
@@ -265,13 +363,19 @@ impl Sim {
             let wanted = match (v.status, v.incident) {
                 (UnitStatus::EnRoute, Some((iid, _))) => Some(Purpose::ToScene(iid)),
                 (UnitStatus::Returning, _) => Some(Purpose::Return),
-                (UnitStatus::Available, _) if current == Some(Purpose::Patrol) || current == Some(Purpose::Return) => current,
+                (UnitStatus::Available, _)
+                    if current == Some(Purpose::Patrol) || current == Some(Purpose::Return) =>
+                {
+                    current
+                }
                 _ => None,
             };
             if current != wanted {
                 self.motions.remove(&v.id);
                 match (wanted, v.incident) {
-                    (Some(Purpose::ToScene(_)), Some((iid, target))) => self.plan(&v.id, v.at, target, Purpose::ToScene(iid)),
+                    (Some(Purpose::ToScene(_)), Some((iid, target))) => {
+                        self.plan(&v.id, v.at, target, Purpose::ToScene(iid))
+                    }
                     (Some(Purpose::Return), _) => self.plan(&v.id, v.at, v.home, Purpose::Return),
                     _ => {}
                 }
@@ -283,16 +387,29 @@ impl Sim {
                 if *waited >= 8.0 + (v.id.len() % 5) as f64 * 3.0 {
                     self.turnout.remove(&v.id);
                     let id = v.id.clone();
-                    let _ = self.app.apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::EnRoute)).await;
+                    let _ = self
+                        .app
+                        .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::EnRoute))
+                        .await;
                 }
                 continue;
             }
-            if v.status == UnitStatus::Available && self.opts.patrols && v.kind == UnitKind::PatrolCar && !self.motions.contains_key(&v.id) && self.rng.f64() < dt / 600.0 {
+            if v.status == UnitStatus::Available
+                && self.opts.patrols
+                && v.kind == UnitKind::PatrolCar
+                && !self.motions.contains_key(&v.id)
+                && self.rng.f64() < dt / 600.0
+            {
                 let proj = roads::LocalProjection::new(v.home);
-                let to = proj.to_latlon([(self.rng.f64() - 0.5) * 2500.0, (self.rng.f64() - 0.5) * 2500.0]);
+                let to = proj.to_latlon([
+                    (self.rng.f64() - 0.5) * 2500.0,
+                    (self.rng.f64() - 0.5) * 2500.0,
+                ]);
                 self.plan(&v.id, v.at, to, Purpose::Patrol);
             }
-            let Some(m) = self.motions.get_mut(&v.id) else { continue };
+            let Some(m) = self.motions.get_mut(&v.id) else {
+                continue;
+            };
             m.elapsed_s += dt;
             let p = m.position();
             let (arrived, purpose) = (m.arrived(), m.purpose);
@@ -307,10 +424,16 @@ impl Sim {
                 let id = v.id.clone();
                 match purpose {
                     Purpose::ToScene(_) => {
-                        let _ = self.app.apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::OnScene)).await;
+                        let _ = self
+                            .app
+                            .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::OnScene))
+                            .await;
                     }
                     Purpose::Return if v.status == UnitStatus::Returning => {
-                        let _ = self.app.apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::Available)).await;
+                        let _ = self
+                            .app
+                            .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::Available))
+                            .await;
                     }
                     Purpose::Patrol => self.plan(&v.id, p, v.home, Purpose::Return),
                     Purpose::Return => {}
@@ -322,9 +445,19 @@ impl Sim {
     async fn progress_incidents(&mut self, dt: f64) {
         let open: Vec<(i64, IncidentStatus, u8)> = {
             let engine = self.app.engine.lock().expect("engine lock");
-            engine.incidents().filter(|i| matches!(i.status, IncidentStatus::OnScene | IncidentStatus::Controlled)).map(|i| (i.id, i.status, i.priority)).collect()
+            engine
+                .incidents()
+                .filter(|i| {
+                    matches!(
+                        i.status,
+                        IncidentStatus::OnScene | IncidentStatus::Controlled
+                    )
+                })
+                .map(|i| (i.id, i.status, i.priority))
+                .collect()
         };
-        self.dwell.retain(|id, _| open.iter().any(|(o, _, _)| o == id));
+        self.dwell
+            .retain(|id, _| open.iter().any(|(o, _, _)| o == id));
         for (id, status, priority) in open {
             let entry = self.dwell.entry(id).or_insert((status, 0.0));
             if entry.0 != status {
@@ -336,8 +469,15 @@ impl Sim {
                 _ => 90.0,
             };
             if entry.1 >= needed {
-                let next = if status == IncidentStatus::OnScene { IncidentStatus::Controlled } else { IncidentStatus::Closed };
-                let _ = self.app.apply(|e, now| e.set_status(now, "simulator", id, next, None)).await;
+                let next = if status == IncidentStatus::OnScene {
+                    IncidentStatus::Controlled
+                } else {
+                    IncidentStatus::Closed
+                };
+                let _ = self
+                    .app
+                    .apply(|e, now| e.set_status(now, "simulator", id, next, None))
+                    .await;
             }
         }
     }

@@ -13,9 +13,12 @@ use store::{Store, UserRecord};
 fn graph() -> &'static roads::Graph {
     static G: OnceLock<&'static roads::Graph> = OnceLock::new();
     G.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf");
         let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract");
-        let g = roads::Graph::build(&net, &Default::default(), &mut |_, _, _| {}).expect("graph").0;
+        let g = roads::Graph::build(&net, &Default::default(), &mut |_, _, _| {})
+            .expect("graph")
+            .0;
         Box::leak(Box::new(g))
     })
 }
@@ -32,58 +35,126 @@ const PASSWORD: &str = "correct horse battery";
 async fn spawn() -> Server {
     let g = graph();
     let city = citygen::generate(g, 3);
-    let dir = std::env::temp_dir().join(format!("pingan-api-{}-{}", std::process::id(), COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "pingan-api-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display()), "test").await.unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display()), "test")
+        .await
+        .unwrap();
     store.put_jurisdictions(&city.jurisdictions).await.unwrap();
     store.put_posts(&city.posts).await.unwrap();
     store.put_units(&city.units).await.unwrap();
-    let station = city.jurisdictions.iter().find(|j| j.level == dispatch::Level::Station).unwrap().id.clone();
+    let station = city
+        .jurisdictions
+        .iter()
+        .find(|j| j.level == dispatch::Level::Station)
+        .unwrap()
+        .id
+        .clone();
     let hash = server::auth::hash_password(PASSWORD);
-    for (name, role, scope) in [("admin", "admin", None), ("dispatcher", "dispatcher", None), ("calltaker", "call_taker", None), ("officer", "station_officer", Some(station)), ("analyst", "analyst", None)] {
-        store.put_user(&UserRecord { username: name.into(), role: role.into(), scope, display_name: name.into(), password_hash: hash.clone(), disabled: false }).await.unwrap();
+    for (name, role, scope) in [
+        ("admin", "admin", None),
+        ("dispatcher", "dispatcher", None),
+        ("calltaker", "call_taker", None),
+        ("officer", "station_officer", Some(station)),
+        ("analyst", "analyst", None),
+    ] {
+        store
+            .put_user(&UserRecord {
+                username: name.into(),
+                role: role.into(),
+                scope,
+                display_name: name.into(),
+                password_hash: hash.clone(),
+                disabled: false,
+            })
+            .await
+            .unwrap();
     }
-    let mut settings = Settings { agency: "test".into(), ..Default::default() };
+    let mut settings = Settings {
+        agency: "test".into(),
+        ..Default::default()
+    };
     settings.dispatch.max_snap_m = 60.0;
     let app = App::start(store, g, settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(axum::serve(listener, server::router(app.clone())).into_future());
-    Server { base, app, city, client: reqwest::Client::new() }
+    Server {
+        base,
+        app,
+        city,
+        client: reqwest::Client::new(),
+    }
 }
 
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Server {
     async fn login(&self, user: &str) -> String {
-        let r = self.client.post(format!("{}/api/v1/auth/login", self.base)).json(&json!({"username": user, "password": PASSWORD})).send().await.unwrap();
+        let r = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": user, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
-    async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(token);
+    async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let r = req.send().await.unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
     async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         self.call(token, reqwest::Method::GET, path, None).await
     }
     async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(token, reqwest::Method::POST, path, Some(body)).await
+        self.call(token, reqwest::Method::POST, path, Some(body))
+            .await
     }
     /// A point on the road network inside the given station: one of its posts.
     fn point_in(&self, station: &str) -> (f64, f64) {
-        let p = self.city.posts.iter().find(|p| p.station_id == station).unwrap();
+        let p = self
+            .city
+            .posts
+            .iter()
+            .find(|p| p.station_id == station)
+            .unwrap();
         (p.lat, p.lon)
     }
     fn stations(&self) -> Vec<String> {
-        self.city.jurisdictions.iter().filter(|j| j.level == dispatch::Level::Station).map(|j| j.id.clone()).collect()
+        self.city
+            .jurisdictions
+            .iter()
+            .filter(|j| j.level == dispatch::Level::Station)
+            .map(|j| j.id.clone())
+            .collect()
     }
     async fn stored_incidents(&self) -> usize {
         self.app.store.incident_ids().await.unwrap().len()
@@ -99,53 +170,111 @@ async fn lifecycle_through_the_contract() {
     let (code, inc) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": lat, "lon": lon, "address": "1 Avenue", "caller_name": "李雷", "caller_phone": "13800000000"})).await;
     assert_eq!(code, StatusCode::CREATED, "{inc}");
     let id = inc["id"].as_i64().unwrap();
-    assert_eq!((inc["status"].as_str(), inc["station_id"].as_str(), inc["priority"].as_i64()), (Some("received"), Some(st.as_str()), Some(3)));
+    assert_eq!(
+        (
+            inc["status"].as_str(),
+            inc["station_id"].as_str(),
+            inc["priority"].as_i64()
+        ),
+        (Some("received"), Some(st.as_str()), Some(3))
+    );
     assert_eq!(s.stored_incidents().await, 1, "durable before the answer");
 
     let (code, rec) = s.get(&t, &format!("/incidents/{id}/recommendation")).await;
     assert_eq!(code, StatusCode::OK);
     let units = rec["units"].as_array().unwrap();
     assert!(!units.is_empty());
-    let secs: Vec<f64> = units.iter().map(|u| u["seconds"].as_f64().unwrap()).collect();
+    let secs: Vec<f64> = units
+        .iter()
+        .map(|u| u["seconds"].as_f64().unwrap())
+        .collect();
     assert!(secs.windows(2).all(|w| w[0] <= w[1]), "sorted by seconds");
     for u in units {
         let tier = u["tier"].as_str().unwrap();
         let sec = u["seconds"].as_f64().unwrap();
-        let expect = if sec <= 60.0 { "1" } else if sec <= 180.0 { "3" } else if sec <= 300.0 { "5" } else { "beyond" };
+        let expect = if sec <= 60.0 {
+            "1"
+        } else if sec <= 180.0 {
+            "3"
+        } else if sec <= 300.0 {
+            "5"
+        } else {
+            "beyond"
+        };
         assert_eq!(tier, expect);
     }
     assert_eq!(rec["two_way"]["station_id"].as_str(), Some(st.as_str()));
-    let send: Vec<String> = rec["two_way"]["unit_ids"].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_string()).collect();
+    let send: Vec<String> = rec["two_way"]["unit_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect();
     assert!(!send.is_empty());
 
     let body = json!({"unit_ids": send, "idempotency_key": "abc-1"});
-    let (code, first) = s.post(&t, &format!("/incidents/{id}/dispatch"), body.clone()).await;
+    let (code, first) = s
+        .post(&t, &format!("/incidents/{id}/dispatch"), body.clone())
+        .await;
     assert_eq!(code, StatusCode::OK, "{first}");
     let (code, again) = s.post(&t, &format!("/incidents/{id}/dispatch"), body).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(again["replayed"], json!(true));
-    assert_eq!(again["incident"]["units"].as_array().unwrap().len(), send.len(), "a retried request never dispatches twice");
+    assert_eq!(
+        again["incident"]["units"].as_array().unwrap().len(),
+        send.len(),
+        "a retried request never dispatches twice"
+    );
 
     let (_, units) = s.get(&t, "/units").await;
-    let sent = units.as_array().unwrap().iter().find(|u| u["id"] == json!(send[0])).unwrap();
+    let sent = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == json!(send[0]))
+        .unwrap();
     assert_eq!(sent["status"], json!("dispatched"));
-    let (code, moved) = s.post(&t, &format!("/units/{}/position", send[0]), json!({"lat": lat, "lon": lon})).await;
+    let (code, moved) = s
+        .post(
+            &t,
+            &format!("/units/{}/position", send[0]),
+            json!({"lat": lat, "lon": lon}),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(moved["lat"].as_f64(), Some(lat));
 
     for status in ["en_route", "on_scene", "controlled", "closed"] {
-        let (code, v) = s.post(&t, &format!("/incidents/{id}/status"), json!({"status": status})).await;
+        let (code, v) = s
+            .post(
+                &t,
+                &format!("/incidents/{id}/status"),
+                json!({"status": status}),
+            )
+            .await;
         assert_eq!(code, StatusCode::OK, "{status}: {v}");
         assert_eq!(v["status"], json!(status));
     }
     let (_, inc) = s.get(&t, &format!("/incidents/{id}")).await;
     let tl = inc["timeline"].as_array().unwrap();
-    assert!(tl.iter().all(|e| e["at"].is_string() && e["actor"] == json!("dispatcher") && (e["status"].is_string() || e["event"].is_string())));
+    assert!(tl.iter().all(|e| e["at"].is_string()
+        && e["actor"] == json!("dispatcher")
+        && (e["status"].is_string() || e["event"].is_string())));
     let statuses: Vec<&str> = tl.iter().filter_map(|e| e["status"].as_str()).collect();
-    assert_eq!(statuses, ["dispatched", "en_route", "on_scene", "controlled", "closed"]);
+    assert_eq!(
+        statuses,
+        ["dispatched", "en_route", "on_scene", "controlled", "closed"]
+    );
     assert_eq!(tl[0]["event"], json!("incident_created"));
     let (_, units) = s.get(&t, "/units?status=returning").await;
-    assert!(units.as_array().unwrap().iter().any(|u| u["id"] == json!(send[0])), "closing sends the units back");
+    assert!(
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == json!(send[0])),
+        "closing sends the units back"
+    );
 
     let (code, fig) = s.get(&t, "/figures?period=day").await;
     assert_eq!(code, StatusCode::OK);
@@ -160,63 +289,204 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
     let s = spawn().await;
     let t = s.login("dispatcher").await;
     let (lat, lon) = s.point_in(&s.stations()[0]);
-    let (_, inc) = s.post(&t, "/incidents", json!({"kind": "dispute", "lat": lat, "lon": lon})).await;
+    let (_, inc) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "dispute", "lat": lat, "lon": lon}),
+        )
+        .await;
     let id = inc["id"].as_i64().unwrap();
     let before = s.stored_incidents().await;
     let events_before = s.app.store.events_after(0, 1_000_000).await.unwrap().len();
 
     // Malformed JSON.
-    let r = s.client.post(format!("{}/api/v1/incidents", s.base)).bearer_auth(&t).header("content-type", "application/json").body("{\"kind\": ").send().await.unwrap();
+    let r = s
+        .client
+        .post(format!("{}/api/v1/incidents", s.base))
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("{\"kind\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], json!("malformed_json"));
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        json!("malformed_json")
+    );
     // Missing and mistyped fields.
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "theft", "lon": lon})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lat")), "{e}");
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": "north", "lon": lon})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lat")), "{e}");
+    let (code, e) = s
+        .post(&t, "/incidents", json!({"kind": "theft", "lon": lon}))
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lat")),
+        "{e}"
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "lat": "north", "lon": lon}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lat")),
+        "{e}"
+    );
     // Unknown kind.
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "ufo", "lat": lat, "lon": lon})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")));
-    assert!(e["message"].as_str().unwrap().contains("theft"), "lists the kinds: {e}");
+    let (code, e) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "ufo", "lat": lat, "lon": lon}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("kind"))
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("theft"),
+        "lists the kinds: {e}"
+    );
     // Outside every jurisdiction.
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": 48.85, "lon": 2.35})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lat")));
-    assert!(e["message"].as_str().unwrap().contains("outside every police station"), "{e}");
+    let (code, e) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "lat": 48.85, "lon": 2.35}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("lat"))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside every police station"),
+        "{e}"
+    );
     // Inside the city, off the road network: the city's padded corner.
     let city = &s.city.jurisdictions[0].polygon[0][0];
     let corner = city[0];
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": corner[1] + 0.0002, "lon": corner[0] + 0.0002})).await;
-    if code == StatusCode::UNPROCESSABLE_ENTITY && e["message"].as_str().unwrap().contains("outside every police station") {
+    let (code, e) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "lat": corner[1] + 0.0002, "lon": corner[0] + 0.0002}),
+        )
+        .await;
+    if code == StatusCode::UNPROCESSABLE_ENTITY
+        && e["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside every police station")
+    {
         // The corner fell outside every station polygon: also a refusal naming lat.
         assert_eq!(e["field"], json!("lat"));
     } else {
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-        assert!(e["message"].as_str().unwrap().contains("off the road network"), "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("off the road network"),
+            "{e}"
+        );
     }
     // Illegal transition.
-    let (code, e) = s.post(&t, &format!("/incidents/{id}/status"), json!({"status": "closed"})).await;
-    assert_eq!((code, e["code"].as_str(), e["field"].as_str()), (StatusCode::CONFLICT, Some("illegal_transition"), Some("status")));
-    let (code, e) = s.post(&t, &format!("/incidents/{id}/status"), json!({"status": "done"})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")));
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/incidents/{id}/status"),
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["code"].as_str(), e["field"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("illegal_transition"),
+            Some("status")
+        )
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/incidents/{id}/status"),
+            json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
+    );
     // Unknown units.
-    let (code, e) = s.post(&t, &format!("/incidents/{id}/dispatch"), json!({"unit_ids": ["NOPE-1"], "idempotency_key": "k"})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_ids[0]")));
-    let (code, _) = s.post(&t, "/units/NOPE-1/position", json!({"lat": lat, "lon": lon})).await;
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/incidents/{id}/dispatch"),
+            json!({"unit_ids": ["NOPE-1"], "idempotency_key": "k"}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unit_ids[0]"))
+    );
+    let (code, _) = s
+        .post(
+            &t,
+            "/units/NOPE-1/position",
+            json!({"lat": lat, "lon": lon}),
+        )
+        .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    let (code, e) = s.post(&t, "/incidents/999999/status", json!({"status": "closed"})).await;
-    assert_eq!((code, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (code, e) = s
+        .post(&t, "/incidents/999999/status", json!({"status": "closed"}))
+        .await;
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     // Oversized body.
     let big = "x".repeat(200 * 1024);
-    let (code, e) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": lat, "lon": lon, "address": big})).await;
-    assert_eq!((code, e["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
+    let (code, e) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "lat": lat, "lon": lon, "address": big}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
     // Unknown endpoint, wrong content type.
     let (code, e) = s.get(&t, "/nothing/here").await;
-    assert_eq!((code, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("no_such_endpoint")));
-    let r = s.client.post(format!("{}/api/v1/incidents", s.base)).bearer_auth(&t).body("kind=theft").send().await.unwrap();
+    assert_eq!(
+        (code, e["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_such_endpoint"))
+    );
+    let r = s
+        .client
+        .post(format!("{}/api/v1/incidents", s.base))
+        .bearer_auth(&t)
+        .body("kind=theft")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     assert_eq!(s.stored_incidents().await, before, "nothing was written");
-    assert_eq!(s.app.store.events_after(0, 1_000_000).await.unwrap().len(), events_before);
+    assert_eq!(
+        s.app.store.events_after(0, 1_000_000).await.unwrap().len(),
+        events_before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,32 +496,90 @@ async fn roles_and_jurisdiction_scope() {
     let (mine, other) = (&stations[0], &stations[1]);
     let disp = s.login("dispatcher").await;
     let (a, b) = (s.point_in(mine), s.point_in(other));
-    let (_, in_scope) = s.post(&disp, "/incidents", json!({"kind": "noise", "lat": a.0, "lon": a.1})).await;
-    let (_, out_scope) = s.post(&disp, "/incidents", json!({"kind": "noise", "lat": b.0, "lon": b.1})).await;
+    let (_, in_scope) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "noise", "lat": a.0, "lon": a.1}),
+        )
+        .await;
+    let (_, out_scope) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "noise", "lat": b.0, "lon": b.1}),
+        )
+        .await;
 
-    let r = s.client.get(format!("{}/api/v1/incidents", s.base)).send().await.unwrap();
+    let r = s
+        .client
+        .get(format!("{}/api/v1/incidents", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let (code, _) = s.get("not-a-token", "/incidents").await;
     assert_eq!(code, StatusCode::UNAUTHORIZED);
-    let bad = s.client.post(format!("{}/api/v1/auth/login", s.base)).json(&json!({"username": "dispatcher", "password": "nope"})).send().await.unwrap();
+    let bad = s
+        .client
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&json!({"username": "dispatcher", "password": "nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
 
     let officer = s.login("officer").await;
     let (_, list) = s.get(&officer, "/incidents").await;
-    let ids: Vec<i64> = list["incidents"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
-    assert_eq!(ids, [in_scope["id"].as_i64().unwrap()], "a station officer sees only the station's area");
-    let (code, _) = s.get(&officer, &format!("/incidents/{}", out_scope["id"])).await;
+    let ids: Vec<i64> = list["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [in_scope["id"].as_i64().unwrap()],
+        "a station officer sees only the station's area"
+    );
+    let (code, _) = s
+        .get(&officer, &format!("/incidents/{}", out_scope["id"]))
+        .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    let (code, _) = s.post(&officer, "/incidents", json!({"kind": "noise", "lat": b.0, "lon": b.1})).await;
+    let (code, _) = s
+        .post(
+            &officer,
+            "/incidents",
+            json!({"kind": "noise", "lat": b.0, "lon": b.1}),
+        )
+        .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let (_, units) = s.get(&officer, "/units").await;
-    assert!(units.as_array().unwrap().iter().all(|u| u["home_station"] == json!(mine)));
+    assert!(
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["home_station"] == json!(mine))
+    );
 
     let ct = s.login("calltaker").await;
-    let (code, _) = s.post(&ct, &format!("/incidents/{}/dispatch", in_scope["id"]), json!({"unit_ids": ["x"], "idempotency_key": "k"})).await;
+    let (code, _) = s
+        .post(
+            &ct,
+            &format!("/incidents/{}/dispatch", in_scope["id"]),
+            json!({"unit_ids": ["x"], "idempotency_key": "k"}),
+        )
+        .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let analyst = s.login("analyst").await;
-    let (code, _) = s.post(&analyst, "/incidents", json!({"kind": "noise", "lat": a.0, "lon": a.1})).await;
+    let (code, _) = s
+        .post(
+            &analyst,
+            "/incidents",
+            json!({"kind": "noise", "lat": a.0, "lon": a.1}),
+        )
+        .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     let (code, _) = s.get(&analyst, "/figures").await;
     assert_eq!(code, StatusCode::OK);
@@ -264,10 +592,25 @@ async fn roles_and_jurisdiction_scope() {
     assert_eq!(s.get(&ct, "/incidents").await.0, StatusCode::UNAUTHORIZED);
     let admin = s.login("admin").await;
     let (code, v) = s.post(&admin, "/users/officer/revoke", json!({})).await;
-    assert_eq!((code, v["revoked_sessions"].as_u64()), (StatusCode::OK, Some(1)));
-    assert_eq!(s.get(&officer, "/incidents").await.0, StatusCode::UNAUTHORIZED);
-    let (code, e) = s.post(&admin, "/users", json!({"username": "x", "password": "short", "role": "dispatcher"})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+    assert_eq!(
+        (code, v["revoked_sessions"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    assert_eq!(
+        s.get(&officer, "/incidents").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (code, e) = s
+        .post(
+            &admin,
+            "/users",
+            json!({"username": "x", "password": "short", "role": "dispatcher"}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("password"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,47 +618,145 @@ async fn duplicates_merge_eido_and_reinforcement() {
     let s = spawn().await;
     let t = s.login("dispatcher").await;
     let (lat, lon) = s.point_in(&s.stations()[0]);
-    let (_, a) = s.post(&t, "/incidents", json!({"kind": "robbery", "lat": lat, "lon": lon, "caller_name": "甲"})).await;
-    let (code, check) = s.post(&t, "/incidents/check", json!({"kind": "theft", "lat": lat + 0.0003, "lon": lon})).await;
+    let (_, a) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "robbery", "lat": lat, "lon": lon, "caller_name": "甲"}),
+        )
+        .await;
+    let (code, check) = s
+        .post(
+            &t,
+            "/incidents/check",
+            json!({"kind": "theft", "lat": lat + 0.0003, "lon": lon}),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK);
-    assert_eq!(check["possible_duplicates"][0]["incident_id"], a["id"], "warned before saving");
-    let (_, b) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": lat + 0.0003, "lon": lon, "caller_name": "乙"})).await;
+    assert_eq!(
+        check["possible_duplicates"][0]["incident_id"], a["id"],
+        "warned before saving"
+    );
+    let (_, b) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "lat": lat + 0.0003, "lon": lon, "caller_name": "乙"}),
+        )
+        .await;
     assert_eq!(b["possible_duplicates"][0]["incident_id"], a["id"]);
-    let (code, merged) = s.post(&t, &format!("/incidents/{}/merge", b["id"]), json!({"into": a["id"]})).await;
+    let (code, merged) = s
+        .post(
+            &t,
+            &format!("/incidents/{}/merge", b["id"]),
+            json!({"into": a["id"]}),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK, "{merged}");
     assert_eq!(merged["callers"].as_array().unwrap().len(), 2);
     let (_, full) = s.get(&t, &format!("/incidents/{}", a["id"])).await;
     let tl = full["timeline"].as_array().unwrap();
-    assert!(tl.iter().any(|e| e["incident_id"] == b["id"]), "the merged incident's timeline is kept");
-    let (code, _) = s.post(&t, &format!("/incidents/{}/merge", b["id"]), json!({"into": a["id"]})).await;
+    assert!(
+        tl.iter().any(|e| e["incident_id"] == b["id"]),
+        "the merged incident's timeline is kept"
+    );
+    let (code, _) = s
+        .post(
+            &t,
+            &format!("/incidents/{}/merge", b["id"]),
+            json!({"into": a["id"]}),
+        )
+        .await;
     assert_eq!(code, StatusCode::CONFLICT);
 
     // EIDO out and back in.
-    let r = s.client.get(format!("{}/api/v1/incidents/{}/eido", s.base, a["id"])).bearer_auth(&t).send().await.unwrap();
+    let r = s
+        .client
+        .get(format!("{}/api/v1/incidents/{}/eido", s.base, a["id"]))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let doc: Value = r.json().await.unwrap();
-    assert!(doc["incidentComponent"][0]["incidentTrackingIdentifier"].as_str().unwrap().starts_with("urn:emergency:uid:incidentid:"));
+    assert!(
+        doc["incidentComponent"][0]["incidentTrackingIdentifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:emergency:uid:incidentid:")
+    );
     let (code, imported) = s.post(&t, "/eido", doc).await;
     assert_eq!(code, StatusCode::CREATED, "{imported}");
-    for k in ["kind", "priority", "status", "lat", "lon", "station_id", "callers", "created_at"] {
+    for k in [
+        "kind",
+        "priority",
+        "status",
+        "lat",
+        "lon",
+        "station_id",
+        "callers",
+        "created_at",
+    ] {
         assert_eq!(imported[k], merged[k], "{k}");
     }
-    let (code, e) = s.post(&t, "/eido", json!({"incidentComponent": [{"incidentTypeInternalCode": "theft"}]})).await;
-    assert_eq!((code, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("locationComponent[0].locationByValue")));
+    let (code, e) = s
+        .post(
+            &t,
+            "/eido",
+            json!({"incidentComponent": [{"incidentTypeInternalCode": "theft"}]}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("locationComponent[0].locationByValue")
+        )
+    );
 
     // Reinforcement from a unit on scene excludes the units already there.
-    let (_, rec) = s.get(&t, &format!("/incidents/{}/recommendation", a["id"])).await;
+    let (_, rec) = s
+        .get(&t, &format!("/incidents/{}/recommendation", a["id"]))
+        .await;
     let unit = rec["units"][0]["unit_id"].as_str().unwrap().to_string();
-    s.post(&t, &format!("/incidents/{}/dispatch", a["id"]), json!({"unit_ids": [unit], "idempotency_key": "r1"})).await;
-    let (code, _) = s.post(&t, &format!("/units/{unit}/reinforcement"), json!({})).await;
+    s.post(
+        &t,
+        &format!("/incidents/{}/dispatch", a["id"]),
+        json!({"unit_ids": [unit], "idempotency_key": "r1"}),
+    )
+    .await;
+    let (code, _) = s
+        .post(&t, &format!("/units/{unit}/reinforcement"), json!({}))
+        .await;
     assert_eq!(code, StatusCode::CONFLICT, "not on scene yet");
-    let (code, u) = s.post(&t, &format!("/units/{unit}/status"), json!({"status": "on_scene"})).await;
-    assert_eq!((code, u["status"].as_str()), (StatusCode::OK, Some("on_scene")));
+    let (code, u) = s
+        .post(
+            &t,
+            &format!("/units/{unit}/status"),
+            json!({"status": "on_scene"}),
+        )
+        .await;
+    assert_eq!(
+        (code, u["status"].as_str()),
+        (StatusCode::OK, Some("on_scene"))
+    );
     let (_, inc) = s.get(&t, &format!("/incidents/{}", a["id"])).await;
-    assert_eq!(inc["status"], json!("on_scene"), "the incident follows its first unit on scene");
-    let (code, more) = s.post(&t, &format!("/units/{unit}/reinforcement"), json!({})).await;
+    assert_eq!(
+        inc["status"],
+        json!("on_scene"),
+        "the incident follows its first unit on scene"
+    );
+    let (code, more) = s
+        .post(&t, &format!("/units/{unit}/reinforcement"), json!({}))
+        .await;
     assert_eq!(code, StatusCode::OK);
-    assert!(more["units"].as_array().unwrap().iter().all(|u| u["unit_id"] != json!(unit)));
+    assert!(
+        more["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["unit_id"] != json!(unit))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,24 +765,49 @@ async fn live_feed_follows_scope() {
     let disp = s.login("dispatcher").await;
     let officer = s.login("officer").await;
     let ws = |token: String| {
-        let url = format!("{}/api/v1/feed?token={token}", s.base.replace("http://", "ws://"));
+        let url = format!(
+            "{}/api/v1/feed?token={token}",
+            s.base.replace("http://", "ws://")
+        );
         async move { tokio_tungstenite::connect_async(url).await.unwrap().0 }
     };
     let mut all = ws(disp.clone()).await;
     let mut mine = ws(officer).await;
     for sock in [&mut all, &mut mine] {
-        let hello: Value = serde_json::from_str(sock.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+        let hello: Value =
+            serde_json::from_str(sock.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
         assert_eq!(hello["type"], json!("hello"));
     }
     let stations = s.stations();
     let other = s.point_in(&stations[1]);
     let own = s.point_in(&stations[0]);
-    let (_, far) = s.post(&disp, "/incidents", json!({"kind": "fire", "lat": other.0, "lon": other.1})).await;
-    let (_, near) = s.post(&disp, "/incidents", json!({"kind": "fire", "lat": own.0, "lon": own.1})).await;
+    let (_, far) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "fire", "lat": other.0, "lon": other.1}),
+        )
+        .await;
+    let (_, near) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "fire", "lat": own.0, "lon": own.1}),
+        )
+        .await;
     assert_eq!(next_incident(&mut all).await, far["id"]);
     assert_eq!(next_incident(&mut all).await, near["id"]);
-    assert_eq!(next_incident(&mut mine).await, near["id"], "the officer's feed skips other stations");
-    let r = s.client.get(format!("{}/api/v1/feed", s.base)).send().await.unwrap();
+    assert_eq!(
+        next_incident(&mut mine).await,
+        near["id"],
+        "the officer's feed skips other stations"
+    );
+    let r = s
+        .client
+        .get(format!("{}/api/v1/feed", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -350,27 +816,60 @@ async fn metrics_and_openapi() {
     let s = spawn().await;
     let t = s.login("dispatcher").await;
     let (lat, lon) = s.point_in(&s.stations()[0]);
-    s.post(&t, "/incidents", json!({"kind": "theft", "lat": lat, "lon": lon})).await;
-    let text = s.client.get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap();
+    s.post(
+        &t,
+        "/incidents",
+        json!({"kind": "theft", "lat": lat, "lon": lon}),
+    )
+    .await;
+    let text = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("pingan_incidents_created_total"), "{text}");
     assert!(text.contains("pingan_http_requests_total"));
     assert!(text.contains("pingan_units{status=\"available\"}"));
-    let doc: Value = s.client.get(format!("{}/api/v1/openapi.json", s.base)).send().await.unwrap().json().await.unwrap();
+    let doc: Value = s
+        .client
+        .get(format!("{}/api/v1/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], json!("3.1.0"));
     // Every documented path is served (none falls through to "no such endpoint").
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
             let concrete = path.replace("{id}", "1").replace("{username}", "nobody");
             let url = format!("{}{concrete}", s.base);
-            let r = s.client.request(method.to_uppercase().parse().unwrap(), url).bearer_auth(&t).header("content-type", "application/json").body("{}").send().await.unwrap();
+            let r = s
+                .client
+                .request(method.to_uppercase().parse().unwrap(), url)
+                .bearer_auth(&t)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
             let status = r.status();
             let body = r.text().await.unwrap();
-            assert!(!body.contains("no_such_endpoint") && status != StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {status} {body}");
+            assert!(
+                !body.contains("no_such_endpoint") && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}: {status} {body}"
+            );
         }
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn next_incident(sock: &mut Ws) -> Value {
     let fut = async {
@@ -382,5 +881,7 @@ async fn next_incident(sock: &mut Ws) -> Value {
             }
         }
     };
-    tokio::time::timeout(std::time::Duration::from_secs(5), fut).await.expect("a message within 5 s")
+    tokio::time::timeout(std::time::Duration::from_secs(5), fut)
+        .await
+        .expect("a message within 5 s")
 }

@@ -15,7 +15,9 @@ use std::time::Duration;
 use dispatch::engine::Snapshot;
 use dispatch::{Changes, Event, Incident, Jurisdiction, Post, Unit};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{ConnectOptions, Row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -112,11 +114,15 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend()).field("agency", &self.agency).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .field("agency", &self.agency)
+            .finish()
     }
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
 const PG_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -138,24 +144,54 @@ macro_rules! apply {
     ($conn:expr, $agency:expr, $ch:expr) => {{
         for i in &$ch.incidents {
             sqlx::query(UPSERT_INCIDENT)
-                .bind($agency).bind(i.id).bind(i.created_at).bind(i.status.as_str()).bind(&i.kind)
-                .bind(i.priority as i32).bind(&i.place.station_id).bind(i.lat).bind(i.lon).bind(doc(i))
-                .execute(&mut *$conn).await?;
+                .bind($agency)
+                .bind(i.id)
+                .bind(i.created_at)
+                .bind(i.status.as_str())
+                .bind(&i.kind)
+                .bind(i.priority as i32)
+                .bind(&i.place.station_id)
+                .bind(i.lat)
+                .bind(i.lon)
+                .bind(doc(i))
+                .execute(&mut *$conn)
+                .await?;
         }
         for u in &$ch.units {
             sqlx::query(UPSERT_UNIT)
-                .bind($agency).bind(&u.id).bind(u.kind.as_str()).bind(&u.home_station).bind(u.status.as_str())
-                .bind(u.lat).bind(u.lon).bind(u.position_at).bind(doc(u))
-                .execute(&mut *$conn).await?;
+                .bind($agency)
+                .bind(&u.id)
+                .bind(u.kind.as_str())
+                .bind(&u.home_station)
+                .bind(u.status.as_str())
+                .bind(u.lat)
+                .bind(u.lon)
+                .bind(u.position_at)
+                .bind(doc(u))
+                .execute(&mut *$conn)
+                .await?;
         }
         for e in &$ch.events {
             sqlx::query(INSERT_EVENT)
-                .bind($agency).bind(e.seq).bind(e.at).bind(&e.actor).bind(e.incident_id).bind(&e.unit_id)
-                .bind(e.name()).bind(doc(e))
-                .execute(&mut *$conn).await?;
+                .bind($agency)
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(&e.actor)
+                .bind(e.incident_id)
+                .bind(&e.unit_id)
+                .bind(e.name())
+                .bind(doc(e))
+                .execute(&mut *$conn)
+                .await?;
         }
         for (key, incident, response) in &$ch.idempotency {
-            sqlx::query(INSERT_KEY).bind($agency).bind(key).bind(incident).bind(response).execute(&mut *$conn).await?;
+            sqlx::query(INSERT_KEY)
+                .bind($agency)
+                .bind(key)
+                .bind(incident)
+                .bind(response)
+                .execute(&mut *$conn)
+                .await?;
         }
     }};
 }
@@ -193,7 +229,9 @@ async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>
                 // One bad job must not fail its neighbours: retry them one by one.
                 tracing::warn!(message = "group commit failed; retrying jobs one by one", error = %e, jobs = jobs.len());
                 for j in jobs {
-                    let r = write_batch(&pool, &agency, &[&j.changes]).await.map_err(|e| e.to_string());
+                    let r = write_batch(&pool, &agency, &[&j.changes])
+                        .await
+                        .map_err(|e| e.to_string());
                     if let Some(reply) = j.reply {
                         let _ = reply.send(r);
                     }
@@ -212,7 +250,13 @@ async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>
 }
 
 fn month_start(y: i64, m: i64) -> i64 {
-    let (y, m) = if m > 12 { (y + 1, m - 12) } else if m < 1 { (y - 1, m + 12) } else { (y, m) };
+    let (y, m) = if m > 12 {
+        (y + 1, m - 12)
+    } else if m < 1 {
+        (y - 1, m + 12)
+    } else {
+        (y, m)
+    };
     dispatch::time::parse_rfc3339(&format!("{y:04}-{m:02}-01")).expect("valid date")
 }
 
@@ -220,7 +264,10 @@ impl Store {
     /// Opens (creating and migrating if needed) `url`: `sqlite://path/to/file.db`
     /// or `postgres://user@host:port/db`. `agency` scopes every row.
     pub async fn open(url: &str, agency: &str) -> Result<Store, StoreError> {
-        let pool = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let pool = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -229,13 +276,31 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("foreign_keys", "ON")
                 .disable_statement_logging();
-            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
-            migrate(&Pool::Sqlite { read: write.clone(), write: write.clone() }, SQLITE_MIGRATIONS).await?;
-            let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(true)).await?;
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
+            migrate(
+                &Pool::Sqlite {
+                    read: write.clone(),
+                    write: write.clone(),
+                },
+                SQLITE_MIGRATIONS,
+            )
+            .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts.read_only(true))
+                .await?;
             Pool::Sqlite { read, write }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|_| StoreError::Url(url.into()))?.disable_statement_logging();
-            let pg = PgPoolOptions::new().max_connections(8).connect_with(opts).await?;
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError::Url(url.into()))?
+                .disable_statement_logging();
+            let pg = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
             let pool = Pool::Pg(pg.clone());
             migrate(&pool, PG_MIGRATIONS).await?;
             Self::ensure_partitions(&pg).await?;
@@ -245,19 +310,30 @@ impl Store {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(writer(pool.clone(), agency.to_string(), rx));
-        Ok(Store { pool, agency: agency.to_string(), writer: tx })
+        Ok(Store {
+            pool,
+            agency: agency.to_string(),
+            writer: tx,
+        })
     }
 
     /// Monthly partitions for last month to two months ahead.
     async fn ensure_partitions(pg: &PgPool) -> Result<(), StoreError> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         let ym = dispatch::time::month_of(now);
-        let (y, m): (i64, i64) = (ym[..4].parse().unwrap_or(2026), ym[5..].parse().unwrap_or(1));
+        let (y, m): (i64, i64) = (
+            ym[..4].parse().unwrap_or(2026),
+            ym[5..].parse().unwrap_or(1),
+        );
         for dm in -1..=2 {
             let (from, to) = (month_start(y, m + dm), month_start(y, m + dm + 1));
             let name = dispatch::time::month_of(from).replace('-', "_");
             for (table, _col) in [("incidents", "created_at"), ("events", "at")] {
-                let sql = format!("CREATE TABLE IF NOT EXISTS {table}_{name} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})");
+                let sql = format!(
+                    "CREATE TABLE IF NOT EXISTS {table}_{name} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})"
+                );
                 if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pg).await {
                     // Rows of that month already sit in the default partition: keep them there.
                     tracing::warn!(message = "monthly partition not created", table, month = %name, error = %e);
@@ -287,12 +363,22 @@ impl Store {
 
     /// Queues `changes` now (so the order of calls is the order of writes)
     /// and returns a future that resolves once they are durable.
-    pub fn submit(&self, changes: Changes) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+    pub fn submit(
+        &self,
+        changes: Changes,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
         let queued = if changes.is_empty() {
             None
         } else {
             let (tx, rx) = oneshot::channel();
-            Some(self.writer.send(Job { changes, reply: Some(tx) }).map(|_| rx))
+            Some(
+                self.writer
+                    .send(Job {
+                        changes,
+                        reply: Some(tx),
+                    })
+                    .map(|_| rx),
+            )
         };
         async move {
             match queued {
@@ -310,7 +396,10 @@ impl Store {
     /// Queues `changes` without waiting (soft state such as positions).
     pub fn commit_later(&self, changes: Changes) {
         if !changes.is_empty() {
-            let _ = self.writer.send(Job { changes, reply: None });
+            let _ = self.writer.send(Job {
+                changes,
+                reply: None,
+            });
         }
     }
 
@@ -322,8 +411,14 @@ impl Store {
         let keys: Vec<(String, i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT key, incident_id, response FROM idempotency WHERE agency_id = $1").bind(a).fetch_all(p).await)?;
         let max_seq: Option<i64> = on!(&self.pool, read p => sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE agency_id = $1").bind(a).fetch_one(p).await)?;
         Ok(Snapshot {
-            incidents: incidents.into_iter().map(|(id, d)| parse("incident", id, &d)).collect::<Result<_, _>>()?,
-            units: units.into_iter().map(|(id, d)| parse("unit", id, &d)).collect::<Result<_, _>>()?,
+            incidents: incidents
+                .into_iter()
+                .map(|(id, d)| parse("incident", id, &d))
+                .collect::<Result<_, _>>()?,
+            units: units
+                .into_iter()
+                .map(|(id, d)| parse("unit", id, &d))
+                .collect::<Result<_, _>>()?,
             posts: self.posts().await?,
             idempotency: keys,
             max_seq: max_seq.unwrap_or(0),
@@ -338,7 +433,9 @@ impl Store {
 
     /// Every stored incident id (for checks).
     pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
-        Ok(on!(&self.pool, read p => sqlx::query_scalar("SELECT id FROM incidents WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?)
+        Ok(
+            on!(&self.pool, read p => sqlx::query_scalar("SELECT id FROM incidents WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?,
+        )
     }
 
     /// The events of the given incidents, in order: their timeline.
@@ -357,7 +454,9 @@ impl Store {
     /// Events after `seq`, at most `limit` (for replaying a feed).
     pub async fn events_after(&self, seq: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT seq, doc FROM events WHERE agency_id = $1 AND seq > $2 ORDER BY seq LIMIT $3").bind(&self.agency).bind(seq).bind(limit).fetch_all(p).await)?;
-        rows.into_iter().map(|(s, d)| parse("event", s, &d)).collect()
+        rows.into_iter()
+            .map(|(s, d)| parse("event", s, &d))
+            .collect()
     }
 
     /// Replaces the jurisdiction tree.
@@ -378,7 +477,10 @@ impl Store {
     /// The jurisdiction tree, parents first.
     pub async fn jurisdictions(&self) -> Result<Vec<Jurisdiction>, StoreError> {
         let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM jurisdictions WHERE agency_id = $1").bind(&self.agency).fetch_all(p).await)?;
-        let mut all: Vec<Jurisdiction> = rows.into_iter().map(|(id, d)| parse("jurisdiction", id, &d)).collect::<Result<_, _>>()?;
+        let mut all: Vec<Jurisdiction> = rows
+            .into_iter()
+            .map(|(id, d)| parse("jurisdiction", id, &d))
+            .collect::<Result<_, _>>()?;
         all.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
         Ok(all)
     }
@@ -401,12 +503,18 @@ impl Store {
     /// Patrol posts.
     pub async fn posts(&self) -> Result<Vec<Post>, StoreError> {
         let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM posts WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?;
-        rows.into_iter().map(|(id, d)| parse("post", id, &d)).collect()
+        rows.into_iter()
+            .map(|(id, d)| parse("post", id, &d))
+            .collect()
     }
 
     /// Adds or replaces units directly (setup; live changes go through [`Store::commit`]).
     pub async fn put_units(&self, units: &[Unit]) -> Result<(), StoreError> {
-        self.commit(Changes { units: units.to_vec(), ..Default::default() }).await
+        self.commit(Changes {
+            units: units.to_vec(),
+            ..Default::default()
+        })
+        .await
     }
 
     /// Adds or replaces an account.
@@ -423,7 +531,11 @@ impl Store {
 
     /// One account.
     pub async fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(self.users().await?.into_iter().find(|u| u.username == username))
+        Ok(self
+            .users()
+            .await?
+            .into_iter()
+            .find(|u| u.username == username))
     }
 
     /// Every account.
@@ -451,7 +563,12 @@ impl Store {
     }
 
     /// Revokes one session, or every session of `username`.
-    pub async fn revoke(&self, token_hash: Option<&str>, username: Option<&str>, at: i64) -> Result<u64, StoreError> {
+    pub async fn revoke(
+        &self,
+        token_hash: Option<&str>,
+        username: Option<&str>,
+        at: i64,
+    ) -> Result<u64, StoreError> {
         let done = on!(&self.pool, write p => sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE agency_id = $2 AND revoked_at IS NULL AND (token_hash = $3 OR username = $4)")
             .bind(at).bind(&self.agency).bind(token_hash).bind(username).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(done)
@@ -459,7 +576,9 @@ impl Store {
 
     /// A stored setting.
     pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(on!(&self.pool, read p => sqlx::query_scalar("SELECT value FROM meta WHERE agency_id = $1 AND key = $2").bind(&self.agency).bind(key).fetch_optional(p).await)?)
+        Ok(
+            on!(&self.pool, read p => sqlx::query_scalar("SELECT value FROM meta WHERE agency_id = $1 AND key = $2").bind(&self.agency).bind(key).fetch_optional(p).await)?,
+        )
     }
 
     /// Stores a setting.
@@ -475,7 +594,9 @@ impl Store {
     pub async fn check(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         if let Pool::Sqlite { read, .. } = &self.pool {
-            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(read).await?;
+            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_all(read)
+                .await?;
             if rows != ["ok"] {
                 problems.extend(rows.into_iter().map(|r| format!("sqlite integrity: {r}")));
             }
@@ -506,8 +627,16 @@ impl Store {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(what: &'static str, id: impl ToString, d: &str) -> Result<T, StoreError> {
-    serde_json::from_str(d).map_err(|source| StoreError::Corrupt { what, id: id.to_string(), source })
+fn parse<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    id: impl ToString,
+    d: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(d).map_err(|source| StoreError::Corrupt {
+        what,
+        id: id.to_string(),
+        source,
+    })
 }
 
 async fn migrate(pool: &Pool, migrations: &[(i64, &'static str)]) -> Result<(), StoreError> {

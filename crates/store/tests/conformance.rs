@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use dispatch::engine::Snapshot;
-use dispatch::{Config, Engine, IncidentStatus, Jurisdiction, Jurisdictions, Level, NewIncident, StraightLine, Unit, UnitKind, UnitStatus};
+use dispatch::{
+    Config, Engine, IncidentStatus, Jurisdiction, Jurisdictions, Level, NewIncident, StraightLine,
+    Unit, UnitKind, UnitStatus,
+};
 use store::{SessionRecord, Store, UserRecord};
 
 fn square(id: &str, level: Level, parent: Option<&str>, x0: f64, x1: f64) -> Jurisdiction {
@@ -17,7 +20,13 @@ fn square(id: &str, level: Level, parent: Option<&str>, x0: f64, x1: f64) -> Jur
         parent_id: parent.map(str::to_string),
         name_zh: format!("{id}派出所"),
         name_en: Some(id.into()),
-        polygon: vec![vec![vec![[x0, 0.0], [x1, 0.0], [x1, 0.1], [x0, 0.1], [x0, 0.0]]]],
+        polygon: vec![vec![vec![
+            [x0, 0.0],
+            [x1, 0.0],
+            [x1, 0.1],
+            [x0, 0.1],
+            [x0, 0.0],
+        ]]],
         seat: Some([x0, 0.05]),
     }
 }
@@ -36,7 +45,11 @@ fn units() -> Vec<Unit> {
         .map(|n| Unit {
             id: format!("u{n}"),
             callsign: format!("巡{n}"),
-            kind: if n == 5 { UnitKind::SpecialPolice } else { UnitKind::PatrolCar },
+            kind: if n == 5 {
+                UnitKind::SpecialPolice
+            } else {
+                UnitKind::PatrolCar
+            },
             home_station: if n % 2 == 0 { "s1".into() } else { "s2".into() },
             crew: 2,
             capabilities: vec!["armed".into()],
@@ -52,7 +65,12 @@ fn units() -> Vec<Unit> {
 
 fn engine(snapshot: Snapshot) -> Engine {
     let j = Arc::new(Jurisdictions::new(tree()).unwrap());
-    Engine::new(Config::default(), j, Box::new(StraightLine { speed_mps: 12.0 }), snapshot)
+    Engine::new(
+        Config::default(),
+        j,
+        Box::new(StraightLine { speed_mps: 12.0 }),
+        snapshot,
+    )
 }
 
 fn call(n: usize) -> NewIncident {
@@ -77,12 +95,30 @@ async fn suite(url: &str) {
     s.put_jurisdictions(&tree()).await.unwrap();
     assert_eq!(s.jurisdictions().await.unwrap(), tree());
     s.put_units(&units()).await.unwrap();
-    let user = UserRecord { username: "张警官".into(), role: "dispatcher".into(), scope: Some("s1".into()), display_name: "Zhang".into(), password_hash: "$argon2id$x".into(), disabled: false };
+    let user = UserRecord {
+        username: "张警官".into(),
+        role: "dispatcher".into(),
+        scope: Some("s1".into()),
+        display_name: "Zhang".into(),
+        password_hash: "$argon2id$x".into(),
+        disabled: false,
+    };
     s.put_user(&user).await.unwrap();
     assert_eq!(s.user("张警官").await.unwrap(), Some(user.clone()));
-    s.put_user(&UserRecord { disabled: true, ..user.clone() }).await.unwrap();
+    s.put_user(&UserRecord {
+        disabled: true,
+        ..user.clone()
+    })
+    .await
+    .unwrap();
     assert!(s.user("张警官").await.unwrap().unwrap().disabled);
-    let sess = SessionRecord { token_hash: "abc".into(), username: "张警官".into(), created_at: 1, expires_at: 99, revoked_at: None };
+    let sess = SessionRecord {
+        token_hash: "abc".into(),
+        username: "张警官".into(),
+        created_at: 1,
+        expires_at: 99,
+        revoked_at: None,
+    };
     s.put_session(&sess).await.unwrap();
     assert_eq!(s.session("abc").await.unwrap(), Some(sess.clone()));
     assert_eq!(s.revoke(None, Some("张警官"), 5).await.unwrap(), 1);
@@ -96,14 +132,25 @@ async fn suite(url: &str) {
     assert_eq!(e.units().len(), 6);
     let mut ids = Vec::new();
     for n in 0..30 {
-        let (i, ch) = e.create_incident(1_764_400_000_000 + n as i64 * 1000, "ct", call(n)).unwrap();
+        let (i, ch) = e
+            .create_incident(1_764_400_000_000 + n as i64 * 1000, "ct", call(n))
+            .unwrap();
         s.commit(ch).await.unwrap();
         ids.push(i.id);
     }
-    let (_, ch) = e.dispatch(1_764_400_100_000, "dp", ids[0], &["u0".into()], "key-1").unwrap();
+    let (_, ch) = e
+        .dispatch(1_764_400_100_000, "dp", ids[0], &["u0".into()], "key-1")
+        .unwrap();
     s.commit(ch).await.unwrap();
-    for st in [IncidentStatus::EnRoute, IncidentStatus::OnScene, IncidentStatus::Controlled, IncidentStatus::Closed] {
-        let (_, ch) = e.set_status(1_764_400_200_000, "dp", ids[0], st, Some("ok".into())).unwrap();
+    for st in [
+        IncidentStatus::EnRoute,
+        IncidentStatus::OnScene,
+        IncidentStatus::Controlled,
+        IncidentStatus::Closed,
+    ] {
+        let (_, ch) = e
+            .set_status(1_764_400_200_000, "dp", ids[0], st, Some("ok".into()))
+            .unwrap();
         s.commit(ch).await.unwrap();
     }
     let (_, ch) = e.merge(1_764_400_300_000, "dp", ids[2], ids[1]).unwrap();
@@ -118,8 +165,13 @@ async fn suite(url: &str) {
     assert_eq!(stored, live);
     assert_eq!(snap.units, e.units().to_vec());
     let mut again = engine(snap);
-    let (out, ch) = again.dispatch(1, "dp", ids[0], &["u0".into()], "key-1").unwrap();
-    assert!(out.replayed && ch.is_empty(), "idempotency keys survive a restart");
+    let (out, ch) = again
+        .dispatch(1, "dp", ids[0], &["u0".into()], "key-1")
+        .unwrap();
+    assert!(
+        out.replayed && ch.is_empty(),
+        "idempotency keys survive a restart"
+    );
 
     // Timelines come from events, in order, and merged incidents keep theirs.
     let tl = s.timeline(&[ids[0]]).await.unwrap();
@@ -128,7 +180,10 @@ async fn suite(url: &str) {
     assert!(names.contains(&"unit_dispatched"));
     assert!(tl.windows(2).all(|w| w[0].seq < w[1].seq));
     let tl = s.timeline(&[ids[1], ids[2]]).await.unwrap();
-    assert!(tl.iter().any(|ev| ev.name() == "absorbed") && tl.iter().any(|ev| ev.name() == "merged_into"));
+    assert!(
+        tl.iter().any(|ev| ev.name() == "absorbed")
+            && tl.iter().any(|ev| ev.name() == "merged_into")
+    );
     assert_eq!(s.events_after(0, 5).await.unwrap().len(), 5);
 
     // Group commit under concurrency: every acknowledged write is there.
@@ -139,7 +194,9 @@ async fn suite(url: &str) {
         tasks.push(tokio::spawn(async move {
             let (id, ch) = {
                 let mut e = e.lock().unwrap();
-                let (i, ch) = e.create_incident(1_764_500_000_000 + n, "load", call(n as usize)).unwrap();
+                let (i, ch) = e
+                    .create_incident(1_764_500_000_000 + n, "load", call(n as usize))
+                    .unwrap();
                 (i.id, ch)
             };
             s.commit(ch).await.map(|_| id)
@@ -153,7 +210,11 @@ async fn suite(url: &str) {
     assert!(acked.iter().all(|id| stored.binary_search(id).is_ok()));
     assert_eq!(stored.len(), 430);
     assert_eq!(s.incident(acked[7]).await.unwrap().unwrap().id, acked[7]);
-    assert!(s.check().await.unwrap().is_empty(), "{:?}", s.check().await.unwrap());
+    assert!(
+        s.check().await.unwrap().is_empty(),
+        "{:?}",
+        s.check().await.unwrap()
+    );
 
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
@@ -181,14 +242,26 @@ async fn sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres() {
     use sqlx::Connection;
-    let admin = std::env::var("PINGAN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin = std::env::var("PINGAN_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is needed for this test ({admin}: {e}); start it (.ci/run does) or set PINGAN_TEST_POSTGRES")
     });
     let db = format!("pingan_test_{}", std::process::id());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}"))).execute(&mut conn).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
     suite(&format!("{base}/{db}")).await;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {db} WITH (FORCE)"))).execute(&mut conn).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {db} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
 }

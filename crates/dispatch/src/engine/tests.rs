@@ -5,7 +5,15 @@ use crate::jurisdiction::{Jurisdiction, Level};
 use crate::recommend::Tier;
 use crate::travel::StraightLine;
 
-fn square(id: &str, level: Level, parent: Option<&str>, x0: f64, y0: f64, x1: f64, y1: f64) -> Jurisdiction {
+fn square(
+    id: &str,
+    level: Level,
+    parent: Option<&str>,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+) -> Jurisdiction {
     Jurisdiction {
         id: id.into(),
         level,
@@ -44,17 +52,31 @@ fn engine() -> Engine {
     ])
     .unwrap();
     let units = vec![
-        unit("near", UnitKind::PatrolCar, "s2", 0.05, 0.102),  // ~0.002° = 222 m from the call: 22 s
+        unit("near", UnitKind::PatrolCar, "s2", 0.05, 0.102), // ~0.002° = 222 m from the call: 22 s
         unit("duty1", UnitKind::StationDuty, "s1", 0.05, 0.08), // ~0.02° = 2.2 km: 222 s
-        unit("far", UnitKind::PatrolCar, "s2", 0.05, 0.15),     // ~0.05° = 5.5 km: 555 s
+        unit("far", UnitKind::PatrolCar, "s2", 0.05, 0.15),   // ~0.05° = 5.5 km: 555 s
         unit("swat", UnitKind::SpecialPolice, "b1", 0.05, 0.13),
         unit("cid", UnitKind::CriminalInvestigation, "b1", 0.05, 0.11),
     ];
-    Engine::new(Config::default(), Arc::new(j), Box::new(StraightLine { speed_mps: 10.0 }), Snapshot { units, ..Default::default() })
+    Engine::new(
+        Config::default(),
+        Arc::new(j),
+        Box::new(StraightLine { speed_mps: 10.0 }),
+        Snapshot {
+            units,
+            ..Default::default()
+        },
+    )
 }
 
 fn call(kind: &str) -> NewIncident {
-    NewIncident { kind: kind.into(), lat: 0.05, lon: 0.1 - 0.0001, caller_name: Some("张三".into()), ..Default::default() }
+    NewIncident {
+        kind: kind.into(),
+        lat: 0.05,
+        lon: 0.1 - 0.0001,
+        caller_name: Some("张三".into()),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -63,20 +85,33 @@ fn lifecycle_with_units_following() {
     let (i, ch) = e.create_incident(1_000, "ct", call("theft")).unwrap();
     assert_eq!(i.place.station_id.as_deref(), Some("s1"));
     assert_eq!((i.priority, ch.events.len()), (3, 1));
-    let (out, ch) = e.dispatch(2_000, "dp", i.id, &["near".into()], "k1").unwrap();
+    let (out, ch) = e
+        .dispatch(2_000, "dp", i.id, &["near".into()], "k1")
+        .unwrap();
     assert_eq!(out.unit_ids, vec!["near"]);
     assert_eq!(e.incident(i.id).unwrap().status, IncidentStatus::Dispatched);
     assert_eq!(e.unit("near").unwrap().status, UnitStatus::Dispatched);
-    assert!(ch.events.iter().any(|ev| matches!(ev.kind, EventKind::StatusChanged { to: IncidentStatus::Dispatched, .. })));
+    assert!(ch.events.iter().any(|ev| matches!(
+        ev.kind,
+        EventKind::StatusChanged {
+            to: IncidentStatus::Dispatched,
+            ..
+        }
+    )));
     // The unit reports en route, then on scene: the incident follows.
-    e.unit_status(3_000, "near", "near", UnitStatus::EnRoute).unwrap();
+    e.unit_status(3_000, "near", "near", UnitStatus::EnRoute)
+        .unwrap();
     assert_eq!(e.incident(i.id).unwrap().status, IncidentStatus::EnRoute);
-    e.unit_status(30_000, "near", "near", UnitStatus::OnScene).unwrap();
+    e.unit_status(30_000, "near", "near", UnitStatus::OnScene)
+        .unwrap();
     let inc = e.incident(i.id).unwrap();
     assert_eq!(inc.status, IncidentStatus::OnScene);
     assert_eq!(inc.response_s(), Some(29.0));
-    e.set_status(40_000, "dp", i.id, IncidentStatus::Controlled, None).unwrap();
-    let (inc, _) = e.set_status(50_000, "dp", i.id, IncidentStatus::Closed, None).unwrap();
+    e.set_status(40_000, "dp", i.id, IncidentStatus::Controlled, None)
+        .unwrap();
+    let (inc, _) = e
+        .set_status(50_000, "dp", i.id, IncidentStatus::Closed, None)
+        .unwrap();
     assert_eq!(inc.active_units().count(), 0);
     assert_eq!(e.unit("near").unwrap().status, UnitStatus::Returning);
     assert_eq!(e.unit("near").unwrap().incident_id, None);
@@ -86,14 +121,25 @@ fn lifecycle_with_units_following() {
 fn illegal_transitions_are_refused_and_change_nothing() {
     let mut e = engine();
     let (i, _) = e.create_incident(0, "ct", call("theft")).unwrap();
-    let err = e.set_status(1, "dp", i.id, IncidentStatus::Closed, None).unwrap_err();
+    let err = e
+        .set_status(1, "dp", i.id, IncidentStatus::Closed, None)
+        .unwrap_err();
     assert_eq!(err.code(), "illegal_transition");
-    assert!(err.to_string().contains("allowed next: dispatched, cancelled, merged"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("allowed next: dispatched, cancelled, merged"),
+        "{err}"
+    );
     assert_eq!(e.incident(i.id).unwrap().status, IncidentStatus::Received);
-    let err = e.set_status(1, "dp", i.id, IncidentStatus::Merged, None).unwrap_err();
+    let err = e
+        .set_status(1, "dp", i.id, IncidentStatus::Merged, None)
+        .unwrap_err();
     assert_eq!(err.field(), Some("status"));
-    e.set_status(2, "dp", i.id, IncidentStatus::Cancelled, None).unwrap();
-    let err = e.set_status(3, "dp", i.id, IncidentStatus::Received, None).unwrap_err();
+    e.set_status(2, "dp", i.id, IncidentStatus::Cancelled, None)
+        .unwrap();
+    let err = e
+        .set_status(3, "dp", i.id, IncidentStatus::Received, None)
+        .unwrap_err();
     assert!(err.to_string().contains("none (finished)"));
 }
 
@@ -106,12 +152,27 @@ fn dispatch_is_idempotent_and_checks_units() {
     let (b, ch) = e.dispatch(2, "dp", i.id, &["near".into()], "same").unwrap();
     assert!(ch.is_empty() && b.replayed && a.unit_ids == b.unit_ids);
     assert_eq!(e.incident(i.id).unwrap().assignments.len(), 1);
-    let err = e.dispatch(3, "dp", i.id, &["near".into()], "other").unwrap_err();
+    let err = e
+        .dispatch(3, "dp", i.id, &["near".into()], "other")
+        .unwrap_err();
     assert_eq!((err.code(), err.field()), ("conflict", Some("unit_ids[0]")));
-    let err = e.dispatch(3, "dp", i.id, &["ghost".into()], "other2").unwrap_err();
+    let err = e
+        .dispatch(3, "dp", i.id, &["ghost".into()], "other2")
+        .unwrap_err();
     assert_eq!(err.field(), Some("unit_ids[0]"));
-    let (j, _) = e.create_incident(0, "ct", NewIncident { lat: 0.02, ..call("noise") }).unwrap();
-    let err = e.dispatch(3, "dp", j.id, &["far".into()], "same").unwrap_err();
+    let (j, _) = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                lat: 0.02,
+                ..call("noise")
+            },
+        )
+        .unwrap();
+    let err = e
+        .dispatch(3, "dp", j.id, &["far".into()], "same")
+        .unwrap_err();
     assert_eq!(err.field(), Some("idempotency_key"));
 }
 
@@ -137,7 +198,16 @@ fn recommendation_tiers_and_two_way() {
 #[test]
 fn plans_add_specialised_units_and_serious_kinds_fan_out() {
     let mut e = engine();
-    let (i, _) = e.create_incident(0, "ct", NewIncident { priority: Some(1), ..call("violent_crime") }).unwrap();
+    let (i, _) = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                priority: Some(1),
+                ..call("violent_crime")
+            },
+        )
+        .unwrap();
     let r = e.recommend(i.id, &[]).unwrap();
     assert!(r.two_way.unit_ids.contains(&"swat".to_string()));
     assert!(r.two_way.unit_ids.contains(&"cid".to_string()));
@@ -145,7 +215,12 @@ fn plans_add_specialised_units_and_serious_kinds_fan_out() {
     assert_eq!(waves[0].unit_ids, ["near"]);
     assert_eq!(waves[2].unit_ids, ["duty1"]);
     // The special police are 335 s away: proposed anyway, and the plan's 300 s tier is reported unmet.
-    let swat = r.two_way.reasons.iter().find(|x| x.unit_id == "swat").unwrap();
+    let swat = r
+        .two_way
+        .reasons
+        .iter()
+        .find(|x| x.unit_id == "swat")
+        .unwrap();
     assert_eq!(swat.rule, "plan_beyond_tier");
     assert_eq!(r.unmet.len(), 1);
     assert_eq!(r.unmet[0].unit_kinds, [UnitKind::SpecialPolice]);
@@ -159,12 +234,35 @@ fn duplicates_and_merge_keep_callers_and_units() {
     let mut e = engine();
     let (a, _) = e.create_incident(0, "ct", call("robbery")).unwrap();
     e.dispatch(1, "dp", a.id, &["near".into()], "k").unwrap();
-    let (b, ch) = e.create_incident(60_000, "ct", NewIncident { lat: 0.0501, caller_name: Some("李四".into()), ..call("theft") }).unwrap();
+    let (b, ch) = e
+        .create_incident(
+            60_000,
+            "ct",
+            NewIncident {
+                lat: 0.0501,
+                caller_name: Some("李四".into()),
+                ..call("theft")
+            },
+        )
+        .unwrap();
     assert_eq!(b.possible_duplicates.len(), 1);
     assert_eq!(b.possible_duplicates[0].incident_id, a.id);
-    assert!(ch.events.iter().any(|ev| matches!(ev.kind, EventKind::DuplicateFlagged { .. })));
+    assert!(
+        ch.events
+            .iter()
+            .any(|ev| matches!(ev.kind, EventKind::DuplicateFlagged { .. }))
+    );
     // Far away or of an incompatible kind: no flag.
-    let (c, _) = e.create_incident(60_000, "ct", NewIncident { lat: 0.02, ..call("theft") }).unwrap();
+    let (c, _) = e
+        .create_incident(
+            60_000,
+            "ct",
+            NewIncident {
+                lat: 0.02,
+                ..call("theft")
+            },
+        )
+        .unwrap();
     assert!(c.possible_duplicates.is_empty());
     let (d, _) = e.create_incident(60_000, "ct", call("fire")).unwrap();
     assert!(d.possible_duplicates.is_empty());
@@ -177,19 +275,62 @@ fn duplicates_and_merge_keep_callers_and_units() {
     assert_eq!(e.incident(a.id).unwrap().status, IncidentStatus::Merged);
     assert!(e.merge(71_000, "dp", a.id, b.id).is_err());
     // Merged incidents no longer attract duplicates.
-    assert!(!e.possible_duplicates(80_000, "robbery", 0.05, 0.0999).iter().any(|h| h.incident_id == a.id));
+    assert!(
+        !e.possible_duplicates(80_000, "robbery", 0.05, 0.0999)
+            .iter()
+            .any(|h| h.incident_id == a.id)
+    );
 }
 
 #[test]
 fn bad_calls_are_named() {
     let mut e = engine();
-    let err = e.create_incident(0, "ct", NewIncident { kind: "ufo".into(), ..call("x") }).unwrap_err();
+    let err = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                kind: "ufo".into(),
+                ..call("x")
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.field(), Some("kind"));
-    let err = e.create_incident(0, "ct", NewIncident { lat: 95.0, ..call("theft") }).unwrap_err();
+    let err = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                lat: 95.0,
+                ..call("theft")
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.field(), Some("lat"));
-    let err = e.create_incident(0, "ct", NewIncident { lat: 0.5, ..call("theft") }).unwrap_err();
-    assert!(err.to_string().contains("outside every police station"), "{err}");
-    let err = e.create_incident(0, "ct", NewIncident { priority: Some(9), ..call("theft") }).unwrap_err();
+    let err = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                lat: 0.5,
+                ..call("theft")
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("outside every police station"),
+        "{err}"
+    );
+    let err = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                priority: Some(9),
+                ..call("theft")
+            },
+        )
+        .unwrap_err();
     assert_eq!(err.field(), Some("priority"));
     assert_eq!(e.incidents().count(), 0);
 }
@@ -201,51 +342,121 @@ fn overdue_phases_are_flagged_once() {
     assert!(e.overdue(59_000).is_empty());
     let ch = e.overdue(61_000);
     assert_eq!(ch.events.len(), 1);
-    assert!(matches!(ch.events[0].kind, EventKind::PhaseOverdue { phase: Phase::CallToDispatch, target_s: 60 }));
+    assert!(matches!(
+        ch.events[0].kind,
+        EventKind::PhaseOverdue {
+            phase: Phase::CallToDispatch,
+            target_s: 60
+        }
+    ));
     assert!(e.overdue(62_000).is_empty());
-    e.dispatch(63_000, "dp", i.id, &["near".into()], "k").unwrap();
+    e.dispatch(63_000, "dp", i.id, &["near".into()], "k")
+        .unwrap();
     let ch = e.overdue(63_000 + 61_000);
-    assert!(matches!(ch.events[0].kind, EventKind::PhaseOverdue { phase: Phase::DispatchToEnRoute, .. }));
+    assert!(matches!(
+        ch.events[0].kind,
+        EventKind::PhaseOverdue {
+            phase: Phase::DispatchToEnRoute,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn release_and_reassign_and_reinforcement() {
     let mut e = engine();
     let (a, _) = e.create_incident(0, "ct", call("theft")).unwrap();
-    let (b, _) = e.create_incident(0, "ct", NewIncident { lat: 0.02, ..call("noise") }).unwrap();
+    let (b, _) = e
+        .create_incident(
+            0,
+            "ct",
+            NewIncident {
+                lat: 0.02,
+                ..call("noise")
+            },
+        )
+        .unwrap();
     e.dispatch(1, "dp", a.id, &["near".into()], "k1").unwrap();
     let (out, _) = e.reassign(2, "dp", "near", b.id, "k2").unwrap();
     assert_eq!(out.incident_id, b.id);
-    assert_eq!(e.incident(a.id).unwrap().status, IncidentStatus::Received, "a lost its only unit");
+    assert_eq!(
+        e.incident(a.id).unwrap().status,
+        IncidentStatus::Received,
+        "a lost its only unit"
+    );
     assert_eq!(e.unit("near").unwrap().incident_id, Some(b.id));
-    assert!(e.reinforcement(3, "near", "near").is_err(), "not on scene yet");
-    e.unit_status(4, "near", "near", UnitStatus::OnScene).unwrap();
+    assert!(
+        e.reinforcement(3, "near", "near").is_err(),
+        "not on scene yet"
+    );
+    e.unit_status(4, "near", "near", UnitStatus::OnScene)
+        .unwrap();
     let (r, ch) = e.reinforcement(5, "near", "near").unwrap();
     assert!(!r.units.iter().any(|u| u.unit_id == "near"));
     assert_eq!(ch.events.len(), 1);
     let (inc, _) = e.release(6, "dp", b.id, "near").unwrap();
-    assert_eq!(inc.status, IncidentStatus::OnScene, "on-scene incidents keep their status");
+    assert_eq!(
+        inc.status,
+        IncidentStatus::OnScene,
+        "on-scene incidents keep their status"
+    );
     assert_eq!(e.unit("near").unwrap().status, UnitStatus::Returning);
 }
 
 #[test]
 fn eido_round_trip() {
     let mut e = engine();
-    let (i, _) = e.create_incident(1_764_420_053_000, "ct", NewIncident { address: Some("中山路 1 号".into()), caller_phone: Some("13800000000".into()), description: Some("two men fighting".into()), ..call("dispute") }).unwrap();
-    e.dispatch(1_764_420_060_000, "dp", i.id, &["near".into()], "k").unwrap();
+    let (i, _) = e
+        .create_incident(
+            1_764_420_053_000,
+            "ct",
+            NewIncident {
+                address: Some("中山路 1 号".into()),
+                caller_phone: Some("13800000000".into()),
+                description: Some("two men fighting".into()),
+                ..call("dispute")
+            },
+        )
+        .unwrap();
+    e.dispatch(1_764_420_060_000, "dp", i.id, &["near".into()], "k")
+        .unwrap();
     let i = e.incident(i.id).unwrap().clone();
     let doc = crate::eido::export("demo", "Demo city", &i, &[], 1_764_420_099_000);
     let (back, sender) = crate::eido::import(&doc).unwrap();
     assert_eq!(sender, "urn:pingan:demo");
-    let (imported, _) = e.import_incident(1_764_420_100_000, "dp", back, &sender).unwrap();
+    let (imported, _) = e
+        .import_incident(1_764_420_100_000, "dp", back, &sender)
+        .unwrap();
     assert_ne!(imported.id, i.id);
-    for (a, b) in [(&i, &imported)] {
-        assert_eq!((&a.kind, a.priority, a.status, a.lat, a.lon), (&b.kind, b.priority, b.status, b.lat, b.lon));
-        assert_eq!((&a.address, &a.callers, a.created_at, &a.reached, &a.description), (&b.address, &b.callers, b.created_at, &b.reached, &b.description));
+    {
+        let (a, b) = (&i, &imported);
+        assert_eq!(
+            (&a.kind, a.priority, a.status, a.lat, a.lon),
+            (&b.kind, b.priority, b.status, b.lat, b.lon)
+        );
+        assert_eq!(
+            (
+                &a.address,
+                &a.callers,
+                a.created_at,
+                &a.reached,
+                &a.description
+            ),
+            (
+                &b.address,
+                &b.callers,
+                b.created_at,
+                &b.reached,
+                &b.description
+            )
+        );
         assert_eq!(a.place, b.place);
     }
     let err = crate::eido::import(&serde_json::json!({"incidentComponent": [{}]})).unwrap_err();
-    assert_eq!(err.field(), Some("incidentComponent[0].incidentTypeInternalCode"));
+    assert_eq!(
+        err.field(),
+        Some("incidentComponent[0].incidentTypeInternalCode")
+    );
 }
 
 #[test]
@@ -262,12 +473,19 @@ fn duplicate_search_matches_brute_force() {
     // A crowded square: 300 calls within ~500 m, over 40 minutes.
     let mut seed = 12345u64;
     let mut rnd = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 11) as f64 / (1u64 << 53) as f64
     };
     for n in 0..300 {
         let kind = ["theft", "robbery", "fire", "noise"][n % 4];
-        let call = NewIncident { kind: kind.into(), lat: 0.05 + rnd() * 0.005, lon: 0.05 + rnd() * 0.005, ..Default::default() };
+        let call = NewIncident {
+            kind: kind.into(),
+            lat: 0.05 + rnd() * 0.005,
+            lon: 0.05 + rnd() * 0.005,
+            ..Default::default()
+        };
         e.create_incident(n as i64 * 8_000, "ct", call).unwrap();
     }
     let now = 300 * 8_000;
@@ -276,7 +494,9 @@ fn duplicate_search_matches_brute_force() {
         let got = e.possible_duplicates(now, "theft", lat, lon);
         let mut want: Vec<(f64, IncidentId)> = e
             .incidents()
-            .filter(|i| now - i.created_at <= 30 * 60_000 && e.config().compatible(&i.kind, "theft"))
+            .filter(|i| {
+                now - i.created_at <= 30 * 60_000 && e.config().compatible(&i.kind, "theft")
+            })
             .map(|i| (haversine_m(LatLon { lat, lon }, i.position()), i.id))
             .filter(|(m, _)| *m <= 300.0)
             .collect();
