@@ -11,13 +11,27 @@ use dispatch::engine::Snapshot;
 use dispatch::{Config, Engine, Jurisdictions, NewIncident, RoadTravel};
 
 fn setup() -> (Engine, Vec<(f64, f64)>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osm/porto-portugal-r5.osm.pbf");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/osm/porto-portugal-r5.osm.pbf");
     let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract");
-    let graph: &'static roads::Graph = Box::leak(Box::new(roads::Graph::build(&net, &Default::default(), &mut |_, _, _| {}).expect("graph").0));
+    let graph: &'static roads::Graph = Box::leak(Box::new(
+        roads::Graph::build(&net, &Default::default(), &mut |_, _, _| {})
+            .expect("graph")
+            .0,
+    ));
     let city = citygen::generate(graph, 110);
     let points: Vec<(f64, f64)> = city.posts.iter().map(|p| (p.lat, p.lon)).collect();
     let j = Arc::new(Jurisdictions::new(city.jurisdictions).expect("tree"));
-    let engine = Engine::new(Config::default(), j, Box::new(RoadTravel::new(graph)), Snapshot { units: city.units, posts: city.posts, ..Default::default() });
+    let engine = Engine::new(
+        Config::default(),
+        j,
+        Box::new(RoadTravel::new(graph)),
+        Snapshot {
+            units: city.units,
+            posts: city.posts,
+            ..Default::default()
+        },
+    );
     (engine, points)
 }
 
@@ -26,8 +40,18 @@ fn bench(c: &mut Criterion) {
     let units = e.units().len();
     let mut ids = Vec::new();
     for (n, (lat, lon)) in points.iter().enumerate() {
-        let call = NewIncident { kind: "theft".into(), lat: *lat + 0.0003, lon: *lon, ..Default::default() };
-        ids.push(e.create_incident(n as i64, "bench", call).expect("call").0.id);
+        let call = NewIncident {
+            kind: "theft".into(),
+            lat: *lat + 0.0003,
+            lon: *lon,
+            ..Default::default()
+        };
+        ids.push(
+            e.create_incident(n as i64, "bench", call)
+                .expect("call")
+                .0
+                .id,
+        );
     }
     let mut g = c.benchmark_group("dispatch");
     let mut k = 0;
@@ -42,7 +66,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             k = (k + 1) % ids.len();
             let (lat, lon) = points[k];
-            e.unit_position(0, &unit_ids[k % unit_ids.len()], lat, lon).expect("position");
+            e.unit_position(0, &unit_ids[k % unit_ids.len()], lat, lon)
+                .expect("position");
             e.recommend(ids[k], &[]).expect("recommendation")
         })
     });
@@ -51,8 +76,14 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let (lat, lon) = points[n as usize % points.len()];
-            let call = NewIncident { kind: "dispute".into(), lat: lat - 0.0002, lon, ..Default::default() };
-            e.create_incident(1_000_000 + n, "bench", call).expect("call")
+            let call = NewIncident {
+                kind: "dispute".into(),
+                lat: lat - 0.0002,
+                lon,
+                ..Default::default()
+            };
+            e.create_incident(1_000_000 + n, "bench", call)
+                .expect("call")
         })
     });
     g.finish();

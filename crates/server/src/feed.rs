@@ -38,11 +38,23 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
         tokio::select! {
             item = rx.recv() => match item {
                 Ok(item) => {
-                    if let Some(scope) = &user.scope
-                        && !item.scopes.is_empty() && !item.scopes.contains(scope) {
-                            continue;
+                    let text = match (&user.scope, &item.positions) {
+                        (None, _) => item.json.clone(),
+                        (Some(scope), Some(units)) => {
+                            let mine: Vec<&serde_json::Value> = units.iter().filter(|(s, _)| s.contains(scope)).map(|(_, v)| v).collect();
+                            if mine.is_empty() {
+                                continue;
+                            }
+                            serde_json::json!({"type": "positions", "units": mine}).to_string()
                         }
-                    if user.expires_at <= now_ms() || socket.send(Message::Text(item.json.clone().into())).await.is_err() {
+                        (Some(scope), None) => {
+                            if !item.scopes.is_empty() && !item.scopes.contains(scope) {
+                                continue;
+                            }
+                            item.json.clone()
+                        }
+                    };
+                    if user.expires_at <= now_ms() || socket.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
                 }

@@ -61,6 +61,8 @@ pub struct FeedItem {
     pub scopes: Vec<String>,
     /// The JSON text sent.
     pub json: String,
+    /// For position batches: each unit's scopes and entry, so scoped consoles get only theirs.
+    pub positions: Option<Vec<(Vec<String>, serde_json::Value)>>,
 }
 
 /// Shared state of a running server.
@@ -213,6 +215,7 @@ impl App {
             let _ = self.feed.send(Arc::new(FeedItem {
                 scopes: Self::incident_scopes(&i.place),
                 json,
+                positions: None,
             }));
         }
         for u in &ch.units {
@@ -220,6 +223,7 @@ impl App {
             let _ = self.feed.send(Arc::new(FeedItem {
                 scopes: self.unit_scopes(u),
                 json,
+                positions: None,
             }));
         }
         let engine = self.engine.lock().expect("engine lock");
@@ -234,7 +238,11 @@ impl App {
             };
             let json =
                 serde_json::json!({"type": "event", "event": api::event_json(e)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem { scopes, json }));
+            let _ = self.feed.send(Arc::new(FeedItem {
+                scopes,
+                json,
+                positions: None,
+            }));
         }
     }
 
@@ -331,18 +339,13 @@ async fn background(app: std::sync::Weak<App>) {
                 ..Default::default()
             });
             if app.feed.receiver_count() > 0 {
-                // One message per second with every moved unit; each console filters by scope.
+                // One message per second with every moved unit; scoped consoles get their own units only.
                 let all: Vec<&serde_json::Value> = by_scope.iter().map(|(_, v)| v).collect();
                 let json = serde_json::json!({"type": "positions", "units": all}).to_string();
-                let scopes: Vec<String> = by_scope
-                    .iter()
-                    .flat_map(|(s, _)| s.clone())
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .collect();
                 let _ = app.feed.send(Arc::new(FeedItem {
-                    scopes: if scopes.is_empty() { vec![] } else { scopes },
+                    scopes: vec![],
                     json,
+                    positions: Some(by_scope),
                 }));
             }
         }

@@ -802,6 +802,51 @@ async fn live_feed_follows_scope() {
         near["id"],
         "the officer's feed skips other stations"
     );
+    // Position batches: the officer gets the own station's units only.
+    let own_unit = s
+        .city
+        .units
+        .iter()
+        .find(|u| u.home_station == stations[0])
+        .unwrap()
+        .id
+        .clone();
+    let other_unit = s
+        .city
+        .units
+        .iter()
+        .find(|u| u.home_station == stations[1])
+        .unwrap()
+        .id
+        .clone();
+    s.post(
+        &disp,
+        &format!("/units/{own_unit}/position"),
+        json!({"lat": own.0, "lon": own.1}),
+    )
+    .await;
+    s.post(
+        &disp,
+        &format!("/units/{other_unit}/position"),
+        json!({"lat": other.0, "lon": other.1}),
+    )
+    .await;
+    let ids = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u[0].as_str().unwrap().to_string())
+            .collect()
+    };
+    let seen_all = ids(next_of_type(&mut all, "positions").await["units"].clone());
+    assert!(
+        seen_all.contains(&own_unit) && seen_all.contains(&other_unit),
+        "{seen_all:?}"
+    );
+    assert_eq!(
+        ids(next_of_type(&mut mine, "positions").await["units"].clone()),
+        [own_unit]
+    );
     let r = s
         .client
         .get(format!("{}/api/v1/feed", s.base))
@@ -878,6 +923,21 @@ async fn next_incident(sock: &mut Ws) -> Value {
             let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
             if v["type"] == json!("incident") {
                 return v["incident"]["id"].clone();
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), fut)
+        .await
+        .expect("a message within 5 s")
+}
+
+async fn next_of_type(sock: &mut Ws, kind: &str) -> Value {
+    let fut = async {
+        loop {
+            let msg = sock.next().await.unwrap().unwrap();
+            let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+            if v["type"] == json!(kind) {
+                return v;
             }
         }
     };
