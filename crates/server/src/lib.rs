@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod feed;
 pub mod sim;
+pub mod tiles;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -79,6 +80,8 @@ pub struct App {
     pub feed: broadcast::Sender<Arc<FeedItem>>,
     /// Settings.
     pub settings: Settings,
+    /// Base-map vector tiles of the road graph.
+    pub tiles: tiles::RoadTiles,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -133,6 +136,7 @@ impl App {
             graph,
             feed,
             settings,
+            tiles: tiles::RoadTiles::new(graph),
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
             metrics: metrics_handle(),

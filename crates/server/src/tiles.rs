@@ -1,0 +1,200 @@
+//! The base map: Mapbox Vector Tiles (MVT 2.1) of the road graph, made on
+//! request and cached, so the dashboard draws real streets with no tile
+//! server and nothing from the internet. One layer, `roads`, with a class
+//! property `c` (0 fast roads ≥ 70 km/h, 1 ≥ 45 km/h, 2 ≥ 30 km/h, 3 the rest);
+//! low zooms carry only the faster classes.
+
+use std::collections::HashMap;
+use std::f64::consts::PI;
+use std::sync::{Arc, Mutex};
+
+use roads::Graph;
+use rstar::{AABB, RTree, RTreeObject};
+
+struct RoadBox {
+    bbox: AABB<[f64; 2]>,
+    road: u32,
+    class: u8,
+}
+
+impl RTreeObject for RoadBox {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.bbox
+    }
+}
+
+/// Vector tiles of one road graph.
+pub struct RoadTiles {
+    graph: &'static Graph,
+    index: RTree<RoadBox>,
+    cache: Mutex<HashMap<(u8, u32, u32), Arc<Vec<u8>>>>,
+}
+
+/// Deepest zoom served; MapLibre over-zooms beyond it.
+pub const MAX_ZOOM: u8 = 15;
+const EXTENT: f64 = 4096.0;
+
+fn class_of(kmh: f64) -> u8 {
+    match kmh {
+        k if k >= 70.0 => 0,
+        k if k >= 45.0 => 1,
+        k if k >= 30.0 => 2,
+        _ => 3,
+    }
+}
+
+fn max_class(z: u8) -> u8 {
+    match z {
+        0..=10 => 0,
+        11 => 1,
+        12..=13 => 2,
+        _ => 3,
+    }
+}
+
+/// Web-Mercator position of a coordinate in tiles at zoom `z`.
+fn world(lon: f64, lat: f64, z: u8) -> (f64, f64) {
+    let n = f64::from(1u32 << z);
+    let lat = lat.clamp(-85.0511, 85.0511).to_radians();
+    ((lon + 180.0) / 360.0 * n, (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n)
+}
+
+fn lon_lat(x: f64, y: f64, z: u8) -> (f64, f64) {
+    let n = f64::from(1u32 << z);
+    (x / n * 360.0 - 180.0, (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees())
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn key(out: &mut Vec<u8>, field: u32, wire: u32) {
+    varint(out, u64::from(field << 3 | wire));
+}
+
+fn bytes_field(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+    key(out, field, 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+impl RoadTiles {
+    /// Indexes the roads of `graph`.
+    pub fn new(graph: &'static Graph) -> Self {
+        let boxes = (0..graph.road_count() as u32)
+            .filter_map(|r| {
+                let geom = graph.road_geometry(r);
+                let (f, b) = graph.road_ms(r);
+                let ms = f.into_iter().chain(b).min()?;
+                let kmh = graph.road_meters(r) / (f64::from(ms.max(1)) / 1000.0) * 3.6;
+                let pts: Vec<[f64; 2]> = geom.iter().map(|p| [p.lon, p.lat]).collect();
+                Some(RoadBox { bbox: AABB::from_points(pts.iter()), road: r, class: class_of(kmh) })
+            })
+            .collect();
+        RoadTiles { graph, index: RTree::bulk_load(boxes), cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// The tile `z/x/y` as MVT bytes (empty tile when nothing is there).
+    pub fn tile(&self, z: u8, x: u32, y: u32) -> Option<Arc<Vec<u8>>> {
+        if z > MAX_ZOOM || x >= 1 << z || y >= 1 << z {
+            return None;
+        }
+        if let Some(t) = self.cache.lock().expect("tile cache").get(&(z, x, y)) {
+            return Some(t.clone());
+        }
+        let t = Arc::new(self.render(z, x, y));
+        let mut cache = self.cache.lock().expect("tile cache");
+        if cache.len() > 20_000 {
+            cache.clear();
+        }
+        cache.insert((z, x, y), t.clone());
+        Some(t)
+    }
+
+    fn render(&self, z: u8, x: u32, y: u32) -> Vec<u8> {
+        let buffer = 64.0 / EXTENT;
+        let (lon0, lat1) = lon_lat(f64::from(x) - buffer, f64::from(y) - buffer, z);
+        let (lon1, lat0) = lon_lat(f64::from(x) + 1.0 + buffer, f64::from(y) + 1.0 + buffer, z);
+        let env = AABB::from_corners([lon0, lat0], [lon1, lat1]);
+        let limit = max_class(z);
+        let mut features: Vec<u8> = Vec::new();
+        let mut hits: Vec<&RoadBox> = self.index.locate_in_envelope_intersecting(&env).filter(|b| b.class <= limit).collect();
+        hits.sort_by_key(|b| (b.class, b.road));
+        for b in hits {
+            let mut pts: Vec<(i64, i64)> = Vec::new();
+            for p in self.graph.road_geometry(b.road) {
+                let (wx, wy) = world(p.lon, p.lat, z);
+                let q = (((wx - f64::from(x)) * EXTENT).round() as i64, ((wy - f64::from(y)) * EXTENT).round() as i64);
+                if pts.last() != Some(&q) {
+                    pts.push(q);
+                }
+            }
+            if pts.len() < 2 {
+                continue;
+            }
+            let mut geom: Vec<u8> = Vec::new();
+            varint(&mut geom, 1 | (1 << 3)); // MoveTo, 1 point
+            varint(&mut geom, zigzag(pts[0].0));
+            varint(&mut geom, zigzag(pts[0].1));
+            varint(&mut geom, 2 | ((pts.len() as u64 - 1) << 3)); // LineTo
+            for w in pts.windows(2) {
+                varint(&mut geom, zigzag(w[1].0 - w[0].0));
+                varint(&mut geom, zigzag(w[1].1 - w[0].1));
+            }
+            let mut f: Vec<u8> = Vec::new();
+            key(&mut f, 1, 0);
+            varint(&mut f, u64::from(b.road) + 1);
+            bytes_field(&mut f, 2, &[0, b.class]); // tags: key 0 ("c") = value index = class
+            key(&mut f, 3, 0);
+            varint(&mut f, 2); // LINESTRING
+            bytes_field(&mut f, 4, &geom);
+            bytes_field(&mut features, 2, &f);
+        }
+        let mut layer: Vec<u8> = Vec::new();
+        key(&mut layer, 15, 0);
+        varint(&mut layer, 2);
+        bytes_field(&mut layer, 1, b"roads");
+        layer.extend_from_slice(&features);
+        bytes_field(&mut layer, 3, b"c");
+        for class in 0..4u64 {
+            let mut v = Vec::new();
+            key(&mut v, 5, 0); // int_value
+            varint(&mut v, class);
+            bytes_field(&mut layer, 4, &v);
+        }
+        key(&mut layer, 5, 0);
+        varint(&mut layer, EXTENT as u64);
+        let mut tile = Vec::new();
+        bytes_field(&mut tile, 3, &layer);
+        tile
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mercator_round_trip() {
+        let (x, y) = world(-8.61, 41.15, 12);
+        let (lon, lat) = lon_lat(x, y, 12);
+        assert!((lon + 8.61).abs() < 1e-9 && (lat - 41.15).abs() < 1e-9);
+    }
+
+    #[test]
+    fn varints_and_zigzag() {
+        let mut v = Vec::new();
+        varint(&mut v, 300);
+        assert_eq!(v, [0xAC, 0x02]);
+        assert_eq!((zigzag(0), zigzag(-1), zigzag(1), zigzag(-2)), (0, 1, 2, 3));
+    }
+}

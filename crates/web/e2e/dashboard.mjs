@@ -1,0 +1,157 @@
+// The dashboard in a real headless Chromium (Debian's, driven by playwright-core).
+// Usage: node dashboard.mjs <base-url> <user> <password> <out-dir> [--frames N]
+// Prints one JSON object with what it measured; exits non-zero on the first failed check.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, user, password, outDir, ...rest] = process.argv.slice(2);
+const framesUnits = rest[0] === '--frames' ? Number(rest[1]) : 0;
+mkdirSync(outDir, { recursive: true });
+const result = { checks: [] };
+const check = (name, ok, detail) => {
+  result.checks.push({ name, ok: !!ok, detail });
+  if (!ok) { console.log(JSON.stringify(result)); console.error(`FAILED: ${name} ${detail ?? ''}`); process.exit(1); }
+};
+
+// The API from the test's side, as a field unit or a second console would use it.
+async function api(token, method, path, body) {
+  const res = await fetch(base + '/api/v1' + path, {
+    method, headers: { Authorization: 'Bearer ' + token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+const token = (await api('', 'POST', '/auth/login', { username: user, password })).token;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-default-apps'],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+const page = await context.newPage();
+const origin = new URL(base).host;
+const foreign = [];
+page.on('request', (r) => {
+  const u = new URL(r.url());
+  if ((u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:') && u.host !== origin) foreign.push(r.url());
+});
+page.on('websocket', (ws) => { if (new URL(ws.url()).host !== origin) foreign.push(ws.url()); });
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+
+// Log in.
+const t0 = Date.now();
+await page.goto(base + '/');
+await page.waitForSelector('#login');
+check('login page in the browser language (zh-CN)', (await page.textContent('#login button[type=submit]')).includes('登录'));
+await page.fill('input[name=username]', user);
+await page.fill('input[name=password]', password);
+await page.press('input[name=password]', 'Enter');
+await page.waitForFunction(() => window.dashboardReady && window.mapLoaded && window.mapIdle, null, { timeout: 30000 });
+result.ready_ms = Date.now() - t0;
+check('queue and map are up', await page.isVisible('[data-test=open-count]') && await page.isVisible('#map canvas'));
+
+// Take a call with the keyboard only: N, kind, location, caller, Enter.
+const units = await api(token, 'GET', '/units');
+const spot = units[Math.floor(units.length / 2)];
+const where = `${(spot.lat + 0.0002).toFixed(6)},${spot.lon.toFixed(6)}`;
+await page.locator('body').click({ position: { x: 5, y: 5 } }).catch(() => {});
+await page.keyboard.press('Escape');
+await page.keyboard.press('n');
+await page.waitForSelector('[data-test=callform]');
+await page.selectOption('[data-test=kind]', 'theft');
+await page.keyboard.press('Tab'); // priority
+await page.keyboard.press('Tab'); // location
+await page.keyboard.type(where);
+await page.keyboard.press('Tab'); // address (the duplicate check runs as the location is left)
+await page.keyboard.type('测试路 110 号');
+await page.keyboard.press('Tab');
+await page.keyboard.type('王测试');
+await page.keyboard.press('Enter');
+await page.waitForSelector('[data-test=detail-title]');
+const title = await page.textContent('[data-test=detail-title]');
+const id = Number(title.match(/#(\d+)/)[1]);
+check('the form created an incident', id > 0, title);
+result.incident_id = id;
+check('it is in the queue', await page.locator(`.queue tr[data-id="${id}"]`).count() === 1);
+await page.waitForFunction((id) => {
+  const f = window.map.querySourceFeatures('incidents').concat(window.map.queryRenderedFeatures({ layers: ['incidents'] }));
+  return f.some((x) => x.properties.id === id);
+}, id, { timeout: 10000 });
+check('it is on the map', true);
+
+// A second call nearby shows the duplicate warning before saving.
+await page.keyboard.press('Escape');
+await page.keyboard.press('n');
+await page.waitForSelector('[data-test=callform]');
+await page.selectOption('[data-test=kind]', 'robbery');
+await page.fill('[data-test=location]', where);
+await page.dispatchEvent('[data-test=location]', 'change');
+await page.waitForFunction((id) => document.querySelector('[data-test=duplicates]')?.textContent.includes('#' + id), id, { timeout: 5000 });
+check('duplicate warning before saving', true);
+await page.keyboard.press('Escape');
+await page.click('nav button[data-tab=queue]');
+await page.click(`.queue tr[data-id="${id}"]`);
+
+// Dispatch the recommended two-way dispatch with one click.
+await page.waitForSelector('[data-test=dispatch]:not([disabled])', { timeout: 10000 });
+const rec = await api(token, 'GET', `/incidents/${id}/recommendation`);
+await page.click('[data-test=dispatch]');
+await page.waitForFunction((id) => window.pingan.incidents.get(id)?.status === 'dispatched', id, { timeout: 10000 });
+const sent = (await api(token, 'GET', `/incidents/${id}`)).units.map((u) => u.unit_id);
+check('one click sent the two-way dispatch', sent.length === rec.two_way.unit_ids.length && sent.every((u) => rec.two_way.unit_ids.includes(u)), JSON.stringify(sent));
+
+// A unit reports en route from the field: the change arrives live, no reload.
+const unit = sent[0];
+await api(token, 'POST', `/units/${unit}/status`, { status: 'en_route' });
+await page.waitForFunction((u) => window.pingan.units.get(u)?.status === 'en_route', unit, { timeout: 10000 });
+await page.waitForFunction(() => document.querySelector('[data-test=detail-status]')?.textContent.includes('在途'), null, { timeout: 10000 });
+check('unit status change arrived live', true);
+await page.click('nav button[data-tab=units]');
+await page.waitForFunction((u) => document.querySelector(`tr[data-unit="${u}"] [data-test=unit-status]`)?.textContent.includes('在途'), unit);
+
+// Switch language.
+await page.click('[data-test=lang]');
+await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');
+check('switched to English', true);
+await page.click('nav button[data-tab=queue]');
+await page.click(`.queue tr[data-id="${id}"]`);
+await page.waitForFunction(() => window.mapIdle && document.querySelector('[data-test=detail-status]')?.textContent.includes('En route'));
+await page.evaluate(() => { window.mapIdle = false; });
+await page.waitForFunction(() => window.mapIdle, null, { timeout: 15000 }).catch(() => {});
+await page.screenshot({ path: `${outDir}/dashboard.png` });
+result.screenshot = `${outDir}/dashboard.png`;
+
+// Optional: many moving units; frame times measured in the page.
+if (framesUnits > 0) {
+  // The whole city in view, so every moving unit is drawn.
+  await page.evaluate(() => { const b = window.pingan.config.bounds; window.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { duration: 0 }); });
+  await page.waitForFunction(() => window.map.loaded(), null, { timeout: 15000 }).catch(() => {});
+  const fleet = (await api(token, 'GET', '/units')).slice(0, framesUnits);
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const loop = (now) => { window.__frames.push(now - last); last = now; if (window.__frames.length < 100000) requestAnimationFrame(loop); };
+    requestAnimationFrame(loop);
+  });
+  const seconds = 10;
+  for (let s = 0; s < seconds; s++) {
+    const started = Date.now();
+    await Promise.all(fleet.map((u, n) => api(token, 'POST', `/units/${u.id}/position`, { lat: u.lat + 0.0003 * Math.sin(s + n), lon: u.lon + 0.0003 * Math.cos(s + n) })));
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+  }
+  const frames = await page.evaluate(() => window.__frames.slice(5));
+  const sorted = [...frames].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))];
+  const moved = await page.evaluate((ids) => ids.filter((id) => window.pingan.units.get(id)).length, fleet.map((u) => u.id));
+  const rendered = await page.evaluate(() => window.map.queryRenderedFeatures({ layers: ['units'] }).length);
+  result.frames = { units: fleet.length, units_tracked: moved, units_rendered: rendered, seconds, count: frames.length, fps: Math.round(frames.length / seconds), p50_ms: +q(50).toFixed(1), p95_ms: +q(95).toFixed(1), p99_ms: +q(99).toFixed(1), max_ms: +sorted[sorted.length - 1].toFixed(1) };
+  await page.screenshot({ path: `${outDir}/dashboard-500-units.png` });
+}
+
+check('no request to any host but the server', foreign.length === 0, JSON.stringify(foreign.slice(0, 5)));
+check('no page errors', errors.length === 0, JSON.stringify(errors.slice(0, 3)));
+await browser.close();
+console.log(JSON.stringify(result));

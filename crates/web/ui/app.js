@@ -1,0 +1,561 @@
+// pingan dashboard: the dispatcher's screen and the commander's overview.
+// Plain ES modules, no framework; MapLibre GL JS is served by pingan itself.
+import * as maplibregl from '/assets/ml/maplibre-gl.mjs';
+import { STRINGS, defaultLang } from '/i18n.js';
+
+const state = {
+  lang: defaultLang(),
+  token: sessionStorage.getItem('pingan.token'),
+  config: null,
+  incidents: new Map(),
+  units: new Map(),
+  posts: [],
+  stations: [],
+  selected: null,
+  rec: null,
+  tab: 'queue',
+  pick: null,
+  live: false,
+  iso: false,
+  ws: null,
+  tick: null,
+};
+window.pingan = state; // for the browser tests and the curious
+
+const t = (k) => STRINGS[state.lang][k] ?? k;
+const $ = (sel) => document.querySelector(sel);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const kindName = (code) => {
+  const k = state.config?.kinds.find((k) => k.code === code);
+  return k ? (state.lang === 'zh' ? k.name_zh : k.name_en) : code;
+};
+const statusName = (s) => t(s === 'dispatched' ? 'dispatched_s' : s);
+const PRIORITY_COLORS = { 1: '#d7191c', 2: '#fd8d3c', 3: '#fecc5c', 4: '#a6d96a' };
+const UNIT_COLORS = { available: '#1a9641', dispatched: '#fdae61', en_route: '#f46d43', on_scene: '#d73027', returning: '#74add1', off_duty: '#999999' };
+
+async function api(method, path, body) {
+  const res = await fetch('/api/v1' + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + state.token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (res.status === 401) { logout(); throw new Error('unauthorized'); }
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) throw Object.assign(new Error(data?.message || res.statusText), { data, status: res.status });
+  return data;
+}
+
+// ---------------------------------------------------------------- login
+
+function renderLogin(message) {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  $('#app').innerHTML = `
+    <form id="login" class="login">
+      <h1>${t('title')}</h1>
+      <label>${t('username')}<input name="username" autocomplete="username" autofocus></label>
+      <label>${t('password')}<input name="password" type="password" autocomplete="current-password"></label>
+      <button type="submit">${t('login')}</button>
+      <button type="button" id="lang" class="link">${t('language')}</button>
+      <p class="error">${esc(message || '')}</p>
+    </form>`;
+  $('#lang').onclick = () => { setLang(state.lang === 'zh' ? 'en' : 'zh'); renderLogin(); };
+  $('#login').onsubmit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const res = await fetch('/api/v1/auth/login', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: f.get('username'), password: f.get('password') }),
+    });
+    if (!res.ok) return renderLogin(t('bad_login'));
+    state.token = (await res.json()).token;
+    sessionStorage.setItem('pingan.token', state.token);
+    start();
+  };
+}
+
+function logout() {
+  if (state.token) fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + state.token } }).catch(() => {});
+  sessionStorage.removeItem('pingan.token');
+  state.token = null;
+  state.ws?.close();
+  clearInterval(state.tick);
+  renderLogin();
+}
+
+function setLang(lang) {
+  state.lang = lang;
+  localStorage.setItem('pingan.lang', lang);
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+// ---------------------------------------------------------------- shell
+
+function renderShell() {
+  const c = state.config;
+  const canCall = ['call_taker', 'dispatcher', 'station_officer', 'commander', 'admin'].includes(c.user.role);
+  $('#app').innerHTML = `
+    <header>
+      <strong>${t('title')}</strong>
+      <span class="agency">${esc(c.agency_name)}</span>
+      <span id="live" class="badge"></span>
+      <span class="spacer"></span>
+      <span id="clock"></span>
+      <span class="user" data-test="user">${esc(c.user.display_name)} · ${esc(c.user.role)}${c.user.scope ? ' · ' + esc(c.user.scope) : ''}</span>
+      <button id="lang" data-test="lang">${t('language')}</button>
+      <button id="logout">${t('logout')}</button>
+    </header>
+    <main>
+      <section id="left">
+        <nav>
+          <button data-tab="queue">${t('queue')}</button>
+          ${canCall ? `<button data-tab="call">${t('call')}</button>` : ''}
+          <button data-tab="units">${t('units')}</button>
+          <button data-tab="figures">${t('figures')}</button>
+        </nav>
+        <div id="panel"></div>
+      </section>
+      <section id="map"></section>
+      <section id="right"><div id="detail"></div></section>
+    </main>
+    <footer>${t('help')}</footer>`;
+  $('#lang').onclick = () => { setLang(state.lang === 'zh' ? 'en' : 'zh'); renderShell(); initMap(); renderAll(); };
+  $('#logout').onclick = logout;
+  document.querySelectorAll('nav button').forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
+}
+
+function showTab(tab) {
+  state.tab = tab;
+  document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b.dataset.tab === tab));
+  if (tab === 'queue') renderQueue();
+  if (tab === 'call') renderCallForm();
+  if (tab === 'units') renderUnits();
+  if (tab === 'figures') renderFigures();
+}
+
+function renderAll() {
+  showTab(state.tab);
+  renderDetail();
+  renderLive();
+  updateMapData();
+}
+
+function renderLive() {
+  const el = $('#live');
+  if (!el) return;
+  el.textContent = state.live ? t('live') : t('offline');
+  el.className = 'badge ' + (state.live ? 'ok' : 'bad');
+}
+
+// ---------------------------------------------------------------- queue
+
+function timerClass(inc) {
+  const s = inc.timer ? elapsed(inc) : null;
+  if (s == null) return '';
+  return s <= 60 ? 't1' : s <= 180 ? 't3' : s <= 300 ? 't5' : 'tover';
+}
+
+function elapsed(inc) {
+  return Math.max(0, Math.round((Date.now() - Date.parse(inc.created_at)) / 1000));
+}
+
+function fmtSecs(s) {
+  if (s == null) return '';
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+}
+
+function openIncidents() {
+  return [...state.incidents.values()]
+    .filter((i) => !['closed', 'cancelled', 'merged'].includes(i.status))
+    .sort((a, b) => a.priority - b.priority || Date.parse(a.created_at) - Date.parse(b.created_at));
+}
+
+function renderQueue() {
+  if (state.tab !== 'queue') return;
+  const list = openIncidents();
+  $('#panel').innerHTML = `
+    <h2>${t('open_incidents')} <span class="count" data-test="open-count">${list.length}</span></h2>
+    <table class="queue" data-test="queue">
+      ${list.map((i) => `
+        <tr data-id="${i.id}" class="${i.id === state.selected ? 'selected' : ''}">
+          <td><span class="prio p${i.priority}">${i.priority}</span></td>
+          <td>#${i.id}<br><small>${esc(kindName(i.kind))}</small></td>
+          <td>${esc(statusName(i.status))}<br><small>${esc(i.station_id || '')}</small></td>
+          <td class="timer ${timerClass(i)}" data-since="${i.created_at}">${fmtSecs(elapsed(i))}</td>
+        </tr>`).join('')}
+    </table>`;
+  document.querySelectorAll('.queue tr').forEach((tr) => { tr.onclick = () => select(Number(tr.dataset.id)); });
+}
+
+function tickTimers() {
+  document.querySelectorAll('.queue tr').forEach((tr) => {
+    const inc = state.incidents.get(Number(tr.dataset.id));
+    const td = tr.querySelector('.timer');
+    if (inc && td) { td.textContent = fmtSecs(elapsed(inc)); td.className = 'timer ' + timerClass(inc); }
+  });
+  const clock = $('#clock');
+  if (clock) clock.textContent = new Date().toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB');
+}
+
+// ---------------------------------------------------------------- incident detail
+
+async function select(id) {
+  state.selected = id;
+  state.rec = null;
+  renderQueue();
+  renderDetail();
+  updateMapData();
+  const inc = state.incidents.get(id);
+  if (inc && state.map) state.map.easeTo({ center: [inc.lon, inc.lat], zoom: Math.max(state.map.getZoom(), 14) });
+  try {
+    const [full, rec] = await Promise.all([api('GET', `/incidents/${id}`), api('GET', `/incidents/${id}/recommendation`)]);
+    if (state.selected !== id) return;
+    state.incidents.set(id, full);
+    state.rec = rec;
+    renderDetail();
+  } catch (e) { toast(e.message, true); }
+}
+
+const NEXT = { dispatched: ['en_route', 'on_scene', 'cancelled'], en_route: ['on_scene', 'cancelled'], on_scene: ['controlled'], controlled: ['closed'], received: ['cancelled'] };
+
+function renderDetail() {
+  const el = $('#detail');
+  if (!el) return;
+  const inc = state.incidents.get(state.selected);
+  if (!inc) { el.innerHTML = `<p class="muted">${t('none_selected')}</p>`; return; }
+  const rec = state.rec;
+  const role = state.config.user.role;
+  const canDispatch = ['dispatcher', 'station_officer', 'commander', 'admin'].includes(role);
+  el.innerHTML = `
+    <h2 data-test="detail-title">#${inc.id} ${esc(kindName(inc.kind))} <span class="prio p${inc.priority}">${inc.priority}</span></h2>
+    <p><b data-test="detail-status">${esc(statusName(inc.status))}</b> · ${esc(inc.address || `${inc.lat.toFixed(5)}, ${inc.lon.toFixed(5)}`)}</p>
+    <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')} · ${t('station')}: ${esc(inc.station_id || '')}</p>
+    ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
+    ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
+    <h3>${t('recommendation')}</h3>
+    ${rec ? renderRecommendation(rec, canDispatch && ['received', 'dispatched', 'en_route', 'on_scene'].includes(inc.status)) : '<p class="muted">…</p>'}
+    <h3>${t('timeline')}</h3>
+    <ol class="timeline" data-test="timeline">
+      ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : e.event)} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
+    </ol>`;
+  el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
+  const btn = el.querySelector('#send');
+  if (btn) btn.onclick = () => dispatchTwoWay();
+}
+
+function renderRecommendation(rec, canDispatch) {
+  const reasons = new Map(rec.two_way.reasons.map((r) => [r.unit_id, r]));
+  const rows = rec.units.slice(0, 12).map((u) => `
+    <tr class="${reasons.has(u.unit_id) ? 'chosen' : ''}">
+      <td>${esc(u.callsign)}<br><small>${esc(t(u.kind))}</small></td>
+      <td>${Math.round(u.seconds)} ${t('seconds')}</td>
+      <td><span class="tier tier${u.tier}">${u.tier === 'beyond' ? t('beyond') : u.tier}</span></td>
+      <td><small>${esc(reasons.get(u.unit_id)?.text || '')}</small></td>
+    </tr>`).join('');
+  return `
+    <p>${t('two_way')}: <b>${esc(rec.two_way.station_id || '')}</b> + ${rec.two_way.unit_ids.map(esc).join(', ')}</p>
+    ${canDispatch ? `<button id="send" class="primary" data-test="dispatch" ${rec.two_way.unit_ids.length ? '' : 'disabled'}>${t('dispatch_two_way')}</button>` : ''}
+    ${rec.unmet?.length ? `<p class="warn">${t('unmet')}: ${rec.unmet.map((u) => u.unit_kinds.map(t).join('/') + ' ×' + u.count).join('; ')}</p>` : ''}
+    ${rec.waves ? `<p class="muted">${t('waves')}: ${rec.waves.map((w) => `${w.tier}${t('wave')} ${w.unit_ids.length}`).join(' · ')}</p>` : ''}
+    <table class="rec" data-test="recommendation"><tr><th></th><th>${t('seconds')}</th><th>${t('tier')}</th><th>${t('reason')}</th></tr>${rows}</table>`;
+}
+
+async function dispatchTwoWay() {
+  const id = state.selected;
+  const rec = state.rec;
+  if (!id || !rec || !rec.two_way.unit_ids.length) return;
+  try {
+    const key = `ui-${id}-${rec.two_way.unit_ids.join('+')}-${crypto.randomUUID()}`;
+    const out = await api('POST', `/incidents/${id}/dispatch`, { unit_ids: rec.two_way.unit_ids, idempotency_key: key });
+    state.incidents.set(id, { ...state.incidents.get(id), ...out.incident });
+    toast(`${t('dispatched')}: ${out.unit_ids.join(', ')}`);
+    select(id);
+  } catch (e) { toast(e.message, true); }
+}
+
+async function setStatus(id, status) {
+  try {
+    const inc = await api('POST', `/incidents/${id}/status`, { status });
+    state.incidents.set(id, { ...state.incidents.get(id), ...inc });
+    select(id);
+  } catch (e) { toast(e.message, true); }
+}
+
+// ---------------------------------------------------------------- call-taker form
+
+function renderCallForm() {
+  if (state.tab !== 'call') return;
+  const kinds = state.config.kinds;
+  const p = state.pick;
+  $('#panel').innerHTML = `
+    <form id="callform" class="callform" data-test="callform">
+      <h2>${t('new_call')}</h2>
+      <label>${t('kind')}<select name="kind" data-test="kind">${kinds.map((k) => `<option value="${k.code}">${esc(state.lang === 'zh' ? k.name_zh : k.name_en)}</option>`).join('')}</select></label>
+      <label>${t('priority')}<select name="priority"><option value="">—</option>${[1, 2, 3, 4].map((n) => `<option>${n}</option>`).join('')}</select></label>
+      <label>${t('location')}<input name="location" data-test="location" placeholder="41.1496,-8.6109" value="${p ? `${p.lat.toFixed(6)},${p.lon.toFixed(6)}` : ''}"></label>
+      <p class="muted">${t('pick_on_map')}</p>
+      <label>${t('address')}<input name="address"></label>
+      <label>${t('caller_name')}<input name="caller_name" data-test="caller_name"></label>
+      <label>${t('caller_phone')}<input name="caller_phone"></label>
+      <label>${t('description')}<textarea name="description" rows="2"></textarea></label>
+      <div id="dups" data-test="duplicates"></div>
+      <p class="error" id="formerror" data-test="formerror"></p>
+      <button type="submit" class="primary" data-test="save">${t('save')}</button>
+    </form>`;
+  const form = $('#callform');
+  form.kind.focus();
+  const check = () => checkDuplicates(form);
+  form.location.onchange = check;
+  form.kind.onchange = check;
+  form.onsubmit = async (e) => { e.preventDefault(); await saveCall(form); };
+  if (p) check();
+}
+
+function readCall(form) {
+  const [lat, lon] = form.location.value.split(/[,\s]+/).map(Number);
+  const body = { kind: form.kind.value, lat, lon };
+  if (form.priority.value) body.priority = Number(form.priority.value);
+  for (const k of ['address', 'caller_name', 'caller_phone', 'description']) if (form[k].value.trim()) body[k] = form[k].value.trim();
+  return body;
+}
+
+async function checkDuplicates(form) {
+  const body = readCall(form);
+  if (!Number.isFinite(body.lat) || !Number.isFinite(body.lon)) return;
+  try {
+    const res = await api('POST', '/incidents/check', body);
+    $('#formerror').textContent = '';
+    $('#dups').innerHTML = res.possible_duplicates.length ? `<p class="warn">${t('duplicates')}:</p><ul>${res.possible_duplicates.map((d) => `<li>#${d.incident_id} ${esc(kindName(d.kind))} · ${d.meters} m · ${d.minutes} min</li>`).join('')}</ul>` : '';
+  } catch (e) {
+    $('#formerror').textContent = `${e.data?.field ? e.data.field + ': ' : ''}${e.message}`;
+  }
+}
+
+async function saveCall(form) {
+  const body = readCall(form);
+  try {
+    const inc = await api('POST', '/incidents', body);
+    state.incidents.set(inc.id, inc);
+    state.pick = null;
+    toast(`${t('saved')} #${inc.id}`);
+    showTab('queue');
+    select(inc.id);
+  } catch (e) {
+    $('#formerror').textContent = `${e.data?.field ? e.data.field + ': ' : ''}${e.message}`;
+  }
+}
+
+// ---------------------------------------------------------------- units and figures
+
+function renderUnits() {
+  if (state.tab !== 'units') return;
+  const units = [...state.units.values()];
+  const counts = {};
+  for (const u of units) counts[u.status] = (counts[u.status] || 0) + 1;
+  $('#panel').innerHTML = `
+    <h2>${t('all_units')} ${units.length}</h2>
+    <p class="statuses">${Object.keys(UNIT_COLORS).map((s) => `<span><i style="background:${UNIT_COLORS[s]}"></i>${esc(t(s === 'dispatched' ? 'dispatched_s' : s))} <b data-test="units-${s}">${counts[s] || 0}</b></span>`).join(' ')}</p>
+    <table class="units" data-test="units">${units.filter((u) => u.status !== 'available').concat(units.filter((u) => u.status === 'available')).slice(0, 300).map((u) => `
+      <tr data-unit="${esc(u.id)}"><td><i style="background:${UNIT_COLORS[u.status]}"></i> ${esc(u.callsign)}</td><td><small>${esc(t(u.kind))}</small></td>
+      <td data-test="unit-status">${esc(t(u.status === 'dispatched' ? 'dispatched_s' : u.status))}</td><td>${u.incident_id ? '#' + u.incident_id : ''}</td></tr>`).join('')}</table>`;
+}
+
+async function renderFigures() {
+  if (state.tab !== 'figures') return;
+  $('#panel').innerHTML = '<p class="muted">…</p>';
+  const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  const f = await api('GET', `/figures?from=${encodeURIComponent(from)}&period=hour`);
+  if (state.tab !== 'figures') return;
+  const row = f.total;
+  const pct = (x) => `${Math.round(x * 1000) / 10}%`;
+  $('#panel').innerHTML = `
+    <h2>${t('figures')} · 24 h</h2>
+    <p>${t('incidents')}: <b data-test="fig-incidents">${row.incidents}</b> · ${t('reached')}: <b>${row.reached}</b></p>
+    <p>${t('reached_within')}: 1′ <b>${pct(row.within['1'])}</b> · 3′ <b>${pct(row.within['3'])}</b> · 5′ <b>${pct(row.within['5'])}</b></p>
+    <table><tr><th>${t('phase')}</th><th>n</th><th>${t('median')}</th><th>${t('p90')}</th></tr>
+    ${Object.entries(row.phases).map(([k, v]) => `<tr><td>${t(k)}</td><td>${v.n}</td><td>${fmtSecs(v.median_s)}</td><td>${fmtSecs(v.p90_s)}</td></tr>`).join('')}</table>
+    <h3>${t('by_station')}</h3>
+    <table>${f.by_station.slice(0, 15).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>`;
+}
+
+// ---------------------------------------------------------------- map
+
+function initMap() {
+  const c = state.config;
+  const [w, s, e, n] = c.bounds;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: {
+      version: 8,
+      sources: {
+        roads: { type: 'vector', tiles: [location.origin + '/tiles/roads/{z}/{x}/{y}'], maxzoom: 15 },
+        jurisdictions: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        posts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        stations: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        isochrones: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      },
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
+        { id: 'jurisdiction-fill', type: 'fill', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'station'], paint: { 'fill-color': '#6baed6', 'fill-opacity': 0.06 } },
+        { id: 'roads', type: 'line', source: 'roads', 'source-layer': 'roads', paint: {
+          'line-color': ['match', ['get', 'c'], 0, '#e08a3c', 1, '#f2c46d', 2, '#9a9a9a', '#c4c4c4'],
+          'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'c'], 0, 2, 1, 1.2, 0.5], 16, ['match', ['get', 'c'], 0, 8, 1, 6, 2, 4, 2.5]],
+        } },
+        { id: 'community-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'community'], minzoom: 12, paint: { 'line-color': '#9e9ac8', 'line-width': 0.6, 'line-dasharray': [2, 2] } },
+        { id: 'station-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'station'], paint: { 'line-color': '#3182bd', 'line-width': 1.4 } },
+        { id: 'bureau-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'bureau'], paint: { 'line-color': '#08519c', 'line-width': 2.5 } },
+        { id: 'isochrones', type: 'fill', source: 'isochrones', layout: { visibility: 'none' }, paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'minutes'], 1, '#1a9850', 3, '#fee08b', 5, '#d73027'], 'fill-opacity': 0.25 } },
+        { id: 'stations', type: 'circle', source: 'stations', paint: { 'circle-radius': 6, 'circle-color': '#08519c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+        { id: 'posts', type: 'circle', source: 'posts', minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } },
+        { id: 'units', type: 'circle', source: 'units', paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 15, 6],
+          'circle-color': ['match', ['get', 'status'], ...Object.entries(UNIT_COLORS).flat(), '#999'],
+          'circle-stroke-color': '#222', 'circle-stroke-width': 0.8 } },
+        { id: 'incidents', type: 'circle', source: 'incidents', paint: {
+          'circle-radius': ['case', ['get', 'selected'], 11, 8],
+          'circle-color': ['match', ['get', 'priority'], 1, PRIORITY_COLORS[1], 2, PRIORITY_COLORS[2], 3, PRIORITY_COLORS[3], PRIORITY_COLORS[4]],
+          'circle-stroke-color': ['match', ['get', 'status'], 'received', '#000', 'dispatched', '#fd8d3c', 'en_route', '#f46d43', 'on_scene', '#d73027', '#4d4d4d'],
+          'circle-stroke-width': ['case', ['get', 'selected'], 4, 2.5] } },
+      ],
+    },
+    bounds: [[w, s], [e, n]],
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: false,
+  });
+  state.map = map;
+  window.map = map;
+  window.mapIdle = false;
+  map.on('idle', () => { window.mapIdle = true; });
+  map.on('load', async () => {
+    const [juris, posts] = await Promise.all([api('GET', '/jurisdictions?level=bureau,station,community'), api('GET', '/posts')]);
+    map.getSource('jurisdictions').setData(juris);
+    state.stations = juris.features.filter((f) => f.properties.level === 'station' && f.properties.seat);
+    map.getSource('stations').setData({ type: 'FeatureCollection', features: state.stations.map((f) => ({ type: 'Feature', properties: { id: f.properties.id, name: state.lang === 'zh' ? f.properties.name_zh : f.properties.name_en }, geometry: { type: 'Point', coordinates: f.properties.seat } })) });
+    map.getSource('posts').setData({ type: 'FeatureCollection', features: posts.map((p) => ({ type: 'Feature', properties: { id: p.id, name: p.name, shift: p.shift }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })) });
+    updateMapData();
+    if (state.iso) loadIsochrones();
+    window.mapLoaded = true;
+  });
+  map.on('click', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: ['incidents'] })[0];
+    if (hit) return select(hit.properties.id);
+    const unit = map.queryRenderedFeatures(e.point, { layers: ['units', 'stations', 'posts'] })[0];
+    if (unit) {
+      new maplibregl.Popup({ closeButton: false }).setLngLat(e.lngLat).setHTML(`<b>${esc(unit.properties.callsign || unit.properties.name || unit.properties.id)}</b><br>${esc(unit.properties.status ? t(unit.properties.status === 'dispatched' ? 'dispatched_s' : unit.properties.status) : unit.properties.id)}`).addTo(map);
+      return;
+    }
+    state.pick = { lat: e.lngLat.lat, lon: e.lngLat.lng };
+    showTab('call');
+  });
+}
+
+function updateMapData() {
+  const map = state.map;
+  if (!map || !map.getSource('units')) return;
+  map.getSource('units').setData({ type: 'FeatureCollection', features: [...state.units.values()].map((u) => ({ type: 'Feature', properties: { id: u.id, callsign: u.callsign, status: u.status, kind: u.kind }, geometry: { type: 'Point', coordinates: [u.lon, u.lat] } })) });
+  map.getSource('incidents').setData({ type: 'FeatureCollection', features: openIncidents().map((i) => ({ type: 'Feature', properties: { id: i.id, priority: i.priority, status: i.status, kind: i.kind, selected: i.id === state.selected }, geometry: { type: 'Point', coordinates: [i.lon, i.lat] } })) });
+}
+
+async function loadIsochrones() {
+  const map = state.map;
+  map.setLayoutProperty('isochrones', 'visibility', state.iso ? 'visible' : 'none');
+  if (!state.iso) return;
+  const gj = await api('GET', '/isochrones?of=posts&minutes=1,3,5');
+  gj.features.reverse(); // 5 under 3 under 1
+  map.getSource('isochrones').setData(gj);
+}
+
+let mapDirty = false;
+function scheduleMapUpdate() {
+  if (mapDirty) return;
+  mapDirty = true;
+  requestAnimationFrame(() => { mapDirty = false; updateMapData(); });
+}
+
+// ---------------------------------------------------------------- live feed
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/feed?token=${state.token}`);
+  state.ws = ws;
+  ws.onopen = () => { state.live = true; renderLive(); };
+  ws.onclose = () => {
+    state.live = false;
+    renderLive();
+    if (state.token && state.ws === ws) setTimeout(() => { if (state.token) { reload().then(connect); } }, 2000);
+  };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === 'incident') {
+      const prev = state.incidents.get(msg.incident.id);
+      state.incidents.set(msg.incident.id, { ...prev, ...msg.incident, timeline: prev?.timeline });
+      if (state.tab === 'queue') renderQueue();
+      if (msg.incident.id === state.selected) select(state.selected);
+      scheduleMapUpdate();
+    } else if (msg.type === 'unit') {
+      state.units.set(msg.unit.id, msg.unit);
+      if (state.tab === 'units') renderUnits();
+      scheduleMapUpdate();
+    } else if (msg.type === 'positions') {
+      for (const [id, lat, lon, status] of msg.units) {
+        const u = state.units.get(id);
+        if (u) { u.lat = lat; u.lon = lon; u.status = status; }
+      }
+      state.lastPositions = Date.now();
+      scheduleMapUpdate();
+    } else if (msg.type === 'resync') {
+      reload();
+    }
+  };
+}
+
+async function reload() {
+  const [list, units] = await Promise.all([api('GET', '/incidents?status=open&limit=2000'), api('GET', '/units')]);
+  state.incidents = new Map(list.incidents.map((i) => [i.id, i]));
+  state.units = new Map(units.map((u) => [u.id, u]));
+  renderAll();
+}
+
+// ---------------------------------------------------------------- keyboard, toasts, start
+
+function toast(text, bad) {
+  const el = document.createElement('div');
+  el.className = 'toast' + (bad ? ' bad' : '');
+  el.textContent = text;
+  document.body.appendChild(el);
+  setTimeout(() => el.remove(), 3500);
+}
+
+document.addEventListener('keydown', (e) => {
+  if (!state.config || !state.token) return;
+  const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+  if (e.key === 'Escape') { document.activeElement?.blur(); return; }
+  if (typing) return;
+  const list = openIncidents();
+  const at = list.findIndex((i) => i.id === state.selected);
+  if (e.key === 'n' || e.key === 'N' || e.key === 'F2') { e.preventDefault(); showTab('call'); }
+  else if (e.key === 'ArrowDown' || e.key === 'j') { e.preventDefault(); if (list.length) select(list[Math.min(list.length - 1, at + 1)].id); }
+  else if (e.key === 'ArrowUp' || e.key === 'k') { e.preventDefault(); if (list.length) select(list[Math.max(0, at - 1)].id); }
+  else if (e.key === 'd' || e.key === 'D') { e.preventDefault(); dispatchTwoWay(); }
+  else if (e.key === 'i' || e.key === 'I') { state.iso = !state.iso; loadIsochrones(); }
+  else if (e.key === 'l' || e.key === 'L') { $('#lang').click(); }
+  else if (e.key === 'q') showTab('queue');
+  else if (e.key === 'u') showTab('units');
+});
+
+async function start() {
+  try {
+    state.config = await api('GET', '/config');
+  } catch { return renderLogin(); }
+  renderShell();
+  initMap();
+  await reload();
+  connect();
+  clearInterval(state.tick);
+  state.tick = setInterval(tickTimers, 1000);
+  window.dashboardReady = true;
+}
+
+if (state.token) start(); else renderLogin();

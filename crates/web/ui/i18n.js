@@ -1,0 +1,44 @@
+// zh-CN and English strings. Keys are English-ish identifiers; kinds and
+// places come from the server's catalogue (name_zh / name_en).
+export const STRINGS = {
+  zh: {
+    title: '平安 · 110 接处警指挥', login: '登录', username: '用户名', password: '密码', logout: '退出',
+    bad_login: '用户名或密码错误', queue: '警情队列', call: '接警', units: '警力', figures: '统计',
+    new_call: '新建警情 (N)', kind: '警情类别', priority: '等级', location: '位置 (纬度,经度)', pick_on_map: '在地图上点击选择位置',
+    address: '地址', caller_name: '报警人', caller_phone: '联系电话', description: '简要情况', save: '保存 (Enter)',
+    duplicates: '可能重复警情', merge_into: '合并到', none_selected: '请选择一个警情', timeline: '时间轴',
+    recommendation: '推荐警力', two_way: '双向出警', dispatch_two_way: '一键派警 (D)', dispatched: '已派警',
+    station: '责任派出所', seconds: '秒', tier: '圈层', reason: '理由', waves: '分级推送', wave: '分钟圈',
+    status: '状态', actions: '操作', isochrones: '1/3/5 分钟圈 (I)', posts: '巡防点', language: 'English',
+    open_incidents: '未结警情', all_units: '全部警力', reached_within: '到达率', phase: '环节', median: '中位数', p90: '90分位',
+    incidents: '警情数', reached: '已到场', by_station: '按派出所', saved: '已保存', error: '错误', live: '实时', offline: '离线',
+    unreachable: '不可达', unmet: '未满足的预案要求', overdue: '超时', help: '快捷键: N 新建 · ↑↓ 选择 · D 派警 · I 等时圈 · L 语言',
+    received: '已接警', dispatched_s: '已派警', en_route: '在途', on_scene: '到场', controlled: '已控制', closed: '已结束', cancelled: '已撤销', merged: '已合并',
+    available: '待命', returning: '返回中', off_duty: '下班', beyond: '>5', next_status: '下一步',
+    call_to_dispatch: '接警→派警', dispatch_to_en_route: '派警→出发', en_route_to_on_scene: '出发→到场', on_scene_to_controlled: '到场→控制',
+    patrol_car: '巡逻车', foot_patrol: '步巡', bike_patrol: '骑巡', station_duty: '值班组', criminal_investigation: '刑侦', narcotics: '禁毒', traffic: '交警', special_police: '特警',
+  },
+  en: {
+    title: 'pingan · 110 command centre', login: 'Log in', username: 'User name', password: 'Password', logout: 'Log out',
+    bad_login: 'Wrong user name or password', queue: 'Queue', call: 'New call', units: 'Units', figures: 'Figures',
+    new_call: 'New call (N)', kind: 'Kind', priority: 'Priority', location: 'Location (lat,lon)', pick_on_map: 'Click the map to pick the place',
+    address: 'Address', caller_name: 'Caller', caller_phone: 'Phone', description: 'What happened', save: 'Save (Enter)',
+    duplicates: 'Possible duplicates', merge_into: 'Merge into', none_selected: 'Select an incident', timeline: 'Timeline',
+    recommendation: 'Recommendation', two_way: 'Two-way dispatch', dispatch_two_way: 'Dispatch (D)', dispatched: 'Dispatched',
+    station: 'Responsible station', seconds: 's', tier: 'Tier', reason: 'Reason', waves: 'Fan-out', wave: '-minute wave',
+    status: 'Status', actions: 'Actions', isochrones: '1/3/5-minute areas (I)', posts: 'Posts', language: '中文',
+    open_incidents: 'Open incidents', all_units: 'All units', reached_within: 'Reached within', phase: 'Phase', median: 'Median', p90: 'p90',
+    incidents: 'Incidents', reached: 'Reached', by_station: 'By station', saved: 'Saved', error: 'Error', live: 'Live', offline: 'Offline',
+    unreachable: 'Unreachable', unmet: 'Unmet plan requirements', overdue: 'Overdue', help: 'Keys: N new · ↑↓ select · D dispatch · I areas · L language',
+    received: 'Received', dispatched_s: 'Dispatched', en_route: 'En route', on_scene: 'On scene', controlled: 'Controlled', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
+    available: 'Available', returning: 'Returning', off_duty: 'Off duty', beyond: '>5', next_status: 'Next',
+    call_to_dispatch: 'Call → dispatch', dispatch_to_en_route: 'Dispatch → en route', en_route_to_on_scene: 'En route → on scene', on_scene_to_controlled: 'On scene → controlled',
+    patrol_car: 'Patrol car', foot_patrol: 'Foot patrol', bike_patrol: 'Bike patrol', station_duty: 'Station duty', criminal_investigation: 'Criminal investigation', narcotics: 'Narcotics', traffic: 'Traffic', special_police: 'Special police',
+  },
+};
+
+export function defaultLang() {
+  const saved = localStorage.getItem('pingan.lang');
+  if (saved === 'zh' || saved === 'en') return saved;
+  return (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
