@@ -112,6 +112,46 @@ check('unit status change arrived live', true);
 await page.click('nav button[data-tab=units]');
 await page.waitForFunction((u) => document.querySelector(`tr[data-unit="${u}"] [data-test=unit-status]`)?.textContent.includes('在途'), unit);
 
+// Keyboard only: the duplicate call from before, saved with Enter and dispatched with D.
+await page.click('nav button[data-tab=queue]');
+await page.keyboard.press('n');
+await page.waitForSelector('[data-test=callform]');
+await page.selectOption('[data-test=kind]', 'robbery');
+await page.keyboard.press('Tab');
+await page.keyboard.press('Tab');
+await page.keyboard.type(where);
+await page.keyboard.press('Enter');
+await page.waitForFunction((id) => { const m = document.querySelector('[data-test=detail-title]')?.textContent.match(/#(\d+)/); return m && Number(m[1]) !== id; }, id);
+const second = Number((await page.textContent('[data-test=detail-title]')).match(/#(\d+)/)[1]);
+await page.waitForSelector('[data-test=dispatch]:not([disabled])', { timeout: 10000 });
+await page.keyboard.press('Escape');
+await page.keyboard.press('d');
+await page.waitForFunction((id) => window.pingan.incidents.get(id)?.status === 'dispatched', second, { timeout: 10000 });
+check('a call taken and dispatched from the keyboard', (await api(token, 'GET', `/incidents/${second}`)).possible_duplicates.some((d) => d.incident_id === id));
+
+// The 1/3/5-minute areas of the posts.
+await page.keyboard.press('i');
+await page.waitForFunction(() => window.map.getLayoutProperty('isochrones', 'visibility') === 'visible' && window.map.querySourceFeatures('isochrones').length > 0, null, { timeout: 15000 });
+check('isochrone layer of the posts', true);
+
+// A station officer's view is their own area.
+const mine = await api(token, 'GET', `/incidents/${id}`);
+await api(token, 'POST', '/users', { username: 'e2e-officer', password: 'e2e-officer-pw', role: 'station_officer', scope: mine.station_id });
+const away = units.find((u) => u.home_station !== mine.station_id && !u.home_station.startsWith(mine.bureau_id) && u.kind === 'patrol_car') || units.find((u) => u.home_station !== mine.station_id);
+const elsewhere = await api(token, 'POST', '/incidents', { kind: 'noise', lat: away.lat, lon: away.lon });
+const officer = await (await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-GB' })).newPage();
+officer.on('pageerror', (e) => errors.push(String(e)));
+officer.on('request', (r) => { const u = new URL(r.url()); if (u.protocol.startsWith('http') && u.host !== origin) foreign.push(r.url()); });
+await officer.goto(base + '/');
+await officer.fill('input[name=username]', 'e2e-officer');
+await officer.fill('input[name=password]', 'e2e-officer-pw');
+await officer.press('input[name=password]', 'Enter');
+await officer.waitForFunction(() => window.dashboardReady, null, { timeout: 30000 });
+const visible = await officer.evaluate(() => [...window.pingan.incidents.keys()]);
+check('the officer sees the own station and not the other', visible.includes(id) && (elsewhere.station_id === mine.station_id || !visible.includes(elsewhere.id)), JSON.stringify({ visible, elsewhere: elsewhere.station_id }));
+check('the officer page speaks the browser language (en)', (await officer.textContent('nav button[data-tab=queue]')) === 'Queue');
+await officer.close();
+
 // Switch language.
 await page.click('[data-test=lang]');
 await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');

@@ -16,7 +16,8 @@ const state = {
   tab: 'queue',
   pick: null,
   live: false,
-  iso: false,
+  iso: null, // null, 'posts' or 'units'
+  figures: { hours: 24, station: '' },
   ws: null,
   tick: null,
 };
@@ -99,6 +100,7 @@ function renderShell() {
       <strong>${t('title')}</strong>
       <span class="agency">${esc(c.agency_name)}</span>
       <span id="live" class="badge"></span>
+      <span id="isobadge" class="muted-light" data-test="isochrones"></span>
       <span class="spacer"></span>
       <span id="clock"></span>
       <span class="user" data-test="user">${esc(c.user.display_name)} · ${esc(c.user.role)}${c.user.scope ? ' · ' + esc(c.user.scope) : ''}</span>
@@ -363,20 +365,33 @@ function renderUnits() {
 
 async function renderFigures() {
   if (state.tab !== 'figures') return;
-  $('#panel').innerHTML = '<p class="muted">…</p>';
-  const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
-  const f = await api('GET', `/figures?from=${encodeURIComponent(from)}&period=hour`);
-  if (state.tab !== 'figures') return;
+  const sel = state.figures;
+  const stations = state.stations.map((f) => f.properties);
+  $('#panel').innerHTML = `
+    <h2>${t('figures')}</h2>
+    <div class="filters">
+      <select id="fig-hours" data-test="fig-period">${[[1, '1 h'], [24, '24 h'], [168, '7 d'], [720, '30 d']].map(([h, l]) => `<option value="${h}" ${h === sel.hours ? 'selected' : ''}>${l}</option>`).join('')}</select>
+      <select id="fig-station" data-test="fig-area"><option value="">${t('all_areas')}</option>${stations.map((p) => `<option value="${esc(p.id)}" ${p.id === sel.station ? 'selected' : ''}>${esc(state.lang === 'zh' ? p.name_zh : p.name_en || p.name_zh)}</option>`).join('')}</select>
+    </div>
+    <div id="figbody"><p class="muted">…</p></div>`;
+  $('#fig-hours').onchange = (e) => { sel.hours = Number(e.target.value); renderFigures(); };
+  $('#fig-station').onchange = (e) => { sel.station = e.target.value; renderFigures(); };
+  const from = new Date(Date.now() - sel.hours * 3600 * 1000).toISOString();
+  const f = await api('GET', `/figures?from=${encodeURIComponent(from)}&period=${sel.hours > 48 ? 'day' : 'hour'}${sel.station ? '&station=' + encodeURIComponent(sel.station) : ''}`);
+  if (state.tab !== 'figures' || !$('#figbody')) return;
   const row = f.total;
   const pct = (x) => `${Math.round(x * 1000) / 10}%`;
-  $('#panel').innerHTML = `
-    <h2>${t('figures')} · 24 h</h2>
+  const bar = (x, cls) => `<span class="bar ${cls}" style="width:${Math.round(x * 100)}%"></span>`;
+  $('#figbody').innerHTML = `
     <p>${t('incidents')}: <b data-test="fig-incidents">${row.incidents}</b> · ${t('reached')}: <b>${row.reached}</b></p>
-    <p>${t('reached_within')}: 1′ <b>${pct(row.within['1'])}</b> · 3′ <b>${pct(row.within['3'])}</b> · 5′ <b>${pct(row.within['5'])}</b></p>
+    <p>${t('reached_within')}:</p>
+    <div class="bars">${['1', '3', '5'].map((m) => `<div>${m}′ ${bar(row.within[m], 'tier' + m)} <b>${pct(row.within[m])}</b></div>`).join('')}</div>
     <table><tr><th>${t('phase')}</th><th>n</th><th>${t('median')}</th><th>${t('p90')}</th></tr>
     ${Object.entries(row.phases).map(([k, v]) => `<tr><td>${t(k)}</td><td>${v.n}</td><td>${fmtSecs(v.median_s)}</td><td>${fmtSecs(v.p90_s)}</td></tr>`).join('')}</table>
     <h3>${t('by_station')}</h3>
-    <table>${f.by_station.slice(0, 15).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>`;
+    <table>${f.by_station.slice(0, 20).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>
+    <h3>${t('by_period')}</h3>
+    <table>${f.by_period.slice(-12).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>`;
 }
 
 // ---------------------------------------------------------------- map
@@ -462,8 +477,10 @@ function updateMapData() {
 async function loadIsochrones() {
   const map = state.map;
   map.setLayoutProperty('isochrones', 'visibility', state.iso ? 'visible' : 'none');
+  const badge = $('#isobadge');
+  if (badge) badge.textContent = state.iso ? `${t('isochrones')}: ${t(state.iso + '_iso')}` : '';
   if (!state.iso) return;
-  const gj = await api('GET', '/isochrones?of=posts&minutes=1,3,5');
+  const gj = await api('GET', `/isochrones?of=${state.iso}&minutes=1,3,5`);
   gj.features.reverse(); // 5 under 3 under 1
   map.getSource('isochrones').setData(gj);
 }
@@ -539,7 +556,7 @@ document.addEventListener('keydown', (e) => {
   else if (e.key === 'ArrowDown' || e.key === 'j') { e.preventDefault(); if (list.length) select(list[Math.min(list.length - 1, at + 1)].id); }
   else if (e.key === 'ArrowUp' || e.key === 'k') { e.preventDefault(); if (list.length) select(list[Math.max(0, at - 1)].id); }
   else if (e.key === 'd' || e.key === 'D') { e.preventDefault(); dispatchTwoWay(); }
-  else if (e.key === 'i' || e.key === 'I') { state.iso = !state.iso; loadIsochrones(); }
+  else if (e.key === 'i' || e.key === 'I') { state.iso = state.iso === null ? 'posts' : state.iso === 'posts' ? 'units' : null; loadIsochrones(); }
   else if (e.key === 'l' || e.key === 'L') { $('#lang').click(); }
   else if (e.key === 'q') showTab('queue');
   else if (e.key === 'u') showTab('units');
