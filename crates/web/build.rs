@@ -6,7 +6,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const MAPLIBRE: &[&str] = &["maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"];
+const MAPLIBRE: &[&str] = &[
+    "maplibre-gl.mjs",
+    "maplibre-gl-worker.mjs",
+    "maplibre-gl.css",
+];
 
 fn mime(name: &str) -> &'static str {
     match name.rsplit('.').next() {
@@ -44,7 +48,11 @@ fn main() {
     for e in std::fs::read_dir(&ui).expect("crates/web/ui exists") {
         let p = e.expect("readable").path();
         if p.is_file() {
-            let name = p.file_name().and_then(|n| n.to_str()).expect("utf-8 name").to_string();
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("utf-8 name")
+                .to_string();
             entries.push((format!("/{name}"), p));
         }
     }
@@ -52,10 +60,18 @@ fn main() {
         entries.push((format!("/assets/ml/{f}"), dist.join(f)));
     }
     entries.sort();
-    let mut out = String::from("/// (path, content type, bytes) of every embedded file.\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n");
+    let mut out = String::from(
+        "/// (path, content type, bytes) of every embedded file.\npub static ASSETS: &[(&str, &str, &[u8])] = &[\n",
+    );
     for (path, file) in &entries {
         println!("cargo:rerun-if-changed={}", file.display());
-        writeln!(out, "    ({path:?}, {:?}, include_bytes!({:?})),", mime(path), file.display().to_string()).expect("string write");
+        writeln!(
+            out,
+            "    ({path:?}, {:?}, include_bytes!({:?})),",
+            mime(path),
+            file.display().to_string()
+        )
+        .expect("string write");
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets it")).join("assets.rs");

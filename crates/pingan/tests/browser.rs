@@ -20,13 +20,26 @@ fn repo() -> PathBuf {
 #[test]
 fn dashboard_in_headless_chromium() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(Path::new(&chromium).exists(), "{chromium} missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)");
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} missing: install Debian's chromium (`apt-get install chromium`; .ci/run does)"
+    );
     let dir = std::env::temp_dir().join(format!("pingan-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let porto = repo().join("../shared/data/osm/porto-portugal-r5.osm.pbf");
     let mut demo = Command::new(env!("CARGO_BIN_EXE_pingan"))
-        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--no-simulator", "--data-dir"])
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--no-simulator",
+            "--data-dir",
+        ])
         .arg(&dir)
         .arg("--osm")
         .arg(&porto)
@@ -66,10 +79,20 @@ fn dashboard_in_headless_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "browser test failed:\n{stdout}\n{stderr}");
-    let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).expect("one JSON line");
+    assert!(
+        run.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
+    let result: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("{}")).expect("one JSON line");
     eprintln!("dashboard: {result}");
-    assert!(result["checks"].as_array().unwrap().iter().all(|c| c["ok"] == Value::Bool(true)));
+    assert!(
+        result["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == Value::Bool(true))
+    );
     assert!(out_dir.join("dashboard.png").exists());
     let frames = &result["frames"];
     assert!(frames["units_tracked"].as_u64().unwrap() >= 500, "{frames}");

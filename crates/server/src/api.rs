@@ -123,17 +123,44 @@ async fn static_file(uri: axum::http::Uri) -> Response {
     match web::asset(uri.path()) {
         Some((mime, bytes)) => {
             // Our own files change with every build; MapLibre's only with its version.
-            let cache = if uri.path().starts_with("/assets/") { "public, max-age=86400" } else { "no-cache" };
-            ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache)], bytes).into_response()
+            let cache = if uri.path().starts_with("/assets/") {
+                "public, max-age=86400"
+            } else {
+                "no-cache"
+            };
+            (
+                [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache)],
+                bytes,
+            )
+                .into_response()
         }
-        None => ApiError::new(StatusCode::NOT_FOUND, "no_such_endpoint", "no such page; the dashboard is at /, the API at /api/v1").into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_such_endpoint",
+            "no such page; the dashboard is at /, the API at /api/v1",
+        )
+        .into_response(),
     }
 }
 
 async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)>) -> ApiResult {
-    let y: u32 = y.trim_end_matches(".pbf").trim_end_matches(".mvt").parse().map_err(|_| ApiError::invalid("y", "tile row must be a number"))?;
-    let tile = app.tiles.tile(z, x, y).ok_or_else(|| ApiError::not_found("tile", format!("{z}/{x}/{y}")))?;
-    Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "public, max-age=3600")], tile.as_ref().clone()).into_response())
+    let y: u32 = y
+        .trim_end_matches(".pbf")
+        .trim_end_matches(".mvt")
+        .parse()
+        .map_err(|_| ApiError::invalid("y", "tile row must be a number"))?;
+    let tile = app
+        .tiles
+        .tile(z, x, y)
+        .ok_or_else(|| ApiError::not_found("tile", format!("{z}/{x}/{y}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        tile.as_ref().clone(),
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------- JSON shapes
@@ -303,10 +330,19 @@ async fn config(State(app): AppState, user: User) -> ApiResult {
     let c = &app.settings.dispatch;
     let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for j in app.jurisdictions.all().iter().filter(|j| {
-        j.level == Level::Station && user.scope.as_deref().is_none_or(|s| app.jurisdictions.is_within(&j.id, s))
+        j.level == Level::Station
+            && user
+                .scope
+                .as_deref()
+                .is_none_or(|s| app.jurisdictions.is_within(&j.id, s))
     }) {
         for p in j.polygon.iter().flat_map(|p| p.first()).flatten() {
-            bounds = [bounds[0].min(p[0]), bounds[1].min(p[1]), bounds[2].max(p[0]), bounds[3].max(p[1])];
+            bounds = [
+                bounds[0].min(p[0]),
+                bounds[1].min(p[1]),
+                bounds[2].max(p[0]),
+                bounds[3].max(p[1]),
+            ];
         }
     }
     Ok(ok(
@@ -949,35 +985,81 @@ struct IsochroneQuery {
 }
 
 /// The 1/3/5-minute areas reachable from patrol posts or from available units.
-async fn isochrones(State(app): AppState, user: User, Query(q): Query<IsochroneQuery>) -> ApiResult {
+async fn isochrones(
+    State(app): AppState,
+    user: User,
+    Query(q): Query<IsochroneQuery>,
+) -> ApiResult {
     user.require(Action::Read)?;
     let minutes: Vec<f64> = match &q.minutes {
         None => vec![1.0, 3.0, 5.0],
         Some(m) => m
             .split(',')
-            .map(|x| x.trim().parse::<f64>().ok().filter(|v| *v > 0.0 && *v <= 30.0).ok_or_else(|| ApiError::invalid("minutes", format!("expected minutes in (0, 30], got {x:?}"))))
+            .map(|x| {
+                x.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| *v > 0.0 && *v <= 30.0)
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "minutes",
+                            format!("expected minutes in (0, 30], got {x:?}"),
+                        )
+                    })
+            })
             .collect::<Result<_, _>>()?,
     };
     let of = q.of.as_deref().unwrap_or("posts");
     let points: Vec<dispatch::LatLon> = {
         let engine = app.engine.lock().expect("engine lock");
-        let in_scope = |station: &str| q.station.as_deref().is_none_or(|s| app.jurisdictions.is_within(station, s)) && user.scope.as_deref().is_none_or(|s| app.jurisdictions.is_within(station, s));
+        let in_scope = |station: &str| {
+            q.station
+                .as_deref()
+                .is_none_or(|s| app.jurisdictions.is_within(station, s))
+                && user
+                    .scope
+                    .as_deref()
+                    .is_none_or(|s| app.jurisdictions.is_within(station, s))
+        };
         match of {
-            "posts" => engine.posts().iter().filter(|p| in_scope(&p.station_id)).map(|p| dispatch::LatLon { lat: p.lat, lon: p.lon }).collect(),
-            "units" => engine.units().iter().filter(|u| u.status == UnitStatus::Available && in_scope(&u.home_station)).map(|u| u.position()).collect(),
-            other => return Err(ApiError::invalid("of", format!("expected posts or units, got {other:?}"))),
+            "posts" => engine
+                .posts()
+                .iter()
+                .filter(|p| in_scope(&p.station_id))
+                .map(|p| dispatch::LatLon {
+                    lat: p.lat,
+                    lon: p.lon,
+                })
+                .collect(),
+            "units" => engine
+                .units()
+                .iter()
+                .filter(|u| u.status == UnitStatus::Available && in_scope(&u.home_station))
+                .map(|u| u.position())
+                .collect(),
+            other => {
+                return Err(ApiError::invalid(
+                    "of",
+                    format!("expected posts or units, got {other:?}"),
+                ));
+            }
         }
     };
-    let snaps: Vec<roads::Snap> = points.iter().filter_map(|p| app.graph.snap(*p, 500.0).ok()).collect();
+    let snaps: Vec<roads::Snap> = points
+        .iter()
+        .filter_map(|p| app.graph.snap(*p, 500.0).ok())
+        .collect();
     if snaps.is_empty() {
         return Ok(ok(json!({"type": "FeatureCollection", "features": []})));
     }
     let limits: Vec<u32> = minutes.iter().map(|m| (m * 60_000.0) as u32).collect();
     let graph = app.graph;
-    let iso = tokio::task::spawn_blocking(move || roads::isochrones(graph, &snaps, &limits, &roads::IsochroneOptions::default()))
-        .await
-        .map_err(ApiError::store)?
-        .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
+    let iso = tokio::task::spawn_blocking(move || {
+        roads::isochrones(graph, &snaps, &limits, &roads::IsochroneOptions::default())
+    })
+    .await
+    .map_err(ApiError::store)?
+    .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
     Ok(ok(roads::to_geojson(&iso)))
 }
 

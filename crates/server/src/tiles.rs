@@ -57,12 +57,18 @@ fn max_class(z: u8) -> u8 {
 fn world(lon: f64, lat: f64, z: u8) -> (f64, f64) {
     let n = f64::from(1u32 << z);
     let lat = lat.clamp(-85.0511, 85.0511).to_radians();
-    ((lon + 180.0) / 360.0 * n, (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n)
+    (
+        (lon + 180.0) / 360.0 * n,
+        (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n,
+    )
 }
 
 fn lon_lat(x: f64, y: f64, z: u8) -> (f64, f64) {
     let n = f64::from(1u32 << z);
-    (x / n * 360.0 - 180.0, (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees())
+    (
+        x / n * 360.0 - 180.0,
+        (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees(),
+    )
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -97,10 +103,18 @@ impl RoadTiles {
                 let ms = f.into_iter().chain(b).min()?;
                 let kmh = graph.road_meters(r) / (f64::from(ms.max(1)) / 1000.0) * 3.6;
                 let pts: Vec<[f64; 2]> = geom.iter().map(|p| [p.lon, p.lat]).collect();
-                Some(RoadBox { bbox: AABB::from_points(pts.iter()), road: r, class: class_of(kmh) })
+                Some(RoadBox {
+                    bbox: AABB::from_points(pts.iter()),
+                    road: r,
+                    class: class_of(kmh),
+                })
             })
             .collect();
-        RoadTiles { graph, index: RTree::bulk_load(boxes), cache: Mutex::new(HashMap::new()) }
+        RoadTiles {
+            graph,
+            index: RTree::bulk_load(boxes),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The tile `z/x/y` as MVT bytes (empty tile when nothing is there).
@@ -127,13 +141,20 @@ impl RoadTiles {
         let env = AABB::from_corners([lon0, lat0], [lon1, lat1]);
         let limit = max_class(z);
         let mut features: Vec<u8> = Vec::new();
-        let mut hits: Vec<&RoadBox> = self.index.locate_in_envelope_intersecting(&env).filter(|b| b.class <= limit).collect();
+        let mut hits: Vec<&RoadBox> = self
+            .index
+            .locate_in_envelope_intersecting(&env)
+            .filter(|b| b.class <= limit)
+            .collect();
         hits.sort_by_key(|b| (b.class, b.road));
         for b in hits {
             let mut pts: Vec<(i64, i64)> = Vec::new();
             for p in self.graph.road_geometry(b.road) {
                 let (wx, wy) = world(p.lon, p.lat, z);
-                let q = (((wx - f64::from(x)) * EXTENT).round() as i64, ((wy - f64::from(y)) * EXTENT).round() as i64);
+                let q = (
+                    ((wx - f64::from(x)) * EXTENT).round() as i64,
+                    ((wy - f64::from(y)) * EXTENT).round() as i64,
+                );
                 if pts.last() != Some(&q) {
                     pts.push(q);
                 }

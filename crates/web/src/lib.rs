@@ -8,7 +8,10 @@ include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 /// The file at `path` (`/` is `index.html`): its content type and bytes.
 pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
     let path = if path == "/" { "/index.html" } else { path };
-    ASSETS.iter().find(|(p, _, _)| *p == path).map(|(_, m, b)| (*m, *b))
+    ASSETS
+        .iter()
+        .find(|(p, _, _)| *p == path)
+        .map(|(_, m, b)| (*m, *b))
 }
 
 #[cfg(test)]
@@ -17,7 +20,11 @@ mod tests {
     fn embeds_the_page_and_maplibre() {
         let (mime, html) = super::asset("/").expect("index");
         assert!(mime.starts_with("text/html"));
-        assert!(std::str::from_utf8(html).unwrap().contains("/assets/ml/maplibre-gl.mjs"));
+        assert!(
+            std::str::from_utf8(html)
+                .unwrap()
+                .contains("/assets/ml/maplibre-gl.mjs")
+        );
         let (mime, js) = super::asset("/assets/ml/maplibre-gl.mjs").expect("maplibre");
         assert!(mime.starts_with("text/javascript") && js.len() > 100_000);
         assert!(super::asset("/assets/ml/maplibre-gl-worker.mjs").is_some());
