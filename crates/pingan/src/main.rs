@@ -1,6 +1,7 @@
 //! `pingan`: the one binary. Thin glue: parses the command line and calls the
 //! engine, store and server crates; all logic lives below it (see ARCHITECTURE.md).
 
+mod coverage_cmd;
 mod loadgen;
 mod roads_cmd;
 mod serve_cmd;
@@ -32,6 +33,9 @@ enum Command {
         #[arg(long, env = "PINGAN_GRAPH")]
         graph: Option<PathBuf>,
     },
+    /// Coverage planning: evaluate a plan of patrol posts or choose the best k.
+    #[command(subcommand)]
+    Coverage(coverage_cmd::CoverageCommand),
     /// Load generator: incident creation and recommendations against a running server.
     Loadgen(loadgen::LoadArgs),
     /// Store maintenance.
@@ -66,6 +70,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve { server, graph } => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph)))
         }
+        Command::Coverage(cmd) => coverage_cmd::run(cmd),
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
         Command::Store(StoreCommand::Check { database, agency }) => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))

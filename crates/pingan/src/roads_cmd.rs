@@ -324,7 +324,7 @@ pub fn build_graph(
 }
 
 /// Reads a CSV whose header must be exactly `expected`; yields (line number, fields).
-fn read_csv(path: &Path, expected: &[&str]) -> Result<Vec<(u64, csv::StringRecord)>> {
+pub(crate) fn read_csv(path: &Path, expected: &[&str]) -> Result<Vec<(u64, csv::StringRecord)>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
@@ -360,7 +360,7 @@ fn read_csv(path: &Path, expected: &[&str]) -> Result<Vec<(u64, csv::StringRecor
     Ok(rows)
 }
 
-fn field_latlon(
+pub(crate) fn field_latlon(
     path: &Path,
     line: u64,
     rec: &csv::StringRecord,

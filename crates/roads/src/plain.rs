@@ -122,6 +122,24 @@ impl<'g> Dijkstra<'g> {
         self.run(&seeds, limit_ms, dir);
     }
 
+    /// Time from `origin`, the single origin of the last forward run, to
+    /// `t`, if within the run's limit: exact, partial roads and the
+    /// same-road case included (the coverage planner's inner loop).
+    pub fn time_to(&self, origin: &Snap, t: &Snap) -> Option<u32> {
+        let via_graph = t
+            .target_seeds(self.g)
+            .into_iter()
+            .flatten()
+            .filter_map(|seed| self.dist(seed.node).map(|d| d.saturating_add(seed.ms)))
+            .min();
+        let direct = direct(self.g, origin, t).map(|d| d.0);
+        let best = match (via_graph, direct) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        best.filter(|d| *d <= self.limit)
+    }
+
     /// The fastest time from `s` to `t` by plain Dijkstra: the reference oracle.
     pub fn route_ms(&mut self, s: &Snap, t: &Snap) -> Option<u32> {
         let seeds: Vec<Seed> = s.source_seeds(self.g).into_iter().flatten().collect();

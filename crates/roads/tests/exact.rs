@@ -110,6 +110,26 @@ proptest! {
     }
 
     #[test]
+    fn bounded_time_to_equals_the_oracle(
+        net in network_strategy(),
+        picks in proptest::collection::vec((any::<u32>(), 0.0f64..=1.0), 2..8),
+        limit in 0u32..30_000,
+    ) {
+        let g = build(&net);
+        prop_assume!(g.road_count() > 0);
+        let pts = positions(&g, &picks);
+        let mut oracle = Dijkstra::new(&g);
+        let mut bounded = Dijkstra::new(&g);
+        for s in &pts {
+            bounded.from_origins(std::slice::from_ref(s), limit, Direction::Forward);
+            for t in &pts {
+                let want = oracle.route_ms(s, t).filter(|d| *d <= limit);
+                prop_assert_eq!(bounded.time_to(s, t), want);
+            }
+        }
+    }
+
+    #[test]
     fn limited_tables_cut_exactly_at_the_limit(
         net in network_strategy(),
         picks in proptest::collection::vec((any::<u32>(), 0.0f64..=1.0), 1..6),

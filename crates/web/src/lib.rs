@@ -20,8 +20,10 @@ mod tests {
     fn embeds_the_page_and_maplibre() {
         let (mime, html) = super::asset("/").expect("index");
         assert!(mime.starts_with("text/html"));
+        assert!(std::str::from_utf8(html).unwrap().contains("/app.js"));
+        let (_, app) = super::asset("/app.js").expect("app");
         assert!(
-            std::str::from_utf8(html)
+            std::str::from_utf8(app)
                 .unwrap()
                 .contains("/assets/ml/maplibre-gl.mjs")
         );

@@ -1,0 +1,110 @@
+//! Heuristic against exact on random abstract instances.
+
+use super::*;
+
+/// A random instance: sites reach random points at random tiers.
+fn instance(seed: u64, sites: usize, points: usize, density: f64) -> Problem {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rnd = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let weights: Vec<f64> = (0..points).map(|_| (1.0 + 9.0 * rnd()).round()).collect();
+    let cover = (0..sites)
+        .map(|_| {
+            (0..points as u32)
+                .filter_map(|i| {
+                    let r = rnd();
+                    (r < density).then(|| (i, (r / density * 3.0) as u8))
+                })
+                .collect()
+        })
+        .collect();
+    Problem {
+        weights,
+        tier_s: vec![60, 180, 300],
+        cover,
+    }
+}
+
+#[test]
+fn evaluation_counts_tiers_and_backup() {
+    let p = Problem {
+        weights: vec![1.0, 2.0, 4.0],
+        tier_s: vec![60, 180, 300],
+        cover: vec![vec![(0, 0), (1, 2)], vec![(1, 1), (2, 2)]],
+    };
+    let e = evaluate(&p, &[0, 1], &[4.0, 2.0, 1.0]);
+    assert_eq!(e.covered, vec![1.0, 3.0, 7.0]);
+    assert_eq!(e.backup, 2.0);
+    assert_eq!(e.score, 1.0 * 7.0 + 2.0 * 3.0 + 4.0 * 1.0);
+    let e = evaluate(&p, &[0], &[4.0, 2.0, 1.0]);
+    assert_eq!(e.uncovered().collect::<Vec<_>>(), vec![2]);
+}
+
+#[test]
+fn heuristic_is_near_exact_and_bounds_hold() {
+    let mut ratios = Vec::new();
+    for seed in 0..24u64 {
+        let (sites, points, k) = [(15, 60, 3), (25, 120, 4), (40, 200, 6)][seed as usize % 3];
+        let p = instance(seed + 1, sites, points, 0.08);
+        let o = Options::new(k, 3);
+        let h = optimise(&p, &o).unwrap();
+        let x = optimise_exact(&p, &o).unwrap();
+        assert!(
+            h.evaluation.score <= x.evaluation.score + 1e-6,
+            "the heuristic cannot beat the optimum"
+        );
+        assert!(
+            h.upper_bound >= x.evaluation.score - 1e-6,
+            "seed {seed}: bound {} below optimum {}",
+            h.upper_bound,
+            x.evaluation.score
+        );
+        assert!(
+            h.evaluation.score >= h.greedy_score - 1e-9,
+            "swaps never lose"
+        );
+        assert_eq!(h.chosen.len(), k);
+        ratios.push(h.evaluation.score / x.evaluation.score);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+    eprintln!(
+        "heuristic / optimum over {} instances: min {:.4}, median {:.4}, mean {:.4}",
+        ratios.len(),
+        ratios[0],
+        ratios[ratios.len() / 2],
+        mean
+    );
+    assert!(ratios[0] > 0.95 && mean > 0.99, "{ratios:?}");
+}
+
+#[test]
+fn fixed_sites_stay() {
+    let p = instance(99, 30, 150, 0.1);
+    let mut o = Options::new(5, 3);
+    o.fixed = vec![7, 11];
+    let h = optimise(&p, &o).unwrap();
+    assert!(h.chosen.contains(&7) && h.chosen.contains(&11));
+    let x = optimise_exact(&p, &o).unwrap();
+    assert!(x.chosen.contains(&7) && x.chosen.contains(&11));
+    assert!(h.upper_bound >= x.evaluation.score - 1e-6);
+}
+
+#[test]
+fn bad_options_are_named() {
+    let p = instance(1, 5, 10, 0.5);
+    let e = optimise(&p, &Options::new(9, 3)).unwrap_err();
+    assert!(e.to_string().starts_with("k:"), "{e}");
+    let mut o = Options::new(2, 3);
+    o.tier_weights = vec![1.0];
+    assert!(
+        optimise(&p, &o)
+            .unwrap_err()
+            .to_string()
+            .starts_with("weights:")
+    );
+}
