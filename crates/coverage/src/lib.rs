@@ -209,6 +209,8 @@ pub struct Options {
     pub fixed: Vec<u32>,
     /// Lagrangian iterations for the upper bound.
     pub bound_iterations: usize,
+    /// Rounds of the iterated local search after the first local optimum.
+    pub perturbations: usize,
 }
 
 impl Options {
@@ -222,7 +224,8 @@ impl Options {
             k,
             tier_weights: w,
             fixed: vec![],
-            bound_iterations: 400,
+            bound_iterations: 300,
+            perturbations: 0,
         }
     }
 }
@@ -460,9 +463,41 @@ fn swaps(p: &Problem, o: &Options, s: &[f64], chosen: &mut [u32]) -> usize {
     made
 }
 
+/// The submodular bound at a plan: the objective is monotone submodular, so
+/// no plan of `k` sites beats the plan's score plus the `k` largest gains of
+/// adding one more site to it (Nemhauser, Wolsey and Fisher 1978).
+pub fn submodular_bound(p: &Problem, o: &Options, chosen: &[u32]) -> f64 {
+    let s = p.suffix(&o.tier_weights);
+    let e = evaluate(p, chosen, &o.tier_weights);
+    let in_plan: std::collections::HashSet<u32> = chosen.iter().copied().collect();
+    let mut gains: Vec<f64> = (0..p.cover.len() as u32)
+        .filter(|j| !in_plan.contains(j))
+        .map(|j| {
+            p.cover[j as usize]
+                .iter()
+                .map(|&(i, t)| {
+                    p.weights[i as usize]
+                        * (s[t as usize] - s[e.best_tier[i as usize] as usize]).max(0.0)
+                })
+                .sum()
+        })
+        .collect();
+    let free = o.k - o.fixed.len().min(o.k);
+    gains.sort_by(|a, b| b.total_cmp(a));
+    e.score + gains.iter().take(free).sum::<f64>()
+}
+
 /// The Lagrangian upper bound (relaxing "a point counts at a tier only if a
 /// chosen site reaches it there"), improved by subgradient steps.
 pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
+    lagrangian(p, o, lower).0
+}
+
+/// The Lagrangian bound and the best plans its subproblems proposed (the
+/// `k` sites with the highest priced coverage: good starting points for swaps).
+pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u32>)>) {
+    let mut lower = lower;
+    let mut plans: Vec<(f64, Vec<u32>)> = Vec::new();
     let tiers = p.tiers();
     let np = p.weights.len();
     let s_weights = &o.tier_weights;
@@ -487,22 +522,27 @@ pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
         .collect();
     let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
     let mut best = f64::INFINITY;
-    let mut theta = 1.0;
+    let mut theta = 2.0;
     let mut since = 0;
-    let mut suffix = vec![0.0; tiers + 1];
+    let mut suffix_sums = vec![0.0; np * tiers];
     let mut x = Vec::with_capacity(o.k);
     let mut grad = vec![0.0; np * tiers];
     for _ in 0..o.bound_iterations.max(1) {
-        // Site values under the multipliers.
+        // Site values under the multipliers: per point, the suffix sums over tiers.
+        for i in 0..np {
+            let base = i * tiers;
+            let mut acc = 0.0;
+            for m in (0..tiers).rev() {
+                acc += lambda[base + m];
+                suffix_sums[base + m] = acc;
+            }
+        }
         let v: Vec<f64> = p
             .cover
             .iter()
             .map(|list| {
                 list.iter()
-                    .map(|&(i, t)| {
-                        let base = i as usize * tiers;
-                        lambda[base + t as usize..base + tiers].iter().sum::<f64>()
-                    })
+                    .map(|&(i, t)| suffix_sums[i as usize * tiers + t as usize])
                     .sum()
             })
             .collect();
@@ -516,6 +556,16 @@ pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
         x.clear();
         x.extend(fixed.iter().copied());
         x.extend(order.iter().take(free));
+        // The subproblem's plan is feasible: keep the best few as starts.
+        let mut plan = x.clone();
+        plan.sort_unstable();
+        let score = evaluate(p, &plan, &o.tier_weights).score;
+        lower = lower.max(score);
+        if !plans.iter().any(|(_, q)| *q == plan) {
+            plans.push((score, plan));
+            plans.sort_by(|a, b| b.0.total_cmp(&a.0));
+            plans.truncate(4);
+        }
         let mut l = x.iter().map(|j| v[*j as usize]).sum::<f64>();
         for at in 0..np * tiers {
             if coverers[at] > 0 {
@@ -527,7 +577,7 @@ pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
             since = 0;
         } else {
             since += 1;
-            if since >= 15 {
+            if since >= 8 {
                 theta /= 2.0;
                 since = 0;
             }
@@ -557,31 +607,86 @@ pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
         let step = theta * (l - lower).max(1e-9 * l.abs().max(1.0)) / norm;
         for at in 0..np * tiers {
             if coverers[at] > 0 {
-                lambda[at] = (lambda[at] - step * grad[at]).max(0.0);
+                // A multiplier above the value it prices never helps the bound.
+                lambda[at] =
+                    (lambda[at] - step * grad[at]).clamp(0.0, value(at / tiers, at % tiers));
             }
         }
-        suffix.fill(0.0);
     }
-    best.max(lower)
+    (best.max(lower), plans)
 }
 
-/// Chooses `k` sites: lazy greedy, then swaps; with a Lagrangian upper bound.
+/// Chooses `k` sites: lazy greedy, then best-improvement swaps, then an
+/// iterated local search (drop a few sites, refill greedily, swap again) for
+/// `o.perturbations` rounds; the upper bound is the smaller of the Lagrangian
+/// bound and the submodular bounds met on the way.
 pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     check(p, o)?;
     let s = p.suffix(&o.tier_weights);
     let mut chosen = greedy(p, o, &s);
     let greedy_score = evaluate(p, &chosen, &o.tier_weights).score;
-    let swaps = swaps(p, o, &s, &mut chosen);
+    let mut swaps_made = swaps(p, o, &s, &mut chosen);
+    let mut best_score = evaluate(p, &chosen, &o.tier_weights).score;
+    let mut bound = submodular_bound(p, o, &chosen);
+    let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
+    let movable: usize = chosen.iter().filter(|j| !fixed.contains(j)).count();
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n.max(1) as u64) as usize
+    };
+    for round in 0..o.perturbations {
+        if movable < 2 || bound - best_score <= 1e-9 * bound.abs().max(1.0) {
+            break;
+        }
+        let drop = 2 + round % 3;
+        let mut keep: Vec<u32> = chosen.clone();
+        for _ in 0..drop.min(movable) {
+            let candidates: Vec<usize> = (0..keep.len())
+                .filter(|k| !fixed.contains(&keep[*k]))
+                .collect();
+            if candidates.is_empty() {
+                break;
+            }
+            keep.swap_remove(candidates[next(candidates.len())]);
+        }
+        let partial = Options {
+            fixed: keep,
+            ..o.clone()
+        };
+        let mut trial = greedy(p, &partial, &s);
+        swaps_made += swaps(p, o, &s, &mut trial);
+        let score = evaluate(p, &trial, &o.tier_weights).score;
+        if score > best_score + 1e-9 {
+            best_score = score;
+            chosen = trial;
+            bound = bound.min(submodular_bound(p, o, &chosen));
+        }
+    }
+    // Lagrangian heuristic: the relaxation's plans, improved by swaps.
+    let (lagrange, starts) = lagrangian(p, o, best_score);
+    bound = bound.min(lagrange);
+    for (_, mut start) in starts {
+        swaps_made += swaps(p, o, &s, &mut start);
+        let score = evaluate(p, &start, &o.tier_weights).score;
+        if score > best_score + 1e-9 {
+            best_score = score;
+            chosen = start;
+        }
+    }
     chosen.sort_unstable();
     let evaluation = evaluate(p, &chosen, &o.tier_weights);
-    let upper = upper_bound(p, o, evaluation.score);
+    let upper = bound;
     let optimal = upper - evaluation.score <= 1e-9 * upper.abs().max(1.0);
+    let upper_bound = upper.max(evaluation.score);
     Ok(Solution {
         chosen,
         evaluation,
         greedy_score,
-        upper_bound: upper,
-        swaps,
+        upper_bound,
+        swaps: swaps_made,
         optimal,
     })
 }

@@ -224,3 +224,138 @@ fn clear_errors_for_bad_input() {
             && String::from_utf8_lossy(&missing.stderr).contains("/nonexistent.osm.pbf")
     );
 }
+
+/// Writes `n` road points of the graph as CSV (`weights`: with a weight column).
+fn points_csv(name: &str, n: usize, step: usize, weights: bool) -> String {
+    let out = run(&[
+        "coverage",
+        "sample",
+        "--graph",
+        graph().to_str().unwrap(),
+        "--n",
+        &n.to_string(),
+        "--seed",
+        &step.to_string(),
+    ]
+    .into_iter()
+    .chain(if weights { None } else { Some("--no-weight") })
+    .collect::<Vec<_>>());
+    assert!(out.status.success());
+    write(name, &String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn coverage_optimise_and_evaluate_follow_the_contract() {
+    let demand = points_csv("cov-demand.csv", 400, 1, true);
+    let cands = points_csv("cov-cands.csv", 60, 2, false);
+    let g = graph().to_str().unwrap();
+    let args = [
+        "coverage",
+        "optimise",
+        "--graph",
+        g,
+        "--demand",
+        &demand,
+        "--candidates",
+        &cands,
+        "--k",
+        "4",
+        "--minutes",
+        "1,3,5",
+    ];
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chosen: Vec<u64> = h["chosen"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(chosen.len(), 4);
+    assert!(chosen.iter().all(|j| *j < 60));
+    let total: f64 = std::fs::read_to_string(&demand)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(h["total_weight"].as_f64(), Some(total));
+    let c = &h["covered"];
+    let (c1, c3, c5) = (
+        c["1"].as_f64().unwrap(),
+        c["3"].as_f64().unwrap(),
+        c["5"].as_f64().unwrap(),
+    );
+    assert!(c1 <= c3 && c3 <= c5 && c5 <= total);
+    assert!(h["upper_bound"].as_f64().unwrap() >= h["score"].as_f64().unwrap());
+    // Exact: never worse, and proven.
+    let out = run(&args.iter().copied().chain(["--exact"]).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(x["score"].as_f64().unwrap() >= h["score"].as_f64().unwrap());
+    assert_eq!(x["optimal"], serde_json::json!(true));
+    // Evaluating the chosen sites gives the same covered object.
+    let rows: Vec<String> = std::fs::read_to_string(&cands)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let sites = write(
+        "cov-sites.csv",
+        &(std::iter::once("lat,lon".to_string())
+            .chain(chosen.iter().map(|j| rows[*j as usize + 1].clone()))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"),
+    );
+    let out = run(&[
+        "coverage",
+        "evaluate",
+        "--graph",
+        g,
+        "--demand",
+        &demand,
+        "--sites",
+        &sites,
+        "--minutes",
+        "1,3,5",
+    ]);
+    assert!(out.status.success());
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["covered"], h["covered"]);
+    // Bad input names the line and the field.
+    let bad = write(
+        "cov-bad.csv",
+        "lat,lon,weight\n43.7396,7.4278,2\n43.7396,7.4278,lots\n",
+    );
+    let out = run(&[
+        "coverage", "evaluate", "--graph", g, "--demand", &bad, "--sites", &sites,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("line 3") && err.contains("weight"),
+        "{err}"
+    );
+    let out = run(&[
+        "coverage",
+        "optimise",
+        "--graph",
+        g,
+        "--demand",
+        &demand,
+        "--candidates",
+        &cands,
+        "--k",
+        "99",
+    ]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("k:"));
+}

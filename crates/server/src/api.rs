@@ -56,6 +56,8 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/jurisdictions/at", get(jurisdiction_at))
         .route("/figures", get(figures))
         .route("/isochrones", get(isochrones))
+        .route("/coverage/evaluate", post(crate::coverage_api::evaluate))
+        .route("/coverage/optimise", post(crate::coverage_api::optimise))
         .route("/users", get(users).post(create_user))
         .route("/users/{username}/revoke", post(revoke_user))
         .route("/feed", get(crate::feed::feed))

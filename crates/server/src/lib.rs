@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod coverage_api;
 pub mod error;
 pub mod feed;
 pub mod sim;

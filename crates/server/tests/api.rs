@@ -945,3 +945,63 @@ async fn next_of_type(sock: &mut Ws, kind: &str) -> Value {
         .await
         .expect("a message within 5 s")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coverage_planning_over_the_api() {
+    let s = spawn().await;
+    let t = s.login("analyst").await;
+    let (code, e) = s
+        .post(
+            &t,
+            "/coverage/evaluate",
+            json!({"demand": "communities", "sites": "posts"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{e}");
+    let total = e["total_weight"].as_f64().unwrap();
+    let communities = s
+        .city
+        .jurisdictions
+        .iter()
+        .filter(|j| j.level == dispatch::Level::Community)
+        .count() as f64;
+    assert_eq!(total, communities, "one unit of demand per community seat");
+    let c5 = e["covered"]["5"].as_f64().unwrap();
+    assert!(e["covered"]["1"].as_f64().unwrap() <= c5 && c5 <= total);
+    assert_eq!(e["sites"].as_array().unwrap().len(), s.city.posts.len());
+    // Optimise with as many sites as posts: never worse than the posts, with a bound.
+    let (code, o) = s
+        .post(
+            &t,
+            "/coverage/optimise",
+            json!({"demand": "communities", "candidates": "grid:300"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{o}");
+    assert!(o["score"].as_f64().unwrap() >= o["before"]["score"].as_f64().unwrap());
+    assert!(o["upper_bound"].as_f64().unwrap() >= o["score"].as_f64().unwrap());
+    assert_eq!(o["sites"].as_array().unwrap().len(), s.city.posts.len());
+    let (code, e) = s
+        .post(&t, "/coverage/evaluate", json!({"demand": "people"}))
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("demand"))
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            "/coverage/evaluate",
+            json!({"demand": "communities", "minutes": [5, 3]}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("minutes"))
+    );
+    let ct = s.login("calltaker").await;
+    assert_eq!(
+        s.post(&ct, "/coverage/evaluate", json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

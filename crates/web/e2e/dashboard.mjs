@@ -152,6 +152,16 @@ check('the officer sees the own station and not the other', visible.includes(id)
 check('the officer page speaks the browser language (en)', (await officer.textContent('nav button[data-tab=queue]')) === 'Queue');
 await officer.close();
 
+// Coverage planning: the posts evaluated, then an optimised plan compared with them.
+await page.click('nav button[data-tab=coverage]');
+await page.selectOption('[data-test=cov-demand]', 'communities');
+await page.click('[data-test=cov-opt]');
+await page.waitForFunction(() => window.coverageShown && document.querySelector('[data-test=cov-result] table'), null, { timeout: 30000 });
+const planned = await page.evaluate(() => window.pingan.coverage.result);
+check('coverage plan compared with the posts', planned.before && planned.score >= planned.before.score && planned.upper_bound >= planned.score, JSON.stringify({ score: planned.score, before: planned.before?.score }));
+await page.waitForFunction(() => window.map.querySourceFeatures('coverage').length > 0, null, { timeout: 10000 });
+await page.screenshot({ path: `${outDir}/coverage.png` });
+
 // Switch language.
 await page.click('[data-test=lang]');
 await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');

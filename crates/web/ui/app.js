@@ -114,6 +114,7 @@ function renderShell() {
           ${canCall ? `<button data-tab="call">${t('call')}</button>` : ''}
           <button data-tab="units">${t('units')}</button>
           <button data-tab="figures">${t('figures')}</button>
+          <button data-tab="coverage">${t('coverage')}</button>
         </nav>
         <div id="panel"></div>
       </section>
@@ -133,6 +134,7 @@ function showTab(tab) {
   if (tab === 'call') renderCallForm();
   if (tab === 'units') renderUnits();
   if (tab === 'figures') renderFigures();
+  if (tab === 'coverage') renderCoverage();
 }
 
 function renderAll() {
@@ -394,6 +396,45 @@ async function renderFigures() {
     <table>${f.by_period.slice(-12).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>`;
 }
 
+// ---------------------------------------------------------------- coverage planning
+
+function renderCoverage() {
+  if (state.tab !== 'coverage') return;
+  const c = state.coverage || (state.coverage = { demand: 'communities', result: null });
+  $('#panel').innerHTML = `
+    <h2>${t('coverage')}</h2>
+    <div class="filters">
+      <select id="cov-demand" data-test="cov-demand">${['communities', 'incidents'].map((d) => `<option value="${d}" ${d === c.demand ? 'selected' : ''}>${t('demand_' + d)}</option>`).join('')}</select>
+      <button id="cov-eval" data-test="cov-eval">${t('evaluate_posts')}</button>
+      <button id="cov-opt" data-test="cov-opt">${t('optimise_posts')}</button>
+    </div>
+    <div id="covbody" data-test="cov-result">${c.result ? coverageTable(c.result) : `<p class="muted">${t('coverage_help')}</p>`}</div>`;
+  $('#cov-demand').onchange = (e) => { c.demand = e.target.value; };
+  $('#cov-eval').onclick = () => runCoverage('evaluate');
+  $('#cov-opt').onclick = () => runCoverage('optimise');
+}
+
+function coverageTable(r) {
+  const pct = (x, tot) => `${Math.round((x / Math.max(tot, 1e-9)) * 1000) / 10}%`;
+  const rows = Object.keys(r.covered).map((m) => `<tr><td>≤ ${m}′</td>${r.before ? `<td>${pct(r.before.covered[m], r.before.total_weight)}</td>` : ''}<td><b>${pct(r.covered[m], r.total_weight)}</b></td></tr>`).join('');
+  return `<table><tr><th></th>${r.before ? `<th>${t('before')}</th><th>${t('after')}</th>` : `<th>${t('covered')}</th>`}</tr>${rows}
+    <tr><td>${t('backup')}</td>${r.before ? `<td>${pct(r.before.backup, r.before.total_weight)}</td>` : ''}<td>${pct(r.backup, r.total_weight)}</td></tr></table>
+    <p class="muted">${t('sites')}: ${r.sites.length} · ${t('uncovered')}: ${r.uncovered}${r.proven_ratio ? ` · ${t('proven')}: ≥ ${Math.floor(r.proven_ratio * 1000) / 10}%` : ''}</p>`;
+}
+
+async function runCoverage(kind) {
+  const c = state.coverage;
+  $('#covbody').innerHTML = '<p class="muted">…</p>';
+  try {
+    c.result = await api('POST', `/coverage/${kind}`, { demand: c.demand, sites: 'posts' });
+    if (state.tab === 'coverage') $('#covbody').innerHTML = coverageTable(c.result);
+    const map = state.map;
+    map.getSource('coverage').setData({ type: 'FeatureCollection', features: c.result.demand.map(([lat, lon, w, within]) => ({ type: 'Feature', properties: { w, within: within ?? 99 }, geometry: { type: 'Point', coordinates: [lon, lat] } })) });
+    map.getSource('plan').setData({ type: 'FeatureCollection', features: c.result.sites.map(([lat, lon]) => ({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lon, lat] } })) });
+    window.coverageShown = true;
+  } catch (e) { $('#covbody').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+}
+
 // ---------------------------------------------------------------- map
 
 function initMap() {
@@ -411,6 +452,8 @@ function initMap() {
         isochrones: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        coverage: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
@@ -423,6 +466,9 @@ function initMap() {
         { id: 'station-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'station'], paint: { 'line-color': '#3182bd', 'line-width': 1.4 } },
         { id: 'bureau-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'bureau'], paint: { 'line-color': '#08519c', 'line-width': 2.5 } },
         { id: 'isochrones', type: 'fill', source: 'isochrones', layout: { visibility: 'none' }, paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'minutes'], 1, '#1a9850', 3, '#fee08b', 5, '#d73027'], 'fill-opacity': 0.25 } },
+        { id: 'coverage', type: 'circle', source: 'coverage', paint: { 'circle-radius': 4, 'circle-opacity': 0.8,
+          'circle-color': ['step', ['get', 'within'], '#1a9850', 1.5, '#fee08b', 3.5, '#fc8d59', 6, '#4d4d4d'] } },
+        { id: 'plan', type: 'circle', source: 'plan', paint: { 'circle-radius': 7, 'circle-color': '#6a3d9a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
         { id: 'stations', type: 'circle', source: 'stations', paint: { 'circle-radius': 6, 'circle-color': '#08519c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
         { id: 'posts', type: 'circle', source: 'posts', minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } },
         { id: 'units', type: 'circle', source: 'units', paint: {

@@ -1,0 +1,392 @@
+//! Coverage planning over the API: evaluate the posts (or any plan) against
+//! demand from past incidents, community seats or a given list, and choose
+//! better posts. The numbers come from `coverage`; this module only gathers
+//! the inputs from the live state and shapes the answer.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use dispatch::{IncidentStatus, LatLon, Level};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::auth::{Action, User};
+use crate::error::{ApiError, ApiJson};
+
+/// Where demand comes from.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Demand {
+    /// `incidents` (past incidents, weighted 5 - priority), `communities` (community seats).
+    Named(String),
+    /// `[[lat, lon, weight], ...]`.
+    Points(Vec<[f64; 3]>),
+}
+
+/// Which sites.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Sites {
+    /// `posts`, `posts:day`, `posts:night`, `grid:<metres>` (candidates only).
+    Named(String),
+    /// `[[lat, lon], ...]`.
+    Points(Vec<[f64; 2]>),
+}
+
+/// `POST /api/v1/coverage/evaluate` and `/optimise`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    demand: Option<Demand>,
+    sites: Option<Sites>,
+    minutes: Option<Vec<f64>>,
+    weights: Option<Vec<f64>>,
+    /// Optimise: how many sites.
+    k: Option<usize>,
+    /// Optimise: candidate sites (default: the posts and a 500 m grid of junctions).
+    candidates: Option<Sites>,
+    /// Optimise: keep the current posts and add `k` more.
+    keep_sites: Option<bool>,
+    /// Only incidents since this RFC 3339 time (demand = incidents).
+    since: Option<String>,
+}
+
+struct Inputs {
+    demand: Vec<(roads::Snap, f64)>,
+    tier_s: Vec<u32>,
+    minutes: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+fn snap_all(
+    app: &App,
+    points: impl Iterator<Item = LatLon>,
+    field: &'static str,
+) -> Result<Vec<roads::Snap>, ApiError> {
+    points
+        .enumerate()
+        .map(|(n, p)| {
+            if !p.is_valid() {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{field}[{n}]: coordinate out of range"),
+                ));
+            }
+            app.graph
+                .snap(p, 500.0)
+                .map_err(|e| ApiError::invalid(field, format!("{field}[{n}]: {e}")))
+        })
+        .collect()
+}
+
+fn sites(
+    app: &App,
+    user: &User,
+    sites: &Sites,
+    field: &'static str,
+) -> Result<Vec<roads::Snap>, ApiError> {
+    let in_scope = |station: &str| {
+        user.scope
+            .as_deref()
+            .is_none_or(|s| app.jurisdictions.is_within(station, s))
+    };
+    match sites {
+        Sites::Points(p) => snap_all(app, p.iter().map(|c| LatLon::new(c[0], c[1])), field),
+        Sites::Named(name) => {
+            let engine = app.engine.lock().expect("engine lock");
+            let posts = engine.posts().iter().filter(|p| in_scope(&p.station_id));
+            let pts: Vec<LatLon> = match name.as_str() {
+                "posts" => posts.map(|p| LatLon::new(p.lat, p.lon)).collect(),
+                "posts:day" => posts
+                    .filter(|p| p.shift != "night")
+                    .map(|p| LatLon::new(p.lat, p.lon))
+                    .collect(),
+                "posts:night" => posts
+                    .filter(|p| p.shift != "day")
+                    .map(|p| LatLon::new(p.lat, p.lon))
+                    .collect(),
+                g if g.starts_with("grid:") => {
+                    let m: f64 = g[5..]
+                        .parse()
+                        .ok()
+                        .filter(|m: &f64| *m >= 100.0)
+                        .ok_or_else(|| ApiError::invalid(field, "grid:<metres>, at least 100"))?;
+                    let proj = app.graph.projection();
+                    let mut best: std::collections::HashMap<(i64, i64), (f64, u32)> =
+                        std::collections::HashMap::new();
+                    for v in 0..app.graph.stats().nodes as u32 {
+                        let ll = app.graph.node(v);
+                        if user.scope.is_some()
+                            && app
+                                .jurisdictions
+                                .resolve(ll)
+                                .is_none_or(|pl| !user.sees_place(&pl))
+                        {
+                            continue;
+                        }
+                        let [x, y] = proj.to_xy(ll);
+                        let cell = ((x / m).floor() as i64, (y / m).floor() as i64);
+                        let d = (x - (cell.0 as f64 + 0.5) * m).powi(2)
+                            + (y - (cell.1 as f64 + 0.5) * m).powi(2);
+                        let e = best.entry(cell).or_insert((f64::MAX, v));
+                        if d < e.0 {
+                            *e = (d, v);
+                        }
+                    }
+                    let mut cells: Vec<_> = best.into_iter().collect();
+                    cells.sort_by_key(|(c, _)| *c);
+                    cells
+                        .into_iter()
+                        .map(|(_, (_, v))| app.graph.node(v))
+                        .collect()
+                }
+                other => {
+                    return Err(ApiError::invalid(
+                        field,
+                        format!(
+                            "expected posts, posts:day, posts:night, grid:<metres> or [[lat, lon], …]; got {other:?}"
+                        ),
+                    ));
+                }
+            };
+            drop(engine);
+            snap_all(app, pts.into_iter(), field)
+        }
+    }
+}
+
+fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
+    let minutes = r.minutes.clone().unwrap_or_else(|| vec![1.0, 3.0, 5.0]);
+    if minutes.is_empty()
+        || minutes
+            .iter()
+            .any(|m| !(m.is_finite() && *m > 0.0 && *m <= 30.0))
+        || minutes.windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(ApiError::invalid(
+            "minutes",
+            "increasing minutes in (0, 30], e.g. [1, 3, 5]",
+        ));
+    }
+    let tier_s: Vec<u32> = minutes.iter().map(|m| (m * 60.0).round() as u32).collect();
+    let weights = match &r.weights {
+        Some(w) if w.len() != minutes.len() || w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) => {
+            return Err(ApiError::invalid(
+                "weights",
+                "one non-negative weight per tier",
+            ));
+        }
+        Some(w) => w.clone(),
+        None => coverage::Options::new(1, minutes.len()).tier_weights,
+    };
+    let since = r
+        .since
+        .as_deref()
+        .map(|s| {
+            dispatch::time::parse_rfc3339(s)
+                .ok_or_else(|| ApiError::invalid("since", "expected an RFC 3339 time"))
+        })
+        .transpose()?;
+    let demand: Vec<(roads::Snap, f64)> = match r
+        .demand
+        .as_ref()
+        .unwrap_or(&Demand::Named("incidents".into()))
+    {
+        Demand::Points(p) => {
+            if p.iter().any(|c| !(c[2].is_finite() && c[2] >= 0.0)) {
+                return Err(ApiError::invalid("demand", "weights must be non-negative"));
+            }
+            let snaps = snap_all(app, p.iter().map(|c| LatLon::new(c[0], c[1])), "demand")?;
+            snaps.into_iter().zip(p.iter().map(|c| c[2])).collect()
+        }
+        Demand::Named(n) if n == "incidents" => {
+            let engine = app.engine.lock().expect("engine lock");
+            let pts: Vec<(LatLon, f64)> = engine
+                .incidents()
+                .filter(|i| {
+                    user.sees(i)
+                        && !matches!(i.status, IncidentStatus::Cancelled | IncidentStatus::Merged)
+                })
+                .filter(|i| since.is_none_or(|t| i.created_at >= t))
+                .map(|i| (i.position(), f64::from(5 - i.priority.min(4))))
+                .collect();
+            drop(engine);
+            pts.into_iter()
+                .filter_map(|(p, w)| app.graph.snap(p, 500.0).ok().map(|s| (s, w)))
+                .collect()
+        }
+        Demand::Named(n) if n == "communities" => app
+            .jurisdictions
+            .all()
+            .iter()
+            .filter(|j| {
+                j.level == Level::Community
+                    && user
+                        .scope
+                        .as_deref()
+                        .is_none_or(|s| app.jurisdictions.is_within(&j.id, s))
+            })
+            .filter_map(|j| {
+                j.seat
+                    .and_then(|s| app.graph.snap(LatLon::new(s[1], s[0]), 500.0).ok())
+                    .map(|s| (s, 1.0))
+            })
+            .collect(),
+        Demand::Named(other) => {
+            return Err(ApiError::invalid(
+                "demand",
+                format!(
+                    "expected incidents, communities or [[lat, lon, weight], …]; got {other:?}"
+                ),
+            ));
+        }
+    };
+    if demand.is_empty() {
+        return Err(ApiError::invalid(
+            "demand",
+            "no demand points (no incidents yet? pass demand explicitly)",
+        ));
+    }
+    Ok(Inputs {
+        demand,
+        tier_s,
+        minutes,
+        weights,
+    })
+}
+
+fn key(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{}", m as i64)
+    } else {
+        format!("{m}")
+    }
+}
+
+fn describe(
+    app: &App,
+    inp: &Inputs,
+    sites: &[roads::Snap],
+    chosen: &[u32],
+    e: &coverage::Evaluation,
+) -> Value {
+    let covered: serde_json::Map<String, Value> = inp
+        .minutes
+        .iter()
+        .zip(&e.covered)
+        .map(|(m, w)| (key(*m), json!(w)))
+        .collect();
+    // By station: where the demand lies.
+    let mut by_station: std::collections::BTreeMap<String, (f64, Vec<f64>)> =
+        std::collections::BTreeMap::new();
+    let points: Vec<Value> = inp
+        .demand
+        .iter()
+        .enumerate()
+        .map(|(i, (s, w))| {
+            let b = e.best_tier[i] as usize;
+            let station = app
+                .jurisdictions
+                .resolve(s.point)
+                .and_then(|p| p.station_id)
+                .unwrap_or_default();
+            let row = by_station
+                .entry(station)
+                .or_insert((0.0, vec![0.0; inp.minutes.len()]));
+            row.0 += w;
+            for c in row.1.iter_mut().skip(b) {
+                *c += w;
+            }
+            json!([s.point.lat, s.point.lon, w, inp.minutes.get(b)])
+        })
+        .collect();
+    let stations: Vec<Value> = by_station
+        .into_iter()
+        .map(|(id, (total, cov))| json!({"station_id": id, "total_weight": total, "covered": inp.minutes.iter().zip(cov).map(|(m, c)| (key(*m), json!(c))).collect::<serde_json::Map<_, _>>()}))
+        .collect();
+    json!({
+        "covered": covered, "total_weight": e.total_weight, "backup": e.backup, "score": e.score,
+        "sites": chosen.iter().map(|j| { let p = sites[*j as usize].point; json!([p.lat, p.lon]) }).collect::<Vec<_>>(),
+        "by_station": stations, "demand": points, "uncovered": e.uncovered().count(),
+    })
+}
+
+/// `POST /api/v1/coverage/evaluate`.
+pub async fn evaluate(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(r): ApiJson<Request>,
+) -> Result<Response, ApiError> {
+    user.require(Action::Figures)?;
+    let inp = inputs(&app, &user, &r)?;
+    let site_snaps = sites(
+        &app,
+        &user,
+        r.sites.as_ref().unwrap_or(&Sites::Named("posts".into())),
+        "sites",
+    )?;
+    let app2 = app.clone();
+    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let p = coverage::Problem::build(app2.graph, &site_snaps, &inp.demand, &inp.tier_s)
+            .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
+        let all: Vec<u32> = (0..site_snaps.len() as u32).collect();
+        let e = coverage::evaluate(&p, &all, &inp.weights);
+        Ok(describe(&app2, &inp, &site_snaps, &all, &e))
+    })
+    .await
+    .map_err(ApiError::store)??;
+    Ok(Json(out).into_response())
+}
+
+/// `POST /api/v1/coverage/optimise`.
+pub async fn optimise(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(r): ApiJson<Request>,
+) -> Result<Response, ApiError> {
+    user.require(Action::Figures)?;
+    let inp = inputs(&app, &user, &r)?;
+    let current = sites(
+        &app,
+        &user,
+        r.sites.as_ref().unwrap_or(&Sites::Named("posts".into())),
+        "sites",
+    )?;
+    let mut cands = sites(
+        &app,
+        &user,
+        r.candidates
+            .as_ref()
+            .unwrap_or(&Sites::Named("grid:500".into())),
+        "candidates",
+    )?;
+    let keep = r.keep_sites.unwrap_or(false);
+    // The current sites are candidates too (first), so a plan can keep them.
+    let n_current = current.len();
+    cands.splice(0..0, current);
+    let k = r.k.unwrap_or(n_current.max(1)) + if keep { n_current } else { 0 };
+    let app2 = app.clone();
+    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let p = coverage::Problem::build(app2.graph, &cands, &inp.demand, &inp.tier_s)
+            .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
+        let mut o = coverage::Options::new(k, inp.minutes.len());
+        o.tier_weights = inp.weights.clone();
+        if keep {
+            o.fixed = (0..n_current as u32).collect();
+        }
+        let sol = coverage::optimise(&p, &o).map_err(|e| ApiError::invalid("k", e.to_string()))?;
+        let before: Vec<u32> = (0..n_current as u32).collect();
+        let was = coverage::evaluate(&p, &before, &inp.weights);
+        let mut v = describe(&app2, &inp, &cands, &sol.chosen, &sol.evaluation);
+        v["upper_bound"] = json!(sol.upper_bound);
+        v["proven_ratio"] = json!(sol.proven_ratio());
+        v["before"] = describe(&app2, &inp, &cands, &before, &was);
+        Ok(v)
+    })
+    .await
+    .map_err(ApiError::store)??;
+    Ok(Json(out).into_response())
+}
