@@ -32,8 +32,11 @@ pub struct Common {
     #[arg(long, default_value = "1,3,5", value_delimiter = ',')]
     minutes: Vec<f64>,
     /// Weight of each tier in the objective (default 4,2,1 for three tiers: powers of two).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', conflicts_with = "lexicographic")]
     weights: Option<Vec<f64>>,
+    /// Tiers in strict order: the most demand within the first tier, then within the second, ...
+    #[arg(long)]
+    lexicographic: bool,
     /// Maximum distance in metres from a point to the road it snaps to.
     #[arg(long, default_value_t = 500.0)]
     max_snap: f64,
@@ -48,9 +51,12 @@ pub enum CoverageCommand {
     Evaluate {
         #[command(flatten)]
         common: Common,
-        /// The plan's sites: CSV with header `lat,lon`.
+        /// The plan's sites: CSV with header `lat,lon` (or GeoJSON points).
         #[arg(long)]
         sites: PathBuf,
+        /// A second plan to compare with, side by side.
+        #[arg(long)]
+        compare: Option<PathBuf>,
     },
     /// Choose k sites among candidates to reach the most demand within the tiers.
     Optimise {
@@ -95,7 +101,61 @@ pub enum CoverageCommand {
     },
 }
 
+/// Points from a GeoJSON FeatureCollection of Points (property `weight`, default 1).
+fn geojson_rows(g: &Graph, path: &Path, max_snap: f64) -> Result<Vec<(Snap, f64)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let features = doc["features"]
+        .as_array()
+        .with_context(|| format!("{}: expected a GeoJSON FeatureCollection", path.display()))?;
+    let mut out = Vec::with_capacity(features.len());
+    for (n, f) in features.iter().enumerate() {
+        let c = &f["geometry"]["coordinates"];
+        let (Some(lon), Some(lat)) = (c[0].as_f64(), c[1].as_f64()) else {
+            bail!(
+                "{}: features[{n}]: expected a Point geometry with [lon, lat] coordinates",
+                path.display()
+            );
+        };
+        let weight = match &f["properties"]["weight"] {
+            Value::Null => 1.0,
+            w => w
+                .as_f64()
+                .filter(|w| w.is_finite() && *w >= 0.0)
+                .with_context(|| {
+                    format!(
+                        "{}: features[{n}].properties.weight: expected a non-negative number",
+                        path.display()
+                    )
+                })?,
+        };
+        let p = roads::LatLon::new(lat, lon);
+        if !p.is_valid() {
+            bail!(
+                "{}: features[{n}]: coordinates out of range",
+                path.display()
+            );
+        }
+        let s = g
+            .snap(p, max_snap)
+            .with_context(|| format!("{}: features[{n}]", path.display()))?;
+        out.push((s, weight));
+    }
+    if out.is_empty() {
+        bail!("{}: no features", path.display());
+    }
+    Ok(out)
+}
+
 fn snap_rows(g: &Graph, path: &Path, header: &[&str], max_snap: f64) -> Result<Vec<(Snap, f64)>> {
+    if path
+        .extension()
+        .is_some_and(|e| e == "geojson" || e == "json")
+    {
+        return geojson_rows(g, path, max_snap);
+    }
     let rows = read_csv(path, header)?;
     if rows.is_empty() {
         bail!("{}: no rows after the header", path.display());
@@ -157,6 +217,15 @@ fn setup(c: &Common) -> Result<(Graph, Vec<(Snap, f64)>, Vec<u32>, Vec<f64>)> {
     };
     let g = load_graph(&c.graph)?;
     let demand = snap_rows(&g, &c.demand, &["lat", "lon", "weight"], c.max_snap)?;
+    let weights = if c.lexicographic {
+        // Each tier outweighs everything after it: base above the total demand weight.
+        let base = demand.iter().map(|d| d.1).sum::<f64>() + 1.0;
+        (0..tier_s.len())
+            .map(|t| base.powi((tier_s.len() - 1 - t) as i32))
+            .collect()
+    } else {
+        weights
+    };
     Ok((g, demand, tier_s, weights))
 }
 
@@ -292,19 +361,37 @@ pub fn run(cmd: CoverageCommand) -> Result<()> {
                 }
             }
         }
-        CoverageCommand::Evaluate { common, sites } => {
+        CoverageCommand::Evaluate {
+            common,
+            sites,
+            compare,
+        } => {
             let (g, demand, tier_s, weights) = setup(&common)?;
-            let site_snaps = snap_rows(&g, &sites, &["lat", "lon"], common.max_snap)?;
             let started = Instant::now();
-            let snaps: Vec<Snap> = site_snaps.iter().map(|s| s.0).collect();
-            let p = coverage::Problem::build(&g, &snaps, &demand, &tier_s)?;
-            let all: Vec<u32> = (0..snaps.len() as u32).collect();
-            let e = coverage::evaluate(&p, &all, &weights);
-            let out = json!({
-                "covered": covered_json(&common, &e), "total_weight": e.total_weight, "backup": e.backup,
-                "score": e.score, "uncovered": e.uncovered().collect::<Vec<_>>(), "seconds": started.elapsed().as_secs_f64(),
-            });
-            print(&common, out, &e, &site_snaps, &all, &demand);
+            let mut plans = Vec::new();
+            for path in std::iter::once(&sites).chain(compare.as_ref()) {
+                let site_snaps = snap_rows(&g, path, &["lat", "lon"], common.max_snap)?;
+                let snaps: Vec<Snap> = site_snaps.iter().map(|s| s.0).collect();
+                let p = coverage::Problem::build(&g, &snaps, &demand, &tier_s)?;
+                let all: Vec<u32> = (0..snaps.len() as u32).collect();
+                let e = coverage::evaluate(&p, &all, &weights);
+                plans.push((site_snaps, all, e));
+            }
+            let summary = |e: &coverage::Evaluation| json!({"covered": covered_json(&common, e), "total_weight": e.total_weight, "backup": e.backup, "score": e.score, "uncovered": e.uncovered().collect::<Vec<_>>()});
+            let mut out = summary(&plans[0].2);
+            out["seconds"] = json!(started.elapsed().as_secs_f64());
+            if let Some((_, _, e2)) = plans.get(1) {
+                out["compare"] = summary(e2);
+                let delta: serde_json::Map<String, Value> = common
+                    .minutes
+                    .iter()
+                    .zip(plans[0].2.covered.iter().zip(&e2.covered))
+                    .map(|(m, (a, b))| (minute_key(*m), json!(b - a)))
+                    .collect();
+                out["compare"]["covered_change"] = Value::Object(delta);
+            }
+            let (site_snaps, all, e) = &plans[0];
+            print(&common, out, e, site_snaps, all, &demand);
         }
         CoverageCommand::Optimise {
             common,

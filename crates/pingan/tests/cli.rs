@@ -332,6 +332,48 @@ fn coverage_optimise_and_evaluate_follow_the_contract() {
     assert!(out.status.success());
     let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["covered"], h["covered"]);
+    // Side by side with another plan; GeoJSON demand reads the same as CSV.
+    let other = write("cov-other.csv", &format!("lat,lon\n{}\n", rows[1]));
+    let out = run(&[
+        "coverage",
+        "evaluate",
+        "--graph",
+        g,
+        "--demand",
+        &demand,
+        "--sites",
+        &sites,
+        "--compare",
+        &other,
+    ]);
+    let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cmp["covered"], h["covered"]);
+    let change = cmp["compare"]["covered_change"]["5"].as_f64().unwrap();
+    assert_eq!(
+        change,
+        cmp["compare"]["covered"]["5"].as_f64().unwrap() - c5
+    );
+    let features: Vec<serde_json::Value> = std::fs::read_to_string(&demand).unwrap().lines().skip(1).map(|l| {
+        let f: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+        serde_json::json!({"type": "Feature", "properties": {"weight": f[2]}, "geometry": {"type": "Point", "coordinates": [f[1], f[0]]}})
+    }).collect();
+    let gj = write(
+        "cov-demand.geojson",
+        &serde_json::json!({"type": "FeatureCollection", "features": features}).to_string(),
+    );
+    let out = run(&[
+        "coverage", "evaluate", "--graph", g, "--demand", &gj, "--sites", &sites,
+    ]);
+    let e2: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e2["covered"], h["covered"]);
+    // Lexicographic: the first tier cannot be beaten by any plan of the same size.
+    let out = run(&args
+        .iter()
+        .copied()
+        .chain(["--lexicographic", "--exact"])
+        .collect::<Vec<_>>());
+    let lex: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(lex["covered"]["1"].as_f64().unwrap() >= x["covered"]["1"].as_f64().unwrap());
     // Bad input names the line and the field.
     let bad = write(
         "cov-bad.csv",

@@ -279,38 +279,44 @@ fn describe(
         .zip(&e.covered)
         .map(|(m, w)| (key(*m), json!(w)))
         .collect();
-    // By station: where the demand lies.
-    let mut by_station: std::collections::BTreeMap<String, (f64, Vec<f64>)> =
-        std::collections::BTreeMap::new();
+    // By station and by community: where the demand lies.
+    type Rows = std::collections::BTreeMap<String, (f64, Vec<f64>)>;
+    let (mut by_station, mut by_community): (Rows, Rows) = Default::default();
     let points: Vec<Value> = inp
         .demand
         .iter()
         .enumerate()
         .map(|(i, (s, w))| {
             let b = e.best_tier[i] as usize;
-            let station = app
-                .jurisdictions
-                .resolve(s.point)
-                .and_then(|p| p.station_id)
-                .unwrap_or_default();
-            let row = by_station
-                .entry(station)
-                .or_insert((0.0, vec![0.0; inp.minutes.len()]));
-            row.0 += w;
-            for c in row.1.iter_mut().skip(b) {
-                *c += w;
+            let place = app.jurisdictions.resolve(s.point).unwrap_or_default();
+            for (rows, id) in [
+                (&mut by_station, place.station_id),
+                (&mut by_community, place.community_id),
+            ] {
+                let row = rows
+                    .entry(id.unwrap_or_default())
+                    .or_insert((0.0, vec![0.0; inp.minutes.len()]));
+                row.0 += w;
+                for c in row.1.iter_mut().skip(b) {
+                    *c += w;
+                }
             }
             json!([s.point.lat, s.point.lon, w, inp.minutes.get(b)])
         })
         .collect();
-    let stations: Vec<Value> = by_station
-        .into_iter()
-        .map(|(id, (total, cov))| json!({"station_id": id, "total_weight": total, "covered": inp.minutes.iter().zip(cov).map(|(m, c)| (key(*m), json!(c))).collect::<serde_json::Map<_, _>>()}))
-        .collect();
+    let table = |rows: Rows, key_name: &str| -> Vec<Value> {
+        rows.into_iter()
+            .map(|(id, (total, cov))| {
+                json!({key_name: id, "total_weight": total, "covered": inp.minutes.iter().zip(cov).map(|(m, c)| (key(*m), json!(c))).collect::<serde_json::Map<_, _>>()})
+            })
+            .collect()
+    };
+    let stations = table(by_station, "station_id");
+    let communities = table(by_community, "community_id");
     json!({
         "covered": covered, "total_weight": e.total_weight, "backup": e.backup, "score": e.score,
         "sites": chosen.iter().map(|j| { let p = sites[*j as usize].point; json!([p.lat, p.lon]) }).collect::<Vec<_>>(),
-        "by_station": stations, "demand": points, "uncovered": e.uncovered().count(),
+        "by_station": stations, "by_community": communities, "demand": points, "uncovered": e.uncovered().count(),
     })
 }
 
