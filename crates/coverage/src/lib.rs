@@ -165,6 +165,17 @@ impl Evaluation {
 
 /// Scores the plan `sites` (indices into the problem's sites).
 pub fn evaluate(p: &Problem, sites: &[u32], tier_weights: &[f64]) -> Evaluation {
+    evaluate_with(p, sites, tier_weights, 0.0)
+}
+
+/// Scores the plan, adding `backup_weight` per unit of demand reached by at
+/// least two sites within the last tier.
+pub fn evaluate_with(
+    p: &Problem,
+    sites: &[u32],
+    tier_weights: &[f64],
+    backup_weight: f64,
+) -> Evaluation {
     let t = p.tiers();
     let mut best = vec![t as u8; p.weights.len()];
     let mut count_last = vec![0u16; p.weights.len()];
@@ -189,6 +200,7 @@ pub fn evaluate(p: &Problem, sites: &[u32], tier_weights: &[f64]) -> Evaluation 
         }
         score += w * s[b as usize];
     }
+    score += backup_weight * backup;
     Evaluation {
         covered,
         total_weight: p.weights.iter().sum(),
@@ -211,6 +223,8 @@ pub struct Options {
     pub bound_iterations: usize,
     /// Rounds of the iterated local search after the first local optimum.
     pub perturbations: usize,
+    /// Objective weight per unit of demand reached by two or more sites within the last tier (backup coverage).
+    pub backup_weight: f64,
 }
 
 impl Options {
@@ -226,6 +240,7 @@ impl Options {
             fixed: vec![],
             bound_iterations: 300,
             perturbations: 0,
+            backup_weight: 0.0,
         }
     }
 }
@@ -299,6 +314,11 @@ struct Counts {
     cnt: Vec<u16>,
     /// Sum of (site + 1) over those sites: the site itself when cnt is 1.
     sum: Vec<u64>,
+    /// Per point, over all tiers: count, sum and sum of squares of (site + 1),
+    /// which name the coverers when there are one or two (backup coverage).
+    total: Vec<u16>,
+    tsum: Vec<u64>,
+    tsq: Vec<u64>,
 }
 
 impl Counts {
@@ -307,18 +327,45 @@ impl Counts {
             tiers,
             cnt: vec![0; points * tiers],
             sum: vec![0; points * tiers],
+            total: vec![0; points],
+            tsum: vec![0; points],
+            tsq: vec![0; points],
         }
     }
     fn add(&mut self, p: &Problem, j: u32, sign: i32) {
         for &(i, t) in &p.cover[j as usize] {
             let at = i as usize * self.tiers + t as usize;
+            let id = u64::from(j) + 1;
+            let ip = i as usize;
             if sign > 0 {
                 self.cnt[at] += 1;
-                self.sum[at] += u64::from(j) + 1;
+                self.sum[at] += id;
+                self.total[ip] += 1;
+                self.tsum[ip] += id;
+                self.tsq[ip] += id * id;
             } else {
                 self.cnt[at] -= 1;
-                self.sum[at] -= u64::from(j) + 1;
+                self.sum[at] -= id;
+                self.total[ip] -= 1;
+                self.tsum[ip] -= id;
+                self.tsq[ip] -= id * id;
             }
+        }
+    }
+    /// The coverers of point i when there are one or two of them.
+    fn coverers(&self, i: u32) -> Option<(u32, Option<u32>)> {
+        let ip = i as usize;
+        match self.total[ip] {
+            1 => Some(((self.tsum[ip] - 1) as u32, None)),
+            2 => {
+                // a + b = s, a² + b² = q  →  (a - b)² = 2q - s²
+                let (sum, sq) = (self.tsum[ip] as f64, self.tsq[ip] as f64);
+                let diff = (2.0 * sq - sum * sum).max(0.0).sqrt().round();
+                let a = ((sum + diff) / 2.0).round() as u64;
+                let b = self.tsum[ip] - a;
+                Some(((a - 1) as u32, Some((b - 1) as u32)))
+            }
+            _ => None,
         }
     }
     /// Best tier of point i, and the one after removing its unique best site (if unique).
@@ -344,11 +391,19 @@ impl Counts {
 fn greedy(p: &Problem, o: &Options, s: &[f64]) -> Vec<u32> {
     let n = p.cover.len();
     let mut best = vec![p.tiers() as u8; p.weights.len()];
-    let gain = |j: u32, best: &[u8]| -> f64 {
+    let mut count = vec![0u16; p.weights.len()];
+    let beta = o.backup_weight;
+    let gain = |j: u32, best: &[u8], count: &[u16]| -> f64 {
         p.cover[j as usize]
             .iter()
             .map(|&(i, t)| {
-                p.weights[i as usize] * (s[t as usize] - s[best[i as usize] as usize]).max(0.0)
+                let w = p.weights[i as usize];
+                w * (s[t as usize] - s[best[i as usize] as usize]).max(0.0)
+                    + if count[i as usize] == 1 {
+                        beta * w
+                    } else {
+                        0.0
+                    }
             })
             .sum()
     };
@@ -358,6 +413,7 @@ fn greedy(p: &Problem, o: &Options, s: &[f64]) -> Vec<u32> {
     for &j in &chosen {
         for &(i, t) in &p.cover[j as usize] {
             best[i as usize] = best[i as usize].min(t);
+            count[i as usize] += 1;
         }
     }
     let mut in_plan = vec![false; n];
@@ -367,13 +423,13 @@ fn greedy(p: &Problem, o: &Options, s: &[f64]) -> Vec<u32> {
     // Lazy greedy: gains only shrink (submodular), so a stale gain is an upper bound.
     let mut heap: std::collections::BinaryHeap<(OrdF64, u32)> = (0..n as u32)
         .filter(|j| !in_plan[*j as usize])
-        .map(|j| (OrdF64(gain(j, &best)), j))
+        .map(|j| (OrdF64(gain(j, &best, &count)), j))
         .collect();
     while chosen.len() < o.k {
         let Some((OrdF64(stale), j)) = heap.pop() else {
             break;
         };
-        let fresh = gain(j, &best);
+        let fresh = gain(j, &best, &count);
         if heap.peek().is_some_and(|(OrdF64(next), _)| fresh < *next) && fresh < stale {
             heap.push((OrdF64(fresh), j));
             continue;
@@ -381,6 +437,7 @@ fn greedy(p: &Problem, o: &Options, s: &[f64]) -> Vec<u32> {
         chosen.push(j);
         for &(i, t) in &p.cover[j as usize] {
             best[i as usize] = best[i as usize].min(t);
+            count[i as usize] += 1;
         }
     }
     chosen
@@ -412,12 +469,16 @@ fn swaps(p: &Problem, o: &Options, s: &[f64], chosen: &mut [u32]) -> usize {
         }
         // Loss of removing each chosen site.
         let mut loss = vec![0.0; chosen.len()];
+        let beta = o.backup_weight;
         for (k, &j) in chosen.iter().enumerate() {
             for &(i, _) in &p.cover[j as usize] {
                 if let (b, Some((u, next))) = counts.best(i) {
                     if u == j {
                         loss[k] += p.weights[i as usize] * (s[b] - s[next]);
                     }
+                }
+                if beta > 0.0 && counts.total[i as usize] == 2 {
+                    loss[k] += beta * p.weights[i as usize];
                 }
             }
         }
@@ -439,6 +500,21 @@ fn swaps(p: &Problem, o: &Options, s: &[f64], chosen: &mut [u32]) -> usize {
                     // Removing u and adding jn: S[min(t, next)] instead of S[min(t, b)] - loss(u) share.
                     let k = pos[u as usize];
                     corr[k] += w * (s[t.min(next)] - s[t.min(b)] + s[b] - s[next]);
+                }
+                if beta > 0.0 {
+                    match counts.coverers(i) {
+                        // jn makes a second coverer, unless the sole one is the site removed.
+                        Some((u, None)) => {
+                            gain += beta * w;
+                            corr[pos[u as usize]] -= beta * w;
+                        }
+                        // Removing either coverer loses the backup, but jn restores it.
+                        Some((a, Some(b2))) => {
+                            corr[pos[a as usize]] += beta * w;
+                            corr[pos[b2 as usize]] += beta * w;
+                        }
+                        _ => {}
+                    }
                 }
             }
             for (k, &j) in chosen.iter().enumerate() {
@@ -559,8 +635,13 @@ pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u
         // The subproblem's plan is feasible: keep the best few as starts.
         let mut plan = x.clone();
         plan.sort_unstable();
-        let score = evaluate(p, &plan, &o.tier_weights).score;
-        lower = lower.max(score);
+        let score = evaluate_with(p, &plan, &o.tier_weights, o.backup_weight).score;
+        // The relaxation prices the tiers only: step against the tiers' part of the score.
+        lower = lower.max(if o.backup_weight > 0.0 {
+            evaluate(p, &plan, &o.tier_weights).score
+        } else {
+            score
+        });
         if !plans.iter().any(|(_, q)| *q == plan) {
             plans.push((score, plan));
             plans.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -624,10 +705,33 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     check(p, o)?;
     let s = p.suffix(&o.tier_weights);
     let mut chosen = greedy(p, o, &s);
-    let greedy_score = evaluate(p, &chosen, &o.tier_weights).score;
+    let greedy_score = evaluate_with(p, &chosen, &o.tier_weights, o.backup_weight).score;
     let mut swaps_made = swaps(p, o, &s, &mut chosen);
-    let mut best_score = evaluate(p, &chosen, &o.tier_weights).score;
-    let mut bound = submodular_bound(p, o, &chosen);
+    let mut best_score = evaluate_with(p, &chosen, &o.tier_weights, o.backup_weight).score;
+    // With backup coverage the objective is no longer submodular: bound the
+    // backup term by all demand two candidates can reach, and the tiers by the relaxation.
+    let backup_cap = if o.backup_weight > 0.0 {
+        let mut reach = vec![0u8; p.weights.len()];
+        for list in &p.cover {
+            for &(i, _) in list {
+                reach[i as usize] = reach[i as usize].saturating_add(1);
+            }
+        }
+        o.backup_weight
+            * reach
+                .iter()
+                .zip(&p.weights)
+                .filter(|(r, _)| **r >= 2)
+                .map(|(_, w)| w)
+                .sum::<f64>()
+    } else {
+        0.0
+    };
+    let mut bound = if o.backup_weight > 0.0 {
+        f64::INFINITY
+    } else {
+        submodular_bound(p, o, &chosen)
+    };
     let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
     let movable: usize = chosen.iter().filter(|j| !fixed.contains(j)).count();
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
@@ -658,7 +762,7 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
         };
         let mut trial = greedy(p, &partial, &s);
         swaps_made += swaps(p, o, &s, &mut trial);
-        let score = evaluate(p, &trial, &o.tier_weights).score;
+        let score = evaluate_with(p, &trial, &o.tier_weights, o.backup_weight).score;
         if score > best_score + 1e-9 {
             best_score = score;
             chosen = trial;
@@ -666,18 +770,19 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
         }
     }
     // Lagrangian heuristic: the relaxation's plans, improved by swaps.
-    let (lagrange, starts) = lagrangian(p, o, best_score);
-    bound = bound.min(lagrange);
+    let tiers_only = evaluate(p, &chosen, &o.tier_weights).score;
+    let (lagrange, starts) = lagrangian(p, o, tiers_only);
+    bound = bound.min(lagrange + backup_cap);
     for (_, mut start) in starts {
         swaps_made += swaps(p, o, &s, &mut start);
-        let score = evaluate(p, &start, &o.tier_weights).score;
+        let score = evaluate_with(p, &start, &o.tier_weights, o.backup_weight).score;
         if score > best_score + 1e-9 {
             best_score = score;
             chosen = start;
         }
     }
     chosen.sort_unstable();
-    let evaluation = evaluate(p, &chosen, &o.tier_weights);
+    let evaluation = evaluate_with(p, &chosen, &o.tier_weights, o.backup_weight);
     let upper = bound;
     let optimal = upper - evaluation.score <= 1e-9 * upper.abs().max(1.0);
     let upper_bound = upper.max(evaluation.score);
@@ -725,6 +830,24 @@ pub fn optimise_exact(p: &Problem, o: &Options) -> Result<Solution, CoverageErro
             links.push(constraint!(y <= sum));
         }
     }
+    if o.backup_weight > 0.0 {
+        let last = tiers - 1;
+        for (i, tiers_of) in reach.iter().enumerate() {
+            let sites = &tiers_of[last];
+            if sites.len() >= 2 && p.weights[i] > 0.0 {
+                // z ≤ count − any, where any ≥ every x covering the point: with x
+                // integral, z reaches 1 exactly when two or more chosen sites reach it.
+                let z = vars.add(variable().min(0.0).max(1.0));
+                let any = vars.add(variable().min(0.0).max(1.0));
+                objective += o.backup_weight * p.weights[i] * z;
+                let sum: Expression = sites.iter().map(|j| x[*j]).sum();
+                links.push(constraint!(z <= sum - any));
+                for j in sites {
+                    links.push(constraint!(any >= x[*j]));
+                }
+            }
+        }
+    }
     let total: Expression = x.iter().copied().sum();
     let mut model = vars.maximise(objective).using(microlp);
     model = model.with(constraint!(total == o.k as f64));
@@ -740,7 +863,7 @@ pub fn optimise_exact(p: &Problem, o: &Options) -> Result<Solution, CoverageErro
     let chosen: Vec<u32> = (0..x.len() as u32)
         .filter(|j| sol.value(x[*j as usize]) > 0.5)
         .collect();
-    let evaluation = evaluate(p, &chosen, &o.tier_weights);
+    let evaluation = evaluate_with(p, &chosen, &o.tier_weights, o.backup_weight);
     let score = evaluation.score;
     Ok(Solution {
         chosen,

@@ -108,3 +108,55 @@ fn bad_options_are_named() {
             .starts_with("weights:")
     );
 }
+
+#[test]
+fn backup_coverage_against_exact() {
+    for seed in 0..12u64 {
+        let (sites, points, k) = [(12, 50, 3), (18, 80, 3)][seed as usize % 2];
+        let p = instance(seed + 100, sites, points, 0.12);
+        let mut o = Options::new(k, 3);
+        o.backup_weight = 3.0;
+        let h = optimise(&p, &o).unwrap();
+        let x = optimise_exact(&p, &o).unwrap();
+        // The score counts the backup term, the exact optimum bounds it, and the bound holds.
+        let e = evaluate_with(&p, &h.chosen, &o.tier_weights, 3.0);
+        assert!((e.score - h.evaluation.score).abs() < 1e-9);
+        assert!(
+            (e.score - evaluate(&p, &h.chosen, &o.tier_weights).score - 3.0 * e.backup).abs()
+                < 1e-6
+        );
+        assert!(h.evaluation.score <= x.evaluation.score + 1e-6);
+        assert!(h.upper_bound >= x.evaluation.score - 1e-6);
+        assert!(
+            h.evaluation.score >= 0.97 * x.evaluation.score,
+            "seed {seed}: {} vs {}",
+            h.evaluation.score,
+            x.evaluation.score
+        );
+    }
+}
+
+#[test]
+fn swap_deltas_are_exact_with_backup() {
+    // After the local search no single swap improves the full objective (checked by brute force).
+    let p = instance(7, 20, 100, 0.15);
+    let mut o = Options::new(4, 3);
+    o.backup_weight = 2.0;
+    let h = optimise(&p, &o).unwrap();
+    let score = |c: &[u32]| evaluate_with(&p, c, &o.tier_weights, 2.0).score;
+    let base = score(&h.chosen);
+    for out in 0..h.chosen.len() {
+        for jn in 0..20u32 {
+            if h.chosen.contains(&jn) {
+                continue;
+            }
+            let mut c = h.chosen.clone();
+            c[out] = jn;
+            assert!(
+                score(&c) <= base + 1e-9,
+                "swap {out}->{jn} improves {} > {base}",
+                score(&c)
+            );
+        }
+    }
+}

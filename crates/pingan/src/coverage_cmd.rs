@@ -74,6 +74,12 @@ pub enum CoverageCommand {
         /// Solve the integer program exactly (small instances).
         #[arg(long)]
         exact: bool,
+        /// Also reward backup coverage: this weight per unit of demand reached by two or more sites within the last tier.
+        #[arg(long, default_value_t = 0.0)]
+        backup: f64,
+        /// Also write the model (coverage sets, weights, k) as JSON, for other solvers.
+        #[arg(long)]
+        write_model: Option<PathBuf>,
     },
     /// Candidate sites on the road network: the junction nearest each grid cell's centre.
     Candidates {
@@ -399,6 +405,8 @@ pub fn run(cmd: CoverageCommand) -> Result<()> {
             k,
             fixed,
             exact,
+            write_model,
+            backup,
         } => {
             let (g, demand, tier_s, weights) = setup(&common)?;
             let cand = snap_rows(&g, &candidates, &["lat", "lon"], common.max_snap)?;
@@ -416,6 +424,16 @@ pub fn run(cmd: CoverageCommand) -> Result<()> {
             let mut o = coverage::Options::new(k, tier_s.len());
             o.tier_weights = weights;
             o.fixed = fixed;
+            if !(backup.is_finite() && backup >= 0.0) {
+                bail!("--backup: give a non-negative weight");
+            }
+            o.backup_weight = backup;
+            if let Some(path) = &write_model {
+                let model = json!({"k": k, "weights": p.weights, "tier_weights": o.tier_weights, "fixed": o.fixed,
+                    "cover": p.cover.iter().map(|l| l.iter().map(|(i, t)| [*i, u32::from(*t)]).collect::<Vec<_>>()).collect::<Vec<_>>()});
+                std::fs::write(path, model.to_string())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
             let sol = if exact {
                 coverage::optimise_exact(&p, &o)?
             } else {

@@ -52,6 +52,10 @@ pub struct Request {
     keep_sites: Option<bool>,
     /// Only incidents since this RFC 3339 time (demand = incidents).
     since: Option<String>,
+    /// Only incidents of this shift: `day` (07:00-19:00 local) or `night` (demand = incidents).
+    shift: Option<String>,
+    /// Optimise: weight per unit of demand reached twice within the last tier.
+    backup_weight: Option<f64>,
 }
 
 struct Inputs {
@@ -100,6 +104,21 @@ fn sites(
             let posts = engine.posts().iter().filter(|p| in_scope(&p.station_id));
             let pts: Vec<LatLon> = match name.as_str() {
                 "posts" => posts.map(|p| LatLon::new(p.lat, p.lon)).collect(),
+                "units" => engine
+                    .units()
+                    .iter()
+                    .filter(|u| {
+                        u.status == dispatch::UnitStatus::Available && in_scope(&u.home_station)
+                    })
+                    .map(|u| u.position())
+                    .collect(),
+                "stations" => app
+                    .jurisdictions
+                    .all()
+                    .iter()
+                    .filter(|j| j.level == Level::Station && in_scope(&j.id))
+                    .filter_map(|j| j.seat.map(|s| LatLon::new(s[1], s[0])))
+                    .collect(),
                 "posts:day" => posts
                     .filter(|p| p.shift != "night")
                     .map(|p| LatLon::new(p.lat, p.lon))
@@ -147,7 +166,7 @@ fn sites(
                     return Err(ApiError::invalid(
                         field,
                         format!(
-                            "expected posts, posts:day, posts:night, grid:<metres> or [[lat, lon], …]; got {other:?}"
+                            "expected posts, posts:day, posts:night, units, stations, grid:<metres> or [[lat, lon], …]; got {other:?}"
                         ),
                     ));
                 }
@@ -182,6 +201,12 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
         Some(w) => w.clone(),
         None => coverage::Options::new(1, minutes.len()).tier_weights,
     };
+    if r.shift
+        .as_deref()
+        .is_some_and(|s| s != "day" && s != "night")
+    {
+        return Err(ApiError::invalid("shift", "expected day or night"));
+    }
     let since = r
         .since
         .as_deref()
@@ -211,6 +236,14 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
                         && !matches!(i.status, IncidentStatus::Cancelled | IncidentStatus::Merged)
                 })
                 .filter(|i| since.is_none_or(|t| i.created_at >= t))
+                .filter(|i| {
+                    let h = dispatch::time::hour_of_day(i.created_at, 8 * 60);
+                    match r.shift.as_deref() {
+                        Some("day") => (7..19).contains(&h),
+                        Some("night") => !(7..19).contains(&h),
+                        _ => true,
+                    }
+                })
                 .map(|i| (i.position(), f64::from(5 - i.priority.min(4))))
                 .collect();
             drop(engine);
@@ -382,6 +415,10 @@ pub async fn optimise(
         o.tier_weights = inp.weights.clone();
         if keep {
             o.fixed = (0..n_current as u32).collect();
+        }
+        o.backup_weight = r.backup_weight.unwrap_or(0.0);
+        if !(o.backup_weight.is_finite() && o.backup_weight >= 0.0) {
+            return Err(ApiError::invalid("backup_weight", "a non-negative number"));
         }
         let sol = coverage::optimise(&p, &o).map_err(|e| ApiError::invalid("k", e.to_string()))?;
         let before: Vec<u32> = (0..n_current as u32).collect();

@@ -999,6 +999,36 @@ async fn coverage_planning_over_the_api() {
         (code, e["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("minutes"))
     );
+    let (code, u) = s
+        .post(
+            &t,
+            "/coverage/evaluate",
+            json!({"demand": "communities", "sites": "units"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{u}");
+    assert_eq!(
+        u["sites"].as_array().unwrap().len(),
+        s.city.units.len(),
+        "every unit is available"
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            "/coverage/optimise",
+            json!({"demand": "incidents", "shift": "dusk"}),
+        )
+        .await;
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("shift"))
+    );
+    let (code, b) = s.post(&t, "/coverage/optimise", json!({"demand": "communities", "candidates": "stations", "k": 2, "backup_weight": 1.0})).await;
+    assert_eq!(code, StatusCode::OK, "{b}");
+    assert!(
+        b["score"].as_f64().unwrap() >= b["covered"]["5"].as_f64().unwrap(),
+        "the backup term adds to the score"
+    );
     let ct = s.login("calltaker").await;
     assert_eq!(
         s.post(&ct, "/coverage/evaluate", json!({})).await.0,
