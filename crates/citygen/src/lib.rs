@@ -7,7 +7,7 @@
 //! Pure and seeded: the same graph and seed give the same city. It does not
 //! write anything, start anything, or choose passwords (the caller does).
 
-use dispatch::{Jurisdiction, Level, Post, Unit, UnitKind, UnitStatus};
+use dispatch::{Jurisdiction, Level, PoliceOffice, Post, Unit, UnitKind, UnitStatus};
 use roads::{Graph, LatLon, LocalProjection};
 
 /// A small deterministic generator (SplitMix64).
@@ -77,6 +77,8 @@ pub struct City {
     pub jurisdictions: Vec<Jurisdiction>,
     /// Patrol posts.
     pub posts: Vec<Post>,
+    /// Village and community police offices (about 97% of communities have one).
+    pub offices: Vec<PoliceOffice>,
     /// Units, at their posts or stations.
     pub units: Vec<Unit>,
     /// Accounts.
@@ -316,6 +318,7 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
     }];
     let mut posts = Vec::new();
     let mut units = Vec::new();
+    let mut offices = Vec::new();
     let mut staff = vec![
         Staff {
             username: "admin".into(),
@@ -525,6 +528,32 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
                     polygon: to_ring(&ccell),
                     seat: Some([latlon(cseat).lon, latlon(cseat).lat]),
                 });
+                // The report's proportions: 572 offices for 587 villages, 95% in the committee's office.
+                if rng.f64() < 0.974 {
+                    let ll = latlon(cseat);
+                    offices.push(PoliceOffice {
+                        id: format!("{cid}-O"),
+                        name: format!("{zh}警务室"),
+                        community_id: cid.clone(),
+                        station_id: sid.clone(),
+                        lat: ll.lat,
+                        lon: ll.lon,
+                        class: if density > 200.0 {
+                            1
+                        } else if density > 60.0 {
+                            2
+                        } else {
+                            3
+                        },
+                        staff: 2 + rng.below(4) as u32,
+                        hours: if density > 60.0 {
+                            "08:00-20:00".into()
+                        } else {
+                            "08:30-17:30".into()
+                        },
+                        shares_committee_office: rng.f64() < 0.95,
+                    });
+                }
                 let community = Area {
                     cell: ccell,
                     nodes: cnodes,
@@ -617,6 +646,7 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
         name_en: "Ping'an City (demo)".into(),
         jurisdictions,
         posts,
+        offices,
         units,
         staff,
         hot_areas,

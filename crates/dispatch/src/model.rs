@@ -255,6 +255,31 @@ pub struct Post {
     pub shift: String,
 }
 
+/// A village or community police office (警务室).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoliceOffice {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The community or village it serves.
+    pub community_id: String,
+    /// Its police station.
+    pub station_id: String,
+    /// Position.
+    pub lat: f64,
+    /// Position.
+    pub lon: f64,
+    /// Class 1 (best equipped) to 3.
+    pub class: u8,
+    /// Officers and auxiliaries based there.
+    pub staff: u32,
+    /// Opening hours, e.g. `08:00-18:00`.
+    pub hours: String,
+    /// Shares the village committee's office (村两委).
+    pub shares_committee_office: bool,
+}
+
 /// A caller of an incident (merging keeps every caller).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Caller {

@@ -292,6 +292,7 @@ async fn create_city(
     let city = citygen::generate(graph, args.seed);
     store.put_jurisdictions(&city.jurisdictions).await?;
     store.put_posts(&city.posts).await?;
+    store.put_police_offices(&city.offices).await?;
     store.put_units(&city.units).await?;
     let admin_env = std::env::var("PINGAN_ADMIN_PASSWORD")
         .ok()
@@ -348,15 +349,16 @@ async fn create_city(
         "name": city.name_zh, "name_en": city.name_en, "seed": args.seed, "osm": args.osm.display().to_string(), "hot_areas": hot,
         "bureaus": count(dispatch::Level::Bureau), "stations": count(dispatch::Level::Station),
         "communities": count(dispatch::Level::Community), "grids": count(dispatch::Level::Grid),
-        "posts": city.posts.len(), "units": city.units.len(),
+        "posts": city.posts.len(), "units": city.units.len(), "police_offices": city.offices.len(),
     });
     store.set_meta("demo_city", &meta.to_string()).await?;
     eprintln!(
-        "created the demo city {}: {} bureaus, {} stations, {} communities/villages, {} grids, {} posts, {} units",
+        "created the demo city {}: {} bureaus, {} stations, {} communities/villages with {} police offices, {} grids, {} posts, {} units",
         city.name_zh,
         meta["bureaus"],
         meta["stations"],
         meta["communities"],
+        meta["police_offices"],
         meta["grids"],
         meta["posts"],
         meta["units"]

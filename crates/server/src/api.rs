@@ -52,6 +52,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
+        .route("/police-offices", get(police_offices))
         .route("/jurisdictions", get(jurisdictions).put(put_jurisdictions))
         .route("/jurisdictions/at", get(jurisdiction_at))
         .route("/figures", get(figures))
@@ -840,6 +841,20 @@ async fn posts(State(app): AppState, user: User) -> ApiResult {
             user.scope
                 .as_deref()
                 .is_none_or(|s| app.jurisdictions.is_within(&p.station_id, s))
+        })
+        .collect();
+    Ok(ok(json!(list)))
+}
+
+async fn police_offices(State(app): AppState, user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    let list: Vec<&dispatch::PoliceOffice> = app
+        .offices
+        .iter()
+        .filter(|o| {
+            user.scope
+                .as_deref()
+                .is_none_or(|s| app.jurisdictions.is_within(&o.community_id, s))
         })
         .collect();
     Ok(ok(json!(list)))

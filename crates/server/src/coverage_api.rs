@@ -112,6 +112,12 @@ fn sites(
                     })
                     .map(|u| u.position())
                     .collect(),
+                "offices" => app
+                    .offices
+                    .iter()
+                    .filter(|o| in_scope(&o.station_id))
+                    .map(|o| LatLon::new(o.lat, o.lon))
+                    .collect(),
                 "stations" => app
                     .jurisdictions
                     .all()
@@ -166,7 +172,7 @@ fn sites(
                     return Err(ApiError::invalid(
                         field,
                         format!(
-                            "expected posts, posts:day, posts:night, units, stations, grid:<metres> or [[lat, lon], …]; got {other:?}"
+                            "expected posts, posts:day, posts:night, units, stations, offices, grid:<metres> or [[lat, lon], …]; got {other:?}"
                         ),
                     ));
                 }

@@ -83,6 +83,8 @@ pub struct App {
     pub settings: Settings,
     /// Base-map vector tiles of the road graph.
     pub tiles: tiles::RoadTiles,
+    /// Village and community police offices.
+    pub offices: Vec<dispatch::PoliceOffice>,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -123,6 +125,7 @@ impl App {
         let tree = store.jurisdictions().await?;
         let jurisdictions = Arc::new(Jurisdictions::new(tree).map_err(ApiError::from)?);
         let snapshot: Snapshot = store.load().await?;
+        let offices = store.police_offices().await?;
         let engine = Engine::new(
             settings.dispatch.clone(),
             jurisdictions.clone(),
@@ -138,6 +141,7 @@ impl App {
             feed,
             settings,
             tiles: tiles::RoadTiles::new(graph),
+            offices,
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
             metrics: metrics_handle(),

@@ -47,6 +47,7 @@ async fn spawn() -> Server {
         .unwrap();
     store.put_jurisdictions(&city.jurisdictions).await.unwrap();
     store.put_posts(&city.posts).await.unwrap();
+    store.put_police_offices(&city.offices).await.unwrap();
     store.put_units(&city.units).await.unwrap();
     let station = city
         .jurisdictions
@@ -999,6 +1000,17 @@ async fn coverage_planning_over_the_api() {
         (code, e["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("minutes"))
     );
+    let (_, offices) = s.get(&t, "/police-offices").await;
+    assert_eq!(offices.as_array().unwrap().len(), s.city.offices.len());
+    let (code, o) = s
+        .post(
+            &t,
+            "/coverage/evaluate",
+            json!({"demand": "communities", "sites": "offices"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{o}");
+    assert_eq!(o["sites"].as_array().unwrap().len(), s.city.offices.len());
     let (code, u) = s
         .post(
             &t,

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use dispatch::engine::Snapshot;
-use dispatch::{Changes, Event, Incident, Jurisdiction, Post, Unit};
+use dispatch::{Changes, Event, Incident, Jurisdiction, PoliceOffice, Post, Unit};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -121,9 +121,20 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const PG_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_police_offices.sql"),
+    ),
+];
+const PG_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_police_offices.sql"),
+    ),
+];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -505,6 +516,29 @@ impl Store {
         let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM posts WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?;
         rows.into_iter()
             .map(|(id, d)| parse("post", id, &d))
+            .collect()
+    }
+
+    /// Replaces the police offices.
+    pub async fn put_police_offices(&self, offices: &[PoliceOffice]) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM police_offices WHERE agency_id = $1").bind(&self.agency).execute(&mut *tx).await?;
+            for o in offices {
+                sqlx::query("INSERT INTO police_offices (agency_id, id, station_id, community_id, doc) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&self.agency).bind(&o.id).bind(&o.station_id).bind(&o.community_id).bind(doc(o))
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Police offices.
+    pub async fn police_offices(&self) -> Result<Vec<PoliceOffice>, StoreError> {
+        let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM police_offices WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(id, d)| parse("police office", id, &d))
             .collect()
     }
 

@@ -123,6 +123,22 @@ async fn suite(url: &str) {
     assert_eq!(s.session("abc").await.unwrap(), Some(sess.clone()));
     assert_eq!(s.revoke(None, Some("张警官"), 5).await.unwrap(), 1);
     assert_eq!(s.session("abc").await.unwrap().unwrap().revoked_at, Some(5));
+    let office = dispatch::PoliceOffice {
+        id: "c1-O".into(),
+        name: "一村警务室".into(),
+        community_id: "c1".into(),
+        station_id: "s1".into(),
+        lat: 0.05,
+        lon: 0.02,
+        class: 2,
+        staff: 3,
+        hours: "08:00-18:00".into(),
+        shares_committee_office: true,
+    };
+    s.put_police_offices(std::slice::from_ref(&office))
+        .await
+        .unwrap();
+    assert_eq!(s.police_offices().await.unwrap(), vec![office]);
     s.set_meta("city", "平安市").await.unwrap();
     s.set_meta("city", "平安市 v2").await.unwrap();
     assert_eq!(s.meta("city").await.unwrap().as_deref(), Some("平安市 v2"));

@@ -448,6 +448,7 @@ function initMap() {
         roads: { type: 'vector', tiles: [location.origin + '/tiles/roads/{z}/{x}/{y}'], maxzoom: 15 },
         jurisdictions: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         posts: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        offices: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         stations: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         isochrones: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -470,6 +471,7 @@ function initMap() {
           'circle-color': ['step', ['get', 'within'], '#1a9850', 1.5, '#fee08b', 3.5, '#fc8d59', 6, '#4d4d4d'] } },
         { id: 'plan', type: 'circle', source: 'plan', paint: { 'circle-radius': 7, 'circle-color': '#6a3d9a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
         { id: 'stations', type: 'circle', source: 'stations', paint: { 'circle-radius': 6, 'circle-color': '#08519c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+        { id: 'offices', type: 'circle', source: 'offices', minzoom: 10, paint: { 'circle-radius': 4.5, 'circle-color': '#b15928', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } },
         { id: 'posts', type: 'circle', source: 'posts', minzoom: 11, paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#08519c', 'circle-stroke-width': 1.5 } },
         { id: 'units', type: 'circle', source: 'units', paint: {
           'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 15, 6],
@@ -491,7 +493,8 @@ function initMap() {
   window.mapIdle = false;
   map.on('idle', () => { window.mapIdle = true; });
   map.on('load', async () => {
-    const [juris, posts] = await Promise.all([api('GET', '/jurisdictions?level=bureau,station,community'), api('GET', '/posts')]);
+    const [juris, posts, offices] = await Promise.all([api('GET', '/jurisdictions?level=bureau,station,community'), api('GET', '/posts'), api('GET', '/police-offices')]);
+    map.getSource('offices').setData({ type: 'FeatureCollection', features: offices.map((o) => ({ type: 'Feature', properties: { id: o.id, name: o.name, class: o.class }, geometry: { type: 'Point', coordinates: [o.lon, o.lat] } })) });
     map.getSource('jurisdictions').setData(juris);
     state.stations = juris.features.filter((f) => f.properties.level === 'station' && f.properties.seat);
     map.getSource('stations').setData({ type: 'FeatureCollection', features: state.stations.map((f) => ({ type: 'Feature', properties: { id: f.properties.id, name: state.lang === 'zh' ? f.properties.name_zh : f.properties.name_en }, geometry: { type: 'Point', coordinates: f.properties.seat } })) });
@@ -503,7 +506,7 @@ function initMap() {
   map.on('click', (e) => {
     const hit = map.queryRenderedFeatures(e.point, { layers: ['incidents'] })[0];
     if (hit) return select(hit.properties.id);
-    const unit = map.queryRenderedFeatures(e.point, { layers: ['units', 'stations', 'posts'] })[0];
+    const unit = map.queryRenderedFeatures(e.point, { layers: ['units', 'stations', 'posts', 'offices'] })[0];
     if (unit) {
       new maplibregl.Popup({ closeButton: false }).setLngLat(e.lngLat).setHTML(`<b>${esc(unit.properties.callsign || unit.properties.name || unit.properties.id)}</b><br>${esc(unit.properties.status ? t(unit.properties.status === 'dispatched' ? 'dispatched_s' : unit.properties.status) : unit.properties.id)}`).addTo(map);
       return;
