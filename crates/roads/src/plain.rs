@@ -144,16 +144,6 @@ impl<'g> Dijkstra<'g> {
     pub fn route_ms(&mut self, s: &Snap, t: &Snap) -> Option<u32> {
         let seeds: Vec<Seed> = s.source_seeds(self.g).into_iter().flatten().collect();
         self.run(&seeds, NONE - 1, Direction::Forward);
-        let via_graph = t
-            .target_seeds(self.g)
-            .into_iter()
-            .flatten()
-            .filter_map(|seed| self.dist(seed.node).map(|d| d.saturating_add(seed.ms)))
-            .min();
-        let direct = direct(self.g, s, t).map(|d| d.0);
-        match (via_graph, direct) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.time_to(s, t)
     }
 }

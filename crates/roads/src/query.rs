@@ -332,8 +332,13 @@ impl<'g> Router<'g> {
         }
         let end_node = v;
         let mut pts = Vec::new();
-        // First partial road: from the source point to start_node.
-        if g.road_to[s.road as usize] == start_node && g.road_fwd_ms[s.road as usize] != NONE {
+        // First partial road: from the source point to start_node, the way the
+        // search left it (on a loop road both ends are start_node: the seed's cost tells).
+        let [on, back] = s.source_seeds(g);
+        let left_forward = on.is_some_and(|sd| {
+            sd.node == start_node && back.is_none_or(|b| b.node != start_node || sd.ms <= b.ms)
+        });
+        if left_forward {
             pts.extend(g.road_part(s.road, s.frac, 1.0));
         } else {
             let mut p = g.road_part(s.road, 0.0, s.frac);
@@ -347,7 +352,11 @@ impl<'g> Router<'g> {
             }
             pts.extend(p);
         }
-        if g.road_from[t.road as usize] == end_node && g.road_fwd_ms[t.road as usize] != NONE {
+        let [on, back] = t.target_seeds(g);
+        let arrived_forward = on.is_some_and(|sd| {
+            sd.node == end_node && back.is_none_or(|b| b.node != end_node || sd.ms <= b.ms)
+        });
+        if arrived_forward {
             pts.extend(g.road_part(t.road, 0.0, t.frac));
         } else {
             let mut p = g.road_part(t.road, t.frac, 1.0);

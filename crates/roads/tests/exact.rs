@@ -350,3 +350,20 @@ proptest! {
         prop_assert!((len - route.meters()).abs() <= 2.0 + 0.01 * route.meters(), "geometry {} m, route {} m", len, route.meters());
     }
 }
+
+/// A case proptest once found: both ends at the very start of their roads.
+#[test]
+fn route_geometry_from_road_starts() {
+    let g = monaco();
+    let p = positions(g, &[(1195243904, 0.0), (0, 0.0)]);
+    let route = Router::new(g).route(&p[0], &p[1], true).unwrap();
+    let geom = route.geometry.clone().unwrap();
+    let len = roads::polyline_m(&geom);
+    assert!(
+        (len - route.meters()).abs() <= 2.0 + 0.01 * route.meters(),
+        "geometry {len} m, route {} m; s {:?} t {:?}",
+        route.meters(),
+        p[0],
+        p[1]
+    );
+}
