@@ -234,19 +234,23 @@ fn split(
     rng: &mut Rng,
 ) -> Vec<(Vec<[f64; 2]>, Vec<usize>)> {
     let pts: Vec<[f64; 2]> = parent.nodes.iter().map(|&v| xy[v]).collect();
-    let (seeds, assign) = kmeans(&pts, k, rng);
-    (0..seeds.len())
-        .map(|c| {
-            let nodes = parent
-                .nodes
-                .iter()
-                .zip(&assign)
-                .filter(|(_, a)| **a == c)
-                .map(|(v, _)| *v)
-                .collect();
-            (voronoi_cell(&parent.cell, &seeds, c), nodes)
-        })
-        .filter(|(cell, nodes): &(Vec<[f64; 2]>, Vec<usize>)| cell.len() >= 3 && !nodes.is_empty())
+    let (centres, assign) = kmeans(&pts, k, rng);
+    // Keep the centres that won junctions: the Voronoi cells of exactly these
+    // tile the parent, so no place falls between children.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); centres.len()];
+    for (v, a) in parent.nodes.iter().zip(&assign) {
+        members[*a].push(*v);
+    }
+    let (seeds, groups): (Vec<[f64; 2]>, Vec<Vec<usize>>) = centres
+        .into_iter()
+        .zip(members)
+        .filter(|(_, m)| !m.is_empty())
+        .unzip();
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(c, nodes)| (voronoi_cell(&parent.cell, &seeds, c), nodes))
+        .filter(|(cell, _)| cell.len() >= 3)
         .collect()
 }
 
@@ -261,7 +265,7 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
             .iter()
             .map(|p| {
                 let ll = proj.to_latlon(*p);
-                [(ll.lon * 1e6).round() / 1e6, (ll.lat * 1e6).round() / 1e6]
+                [ll.lon, ll.lat]
             })
             .collect();
         ring.push(ring[0]);

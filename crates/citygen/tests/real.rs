@@ -26,7 +26,19 @@ fn check(name: &str) -> citygen::City {
     for v in (0..n).step_by(7) {
         match tree.resolve(g.node(v)) {
             Some(p) if p.grid_id.is_some() => {}
-            _ => missing += 1,
+            other => {
+                missing += 1;
+                let p = g.node(v);
+                let containing: Vec<String> = city
+                    .jurisdictions
+                    .iter()
+                    .filter(|j| j.contains(p))
+                    .map(|j| j.id.clone())
+                    .collect();
+                eprintln!(
+                    "junction {v} at {p:?}: resolved {other:?}; polygons containing it: {containing:?}"
+                );
+            }
         }
     }
     assert_eq!(missing, 0, "{name}: junctions outside every grid");

@@ -566,12 +566,25 @@ pub fn submodular_bound(p: &Problem, o: &Options, chosen: &[u32]) -> f64 {
 /// The Lagrangian upper bound (relaxing "a point counts at a tier only if a
 /// chosen site reaches it there"), improved by subgradient steps.
 pub fn upper_bound(p: &Problem, o: &Options, lower: f64) -> f64 {
-    lagrangian(p, o, lower).0
+    lagrangian(p, o, lower).bound
+}
+
+/// What the Lagrangian relaxation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lagrange {
+    /// The best (lowest) bound.
+    pub bound: f64,
+    /// The best plans its subproblems proposed, with their scores.
+    pub plans: Vec<(f64, Vec<u32>)>,
+    /// Each site's priced coverage at the best multipliers.
+    pub site_values: Vec<f64>,
+    /// The bound's part that does not depend on the sites chosen.
+    pub constant: f64,
 }
 
 /// The Lagrangian bound and the best plans its subproblems proposed (the
 /// `k` sites with the highest priced coverage: good starting points for swaps).
-pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u32>)>) {
+pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> Lagrange {
     let mut lower = lower;
     let mut plans: Vec<(f64, Vec<u32>)> = Vec::new();
     let tiers = p.tiers();
@@ -598,6 +611,8 @@ pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u
         .collect();
     let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
     let mut best = f64::INFINITY;
+    let mut best_values: Vec<f64> = Vec::new();
+    let mut best_constant = 0.0;
     let mut theta = 2.0;
     let mut since = 0;
     let mut suffix_sums = vec![0.0; np * tiers];
@@ -647,14 +662,17 @@ pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u
             plans.sort_by(|a, b| b.0.total_cmp(&a.0));
             plans.truncate(4);
         }
-        let mut l = x.iter().map(|j| v[*j as usize]).sum::<f64>();
+        let mut constant = 0.0;
         for at in 0..np * tiers {
             if coverers[at] > 0 {
-                l += (value(at / tiers, at % tiers) - lambda[at]).max(0.0);
+                constant += (value(at / tiers, at % tiers) - lambda[at]).max(0.0);
             }
         }
+        let l = constant + x.iter().map(|j| v[*j as usize]).sum::<f64>();
         if l < best - 1e-12 {
             best = l;
+            best_values.clone_from(&v);
+            best_constant = constant;
             since = 0;
         } else {
             since += 1;
@@ -694,7 +712,12 @@ pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> (f64, Vec<(f64, Vec<u
             }
         }
     }
-    (best.max(lower), plans)
+    Lagrange {
+        bound: best.max(lower),
+        plans,
+        site_values: best_values,
+        constant: best_constant,
+    }
 }
 
 /// Chooses `k` sites: lazy greedy, then best-improvement swaps, then an
@@ -771,7 +794,11 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     }
     // Lagrangian heuristic: the relaxation's plans, improved by swaps.
     let tiers_only = evaluate(p, &chosen, &o.tier_weights).score;
-    let (lagrange, starts) = lagrangian(p, o, tiers_only);
+    let Lagrange {
+        bound: lagrange,
+        plans: starts,
+        ..
+    } = lagrangian(p, o, tiers_only);
     bound = bound.min(lagrange + backup_cap);
     for (_, mut start) in starts {
         swaps_made += swaps(p, o, &s, &mut start);
@@ -796,8 +823,65 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     })
 }
 
-/// Solves the integer program exactly (for small instances: it builds every variable).
+/// Solves the integer program exactly. First the heuristic gives an
+/// incumbent and the Lagrangian multipliers; every site whose inclusion (or
+/// exclusion) provably cannot beat the incumbent is dropped (or fixed)
+/// before the integer program is built over what is left.
 pub fn optimise_exact(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
+    check(p, o)?;
+    if o.backup_weight > 0.0 {
+        // The relaxation does not price the backup term: solve the whole program.
+        return solve_ip(p, o, None);
+    }
+    let h = optimise(p, o)?;
+    if h.optimal {
+        return Ok(h);
+    }
+    let lower = h.evaluation.score;
+    let lag = lagrangian(p, o, lower);
+    let v = &lag.site_values;
+    let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
+    let mut free: Vec<u32> = (0..p.cover.len() as u32)
+        .filter(|j| !fixed.contains(j))
+        .collect();
+    free.sort_by(|a, b| v[*b as usize].total_cmp(&v[*a as usize]));
+    let slots = o.k - fixed.len();
+    let base = lag.constant
+        + o.fixed.iter().map(|j| v[*j as usize]).sum::<f64>()
+        + free.iter().take(slots).map(|j| v[*j as usize]).sum::<f64>();
+    let kth = if slots > 0 {
+        v[free[slots - 1] as usize]
+    } else {
+        f64::INFINITY
+    };
+    let next = free.get(slots).map_or(0.0, |j| v[*j as usize]);
+    let margin = 1e-7 * lower.abs().max(1.0);
+    let mut keep = vec![true; p.cover.len()];
+    let mut forced = o.fixed.clone();
+    for (rank, &j) in free.iter().enumerate() {
+        if rank < slots {
+            // Without j the bound falls below the incumbent: every better plan has j.
+            if base - v[j as usize] + next < lower - margin {
+                forced.push(j);
+            }
+        } else if base - kth + v[j as usize] < lower - margin {
+            // With j the bound falls below the incumbent: no better plan has it.
+            keep[j as usize] = false;
+        }
+    }
+    let reduced = Options {
+        fixed: forced,
+        ..o.clone()
+    };
+    let sol = solve_ip(p, &reduced, Some(&keep))?;
+    let mut best = if sol.evaluation.score > lower { sol } else { h };
+    best.upper_bound = best.evaluation.score;
+    best.optimal = true;
+    Ok(best)
+}
+
+/// The integer program over the sites marked in `keep` (all when `None`).
+fn solve_ip(p: &Problem, o: &Options, keep: Option<&[bool]>) -> Result<Solution, CoverageError> {
     use good_lp::{
         Expression, Solution as _, SolverModel, constraint, microlp, variable, variables,
     };
@@ -806,10 +890,19 @@ pub fn optimise_exact(p: &Problem, o: &Options) -> Result<Solution, CoverageErro
     let np = p.weights.len();
     let mut vars = variables!();
     let x: Vec<_> = (0..p.cover.len())
-        .map(|_| vars.add(variable().binary()))
+        .map(|j| {
+            if keep.is_none_or(|k| k[j]) {
+                vars.add(variable().binary())
+            } else {
+                vars.add(variable().min(0.0).max(0.0))
+            }
+        })
         .collect();
     let mut reach: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); tiers]; np];
     for (j, list) in p.cover.iter().enumerate() {
+        if keep.is_some_and(|k| !k[j]) {
+            continue;
+        }
         for &(i, t) in list {
             for m in t as usize..tiers {
                 reach[i as usize][m].push(j);

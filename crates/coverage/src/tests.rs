@@ -160,3 +160,22 @@ fn swap_deltas_are_exact_with_backup() {
         }
     }
 }
+
+#[test]
+fn probing_keeps_the_exact_optimum() {
+    // The reduced program (sites dropped or fixed by the Lagrangian test) finds the full program's optimum.
+    for seed in 0..16u64 {
+        let (sites, points, k) = [(20, 90, 3), (35, 160, 5)][seed as usize % 2];
+        let p = instance(seed + 500, sites, points, 0.1);
+        let mut o = Options::new(k, 3);
+        o.bound_iterations = 60; // a weaker bound, so the heuristic is not proven optimal and probing runs
+        let full = solve_ip(&p, &o, None).unwrap();
+        let probed = optimise_exact(&p, &o).unwrap();
+        assert!(
+            (full.evaluation.score - probed.evaluation.score).abs() < 1e-6,
+            "seed {seed}: {} vs {}",
+            full.evaluation.score,
+            probed.evaluation.score
+        );
+    }
+}

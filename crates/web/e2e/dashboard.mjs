@@ -51,7 +51,7 @@ await page.fill('input[name=password]', password);
 await page.press('input[name=password]', 'Enter');
 await page.waitForFunction(() => window.dashboardReady && window.mapLoaded && window.mapIdle, null, { timeout: 30000 });
 result.ready_ms = Date.now() - t0;
-check('police offices, posts and stations are on the map', await page.evaluate(() => ['offices', 'posts', 'stations', 'jurisdictions'].every((src) => window.map.querySourceFeatures(src).length > 0)));
+check('police offices, posts, stations and jurisdictions are loaded as map layers', await page.evaluate(() => ['offices', 'posts', 'stations', 'jurisdictions'].every((k) => window.pingan.layerCounts[k] > 0 && window.map.getLayer(k === 'jurisdictions' ? 'station-line' : k))), JSON.stringify(await page.evaluate(() => window.pingan.layerCounts)));
 check('queue and map are up', await page.isVisible('[data-test=open-count]') && await page.isVisible('#map canvas'));
 
 // Take a call with the keyboard only: N, kind, location, caller, Enter.

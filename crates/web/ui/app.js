@@ -499,6 +499,7 @@ function initMap() {
     state.stations = juris.features.filter((f) => f.properties.level === 'station' && f.properties.seat);
     map.getSource('stations').setData({ type: 'FeatureCollection', features: state.stations.map((f) => ({ type: 'Feature', properties: { id: f.properties.id, name: state.lang === 'zh' ? f.properties.name_zh : f.properties.name_en }, geometry: { type: 'Point', coordinates: f.properties.seat } })) });
     map.getSource('posts').setData({ type: 'FeatureCollection', features: posts.map((p) => ({ type: 'Feature', properties: { id: p.id, name: p.name, shift: p.shift }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })) });
+    state.layerCounts = { offices: offices.length, posts: posts.length, stations: state.stations.length, jurisdictions: juris.features.length };
     updateMapData();
     if (state.iso) loadIsochrones();
     window.mapLoaded = true;
