@@ -221,8 +221,6 @@ pub struct Options {
     pub fixed: Vec<u32>,
     /// Lagrangian iterations for the upper bound.
     pub bound_iterations: usize,
-    /// Rounds of the iterated local search after the first local optimum.
-    pub perturbations: usize,
     /// Objective weight per unit of demand reached by two or more sites within the last tier (backup coverage).
     pub backup_weight: f64,
 }
@@ -239,7 +237,6 @@ impl Options {
             tier_weights: w,
             fixed: vec![],
             bound_iterations: 300,
-            perturbations: 0,
             backup_weight: 0.0,
         }
     }
@@ -720,10 +717,9 @@ pub fn lagrangian(p: &Problem, o: &Options, lower: f64) -> Lagrange {
     }
 }
 
-/// Chooses `k` sites: lazy greedy, then best-improvement swaps, then an
-/// iterated local search (drop a few sites, refill greedily, swap again) for
-/// `o.perturbations` rounds; the upper bound is the smaller of the Lagrangian
-/// bound and the submodular bounds met on the way.
+/// Chooses `k` sites: lazy greedy, then best-improvement swaps, then the
+/// Lagrangian heuristic (the relaxation's plans, improved by swaps); the upper
+/// bound is the smaller of the Lagrangian and the submodular bound.
 pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     check(p, o)?;
     let s = p.suffix(&o.tier_weights);
@@ -755,43 +751,6 @@ pub fn optimise(p: &Problem, o: &Options) -> Result<Solution, CoverageError> {
     } else {
         submodular_bound(p, o, &chosen)
     };
-    let fixed: std::collections::HashSet<u32> = o.fixed.iter().copied().collect();
-    let movable: usize = chosen.iter().filter(|j| !fixed.contains(j)).count();
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move |n: usize| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        (rng % n.max(1) as u64) as usize
-    };
-    for round in 0..o.perturbations {
-        if movable < 2 || bound - best_score <= 1e-9 * bound.abs().max(1.0) {
-            break;
-        }
-        let drop = 2 + round % 3;
-        let mut keep: Vec<u32> = chosen.clone();
-        for _ in 0..drop.min(movable) {
-            let candidates: Vec<usize> = (0..keep.len())
-                .filter(|k| !fixed.contains(&keep[*k]))
-                .collect();
-            if candidates.is_empty() {
-                break;
-            }
-            keep.swap_remove(candidates[next(candidates.len())]);
-        }
-        let partial = Options {
-            fixed: keep,
-            ..o.clone()
-        };
-        let mut trial = greedy(p, &partial, &s);
-        swaps_made += swaps(p, o, &s, &mut trial);
-        let score = evaluate_with(p, &trial, &o.tier_weights, o.backup_weight).score;
-        if score > best_score + 1e-9 {
-            best_score = score;
-            chosen = trial;
-            bound = bound.min(submodular_bound(p, o, &chosen));
-        }
-    }
     // Lagrangian heuristic: the relaxation's plans, improved by swaps.
     let tiers_only = evaluate(p, &chosen, &o.tier_weights).score;
     let Lagrange {

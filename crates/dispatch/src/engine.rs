@@ -238,20 +238,27 @@ impl Engine {
     }
 
     fn put_unit(&mut self, u: Unit) {
-        let snap = self
-            .travel
-            .locate(u.position(), self.config.max_snap_m)
-            .ok();
-        self.fleet_version += 1;
         match self.unit_at.get(&u.id) {
             Some(&at) => {
+                // Only a move changes the fleet the router prepared.
+                if self.units[at].position() != u.position() {
+                    self.unit_snaps[at] = self
+                        .travel
+                        .locate(u.position(), self.config.max_snap_m)
+                        .ok();
+                    self.fleet_version += 1;
+                }
                 self.units[at] = u;
-                self.unit_snaps[at] = snap;
             }
             None => {
+                self.unit_snaps.push(
+                    self.travel
+                        .locate(u.position(), self.config.max_snap_m)
+                        .ok(),
+                );
+                self.fleet_version += 1;
                 self.unit_at.insert(u.id.clone(), self.units.len());
                 self.units.push(u);
-                self.unit_snaps.push(snap);
             }
         }
     }
@@ -597,20 +604,25 @@ impl Engine {
             }
             units.push(u);
         }
-        // Drive times at dispatch, for the record.
-        let target = self
+        // Drive times at dispatch, for the record: the prepared fleet, as the recommendation saw it.
+        let fleet_seconds = self
             .travel
             .locate(incident.position(), self.config.max_snap_m)
-            .ok();
+            .ok()
+            .map(|t| {
+                self.travel
+                    .seconds_to(&self.unit_snaps, self.fleet_version, &t)
+            });
         let mut ch = Changes::default();
         let mut sent = Vec::new();
         for mut u in units {
-            let eta = target.and_then(|t| {
-                let s = self
-                    .travel
-                    .locate(u.position(), self.config.max_snap_m)
-                    .ok()?;
-                self.travel.seconds_to(&[Some(s)], u64::MAX, &t)[0]
+            let eta = fleet_seconds.as_ref().and_then(|all| {
+                let drive = all[self.unit_at[&u.id]]?;
+                Some(travel_seconds(
+                    u.kind,
+                    drive,
+                    haversine_m(u.position(), incident.position()),
+                ))
             });
             let from = u.status;
             u.status = UnitStatus::Dispatched;

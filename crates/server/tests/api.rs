@@ -218,6 +218,18 @@ async fn lifecycle_through_the_contract() {
         .post(&t, &format!("/incidents/{id}/dispatch"), body.clone())
         .await;
     assert_eq!(code, StatusCode::OK, "{first}");
+    // Each unit's recorded drive time is its own, as ranked (not another unit's).
+    for a in first["incident"]["units"].as_array().unwrap() {
+        let ranked = units.iter().find(|u| u["unit_id"] == a["unit_id"]).unwrap()["seconds"]
+            .as_f64()
+            .unwrap();
+        let eta = a["eta_s"].as_f64().unwrap();
+        assert!(
+            (eta - ranked).abs() <= 1.0,
+            "{}: eta {eta} s, ranked {ranked} s",
+            a["unit_id"]
+        );
+    }
     let (code, again) = s.post(&t, &format!("/incidents/{id}/dispatch"), body).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(again["replayed"], json!(true));
