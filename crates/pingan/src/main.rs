@@ -1,6 +1,7 @@
 //! `pingan`: the one binary. Thin glue: parses the command line and calls the
 //! engine, store and server crates; all logic lives below it (see ARCHITECTURE.md).
 
+mod analyze_cmd;
 mod coverage_cmd;
 mod loadgen;
 mod roads_cmd;
@@ -36,6 +37,9 @@ enum Command {
     /// Coverage planning: evaluate a plan of patrol posts or choose the best k.
     #[command(subcommand)]
     Coverage(coverage_cmd::CoverageCommand),
+    /// Crime analysis on CSV files: import, hotspots, Gi*, Moran's I, Knox near repeat, forecasts, case linkage, trends.
+    #[command(subcommand)]
+    Analyze(analyze_cmd::AnalyzeCommand),
     /// Load generator: incident creation and recommendations against a running server.
     Loadgen(loadgen::LoadArgs),
     /// Store maintenance.
@@ -71,6 +75,7 @@ fn main() -> std::process::ExitCode {
             runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph)))
         }
         Command::Coverage(cmd) => coverage_cmd::run(cmd),
+        Command::Analyze(cmd) => analyze_cmd::run(cmd),
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
         Command::Store(StoreCommand::Check { database, agency }) => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))

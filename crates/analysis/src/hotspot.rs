@@ -1,0 +1,452 @@
+//! Hotspots: counts on a square grid, on H3 hexagons and per road segment;
+//! kernel density; Getis-Ord Gi* (local) and Moran's I (global).
+//!
+//! The grid is aligned at multiples of the cell size and spans the points'
+//! bounding box (empty cells included), cells in row-major order from the
+//! south-west corner: the lattice of `libpysal.weights.lat2W(ny, nx)`.
+//! Gi* uses binary queen weights with the cell itself included and gives the
+//! same z as `esda.G_Local(y, w, transform='B', star=True)`; Moran's I uses
+//! queen weights without the cell itself, row-standardised (esda's default)
+//! or binary.
+
+use crate::AnalysisError;
+use crate::stats::{benjamini_hochberg, two_sided_p};
+
+/// Counts on a square grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// Cell size (metres).
+    pub cell: f64,
+    /// West edge of column 0 (a multiple of `cell`).
+    pub x0: f64,
+    /// South edge of row 0 (a multiple of `cell`).
+    pub y0: f64,
+    /// Columns.
+    pub nx: usize,
+    /// Rows.
+    pub ny: usize,
+    /// Counts, row-major (`row * nx + col`).
+    pub counts: Vec<u32>,
+}
+
+impl Grid {
+    /// Bin points on a grid of `cell` metres spanning their bounding box.
+    pub fn bin(xy: &[(f64, f64)], cell: f64) -> Result<Grid, AnalysisError> {
+        if !(cell > 0.0) || !cell.is_finite() {
+            return Err(AnalysisError::Param {
+                field: "cell",
+                message: format!("cell size must be a positive number of metres, got {cell}"),
+            });
+        }
+        if xy.is_empty() {
+            return Err(AnalysisError::Input("no points to bin".into()));
+        }
+        let (mut minx, mut miny, mut maxx, mut maxy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for &(x, y) in xy {
+            minx = minx.min(x);
+            miny = miny.min(y);
+            maxx = maxx.max(x);
+            maxy = maxy.max(y);
+        }
+        let (c0, r0) = ((minx / cell).floor(), (miny / cell).floor());
+        let nx = ((maxx / cell).floor() - c0) as usize + 1;
+        let ny = ((maxy / cell).floor() - r0) as usize + 1;
+        if nx.saturating_mul(ny) > 200_000_000 {
+            return Err(AnalysisError::Param {
+                field: "cell",
+                message: format!("{nx} x {ny} cells is too many; use a larger cell"),
+            });
+        }
+        let mut g = Grid {
+            cell,
+            x0: c0 * cell,
+            y0: r0 * cell,
+            nx,
+            ny,
+            counts: vec![0; nx * ny],
+        };
+        for &(x, y) in xy {
+            // floor(x / cell) - c0, as the bounds were computed, so edges agree.
+            let c = ((x / cell).floor() - c0) as usize;
+            let r = ((y / cell).floor() - r0) as usize;
+            g.counts[r * nx + c] += 1;
+        }
+        Ok(g)
+    }
+
+    /// Centre of cell `i`.
+    pub fn centre(&self, i: usize) -> (f64, f64) {
+        let (r, c) = (i / self.nx, i % self.nx);
+        (
+            self.x0 + (c as f64 + 0.5) * self.cell,
+            self.y0 + (r as f64 + 0.5) * self.cell,
+        )
+    }
+
+    /// Cell of a point, if inside the grid.
+    pub fn cell_of(&self, x: f64, y: f64) -> Option<usize> {
+        let c = ((x - self.x0) / self.cell).floor();
+        let r = ((y - self.y0) / self.cell).floor();
+        (c >= 0.0 && r >= 0.0 && (c as usize) < self.nx && (r as usize) < self.ny)
+            .then(|| r as usize * self.nx + c as usize)
+    }
+
+    /// Sum over each cell's 3x3 queen block (itself included), and the block size.
+    fn queen_sums(&self, v: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let (nx, ny) = (self.nx, self.ny);
+        // Horizontal then vertical running sums of width 3.
+        let mut h = vec![0.0; nx * ny];
+        let mut hc = vec![0.0; nx * ny];
+        for r in 0..ny {
+            let row = &v[r * nx..(r + 1) * nx];
+            for c in 0..nx {
+                let lo = c.saturating_sub(1);
+                let hi = (c + 1).min(nx - 1);
+                let mut s = 0.0;
+                for &x in &row[lo..=hi] {
+                    s += x;
+                }
+                h[r * nx + c] = s;
+                hc[r * nx + c] = (hi - lo + 1) as f64;
+            }
+        }
+        let mut out = vec![0.0; nx * ny];
+        let mut card = vec![0.0; nx * ny];
+        for r in 0..ny {
+            let lo = r.saturating_sub(1);
+            let hi = (r + 1).min(ny - 1);
+            for c in 0..nx {
+                let mut s = 0.0;
+                for rr in lo..=hi {
+                    s += h[rr * nx + c];
+                }
+                out[r * nx + c] = s;
+                card[r * nx + c] = hc[r * nx + c] * (hi - lo + 1) as f64;
+            }
+        }
+        (out, card)
+    }
+}
+
+/// Gi* of one cell.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct GiCell {
+    /// z score.
+    pub z: f64,
+    /// Two-sided normal p-value (= 2 x esda's one-sided `p_norm`).
+    pub p: f64,
+    /// Benjamini-Hochberg q-value over all cells.
+    pub q: f64,
+}
+
+/// Getis-Ord Gi* on a grid: binary queen weights with the cell itself.
+pub fn gistar(g: &Grid) -> Vec<GiCell> {
+    let y: Vec<f64> = g.counts.iter().map(|&c| c as f64).collect();
+    let n = y.len() as f64;
+    let (sum, sum2) = y.iter().fold((0.0, 0.0), |(s, s2), &v| (s + v, s2 + v * v));
+    let mean = sum / n;
+    let s = (sum2 / n - mean * mean).max(0.0).sqrt();
+    let (lag, card) = g.queen_sums(&y);
+    let z: Vec<f64> = lag
+        .iter()
+        .zip(&card)
+        .map(|(&l, &c)| {
+            let denom = s * (c * (n - c) / (n - 1.0)).sqrt();
+            if denom > 0.0 {
+                (l - mean * c) / denom
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let p: Vec<f64> = z
+        .iter()
+        .map(|&z| if z.is_nan() { f64::NAN } else { two_sided_p(z) })
+        .collect();
+    let q = benjamini_hochberg(&p);
+    z.into_iter()
+        .zip(p)
+        .zip(q)
+        .map(|((z, p), q)| GiCell { z, p, q })
+        .collect()
+}
+
+/// Weights for Moran's I.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transform {
+    /// Row-standardised (esda's default).
+    #[default]
+    Row,
+    /// Binary.
+    Binary,
+}
+
+/// Global Moran's I with its normality and randomisation inference.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Moran {
+    /// The statistic.
+    pub i: f64,
+    /// Its expectation under no autocorrelation, -1 / (n - 1).
+    pub expected: f64,
+    /// z under normality.
+    pub z_norm: f64,
+    /// Two-sided p under normality.
+    pub p_norm: f64,
+    /// z under randomisation.
+    pub z_rand: f64,
+    /// Two-sided p under randomisation.
+    pub p_rand: f64,
+    /// Cells.
+    pub n: usize,
+}
+
+/// Global Moran's I on a grid with queen weights (the cell itself excluded).
+pub fn moran(g: &Grid, transform: Transform) -> Moran {
+    let y: Vec<f64> = g.counts.iter().map(|&c| c as f64).collect();
+    let n = y.len();
+    let nf = n as f64;
+    let mean = y.iter().sum::<f64>() / nf;
+    let z: Vec<f64> = y.iter().map(|v| v - mean).collect();
+    let (lag_all, card_all) = g.queen_sums(&z);
+    // Neighbours exclude the cell itself.
+    let card: Vec<f64> = card_all.iter().map(|c| c - 1.0).collect();
+    let w_of = |i: usize| -> f64 {
+        match transform {
+            Transform::Binary => 1.0,
+            Transform::Row => {
+                if card[i] > 0.0 {
+                    1.0 / card[i]
+                } else {
+                    0.0
+                }
+            }
+        }
+    };
+    let mut num = 0.0;
+    for i in 0..n {
+        num += z[i] * w_of(i) * (lag_all[i] - z[i]);
+    }
+    let m2: f64 = z.iter().map(|v| v * v).sum();
+    let m4: f64 = z.iter().map(|v| v.powi(4)).sum();
+    // S0, S1, S2 over the queen neighbours.
+    let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+    for r in 0..g.ny {
+        for c in 0..g.nx {
+            let i = r * g.nx + c;
+            let (mut out_sum, mut in_sum) = (0.0, 0.0);
+            for dr in -1i64..=1 {
+                for dc in -1i64..=1 {
+                    if dr == 0 && dc == 0 {
+                        continue;
+                    }
+                    let (rr, cc) = (r as i64 + dr, c as i64 + dc);
+                    if rr < 0 || cc < 0 || rr >= g.ny as i64 || cc >= g.nx as i64 {
+                        continue;
+                    }
+                    let j = rr as usize * g.nx + cc as usize;
+                    let (wij, wji) = (w_of(i), w_of(j));
+                    s0 += wij;
+                    s1 += (wij + wji) * (wij + wji);
+                    out_sum += wij;
+                    in_sum += wji;
+                }
+            }
+            s2 += (out_sum + in_sum) * (out_sum + in_sum);
+        }
+    }
+    s1 /= 2.0;
+    let i_stat = nf / s0 * num / m2;
+    let ei = -1.0 / (nf - 1.0);
+    let v_norm = (nf * nf * s1 - nf * s2 + 3.0 * s0 * s0) / ((nf * nf - 1.0) * s0 * s0) - ei * ei;
+    let k = (m4 / nf) / (m2 / nf).powi(2);
+    let a = nf * ((nf * nf - 3.0 * nf + 3.0) * s1 - nf * s2 + 3.0 * s0 * s0);
+    let b = k * ((nf * nf - nf) * s1 - 2.0 * nf * s2 + 6.0 * s0 * s0);
+    let v_rand = (a - b) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0) * s0 * s0) - ei * ei;
+    let z_norm = (i_stat - ei) / v_norm.sqrt();
+    let z_rand = (i_stat - ei) / v_rand.sqrt();
+    Moran {
+        i: i_stat,
+        expected: ei,
+        z_norm,
+        p_norm: two_sided_p(z_norm),
+        z_rand,
+        p_rand: two_sided_p(z_rand),
+        n,
+    }
+}
+
+/// Gaussian kernel density at every cell centre of `g`'s lattice, events per
+/// square kilometre. Points are binned on the lattice first, then smoothed
+/// with a separable kernel truncated at 4 bandwidths (binning error at most
+/// half a cell).
+pub fn kernel_density(g: &Grid, bandwidth: f64) -> Result<Vec<f64>, AnalysisError> {
+    if !(bandwidth > 0.0) {
+        return Err(AnalysisError::Param {
+            field: "bandwidth",
+            message: "bandwidth must be a positive number of metres".into(),
+        });
+    }
+    let reach = ((4.0 * bandwidth) / g.cell).ceil() as i64;
+    let kern: Vec<f64> = (-reach..=reach)
+        .map(|k| {
+            let d = k as f64 * g.cell / bandwidth;
+            (-0.5 * d * d).exp()
+        })
+        .collect();
+    let norm = 1.0 / (2.0 * std::f64::consts::PI * bandwidth * bandwidth) * 1e6;
+    let (nx, ny) = (g.nx as i64, g.ny as i64);
+    let mut h = vec![0.0; g.counts.len()];
+    for r in 0..ny {
+        for c in 0..nx {
+            let v = g.counts[(r * nx + c) as usize];
+            if v == 0 {
+                continue;
+            }
+            for k in -reach..=reach {
+                let cc = c + k;
+                if cc >= 0 && cc < nx {
+                    h[(r * nx + cc) as usize] += v as f64 * kern[(k + reach) as usize];
+                }
+            }
+        }
+    }
+    let mut out = vec![0.0; g.counts.len()];
+    for r in 0..ny {
+        for c in 0..nx {
+            let v = h[(r * nx + c) as usize];
+            if v == 0.0 {
+                continue;
+            }
+            for k in -reach..=reach {
+                let rr = r + k;
+                if rr >= 0 && rr < ny {
+                    out[(rr * nx + c) as usize] += v * kern[(k + reach) as usize] * norm;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Counts per H3 cell at `resolution` (0..=15) of points given as (lat, lon).
+pub fn h3_counts(
+    latlon: &[(f64, f64)],
+    resolution: u8,
+) -> Result<Vec<(h3o::CellIndex, u32)>, AnalysisError> {
+    let res = h3o::Resolution::try_from(resolution).map_err(|_| AnalysisError::Param {
+        field: "resolution",
+        message: format!("H3 resolution must be 0..15, got {resolution}"),
+    })?;
+    let mut m: std::collections::HashMap<h3o::CellIndex, u32> = std::collections::HashMap::new();
+    for &(lat, lon) in latlon {
+        let ll = h3o::LatLng::new(lat, lon)
+            .map_err(|e| AnalysisError::Input(format!("({lat}, {lon}): {e}")))?;
+        *m.entry(ll.to_cell(res)).or_default() += 1;
+    }
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(v)
+}
+
+/// Counts per road segment: each (lat, lon) is snapped to its nearest road
+/// within `max_snap_m`; points farther away are counted in `.1`.
+pub fn segment_counts(
+    graph: &roads::Graph,
+    latlon: &[(f64, f64)],
+    max_snap_m: f64,
+) -> (Vec<(u32, u32)>, usize) {
+    let mut counts: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    let mut off = 0;
+    for &(lat, lon) in latlon {
+        match graph.snap(roads::LatLon { lat, lon }, max_snap_m) {
+            Ok(s) => *counts.entry(s.road).or_default() += 1,
+            Err(_) => off += 1,
+        }
+    }
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (v, off)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_gistar(g: &Grid) -> Vec<f64> {
+        let n = g.counts.len();
+        let y: Vec<f64> = g.counts.iter().map(|&c| c as f64).collect();
+        let mean = y.iter().sum::<f64>() / n as f64;
+        let s = (y.iter().map(|v| v * v).sum::<f64>() / n as f64 - mean * mean).sqrt();
+        (0..n)
+            .map(|i| {
+                let (r, c) = ((i / g.nx) as i64, (i % g.nx) as i64);
+                let (mut l, mut w) = (0.0, 0.0);
+                for j in 0..n {
+                    let (rr, cc) = ((j / g.nx) as i64, (j % g.nx) as i64);
+                    if (rr - r).abs() <= 1 && (cc - c).abs() <= 1 {
+                        l += y[j];
+                        w += 1.0;
+                    }
+                }
+                let nf = n as f64;
+                (l - mean * w) / (s * ((nf * w - w * w) / (nf - 1.0)).sqrt())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn grid_alignment_and_gistar_against_the_formula() {
+        let pts: Vec<(f64, f64)> = (0..300)
+            .map(|i| {
+                let f = i as f64;
+                (150.0 + (f * 37.0) % 900.0, -220.0 + (f * f * 0.7) % 650.0)
+            })
+            .collect();
+        let g = Grid::bin(&pts, 100.0).unwrap();
+        assert_eq!((g.x0, g.y0), (100.0, -300.0));
+        assert_eq!(g.counts.iter().sum::<u32>(), 300);
+        let got = gistar(&g);
+        let want = brute_gistar(&g);
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a.z - b).abs() < 1e-9, "{} vs {}", a.z, b);
+            assert!(a.q >= a.p * (1.0 - 1e-12), "q {} < p {}", a.q, a.p);
+        }
+    }
+
+    #[test]
+    fn a_cluster_is_hot() {
+        let mut pts: Vec<(f64, f64)> = (0..400)
+            .map(|i| ((i % 20) as f64 * 50.0, (i / 20) as f64 * 50.0))
+            .collect();
+        pts.extend((0..200).map(|_| (505.0, 505.0)));
+        let g = Grid::bin(&pts, 100.0).unwrap();
+        let gi = gistar(&g);
+        let hot = g.cell_of(505.0, 505.0).unwrap();
+        assert!(gi[hot].z > 3.0 && gi[hot].p < 0.01, "{:?}", gi[hot]);
+        let best = gi.iter().map(|c| c.z).fold(f64::MIN, f64::max);
+        assert_eq!(best, gi[hot].z, "the cluster is the hottest cell");
+        // A single spike is no autocorrelation; a gradient is strong autocorrelation.
+        let mut smooth = g.clone();
+        for (i, c) in smooth.counts.iter_mut().enumerate() {
+            *c = (i % smooth.nx) as u32;
+        }
+        for t in [Transform::Row, Transform::Binary] {
+            let m = moran(&smooth, t);
+            assert!(m.i > 0.5 && m.p_norm < 1e-6 && m.p_rand < 1e-6, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn kde_integrates_to_the_count() {
+        let pts = vec![(5000.0, 5000.0); 10];
+        let mut g = Grid::bin(&[(0.0, 0.0), (10_000.0, 10_000.0)], 50.0).unwrap();
+        g.counts.iter_mut().for_each(|c| *c = 0);
+        for &(x, y) in &pts {
+            let i = g.cell_of(x, y).unwrap();
+            g.counts[i] += 1;
+        }
+        let d = kernel_density(&g, 300.0).unwrap();
+        let total: f64 = d.iter().sum::<f64>() * (50.0 * 50.0) / 1e6;
+        assert!((total - 10.0).abs() < 0.05, "{total}");
+    }
+}

@@ -1,0 +1,525 @@
+//! `pingan analyze …`: the analysts' toolkit on CSV files. Every command
+//! prints JSON (or GeoJSON) to stdout.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use analysis::hotspot::{self, Grid, Transform};
+use analysis::knox::{KnoxParams, Metric};
+use analysis::records::{ColumnMap, DateOrder, ImportOptions, import_csv};
+use analysis::{AnalysisError, Dataset};
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyzeCommand {
+    /// Read a CSV of incidents/cases and report what was read (or which rows are bad).
+    Import {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Also print every record as JSON.
+        #[arg(long)]
+        records: bool,
+    },
+    /// Knox near-repeat test in the layout of the Near Repeat Calculator.
+    Knox {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Width of a space band, metres.
+        #[arg(long)]
+        space_band: f64,
+        /// Number of space bands (a "same location" row and a "more than" row are added).
+        #[arg(long)]
+        space_bands: usize,
+        /// Width of a time band, days.
+        #[arg(long)]
+        time_band: u32,
+        /// Number of time bands (a "more than" column is added).
+        #[arg(long)]
+        time_bands: usize,
+        /// Monte-Carlo permutations.
+        #[arg(long, default_value_t = 999)]
+        permutations: usize,
+        /// Seed of the permutations.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Distance: manhattan (the calculator's default) or euclidean.
+        #[arg(long, value_enum, default_value_t = MetricArg::Manhattan)]
+        metric: MetricArg,
+    },
+    /// Getis-Ord Gi* on a square grid: GeoJSON, one feature per cell.
+    Gistar {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Cell size, metres.
+        #[arg(long)]
+        cell: f64,
+        /// Only cells with a q-value (Benjamini-Hochberg) at most this.
+        #[arg(long)]
+        max_q: Option<f64>,
+    },
+    /// Hotspot counts: grid (with kernel density and Gi*), H3 hexagons, or road segments.
+    Hotspots {
+        #[command(flatten)]
+        input: InputArgs,
+        /// grid, h3 or segments.
+        #[arg(long, value_enum, default_value_t = HotspotBy::Grid)]
+        by: HotspotBy,
+        /// Grid cell size, metres.
+        #[arg(long, default_value_t = 250.0)]
+        cell: f64,
+        /// Kernel bandwidth, metres (grid only).
+        #[arg(long, default_value_t = 400.0)]
+        bandwidth: f64,
+        /// H3 resolution (h3 only).
+        #[arg(long, default_value_t = 9)]
+        resolution: u8,
+        /// Road graph (segments only; needs lat/lon input).
+        #[arg(long)]
+        graph: Option<PathBuf>,
+        /// geojson or table (JSON rows).
+        #[arg(long, value_enum, default_value_t = Format::Geojson)]
+        format: Format,
+        /// Only the top N cells/segments.
+        #[arg(long)]
+        top: Option<usize>,
+    },
+    /// Global Moran's I of grid counts (queen contiguity).
+    Moran {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Cell size, metres.
+        #[arg(long)]
+        cell: f64,
+        /// Weights: r (row-standardised) or b (binary).
+        #[arg(long, default_value = "r")]
+        transform: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MetricArg {
+    Manhattan,
+    Euclidean,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
+pub enum HotspotBy {
+    Grid,
+    H3,
+    Segments,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
+pub enum Format {
+    Geojson,
+    Table,
+}
+
+/// Where records come from and how their columns map.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// CSV file (header guessed: id, x/y or lat/lon, date or time_from/time_to, kind, venue, area; a file without a header is x,y,date).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Column mapping, e.g. `--map x=X --map date=date_single --map kind="Primary Type"`
+    /// (fields: id x y lat lon date from to kind venue area attrs, attrs as a comma list).
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// Slash dates: auto, dmy or mdy.
+    #[arg(long, default_value = "auto")]
+    pub date_order: String,
+    /// Import the good rows and report the bad ones instead of failing.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Only records on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only records before this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only records of this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+pub fn column_map(pairs: &[String]) -> anyhow::Result<ColumnMap> {
+    let mut m = ColumnMap::default();
+    for p in pairs {
+        let Some((field, col)) = p.split_once('=') else {
+            bail!("--map {p:?}: expected FIELD=COLUMN");
+        };
+        let col = Some(col.to_string());
+        match field {
+            "id" => m.id = col,
+            "x" => m.x = col,
+            "y" => m.y = col,
+            "lat" => m.lat = col,
+            "lon" => m.lon = col,
+            "date" => m.date = col,
+            "from" | "time_from" => m.from = col,
+            "to" | "time_to" => m.to = col,
+            "kind" => m.kind = col,
+            "venue" => m.venue = col,
+            "area" => m.area = col,
+            "attrs" => {
+                m.attrs = Some(
+                    col.unwrap_or_default()
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                )
+            }
+            other => bail!(
+                "--map {p:?}: unknown field {other:?}; fields are id x y lat lon date from to kind venue area attrs"
+            ),
+        }
+    }
+    Ok(m)
+}
+
+pub fn date_order(s: &str) -> anyhow::Result<DateOrder> {
+    Ok(match s {
+        "auto" => DateOrder::Auto,
+        "dmy" => DateOrder::DayFirst,
+        "mdy" => DateOrder::MonthFirst,
+        other => bail!("--date-order {other:?}: expected auto, dmy or mdy"),
+    })
+}
+
+/// Read a CSV with the usual options; bad rows are reported on stderr when skipped.
+pub fn read_dataset(path: &Path, opts: &ImportOptions) -> anyhow::Result<Dataset> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let imported = import_csv(std::io::BufReader::new(file), opts).map_err(|e| match e {
+        AnalysisError::Rows(rows) => {
+            let mut msg = format!(
+                "{}: {} bad row(s), nothing imported (use --skip-bad to import the good rows):",
+                path.display(),
+                rows.len()
+            );
+            for r in rows.iter().take(20) {
+                msg.push_str(&format!("\n  {r}"));
+            }
+            if rows.len() > 20 {
+                msg.push_str(&format!("\n  … and {} more", rows.len() - 20));
+            }
+            anyhow::anyhow!(msg)
+        }
+        other => anyhow::anyhow!("{}: {other}", path.display()),
+    })?;
+    for r in imported.rejected.iter().take(20) {
+        eprintln!("skipped: {r}");
+    }
+    if imported.rejected.len() > 20 {
+        eprintln!("skipped: … and {} more", imported.rejected.len() - 20);
+    }
+    Ok(imported.data)
+}
+
+impl InputArgs {
+    pub fn load(&self) -> anyhow::Result<(Dataset, usize)> {
+        let opts = ImportOptions {
+            map: column_map(&self.map)?,
+            skip_bad: self.skip_bad,
+            date_order: date_order(&self.date_order)?,
+            header: None,
+        };
+        let mut data = read_dataset(&self.input, &opts)?;
+        let read = data.records.len();
+        let day = |s: &str, flag: &str| -> anyhow::Result<i64> {
+            analysis::records::parse_time(s, DateOrder::Auto)
+                .map(|t| t.0.div_euclid(analysis::records::DAY))
+                .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+        };
+        let since = self
+            .since
+            .as_deref()
+            .map(|s| day(s, "--since"))
+            .transpose()?;
+        let until = self
+            .until
+            .as_deref()
+            .map(|s| day(s, "--until"))
+            .transpose()?;
+        data.records.retain(|r| {
+            since.is_none_or(|s| r.day() >= s)
+                && until.is_none_or(|u| r.day() < u)
+                && self
+                    .kind
+                    .as_ref()
+                    .is_none_or(|k| r.kind.as_deref() == Some(k.as_str()))
+        });
+        Ok((data, read))
+    }
+}
+
+fn print(v: &Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn finite(v: f64) -> Value {
+    if v.is_finite() { json!(v) } else { Value::Null }
+}
+
+pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
+    match cmd {
+        AnalyzeCommand::Import { input, records } => {
+            let (data, read) = input.load()?;
+            let mut v = summary(&data);
+            v["read"] = json!(read);
+            if records {
+                v["records"] = data
+                    .records
+                    .iter()
+                    .map(|r| {
+                        json!({"id": r.id, "x": r.x, "y": r.y, "from": r.from, "to": r.to,
+                               "kind": r.kind, "venue": r.venue, "area": r.area, "attrs": r.attrs})
+                    })
+                    .collect();
+            }
+            print(&v)
+        }
+        AnalyzeCommand::Knox {
+            input,
+            space_band,
+            space_bands,
+            time_band,
+            time_bands,
+            permutations,
+            seed,
+            metric,
+        } => {
+            let (data, _) = input.load()?;
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let params = KnoxParams {
+                space_band,
+                space_bands,
+                time_band,
+                time_bands,
+                permutations,
+                seed,
+                metric: match metric {
+                    MetricArg::Manhattan => Metric::Manhattan,
+                    MetricArg::Euclidean => Metric::Euclidean,
+                },
+            };
+            let r = analysis::knox::knox(&xy, &days, &params)?;
+            let mut v = serde_json::to_value(&r)?;
+            v["parameters"] = json!({
+                "space_band": space_band, "space_bands": space_bands, "time_band": time_band,
+                "time_bands": time_bands, "permutations": permutations, "seed": seed,
+                "metric": format!("{metric:?}").to_lowercase(),
+            });
+            print(&v)
+        }
+        AnalyzeCommand::Gistar { input, cell, max_q } => {
+            let (data, _) = input.load()?;
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let g = Grid::bin(&xy, cell)?;
+            let gi = hotspot::gistar(&g);
+            let features: Vec<Value> = (0..g.counts.len())
+                .filter(|&i| max_q.is_none_or(|m| gi[i].q <= m))
+                .map(|i| {
+                    let (cx, cy) = g.centre(i);
+                    let extra = json!({"q": finite(gi[i].q)});
+                    cell_feature(
+                        &g,
+                        &data,
+                        i,
+                        json!({
+                            "x": cx, "y": cy, "count": g.counts[i], "z": finite(gi[i].z),
+                            "p": finite(gi[i].p), "q": extra["q"],
+                            "row": i / g.nx, "col": i % g.nx,
+                        }),
+                    )
+                })
+                .collect();
+            print(&json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "grid": {"cell": cell, "x0": g.x0, "y0": g.y0, "nx": g.nx, "ny": g.ny},
+                "weights": "queen contiguity, cell itself included, binary",
+                "p": "two-sided normal; q = Benjamini-Hochberg over all cells",
+            }))
+        }
+        AnalyzeCommand::Moran {
+            input,
+            cell,
+            transform,
+        } => {
+            let (data, _) = input.load()?;
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let g = Grid::bin(&xy, cell)?;
+            let t = match transform.as_str() {
+                "r" | "R" => Transform::Row,
+                "b" | "B" => Transform::Binary,
+                other => bail!("--transform {other:?}: expected r or b"),
+            };
+            let m = hotspot::moran(&g, t);
+            print(&json!({"moran": m, "grid": {"cell": cell, "nx": g.nx, "ny": g.ny}}))
+        }
+        AnalyzeCommand::Hotspots {
+            input,
+            by,
+            cell,
+            bandwidth,
+            resolution,
+            graph,
+            format,
+            top,
+        } => {
+            let (data, _) = input.load()?;
+            hotspots(
+                &data,
+                by,
+                cell,
+                bandwidth,
+                resolution,
+                graph.as_deref(),
+                format,
+                top,
+            )
+        }
+    }
+}
+
+/// A grid cell as a GeoJSON polygon: in lon/lat when the input was lat/lon,
+/// otherwise in the input's own projected metres.
+fn cell_feature(g: &Grid, data: &Dataset, i: usize, properties: Value) -> Value {
+    let (r, c) = (i / g.nx, i % g.nx);
+    let (x0, y0) = (g.x0 + c as f64 * g.cell, g.y0 + r as f64 * g.cell);
+    let corners = [
+        (x0, y0),
+        (x0 + g.cell, y0),
+        (x0 + g.cell, y0 + g.cell),
+        (x0, y0 + g.cell),
+        (x0, y0),
+    ];
+    let ring: Vec<Value> = corners
+        .iter()
+        .map(|&(x, y)| match data.projection {
+            Some(p) => {
+                let (lat, lon) = p.inverse(x, y);
+                json!([lon, lat])
+            }
+            None => json!([x, y]),
+        })
+        .collect();
+    json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": properties})
+}
+
+pub fn summary(data: &Dataset) -> Value {
+    let n = data.records.len();
+    let (mut from, mut to) = (i64::MAX, i64::MIN);
+    for r in &data.records {
+        from = from.min(r.from);
+        to = to.max(r.to);
+    }
+    let kinds = analysis::records::tally(data.records.iter().filter_map(|r| r.kind.as_deref()));
+    json!({
+        "records": n,
+        "first": (n > 0).then(|| analysis::records::format_day(from.div_euclid(analysis::records::DAY))),
+        "last": (n > 0).then(|| analysis::records::format_day(to.div_euclid(analysis::records::DAY))),
+        "attributes": data.attr_names,
+        "coordinates": if data.projection.is_some() { "lat/lon (local metres)" } else { "projected metres" },
+        "kinds": kinds.iter().take(20).map(|(k, c)| json!({"kind": k, "count": c})).collect::<Vec<_>>(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn hotspots(
+    data: &Dataset,
+    by: HotspotBy,
+    cell: f64,
+    bandwidth: f64,
+    resolution: u8,
+    graph: Option<&Path>,
+    format: Format,
+    top: Option<usize>,
+) -> anyhow::Result<()> {
+    let latlon = || -> anyhow::Result<Vec<(f64, f64)>> {
+        let Some(p) = data.projection else {
+            bail!("{by:?} counts need latitude/longitude input (the file has projected x/y)");
+        };
+        Ok(data.records.iter().map(|r| p.inverse(r.x, r.y)).collect())
+    };
+    let limit = top.unwrap_or(usize::MAX);
+    let rows: Vec<(Value, Value)> = match by {
+        HotspotBy::Grid => {
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let g = Grid::bin(&xy, cell)?;
+            let kde = hotspot::kernel_density(&g, bandwidth)?;
+            let gi = hotspot::gistar(&g);
+            let mut idx: Vec<usize> = (0..g.counts.len()).filter(|&i| g.counts[i] > 0).collect();
+            idx.sort_by(|&a, &b| g.counts[b].cmp(&g.counts[a]).then(a.cmp(&b)));
+            idx.into_iter()
+                .take(limit)
+                .map(|i| {
+                    let (cx, cy) = g.centre(i);
+                    let props = json!({"x": cx, "y": cy, "count": g.counts[i], "density_per_km2": kde[i],
+                        "z": finite(gi[i].z), "p": finite(gi[i].p), "q": finite(gi[i].q)});
+                    (cell_feature(&g, data, i, props.clone())["geometry"].clone(), props)
+                })
+                .collect()
+        }
+        HotspotBy::H3 => {
+            let counts = hotspot::h3_counts(&latlon()?, resolution)?;
+            counts
+                .into_iter()
+                .take(limit)
+                .map(|(c, n)| {
+                    let ring: Vec<Value> = c
+                        .boundary()
+                        .iter()
+                        .chain(c.boundary().iter().take(1))
+                        .map(|ll| json!([ll.lng(), ll.lat()]))
+                        .collect();
+                    (
+                        json!({"type": "Polygon", "coordinates": [ring]}),
+                        json!({"h3": c.to_string(), "count": n}),
+                    )
+                })
+                .collect()
+        }
+        HotspotBy::Segments => {
+            let Some(path) = graph else {
+                bail!("--by segments needs --graph <file.roads> (pingan roads build)");
+            };
+            let g = crate::roads_cmd::load_graph(path)?;
+            let (counts, off) = hotspot::segment_counts(&g, &latlon()?, 100.0);
+            if off > 0 {
+                eprintln!("{off} record(s) more than 100 m from any road were not counted");
+            }
+            counts
+                .into_iter()
+                .take(limit)
+                .map(|(road, n)| {
+                    let line: Vec<Value> = g
+                        .road_geometry(road)
+                        .iter()
+                        .map(|p| json!([p.lon, p.lat]))
+                        .collect();
+                    (
+                        json!({"type": "LineString", "coordinates": line}),
+                        json!({"road": road, "osm_way": g.road_source(road), "count": n,
+                               "per_km": n as f64 / (g.road_meters(road) / 1000.0).max(0.01)}),
+                    )
+                })
+                .collect()
+        }
+    };
+    match format {
+        Format::Geojson => print(&json!({
+            "type": "FeatureCollection",
+            "features": rows.into_iter().map(|(g, p)| json!({"type": "Feature", "geometry": g, "properties": p})).collect::<Vec<_>>(),
+        })),
+        Format::Table => print(&Value::Array(rows.into_iter().map(|r| r.1).collect())),
+    }
+}
