@@ -280,6 +280,16 @@ pub fn moran(g: &Grid, transform: Transform) -> Moran {
 /// with a separable kernel truncated at 4 bandwidths (binning error at most
 /// half a cell).
 pub fn kernel_density(g: &Grid, bandwidth: f64) -> Result<Vec<f64>, AnalysisError> {
+    let w: Vec<f64> = g.counts.iter().map(|&c| c as f64).collect();
+    kernel_density_weighted(g, &w, bandwidth)
+}
+
+/// [`kernel_density`] of weighted cell values (`weights[i]` sits at cell `i`'s centre).
+pub fn kernel_density_weighted(
+    g: &Grid,
+    weights: &[f64],
+    bandwidth: f64,
+) -> Result<Vec<f64>, AnalysisError> {
     if !(bandwidth > 0.0) {
         return Err(AnalysisError::Param {
             field: "bandwidth",
@@ -298,14 +308,14 @@ pub fn kernel_density(g: &Grid, bandwidth: f64) -> Result<Vec<f64>, AnalysisErro
     let mut h = vec![0.0; g.counts.len()];
     for r in 0..ny {
         for c in 0..nx {
-            let v = g.counts[(r * nx + c) as usize];
-            if v == 0 {
+            let v = weights[(r * nx + c) as usize];
+            if v == 0.0 {
                 continue;
             }
             for k in -reach..=reach {
                 let cc = c + k;
                 if cc >= 0 && cc < nx {
-                    h[(r * nx + cc) as usize] += v as f64 * kern[(k + reach) as usize];
+                    h[(r * nx + cc) as usize] += v * kern[(k + reach) as usize];
                 }
             }
         }

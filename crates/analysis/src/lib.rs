@@ -17,10 +17,10 @@
 //! server).
 
 // pub mod brief;
-// pub mod forecast;
+pub mod forecast;
 pub mod hotspot;
 pub mod knox;
-// pub mod linkage;
+pub mod linkage;
 pub mod records;
 pub mod stats;
 // pub mod trends;

@@ -85,6 +85,59 @@ pub enum AnalyzeCommand {
         #[arg(long)]
         top: Option<usize>,
     },
+    /// Case linkage: learn from solved cases, evaluate on held-out offenders (split by offender).
+    LinkageEval {
+        /// Cases: crime_id,x,y,time_from,time_to[,attribute columns…] (or date instead of the window).
+        #[arg(long)]
+        crimes: PathBuf,
+        /// Offender-case rows: offender_id,crime_id.
+        #[arg(long)]
+        offenders: PathBuf,
+        /// Seed of the split.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Case linkage: candidate series among unsolved cases, and for one case its most similar cases, series and known offenders.
+    Linkage {
+        /// Cases (as for linkage-eval).
+        #[arg(long)]
+        crimes: PathBuf,
+        /// Offender-case rows of the solved cases.
+        #[arg(long)]
+        offenders: PathBuf,
+        /// The case to look up.
+        #[arg(long)]
+        case: Option<String>,
+        /// Probability at which cases join a series.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// Pairs farther apart than this are not scored (metres).
+        #[arg(long, default_value_t = 10_000.0)]
+        max_distance: f64,
+        /// Pairs further apart in time are not scored (days).
+        #[arg(long, default_value_t = 365.0)]
+        max_gap_days: f64,
+        /// How many similar cases to list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
+    /// Rolling weekly forecasts (naive, retrospective, prospective, ETAS) scored by hit rate and PAI at 1/5/10/20% of the area.
+    ForecastEval {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Cell size, metres.
+        #[arg(long)]
+        cell: f64,
+        /// First forecast week starts on this date (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Number of weeks.
+        #[arg(long)]
+        weeks: usize,
+        /// Retrospective kernel bandwidth, metres (default 1.5 cells).
+        #[arg(long)]
+        bandwidth: Option<f64>,
+    },
     /// Global Moran's I of grid counts (queen contiguity).
     Moran {
         #[command(flatten)]
@@ -349,6 +402,62 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
                 "p": "two-sided normal; q = Benjamini-Hochberg over all cells",
             }))
         }
+        AnalyzeCommand::LinkageEval {
+            crimes,
+            offenders,
+            seed,
+        } => {
+            let (cases, solved) = linkage_inputs(&crimes, &offenders)?;
+            let (ev, _) =
+                analysis::linkage::evaluate(&cases.records, &solved, &cases.attr_names, seed)?;
+            let mut v = serde_json::to_value(&ev)?;
+            v["seed"] = json!(seed);
+            v["attributes"] = json!(cases.attr_names);
+            print(&v)
+        }
+        AnalyzeCommand::Linkage {
+            crimes,
+            offenders,
+            case,
+            threshold,
+            max_distance,
+            max_gap_days,
+            top,
+        } => {
+            let (cases, solved) = linkage_inputs(&crimes, &offenders)?;
+            linkage_report(
+                &cases,
+                &solved,
+                case.as_deref(),
+                threshold,
+                max_distance,
+                max_gap_days,
+                top,
+            )
+        }
+        AnalyzeCommand::ForecastEval {
+            input,
+            cell,
+            from,
+            weeks,
+            bandwidth,
+        } => {
+            let (data, _) = input.load()?;
+            let from_day = analysis::records::parse_time(&from, DateOrder::Auto)
+                .map_err(|e| anyhow::anyhow!("--from: {e}"))?
+                .0
+                .div_euclid(analysis::records::DAY);
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let params = analysis::forecast::ForecastParams {
+                cell,
+                from_day,
+                weeks,
+                bandwidth: bandwidth.unwrap_or(1.5 * cell),
+            };
+            let ev = analysis::forecast::evaluate(&xy, &days, &params)?;
+            print(&serde_json::to_value(&ev)?)
+        }
         AnalyzeCommand::Moran {
             input,
             cell,
@@ -522,4 +631,128 @@ fn hotspots(
         })),
         Format::Table => print(&Value::Array(rows.into_iter().map(|r| r.1).collect())),
     }
+}
+
+fn linkage_inputs(
+    crimes: &Path,
+    offenders: &Path,
+) -> anyhow::Result<(Dataset, analysis::linkage::Solved)> {
+    let cases = read_dataset(crimes, &ImportOptions::default())?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(offenders)
+        .with_context(|| format!("cannot open {}", offenders.display()))?;
+    let header: Vec<String> = rdr
+        .headers()?
+        .iter()
+        .map(|h| h.to_lowercase().replace(['_', '.', ' '], ""))
+        .collect();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(co), Some(cc)) = (
+        col(&["offenderid", "offender"]),
+        col(&["crimeid", "caseid", "crime", "case"]),
+    ) else {
+        bail!(
+            "{}: expected a header offender_id,crime_id",
+            offenders.display()
+        );
+    };
+    let mut rows = Vec::new();
+    for (i, r) in rdr.records().enumerate() {
+        let r = r.with_context(|| format!("{}: line {}", offenders.display(), i + 2))?;
+        let (o, c) = (r.get(co).unwrap_or(""), r.get(cc).unwrap_or(""));
+        if o.is_empty() || c.is_empty() {
+            bail!(
+                "{}: line {}: offender_id and crime_id must not be empty",
+                offenders.display(),
+                i + 2
+            );
+        }
+        rows.push((o.to_string(), c.to_string()));
+    }
+    let (solved, unknown) = analysis::linkage::Solved::from_rows(&cases.records, &rows);
+    if unknown > 0 {
+        eprintln!(
+            "{unknown} offender row(s) name cases not in {} and were ignored",
+            crimes.display()
+        );
+    }
+    Ok((cases, solved))
+}
+
+fn linkage_report(
+    cases: &Dataset,
+    solved: &analysis::linkage::Solved,
+    case: Option<&str>,
+    threshold: f64,
+    max_distance: f64,
+    max_gap_days: f64,
+    top: usize,
+) -> anyhow::Result<()> {
+    use analysis::linkage;
+    let recs = &cases.records;
+    let model = linkage::fit_all(recs, solved, &cases.attr_names)?;
+    let scored = linkage::score_pairs(&model, recs, max_distance, max_gap_days);
+    let prob = |s: f64| 1.0 / (1.0 + (-s).exp());
+    let probs: std::collections::HashMap<(usize, usize), f64> = scored
+        .iter()
+        .map(|&(i, j, s)| ((i as usize, j as usize), prob(s)))
+        .collect();
+    let unsolved: Vec<usize> = (0..recs.len())
+        .filter(|&i| solved.offenders[i].is_empty())
+        .collect();
+    let series = linkage::series(&unsolved, &probs, threshold);
+    let mut out = json!({
+        "cases": recs.len(),
+        "solved": recs.len() - unsolved.len(),
+        "model": {"linked_pairs": model.linked, "unlinked_pairs": model.unlinked,
+                  "probability": "evidence alone (even prior odds); probability_with_base_rate uses the training share of linked pairs"},
+        "scored_pairs": scored.len(),
+        "series": series.iter().map(|s| s.iter().map(|&i| recs[i].id.clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    });
+    if let Some(id) = case {
+        let Some(me) = recs.iter().position(|r| r.id == id) else {
+            bail!("--case {id:?} is not in the cases file");
+        };
+        let mut similar: Vec<(usize, f64)> = (0..recs.len())
+            .filter(|&j| j != me)
+            .map(|j| {
+                (
+                    j,
+                    model.evidence_log_ratio(&linkage::evidence(&recs[me], &recs[j])),
+                )
+            })
+            .collect();
+        similar.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let list: Vec<Value> = similar
+            .iter()
+            .take(top)
+            .map(|&(j, s)| {
+                let e = linkage::evidence(&recs[me], &recs[j]);
+                json!({"case": recs[j].id, "probability": prob(s),
+                       "probability_with_base_rate": prob(s + model.prior_log_odds()),
+                       "offenders": solved.offenders[j],
+                       "drivers": model.explain(&e).into_iter().take(4).collect::<Vec<_>>()})
+            })
+            .collect();
+        let mut offenders: Vec<(String, f64)> = Vec::new();
+        for &(j, s) in similar.iter().take(50) {
+            for o in &solved.offenders[j] {
+                if !offenders.iter().any(|(x, _)| x == o) {
+                    offenders.push((o.clone(), prob(s)));
+                }
+            }
+        }
+        let in_series = series
+            .iter()
+            .find(|s| s.contains(&me))
+            .map(|s| s.iter().map(|&i| recs[i].id.clone()).collect::<Vec<_>>());
+        out["case"] = json!({
+            "id": id,
+            "similar": list,
+            "series": in_series,
+            "known_offenders": offenders.into_iter().take(top).map(|(o, p)| json!({"offender": o, "probability": p})).collect::<Vec<_>>(),
+        });
+    }
+    print(&out)
 }
