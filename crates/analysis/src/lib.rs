@@ -16,14 +16,14 @@
 //! printing and serving are the callers' jobs (the `pingan` binary, the
 //! server).
 
-// pub mod brief;
+pub mod brief;
 pub mod forecast;
 pub mod hotspot;
 pub mod knox;
 pub mod linkage;
 pub mod records;
 pub mod stats;
-// pub mod trends;
+pub mod trends;
 
 pub use records::{Dataset, Record};
 

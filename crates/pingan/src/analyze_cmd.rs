@@ -138,6 +138,17 @@ pub enum AnalyzeCommand {
         #[arg(long)]
         bandwidth: Option<f64>,
     },
+    /// Trends: counts by kind, venue type or area, period on period and year on year, with significance; hour x weekday.
+    Trends {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Period: YYYY-MM, YYYY, YYYY-MM-DD or FROM..TO.
+        #[arg(long)]
+        period: String,
+        /// kind, venue, area or all.
+        #[arg(long, default_value = "kind")]
+        by: String,
+    },
     /// Global Moran's I of grid counts (queen contiguity).
     Moran {
         #[command(flatten)]
@@ -310,9 +321,9 @@ impl InputArgs {
 
 fn print(v: &Value) -> anyhow::Result<()> {
     use std::io::Write;
+    let text = serde_json::to_string(v)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, v)?;
-    writeln!(out)?;
+    writeln!(out, "{text}")?;
     Ok(())
 }
 
@@ -457,6 +468,29 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
             };
             let ev = analysis::forecast::evaluate(&xy, &days, &params)?;
             print(&serde_json::to_value(&ev)?)
+        }
+        AnalyzeCommand::Trends { input, period, by } => {
+            use analysis::trends::{GroupBy, Period, compare, hour_by_weekday};
+            let (data, _) = input.load()?;
+            let p = Period::parse(&period)?;
+            let g = match by.as_str() {
+                "kind" => GroupBy::Kind,
+                "venue" => GroupBy::Venue,
+                "area" => GroupBy::Area,
+                "all" => GroupBy::All,
+                other => bail!("--by {other:?}: expected kind, venue, area or all"),
+            };
+            let prev = p.previous();
+            let year = p.year_before();
+            print(&json!({
+                "period": p.label(),
+                "previous_period": prev.label(),
+                "year_before": year.label(),
+                "period_on_period": compare(&data.records, g, p, prev),
+                "year_on_year": compare(&data.records, g, p, year),
+                "hour_by_weekday": hour_by_weekday(&data.records, p).iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+                "note": "change_pct is per day; p_value: two Poisson counts, conditional binomial test",
+            }))
         }
         AnalyzeCommand::Moran {
             input,

@@ -2,6 +2,7 @@
 //! engine, store and server crates; all logic lives below it (see ARCHITECTURE.md).
 
 mod analyze_cmd;
+mod brief_cmd;
 mod coverage_cmd;
 mod loadgen;
 mod roads_cmd;
@@ -40,6 +41,8 @@ enum Command {
     /// Crime analysis on CSV files: import, hotspots, Gi*, Moran's I, Knox near repeat, forecasts, case linkage, trends.
     #[command(subcommand)]
     Analyze(analyze_cmd::AnalyzeCommand),
+    /// Monthly (or key-date) briefing for a city bureau, bureau or station: a self-contained HTML file (and PDF with --pdf).
+    Brief(brief_cmd::BriefArgs),
     /// Load generator: incident creation and recommendations against a running server.
     Loadgen(loadgen::LoadArgs),
     /// Store maintenance.
@@ -76,6 +79,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Coverage(cmd) => coverage_cmd::run(cmd),
         Command::Analyze(cmd) => analyze_cmd::run(cmd),
+        Command::Brief(args) => runtime().and_then(|rt| rt.block_on(brief_cmd::run(args))),
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
         Command::Store(StoreCommand::Check { database, agency }) => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))

@@ -1,0 +1,186 @@
+//! `pingan brief`: a monthly (or key-date) briefing for one jurisdiction as a
+//! self-contained HTML file (and PDF where a converter is installed), from
+//! the incident store and/or imported historical records.
+
+use std::path::PathBuf;
+
+use analysis::Record;
+use analysis::brief::{BriefInput, render};
+use analysis::records::LocalProjection;
+use analysis::trends::Period;
+use anyhow::{Context, bail};
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// Period: YYYY-MM (a month), YYYY, YYYY-MM-DD (a key date) or FROM..TO.
+    #[arg(long)]
+    pub period: String,
+    /// Jurisdiction id (city bureau, bureau or station) the briefing is for.
+    #[arg(long)]
+    pub scope: String,
+    /// Database (`sqlite://…` or `postgres://…`); default: the demo data dir's.
+    #[arg(long, env = "PINGAN_DATABASE")]
+    pub database: Option<String>,
+    /// Data dir of `pingan demo` (its pingan.db is read when --database is not given).
+    #[arg(long, env = "PINGAN_DATA_DIR", default_value = "pingan-demo")]
+    pub data_dir: PathBuf,
+    /// Agency.
+    #[arg(long, env = "PINGAN_AGENCY", default_value = "demo")]
+    pub agency: String,
+    /// Historical records (CSV with lat/lon) to include besides the store's incidents.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Output file (default: brief-<scope>-<period>.html).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Also write a PDF next to it (needs chromium or libreoffice on the machine).
+    #[arg(long)]
+    pub pdf: bool,
+    /// Hotspot cell size, metres.
+    #[arg(long, default_value_t = 250.0)]
+    pub cell: f64,
+}
+
+pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
+    let period = Period::parse(&args.period)?;
+    let url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", args.data_dir.join("pingan.db").display()));
+    if url.starts_with("sqlite://")
+        && !std::path::Path::new(url.trim_start_matches("sqlite://")).exists()
+    {
+        bail!("no store at {url}: run `pingan demo` first or pass --database");
+    }
+    let store = store::Store::open(&url, &args.agency)
+        .await
+        .with_context(|| format!("cannot open {url}"))?;
+    let tree = dispatch::Jurisdictions::new(store.jurisdictions().await?)?;
+    let Some(scope) = tree.get(&args.scope) else {
+        let ids: Vec<&str> = tree
+            .all()
+            .iter()
+            .filter(|j| {
+                j.level != dispatch::jurisdiction::Level::Community
+                    && j.level != dispatch::jurisdiction::Level::Grid
+            })
+            .map(|j| j.id.as_str())
+            .take(30)
+            .collect();
+        bail!(
+            "--scope {:?} is not a jurisdiction; some ids: {}",
+            args.scope,
+            ids.join(", ")
+        );
+    };
+    let level = scope.level;
+    let ring0 = scope
+        .polygon
+        .first()
+        .and_then(|p| p.first())
+        .context("jurisdiction has no polygon")?;
+    let n = ring0.len() as f64;
+    let proj = LocalProjection {
+        lat0: ring0.iter().map(|c| c[1]).sum::<f64>() / n,
+        lon0: ring0.iter().map(|c| c[0]).sum::<f64>() / n,
+    };
+    let outlines: Vec<Vec<(f64, f64)>> = scope
+        .polygon
+        .iter()
+        .flat_map(|poly| poly.iter())
+        .map(|ring| ring.iter().map(|c| proj.forward(c[1], c[0])).collect())
+        .collect();
+    let snapshot = store.load().await?;
+    let mut records: Vec<Record> = Vec::new();
+    for inc in &snapshot.incidents {
+        if !inc.place.within(&args.scope) {
+            continue;
+        }
+        let (x, y) = proj.forward(inc.lat, inc.lon);
+        let t = inc.created_at.div_euclid(1000);
+        let mut r = Record::at(inc.id.to_string(), x, y, t);
+        r.kind = Some(inc.kind.clone());
+        r.area = match level {
+            dispatch::jurisdiction::Level::Station => inc.place.community_id.clone(),
+            dispatch::jurisdiction::Level::Bureau => inc.place.station_id.clone(),
+            _ => inc.place.bureau_id.clone(),
+        };
+        records.push(r);
+    }
+    let from_store = records.len();
+    if let Some(path) = &args.input {
+        let data = crate::analyze_cmd::read_dataset(path, &Default::default())?;
+        let Some(p) = data.projection else {
+            bail!("{}: briefing records need lat/lon columns", path.display());
+        };
+        for mut r in data.records {
+            let (lat, lon) = p.inverse(r.x, r.y);
+            if !scope.contains(roads::LatLon { lat, lon }) {
+                continue;
+            }
+            (r.x, r.y) = proj.forward(lat, lon);
+            records.push(r);
+        }
+    }
+    let html = render(&BriefInput {
+        scope_name: format!(
+            "{}{}",
+            scope.name_zh,
+            scope
+                .name_en
+                .as_ref()
+                .map(|e| format!(" {e}"))
+                .unwrap_or_default()
+        ),
+        level: level.as_str().to_string(),
+        period,
+        records: &records,
+        outlines,
+        cell: args.cell,
+        generated: dispatch::time::format_rfc3339(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        ),
+    });
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "brief-{}-{}.html",
+            args.scope,
+            args.period.replace("..", "_")
+        ))
+    });
+    std::fs::write(&out, &html).with_context(|| format!("cannot write {}", out.display()))?;
+    let in_period = records.iter().filter(|r| period.contains(r)).count();
+    eprintln!(
+        "wrote {} ({} records in {}, {} from the store, {} from --input)",
+        out.display(),
+        in_period,
+        period.label(),
+        from_store,
+        records.len() - from_store
+    );
+    if args.pdf {
+        let pdf = out.with_extension("pdf");
+        let abs = std::fs::canonicalize(&out)?;
+        let ok = ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .any(|b| {
+                std::process::Command::new(b)
+                    .args(["--headless", "--no-sandbox", "--disable-gpu"])
+                    .arg(format!("--print-to-pdf={}", pdf.display()))
+                    .arg(format!("file://{}", abs.display()))
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            });
+        if ok {
+            eprintln!("wrote {}", pdf.display());
+        } else {
+            eprintln!("no PDF: neither chromium nor google-chrome could print (HTML written)");
+        }
+    }
+    Ok(())
+}
