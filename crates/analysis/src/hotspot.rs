@@ -10,7 +10,17 @@
 //! or binary.
 
 use crate::AnalysisError;
-use crate::stats::{benjamini_hochberg, two_sided_p};
+#[cfg(test)]
+use crate::stats::benjamini_hochberg;
+use crate::stats::two_sided_p;
+
+/// floor() without a libm call (x86-64 baseline has no rounding instruction):
+/// truncate, then step down for negative non-integers. Exact for |v| < 2^62.
+#[inline]
+fn floor(v: f64) -> i64 {
+    let t = v as i64;
+    t - ((t as f64) > v) as i64
+}
 
 /// Counts on a square grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +58,14 @@ impl Grid {
             maxx = maxx.max(x);
             maxy = maxy.max(y);
         }
-        let (c0, r0) = ((minx / cell).floor(), (miny / cell).floor());
-        let nx = ((maxx / cell).floor() - c0) as usize + 1;
-        let ny = ((maxy / cell).floor() - r0) as usize + 1;
+        if !(minx.is_finite() && miny.is_finite() && maxx.is_finite() && maxy.is_finite()) {
+            return Err(AnalysisError::Input(
+                "coordinates must be finite numbers".into(),
+            ));
+        }
+        let (c0, r0) = (floor(minx / cell), floor(miny / cell));
+        let nx = (floor(maxx / cell) - c0) as usize + 1;
+        let ny = (floor(maxy / cell) - r0) as usize + 1;
         if nx.saturating_mul(ny) > 200_000_000 {
             return Err(AnalysisError::Param {
                 field: "cell",
@@ -59,17 +74,23 @@ impl Grid {
         }
         let mut g = Grid {
             cell,
-            x0: c0 * cell,
-            y0: r0 * cell,
+            x0: c0 as f64 * cell,
+            y0: r0 as f64 * cell,
             nx,
             ny,
             counts: vec![0; nx * ny],
         };
-        for &(x, y) in xy {
-            // floor(x / cell) - c0, as the bounds were computed, so edges agree.
-            let c = ((x / cell).floor() - c0) as usize;
-            let r = ((y / cell).floor() - r0) as usize;
-            g.counts[r * nx + c] += 1;
+        // Cell indices in blocks, then the increments: the divisions
+        // vectorise and the scattered increments stay in cache.
+        let mut idx = [0usize; 512];
+        for chunk in xy.chunks(512) {
+            for (k, &(x, y)) in chunk.iter().enumerate() {
+                // floor(x / cell) - c0, as the bounds were computed, so edges agree.
+                idx[k] = (floor(y / cell) - r0) as usize * nx + (floor(x / cell) - c0) as usize;
+            }
+            for &i in &idx[..chunk.len()] {
+                g.counts[i] += 1;
+            }
         }
         Ok(g)
     }
@@ -85,8 +106,8 @@ impl Grid {
 
     /// Cell of a point, if inside the grid.
     pub fn cell_of(&self, x: f64, y: f64) -> Option<usize> {
-        let c = ((x - self.x0) / self.cell).floor();
-        let r = ((y - self.y0) / self.cell).floor();
+        let c = (x / self.cell).floor() - (self.x0 / self.cell).round();
+        let r = (y / self.cell).floor() - (self.y0 / self.cell).round();
         (c >= 0.0 && r >= 0.0 && (c as usize) < self.nx && (r as usize) < self.ny)
             .then(|| r as usize * self.nx + c as usize)
     }
@@ -140,35 +161,131 @@ pub struct GiCell {
 }
 
 /// Getis-Ord Gi* on a grid: binary queen weights with the cell itself.
+///
+/// Every cell's z depends only on its block sum and block size, and most
+/// cells share a few such pairs (all-empty blocks above all), so z, p and the
+/// Benjamini-Hochberg q are computed once per distinct pair. BH with ties is
+/// a function of the p-value alone, so grouping does not change it.
 pub fn gistar(g: &Grid) -> Vec<GiCell> {
-    let y: Vec<f64> = g.counts.iter().map(|&c| c as f64).collect();
-    let n = y.len() as f64;
-    let (sum, sum2) = y.iter().fold((0.0, 0.0), |(s, s2), &v| (s + v, s2 + v * v));
-    let mean = sum / n;
-    let s = (sum2 / n - mean * mean).max(0.0).sqrt();
-    let (lag, card) = g.queen_sums(&y);
-    let z: Vec<f64> = lag
-        .iter()
-        .zip(&card)
-        .map(|(&l, &c)| {
-            let denom = s * (c * (n - c) / (n - 1.0)).sqrt();
-            if denom > 0.0 {
-                (l - mean * c) / denom
-            } else {
-                f64::NAN
+    let (nx, ny) = (g.nx, g.ny);
+    let n_cells = nx * ny;
+    // 3x3 block sums in integers: horizontal then vertical.
+    let mut h = vec![0u32; n_cells];
+    for r in 0..ny {
+        let row = &g.counts[r * nx..(r + 1) * nx];
+        let out = &mut h[r * nx..(r + 1) * nx];
+        for c in 0..nx {
+            let mut s = row[c];
+            if c > 0 {
+                s += row[c - 1];
             }
-        })
-        .collect();
+            if c + 1 < nx {
+                s += row[c + 1];
+            }
+            out[c] = s;
+        }
+    }
+    let mut lag = vec![0u32; n_cells];
+    for r in 0..ny {
+        let (lo, hi) = (r.saturating_sub(1), (r + 1).min(ny - 1));
+        let out = &mut lag[r * nx..(r + 1) * nx];
+        for rr in lo..=hi {
+            for (o, &v) in out.iter_mut().zip(&h[rr * nx..(rr + 1) * nx]) {
+                *o += v;
+            }
+        }
+    }
+    let card = |i: usize| -> u32 {
+        let (r, c) = (i / nx, i % nx);
+        let w = 1 + (c > 0) as u32 + (c + 1 < nx) as u32;
+        let hgt = 1 + (r > 0) as u32 + (r + 1 < ny) as u32;
+        w * hgt
+    };
+    let n = n_cells as f64;
+    let (mut sum, mut sum2) = (0u64, 0u64);
+    for &c in &g.counts {
+        sum += c as u64;
+        sum2 += c as u64 * c as u64;
+    }
+    let mean = sum as f64 / n;
+    let s = (sum2 as f64 / n - mean * mean).max(0.0).sqrt();
+    let z_of = |l: u32, c: u32| -> f64 {
+        let (l, c) = (l as f64, c as f64);
+        let denom = s * (c * (n - c) / (n - 1.0)).sqrt();
+        if denom > 0.0 {
+            (l - mean * c) / denom
+        } else {
+            f64::NAN
+        }
+    };
+    // Distinct (block sum, block size) keys; block size is 1..=9.
+    let max_lag = lag.iter().copied().max().unwrap_or(0) as usize;
+    let mut slot = vec![u32::MAX; (max_lag + 1) * 10];
+    let mut keys: Vec<(u32, u32)> = Vec::new();
+    let mut mult: Vec<u64> = Vec::new();
+    let mut key_of = vec![0u32; n_cells];
+    for i in 0..n_cells {
+        let c = card(i);
+        let k = lag[i] as usize * 10 + c as usize;
+        if slot[k] == u32::MAX {
+            slot[k] = keys.len() as u32;
+            keys.push((lag[i], c));
+            mult.push(0);
+        }
+        let id = slot[k];
+        mult[id as usize] += 1;
+        key_of[i] = id;
+    }
+    let z: Vec<f64> = keys.iter().map(|&(l, c)| z_of(l, c)).collect();
     let p: Vec<f64> = z
         .iter()
         .map(|&z| if z.is_nan() { f64::NAN } else { two_sided_p(z) })
         .collect();
-    let q = benjamini_hochberg(&p);
-    z.into_iter()
-        .zip(p)
-        .zip(q)
-        .map(|((z, p), q)| GiCell { z, p, q })
+    let q = benjamini_hochberg_weighted(&p, &mult);
+    key_of
+        .into_iter()
+        .map(|k| {
+            let k = k as usize;
+            GiCell {
+                z: z[k],
+                p: p[k],
+                q: q[k],
+            }
+        })
         .collect()
+}
+
+/// Benjamini-Hochberg q-values for p-values that each occur `mult` times;
+/// the same as [`benjamini_hochberg`] on the expanded list.
+fn benjamini_hochberg_weighted(p: &[f64], mult: &[u64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m: u64 = idx.iter().map(|&i| mult[i]).sum();
+    // rank of a value = how many p-values are <= it (ties share the highest).
+    let mut q = vec![f64::NAN; p.len()];
+    let mut rank = vec![0u64; idx.len()];
+    let mut acc = 0;
+    let mut k = 0;
+    while k < idx.len() {
+        let mut e = k;
+        let mut group = 0;
+        while e < idx.len() && p[idx[e]] == p[idx[k]] {
+            group += mult[idx[e]];
+            e += 1;
+        }
+        acc += group;
+        for r in &mut rank[k..e] {
+            *r = acc;
+        }
+        k = e;
+    }
+    let mut running = 1.0f64;
+    for k in (0..idx.len()).rev() {
+        let i = idx[k];
+        running = running.min(p[i] * m as f64 / rank[k] as f64);
+        q[i] = running.min(1.0);
+    }
+    q
 }
 
 /// Weights for Moran's I.
@@ -420,6 +537,41 @@ mod tests {
         for (a, b) in got.iter().zip(&want) {
             assert!((a.z - b).abs() < 1e-9, "{} vs {}", a.z, b);
             assert!(a.q >= a.p * (1.0 - 1e-12), "q {} < p {}", a.q, a.p);
+        }
+    }
+
+    #[test]
+    fn grouped_bh_equals_plain_bh() {
+        let p = [0.01, 0.04, 0.03, 0.005, 0.04, 0.5, 0.01];
+        let plain = benjamini_hochberg(&p);
+        let distinct = [0.005, 0.01, 0.03, 0.04, 0.5];
+        let mult = [1, 2, 1, 2, 1];
+        let q = benjamini_hochberg_weighted(&distinct, &mult);
+        for (i, &v) in p.iter().enumerate() {
+            let k = distinct.iter().position(|&d| d == v).unwrap();
+            assert!(
+                (plain[i] - q[k]).abs() < 1e-15,
+                "{v}: {} vs {}",
+                plain[i],
+                q[k]
+            );
+        }
+    }
+
+    #[test]
+    fn fast_floor() {
+        for v in [
+            -2.5,
+            -2.0,
+            -0.1,
+            0.0,
+            0.1,
+            2.0,
+            2.9,
+            1e15 + 0.5,
+            -1e15 - 0.5,
+        ] {
+            assert_eq!(floor(v), v.floor() as i64, "{v}");
         }
     }
 

@@ -163,6 +163,18 @@ impl Feature {
     }
 }
 
+/// A learned feature, for display and for independent re-implementation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FeatureTable {
+    /// Feature name.
+    pub name: String,
+    /// Upper bin edges (value <= edge); values above the last are in the
+    /// bin after it; the final entry of `llr` is for a missing value.
+    pub edges: Vec<f64>,
+    /// Log-likelihood ratio per bin.
+    pub llr: Vec<f64>,
+}
+
 /// A learned linkage model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -276,6 +288,18 @@ impl Model {
             linked: linked.len(),
             unlinked: unlinked.len(),
         })
+    }
+
+    /// The learned tables (what each feature's bins weigh).
+    pub fn tables(&self) -> Vec<FeatureTable> {
+        self.features
+            .iter()
+            .map(|f| FeatureTable {
+                name: f.name.clone(),
+                edges: f.edges.clone(),
+                llr: f.llr.clone(),
+            })
+            .collect()
     }
 
     /// Log-odds score with the training base rate (higher = more likely linked).
@@ -503,31 +527,162 @@ pub fn fit_all(
 
 /// Scored pairs among `cases` closer than `max_distance` metres and
 /// `max_gap_days` days (space-time pruning by a grid hash), with the
-/// evidence's log likelihood ratio: (i, j, log ratio).
+/// evidence's log likelihood ratio: (i, j, log ratio), `i < j`.
+///
+/// The same evidence as [`evidence`], computed from per-case values prepared
+/// once (interned attribute values, time of day, weekday) so the pair loop
+/// allocates nothing.
 pub fn score_pairs(
     model: &Model,
     cases: &[Record],
     max_distance: f64,
     max_gap_days: f64,
 ) -> Vec<(u32, u32, f64)> {
-    let xy: Vec<(f64, f64)> = cases.iter().map(|r| (r.x, r.y)).collect();
-    let near = crate::knox::near_pairs(&xy, max_distance, |a, b| (a.0 - b.0).hypot(a.1 - b.1));
+    let n = cases.len();
+    let width = cases.iter().map(|c| c.attrs.len()).max().unwrap_or(0);
+    // Interned attribute values; set-valued columns keep the string path.
+    let mut set_valued = vec![false; width];
+    let mut codes = vec![vec![u32::MAX; n]; width];
+    for k in 0..width {
+        let mut intern: HashMap<&str, u32> = HashMap::new();
+        for (i, c) in cases.iter().enumerate() {
+            if let Some(Some(v)) = c.attrs.get(k) {
+                set_valued[k] |= v.contains([';', '|']);
+                let next = intern.len() as u32;
+                codes[k][i] = *intern.entry(v.as_str()).or_insert(next);
+            }
+        }
+    }
+    let mut kinds: HashMap<&str, u32> = HashMap::new();
+    let kind: Vec<u32> = cases
+        .iter()
+        .map(|c| match &c.kind {
+            Some(k) => {
+                let next = kinds.len() as u32;
+                *kinds.entry(k.as_str()).or_insert(next)
+            }
+            None => u32::MAX,
+        })
+        .collect();
+    let short = |r: &Record, limit: i64| r.has_time && r.to - r.from <= limit;
+    let hour: Vec<Option<f64>> = cases
+        .iter()
+        .map(|r| short(r, 12 * 3600).then(|| hour_of(r.mid())))
+        .collect();
+    // Weekday class: 1 = timed within a day, 2 = a single date, 0 = unknown.
+    let wclass: Vec<u8> = cases
+        .iter()
+        .map(|r| {
+            if short(r, DAY) {
+                1
+            } else if !r.has_time && r.to - r.from < DAY {
+                2
+            } else {
+                0
+            }
+        })
+        .collect();
+    let wday: Vec<f64> = cases.iter().map(|r| weekday_of(r.mid()).floor()).collect();
+    let nf = model.features.len();
+    let score = |i: usize, j: usize, d: f64| -> f64 {
+        let (a, b) = (&cases[i], &cases[j]);
+        let mut total = 0.0;
+        let mut add = |f: usize, v: Option<f64>| {
+            if f < nf {
+                let feat = &model.features[f];
+                total += feat.llr[feat.bin(v)];
+            }
+        };
+        add(0, Some(d));
+        add(
+            1,
+            Some(expected_gap(a.from as f64, a.to as f64, b.from as f64, b.to as f64) / DAY as f64),
+        );
+        add(
+            2,
+            match (hour[i], hour[j]) {
+                (Some(x), Some(y)) => Some(circular(x, y, 24.0)),
+                _ => None,
+            },
+        );
+        add(
+            3,
+            (wclass[i] != 0 && wclass[i] == wclass[j]).then(|| circular(wday[i], wday[j], 7.0)),
+        );
+        add(
+            4,
+            (kind[i] != u32::MAX && kind[j] != u32::MAX).then(|| (kind[i] == kind[j]) as u8 as f64),
+        );
+        for k in 0..width.min(a.attrs.len()).min(b.attrs.len()) {
+            let (ci, cj) = (codes[k][i], codes[k][j]);
+            let v = if ci == u32::MAX || cj == u32::MAX {
+                None
+            } else if set_valued[k] {
+                match (&a.attrs[k], &b.attrs[k]) {
+                    (Some(x), Some(y)) => Some(attr_similarity(x, y)),
+                    _ => None,
+                }
+            } else {
+                Some((ci == cj) as u8 as f64)
+            };
+            add(5 + k, v);
+        }
+        total
+    };
+    // Grid hash: points sorted by cell, each cell a range.
+    let cell_of = |v: f64| (v / max_distance).floor() as i64;
+    let mut order: Vec<(i64, i64, u32)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (cell_of(r.x), cell_of(r.y), i as u32))
+        .collect();
+    order.sort_unstable();
+    let mut ranges: HashMap<(i64, i64), (usize, usize)> = HashMap::new();
+    let mut k = 0;
+    while k < order.len() {
+        let mut e = k;
+        while e < order.len() && (order[e].0, order[e].1) == (order[k].0, order[k].1) {
+            e += 1;
+        }
+        ranges.insert((order[k].0, order[k].1), (k, e));
+        k = e;
+    }
     let max_gap = max_gap_days * DAY as f64;
-    near.into_iter()
-        .filter(|&(i, j, _)| {
-            let (a, b) = (&cases[i as usize], &cases[j as usize]);
-            // Smallest possible gap between the windows.
-            let gap = (a.from.max(b.from) - a.to.min(b.to)).max(0) as f64;
-            gap <= max_gap
-        })
-        .map(|(i, j, _)| {
-            (
-                i,
-                j,
-                model.evidence_log_ratio(&evidence(&cases[i as usize], &cases[j as usize])),
-            )
-        })
-        .collect()
+    let mut out = Vec::new();
+    for i in 0..n {
+        let a = &cases[i];
+        let (cx, cy) = (cell_of(a.x), cell_of(a.y));
+        for gx in cx - 1..=cx + 1 {
+            for gy in cy - 1..=cy + 1 {
+                let Some(&(s0, e0)) = ranges.get(&(gx, gy)) else {
+                    continue;
+                };
+                for &(_, _, j) in &order[s0..e0] {
+                    let j = j as usize;
+                    if j <= i {
+                        continue;
+                    }
+                    let b = &cases[j];
+                    // Smallest possible gap between the windows.
+                    let gap = (a.from.max(b.from) - a.to.min(b.to)).max(0) as f64;
+                    if gap > max_gap {
+                        continue;
+                    }
+                    let (dx, dy) = (a.x - b.x, a.y - b.y);
+                    // A margin keeps the cheap test from deciding borderline pairs.
+                    if dx * dx + dy * dy > max_distance * max_distance * 1.000001 {
+                        continue;
+                    }
+                    let d = dx.hypot(dy);
+                    if d >= max_distance {
+                        continue;
+                    }
+                    out.push((i as u32, j as u32, score(i, j, d)));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Average-linkage clustering of `members` (case indices) by probability:
@@ -666,6 +821,13 @@ mod tests {
             .iter()
             .map(|&(i, j, s)| ((i as usize, j as usize), 1.0 / (1.0 + (-s).exp())))
             .collect();
+        for &(i, j, sc) in &scored {
+            let e = evidence(&cases[i as usize], &cases[j as usize]);
+            assert!(
+                (sc - model.evidence_log_ratio(&e)).abs() < 1e-12,
+                "fast path = evidence path"
+            );
+        }
         let groups = series(&members, &prob, 0.5);
         let right = groups
             .iter()

@@ -149,6 +149,58 @@ pub enum AnalyzeCommand {
         #[arg(long, default_value = "kind")]
         by: String,
     },
+    /// Time one core computation (input already read), best of --repeat runs, with a digest of its result, for scripts/bench-analysis.
+    Bench {
+        /// gistar, knox, linkage or forecast.
+        what: String,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Runs; the best is reported.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+        /// Grid cell (gistar, forecast), metres.
+        #[arg(long, default_value_t = 100.0)]
+        cell: f64,
+        /// Knox: space band, metres.
+        #[arg(long, default_value_t = 100.0)]
+        space_band: f64,
+        /// Knox: space bands.
+        #[arg(long, default_value_t = 3)]
+        space_bands: usize,
+        /// Knox: time band, days.
+        #[arg(long, default_value_t = 2)]
+        time_band: u32,
+        /// Knox: time bands.
+        #[arg(long, default_value_t = 2)]
+        time_bands: usize,
+        /// Knox: permutations.
+        #[arg(long, default_value_t = 999)]
+        permutations: usize,
+        /// Knox: metric.
+        #[arg(long, value_enum, default_value_t = MetricArg::Euclidean)]
+        metric: MetricArg,
+        /// Linkage: solved cases to learn from.
+        #[arg(long)]
+        train_crimes: Option<PathBuf>,
+        /// Linkage: their offenders.
+        #[arg(long)]
+        train_offenders: Option<PathBuf>,
+        /// Linkage: write the learned tables here (JSON) for a peer to reuse.
+        #[arg(long)]
+        model_out: Option<PathBuf>,
+        /// Linkage: pruning distance, metres.
+        #[arg(long, default_value_t = 1000.0)]
+        max_distance: f64,
+        /// Linkage: pruning gap, days.
+        #[arg(long, default_value_t = 30.0)]
+        max_gap_days: f64,
+        /// Forecast: first week.
+        #[arg(long, default_value = "2016-01-04")]
+        from: String,
+        /// Forecast: weeks.
+        #[arg(long, default_value_t = 52)]
+        weeks: usize,
+    },
     /// Global Moran's I of grid counts (queen contiguity).
     Moran {
         #[command(flatten)]
@@ -491,6 +543,115 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
                 "hour_by_weekday": hour_by_weekday(&data.records, p).iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
                 "note": "change_pct is per day; p_value: two Poisson counts, conditional binomial test",
             }))
+        }
+        AnalyzeCommand::Bench {
+            what,
+            input,
+            repeat,
+            cell,
+            space_band,
+            space_bands,
+            time_band,
+            time_bands,
+            permutations,
+            metric,
+            train_crimes,
+            train_offenders,
+            model_out,
+            max_distance,
+            max_gap_days,
+            from,
+            weeks,
+        } => {
+            let (data, _) = input.load()?;
+            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let best = |f: &mut dyn FnMut() -> Value| -> (f64, Value) {
+                let mut best = f64::MAX;
+                let mut out = Value::Null;
+                for _ in 0..repeat.max(1) {
+                    let t = std::time::Instant::now();
+                    out = f();
+                    best = best.min(t.elapsed().as_secs_f64());
+                }
+                (best, out)
+            };
+            let (seconds, digest) = match what.as_str() {
+                "gistar" => best(&mut || {
+                    let g = Grid::bin(&xy, cell).expect("grid");
+                    let gi = hotspot::gistar(&g);
+                    let z: Vec<f64> = gi.iter().map(|c| c.z).filter(|z| z.is_finite()).collect();
+                    json!({"cells": g.counts.len(), "sum_z": z.iter().sum::<f64>(),
+                           "sum_abs_z": z.iter().map(|v| v.abs()).sum::<f64>(),
+                           "max_z": z.iter().cloned().fold(f64::MIN, f64::max)})
+                }),
+                "knox" => {
+                    let p = KnoxParams {
+                        space_band,
+                        space_bands,
+                        time_band,
+                        time_bands,
+                        permutations,
+                        seed: 1,
+                        metric: match metric {
+                            MetricArg::Manhattan => Metric::Manhattan,
+                            MetricArg::Euclidean => Metric::Euclidean,
+                        },
+                    };
+                    best(&mut || {
+                        let r = analysis::knox::knox(&xy, &days, &p).expect("knox");
+                        json!({"observed": r.observed, "near_pairs": r.near_pairs})
+                    })
+                }
+                "linkage" => {
+                    let (Some(tc), Some(to)) = (&train_crimes, &train_offenders) else {
+                        bail!("bench linkage needs --train-crimes and --train-offenders");
+                    };
+                    let (train, solved) = linkage_inputs(tc, to)?;
+                    if train.attr_names != data.attr_names {
+                        bail!(
+                            "training attributes {:?} differ from the input's {:?}",
+                            train.attr_names,
+                            data.attr_names
+                        );
+                    }
+                    let model =
+                        analysis::linkage::fit_all(&train.records, &solved, &train.attr_names)?;
+                    if let Some(out) = &model_out {
+                        std::fs::write(out, serde_json::to_string(&model.tables())?)?;
+                    }
+                    best(&mut || {
+                        let s = analysis::linkage::score_pairs(
+                            &model,
+                            &data.records,
+                            max_distance,
+                            max_gap_days,
+                        );
+                        json!({"pairs": s.len(), "sum_score": s.iter().map(|p| p.2).sum::<f64>(),
+                               "max_score": s.iter().map(|p| p.2).fold(f64::MIN, f64::max)})
+                    })
+                }
+                "forecast" => {
+                    let from_day = analysis::records::parse_time(&from, DateOrder::Auto)
+                        .map_err(|e| anyhow::anyhow!("--from: {e}"))?
+                        .0
+                        .div_euclid(analysis::records::DAY);
+                    let p = analysis::forecast::ForecastParams {
+                        cell,
+                        from_day,
+                        weeks,
+                        bandwidth: 1.5 * cell,
+                    };
+                    best(&mut || {
+                        let ev = analysis::forecast::evaluate(&xy, &days, &p).expect("forecast");
+                        serde_json::to_value(&ev).expect("json")
+                    })
+                }
+                other => bail!("bench {other:?}: expected gistar, knox, linkage or forecast"),
+            };
+            print(
+                &json!({"what": what, "records": data.records.len(), "seconds": seconds, "result": digest}),
+            )
         }
         AnalyzeCommand::Moran {
             input,
