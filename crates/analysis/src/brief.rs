@@ -93,19 +93,24 @@ th{{background:#eef2f7}}td:first-child,th:first-child{{text-align:left}}.kpi{{di
     let (a, b) = (get(&all_prev), get(&all_year));
     let _ = write!(
         h,
-        "<h2>总体 Overview</h2><div class=\"kpi\"><div>警情/案件 Records<b>{}</b>{}</div>\
+        "<h2>总体 Overview</h2><div class=\"kpi\" data-records=\"{}\"><div>警情/案件 Records<b>{}</b>{}</div>\
 <div>环比 vs previous period<b>{}</b><span class=\"muted\">{} → {}{}</span></div>\
 <div>同比 vs a year before<b>{}</b><span class=\"muted\">{} → {}{}</span></div></div>",
+        in_period.len(),
         in_period.len(),
         p.label(),
         pct(a.as_ref().and_then(|c| c.change_pct)),
         a.as_ref().map_or(0, |c| c.previous),
         a.as_ref().map_or(0, |c| c.current),
-        a.as_ref().map_or("", |c| sig(c.p_value)),
+        a.as_ref()
+            .filter(|c| c.change_pct.is_some())
+            .map_or("", |c| sig(c.p_value)),
         pct(b.as_ref().and_then(|c| c.change_pct)),
         b.as_ref().map_or(0, |c| c.previous),
         b.as_ref().map_or(0, |c| c.current),
-        b.as_ref().map_or("", |c| sig(c.p_value)),
+        b.as_ref()
+            .filter(|c| c.change_pct.is_some())
+            .map_or("", |c| sig(c.p_value)),
     );
     h.push_str("<p class=\"muted\">Change is per day (periods of different length compare fairly). * p &lt; 0.05, ** p &lt; 0.01 (two Poisson counts, conditional binomial test).</p>");
 
@@ -133,10 +138,15 @@ th{{background:#eef2f7}}td:first-child,th:first-child{{text-align:left}}.kpi{{di
                 r.current,
                 r.previous,
                 pct(r.change_pct),
-                sig(r.p_value),
+                if r.change_pct.is_some() {
+                    sig(r.p_value)
+                } else {
+                    ""
+                },
                 y.map_or(0, |y| y.previous),
                 pct(y.and_then(|y| y.change_pct)),
-                y.map_or("", |y| sig(y.p_value)),
+                y.filter(|y| y.change_pct.is_some())
+                    .map_or("", |y| sig(y.p_value)),
             );
         }
         h.push_str("</table>");
@@ -279,6 +289,14 @@ fn map_svg(input: &BriefInput, pts: &[&Record]) -> String {
     let mut s = format!(
         "<svg width=\"{w}\" height=\"{hgt}\" style=\"background:#f7f9fb;border:1px solid #c9d2dc\">"
     );
+    for r in pts {
+        let _ = write!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"1.2\" fill=\"#5b6775\" fill-opacity=\"0.35\"/>",
+            tx(r.x),
+            ty(r.y)
+        );
+    }
     if !pts.is_empty() {
         let xy: Vec<(f64, f64)> = pts.iter().map(|r| (r.x, r.y)).collect();
         if let Ok(g) = Grid::bin(&xy, input.cell) {
@@ -289,7 +307,7 @@ fn map_svg(input: &BriefInput, pts: &[&Record]) -> String {
                     let (x0, y0) = (g.x0 + col as f64 * g.cell, g.y0 + r as f64 * g.cell);
                     let _ = write!(
                         s,
-                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e0443c\" fill-opacity=\"0.55\"><title>z={:.1} n={}</title></rect>",
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e0443c\" fill-opacity=\"0.75\" stroke=\"#7f0000\" stroke-width=\"0.5\"><title>z={:.1} n={}</title></rect>",
                         tx(x0),
                         ty(y0 + g.cell),
                         g.cell * scale,
@@ -310,14 +328,6 @@ fn map_svg(input: &BriefInput, pts: &[&Record]) -> String {
             s,
             "<polygon points=\"{}\" fill=\"none\" stroke=\"#1f4e8c\" stroke-width=\"1\"/>",
             d.join(" ")
-        );
-    }
-    for r in pts {
-        let _ = write!(
-            s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"1.6\" fill=\"#1b2430\" fill-opacity=\"0.6\"/>",
-            tx(r.x),
-            ty(r.y)
         );
     }
     s.push_str("</svg>");

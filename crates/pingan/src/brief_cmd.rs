@@ -94,7 +94,13 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
     let snapshot = store.load().await?;
     let mut records: Vec<Record> = Vec::new();
     for inc in &snapshot.incidents {
-        if !inc.place.within(&args.scope) {
+        let inside = inc.place.within(&args.scope)
+            || inc
+                .place
+                .station_id
+                .as_deref()
+                .is_some_and(|st| tree.is_within(st, &args.scope));
+        if !inside {
             continue;
         }
         let (x, y) = proj.forward(inc.lat, inc.lon);

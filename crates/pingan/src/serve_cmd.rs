@@ -206,6 +206,12 @@ pub struct DemoArgs {
     /// Seed of the generated city.
     #[arg(long, default_value_t = 110)]
     pub seed: u64,
+    /// Days of closed past incidents a new demo city starts with (trends, hotspots, briefings); 0 for none.
+    #[arg(long, default_value_t = 120)]
+    pub history_days: u32,
+    /// Past incidents per day in that history.
+    #[arg(long, default_value_t = 150.0)]
+    pub history_per_day: f64,
 }
 
 /// `pingan demo`: a demo city on a real road network, server and simulator up.
@@ -241,6 +247,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     let store = Store::open(&url, &settings.agency)
         .await
         .with_context(|| format!("cannot open the store {url}"))?;
+    let mut fresh = false;
     let hot_areas = match store.meta("demo_city").await? {
         Some(saved) => {
             let v: serde_json::Value =
@@ -253,11 +260,39 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             ensure_admin(&store).await?;
             serde_json::from_value::<Vec<[f64; 4]>>(v["hot_areas"].clone()).unwrap_or_default()
         }
-        None => create_city(&store, graph, &args).await?,
+        None => {
+            fresh = true;
+            create_city(&store, graph, &args).await?
+        }
     };
     let app = App::start(store, graph, settings)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let hot: Vec<citygen::HotArea> = hot_areas
+        .iter()
+        .map(|h| citygen::HotArea {
+            centre: roads::LatLon {
+                lat: h[0],
+                lon: h[1],
+            },
+            sigma_m: h[2],
+            weight: h[3],
+        })
+        .collect();
+    if fresh && args.history_days > 0 {
+        let opts = SimOptions {
+            hot_areas: hot.clone(),
+            seed: args.seed,
+            ..Default::default()
+        };
+        let n = server::sim::seed_history(&app, &opts, args.history_days, args.history_per_day)
+            .await
+            .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
+        eprintln!(
+            "history: {n} closed incidents over the past {} days",
+            args.history_days
+        );
+    }
     let listen = args
         .server
         .listen
@@ -267,17 +302,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         calls_per_hour: args.calls_per_hour,
         auto_dispatch: !args.no_auto_dispatch,
         speed: args.sim_speed,
-        hot_areas: hot_areas
-            .iter()
-            .map(|h| citygen::HotArea {
-                centre: roads::LatLon {
-                    lat: h[0],
-                    lon: h[1],
-                },
-                sigma_m: h[2],
-                weight: h[3],
-            })
-            .collect(),
+        hot_areas: hot,
         seed: args.seed,
         ..Default::default()
     });

@@ -59,6 +59,14 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/isochrones", get(isochrones))
         .route("/coverage/evaluate", post(crate::coverage_api::evaluate))
         .route("/coverage/optimise", post(crate::coverage_api::optimise))
+        .route("/analysis/hotspots", get(crate::analysis_api::hotspots))
+        .route(
+            "/analysis/near-repeat",
+            get(crate::analysis_api::near_repeat),
+        )
+        .route("/analysis/trends", get(crate::analysis_api::trends))
+        .route("/analysis/forecast", get(crate::analysis_api::forecast))
+        .route("/analysis/briefing", get(crate::analysis_api::briefing))
         .route("/users", get(users).post(create_user))
         .route("/users/{username}/revoke", post(revoke_user))
         .route("/feed", get(crate::feed::feed))

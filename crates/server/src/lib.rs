@@ -7,6 +7,7 @@
 //!
 //! It is not the engine (crates/dispatch) nor the store (crates/store).
 
+pub mod analysis_api;
 pub mod api;
 pub mod auth;
 pub mod coverage_api;
@@ -95,6 +96,9 @@ impl std::fmt::Debug for App {
         f.debug_struct("App").field("store", &self.store).finish()
     }
 }
+
+/// Local time for time-of-day figures: China Standard Time (UTC+8).
+pub const LOCAL_UTC_OFFSET_MIN: i64 = 8 * 60;
 
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> Millis {

@@ -156,6 +156,30 @@ struct Sim {
     attempts: HashMap<i64, u32>,
 }
 
+/// A call location: in a hot area (65%) or near a random junction.
+fn random_point(g: &roads::Graph, hot_areas: &[HotArea], rng: &mut Rng) -> LatLon {
+    let total: f64 = hot_areas.iter().map(|h| h.weight).sum();
+    if total > 0.0 && rng.f64() < 0.65 {
+        let mut r = rng.f64() * total;
+        let mut hot = hot_areas[0];
+        for h in hot_areas {
+            r -= h.weight;
+            if r <= 0.0 {
+                hot = *h;
+                break;
+            }
+        }
+        let proj = roads::LocalProjection::new(hot.centre);
+        return proj.to_latlon([rng.normal() * hot.sigma_m, rng.normal() * hot.sigma_m]);
+    }
+    let n = g.stats().nodes;
+    let p = g.node(rng.below(n) as u32);
+    LatLon {
+        lat: p.lat + (rng.f64() - 0.5) * 0.0004,
+        lon: p.lon + (rng.f64() - 0.5) * 0.0004,
+    }
+}
+
 /// Runs until the app is dropped.
 pub async fn run(app: Arc<App>, opts: SimOptions) {
     let rng = Rng::new(opts.seed ^ now_ms() as u64);
@@ -190,30 +214,7 @@ impl Sim {
     }
 
     fn random_point(&mut self) -> LatLon {
-        let g = self.app.graph;
-        let total: f64 = self.opts.hot_areas.iter().map(|h| h.weight).sum();
-        if total > 0.0 && self.rng.f64() < 0.65 {
-            let mut r = self.rng.f64() * total;
-            let mut hot = self.opts.hot_areas[0];
-            for h in &self.opts.hot_areas {
-                r -= h.weight;
-                if r <= 0.0 {
-                    hot = *h;
-                    break;
-                }
-            }
-            let proj = roads::LocalProjection::new(hot.centre);
-            return proj.to_latlon([
-                self.rng.normal() * hot.sigma_m,
-                self.rng.normal() * hot.sigma_m,
-            ]);
-        }
-        let n = g.stats().nodes;
-        let p = g.node(self.rng.below(n) as u32);
-        LatLon {
-            lat: p.lat + (self.rng.f64() - 0.5) * 0.0004,
-            lon: p.lon + (self.rng.f64() - 0.5) * 0.0004,
-        }
+        random_point(self.app.graph, &self.opts.hot_areas, &mut self.rng)
     }
 
     async fn place_calls(&mut self, dt: f64) {
@@ -481,4 +482,116 @@ impl Sim {
             }
         }
     }
+}
+
+/// Closed incidents of the past `days` days, so that a new demo city has a
+/// history to analyse (trends, hotspots, near repeats, briefings): about
+/// `per_day` calls a day with the simulator's kinds, hour profile and hot
+/// areas; thefts and robberies are followed by a near repeat (within 200 m
+/// and 1-10 days) one time in four, and thefts fall over the period. The
+/// incidents are imported (event `imported`, source `demo-history`) in one
+/// commit. Returns how many were written.
+pub async fn seed_history(
+    app: &App,
+    opts: &SimOptions,
+    days: u32,
+    per_day: f64,
+) -> Result<usize, crate::error::ApiError> {
+    let mut rng = Rng::new(opts.seed ^ 0x4849_5354);
+    let now = now_ms();
+    let day_ms = 86_400_000i64;
+    let start = (now / day_ms - days as i64) * day_ms;
+    let hourly_total: f64 = HOURLY_PROFILE.iter().sum();
+    let mut calls: Vec<(i64, &'static str, LatLon)> = Vec::new();
+    for d in 0..days as i64 {
+        for (h, w) in HOURLY_PROFILE.iter().enumerate() {
+            let lambda = per_day * w / hourly_total;
+            for _ in 0..poisson(&mut rng, lambda) {
+                let at = start + d * day_ms + h as i64 * 3_600_000 - opts.utc_offset_h * 3_600_000
+                    + (rng.f64() * 3_600_000.0) as i64;
+                let age = 1.0 - d as f64 / days as f64;
+                let total: f64 = KINDS.iter().map(|k| k.1).sum();
+                let mut r = rng.f64() * total;
+                let mut kind = "other";
+                for (k, wk) in KINDS {
+                    r -= wk;
+                    if r <= 0.0 {
+                        kind = k;
+                        break;
+                    }
+                }
+                // Thefts fall: older days have up to 30% more.
+                if kind == "theft" && rng.f64() > 1.0 / (1.0 + 0.3 * age) {
+                    continue;
+                }
+                let p = random_point(app.graph, &opts.hot_areas, &mut rng);
+                calls.push((at, kind, p));
+                if matches!(kind, "theft" | "robbery") && rng.f64() < 0.25 {
+                    let proj = roads::LocalProjection::new(p);
+                    let q = proj.to_latlon([(rng.f64() - 0.5) * 300.0, (rng.f64() - 0.5) * 300.0]);
+                    let later = at + (1.0 + rng.f64() * 9.0) as i64 * day_ms;
+                    if later < now {
+                        calls.push((later, kind, q));
+                    }
+                }
+            }
+        }
+    }
+    calls.sort_by_key(|c| c.0);
+    let written = app
+        .apply(|e, now| {
+            let mut all = dispatch::Changes::default();
+            let mut n = 0usize;
+            for (at, kind, p) in calls {
+                let priority = e.config().kind(kind).map_or(3, |k| k.default_priority);
+                // Arrival: a few minutes, longer away from the hot areas' posts.
+                let dispatched = at + 20_000 + (rng.f64() * 60_000.0) as i64;
+                let on_scene = dispatched + (60_000.0 + rng.normal().abs() * 180_000.0) as i64;
+                let closed = on_scene + (600_000.0 + rng.f64() * 3_000_000.0) as i64;
+                let incident = dispatch::Incident {
+                    id: 0,
+                    kind: kind.into(),
+                    priority,
+                    status: IncidentStatus::Closed,
+                    lat: p.lat,
+                    lon: p.lon,
+                    address: None,
+                    callers: vec![dispatch::Caller {
+                        name: Some(format!(
+                            "{}{}",
+                            SURNAMES[rng.below(16)],
+                            GIVEN[rng.below(16)]
+                        )),
+                        phone: None,
+                        at,
+                    }],
+                    place: Default::default(),
+                    created_at: at,
+                    reached: vec![
+                        (IncidentStatus::Received, at),
+                        (IncidentStatus::Dispatched, dispatched),
+                        (IncidentStatus::EnRoute, dispatched + 5_000),
+                        (IncidentStatus::OnScene, on_scene),
+                        (IncidentStatus::Closed, closed.min(now)),
+                    ],
+                    assignments: vec![],
+                    merged_into: None,
+                    merged_from: vec![],
+                    possible_duplicates: vec![],
+                    overdue: vec![],
+                    description: None,
+                };
+                // Points outside the city's jurisdictions are skipped.
+                if let Ok((_, ch)) =
+                    e.import_incident(now, "demo-history", incident, "demo-history")
+                {
+                    all.incidents.extend(ch.incidents);
+                    all.events.extend(ch.events);
+                    n += 1;
+                }
+            }
+            Ok((n, all))
+        })
+        .await?;
+    Ok(written)
 }

@@ -163,6 +163,32 @@ check('coverage plan compared with the posts', planned.before && planned.score >
 await page.waitForFunction(() => window.map.querySourceFeatures('coverage').length > 0, null, { timeout: 10000 });
 await page.screenshot({ path: `${outDir}/coverage.png` });
 
+// Analysis: Gi* hotspots of the demo city's history on the map, near repeat, trends, the briefing.
+await page.click('nav button[data-tab=analysis]');
+await page.selectOption('[data-test=an-method]', 'gistar');
+await page.click('[data-test=an-hotspots]');
+await page.waitForFunction(() => window.analysisShown !== undefined, null, { timeout: 30000 });
+const hot = await page.evaluate(() => window.analysisShown);
+check('Gi* hotspots of past incidents on the map', hot > 0, String(hot));
+await page.waitForFunction(() => window.map.querySourceFeatures('analysis').length > 0, null, { timeout: 10000 });
+await page.screenshot({ path: `${outDir}/analysis-hotspots.png` });
+await page.click('[data-test=an-near-repeat]');
+await page.waitForSelector('[data-test=an-knox]', { timeout: 30000 });
+const knoxRows = await page.locator('[data-test=an-knox] tr').count();
+check('near-repeat (Knox) table: header, same location, 3 bands, more than', knoxRows === 6, String(knoxRows));
+await page.click('[data-test=an-trends]');
+await page.waitForSelector('[data-test=an-trends-table]', { timeout: 30000 });
+const trendRows = await page.locator('[data-test=an-trends-table] tr').count();
+check('trends by kind, period on period', trendRows > 3, String(trendRows));
+const [brief] = await Promise.all([context.waitForEvent('page'), page.click('[data-test=an-brief]')]);
+await brief.waitForLoadState();
+const briefTitle = await brief.title();
+const briefRecords = Number(await brief.getAttribute('.kpi', 'data-records'));
+const hotCells = await brief.locator('svg rect[fill="#e0443c"]').count();
+check('the monthly briefing opens, with figures and hotspots from the records', briefTitle.includes('Briefing') && briefRecords > 100 && hotCells > 0, JSON.stringify({ briefTitle, briefRecords, hotCells }));
+await brief.screenshot({ path: `${outDir}/briefing.png`, fullPage: true });
+await brief.close();
+
 // Switch language.
 await page.click('[data-test=lang]');
 await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');

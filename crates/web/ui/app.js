@@ -115,6 +115,7 @@ function renderShell() {
           <button data-tab="units">${t('units')}</button>
           <button data-tab="figures">${t('figures')}</button>
           <button data-tab="coverage">${t('coverage')}</button>
+          ${canAnalyse() ? `<button data-tab="analysis" data-test="tab-analysis">${t('analysis')}</button>` : ''}
         </nav>
         <div id="panel"></div>
       </section>
@@ -135,6 +136,7 @@ function showTab(tab) {
   if (tab === 'units') renderUnits();
   if (tab === 'figures') renderFigures();
   if (tab === 'coverage') renderCoverage();
+  if (tab === 'analysis') renderAnalysis();
 }
 
 function renderAll() {
@@ -435,6 +437,109 @@ async function runCoverage(kind) {
   } catch (e) { $('#covbody').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
 }
 
+// ---------------------------------------------------------------- analysis (joint operations centre)
+
+const ANALYSTS = ['analyst', 'commander', 'admin', 'station_officer', 'dispatcher'];
+function canAnalyse() { return ANALYSTS.includes(state.config?.user?.role); }
+
+function renderAnalysis() {
+  if (state.tab !== 'analysis') return;
+  const a = state.analysis || (state.analysis = { method: 'gistar', days: 90, kind: '', body: '' });
+  const kinds = state.config.kinds;
+  const month = new Date().toISOString().slice(0, 7);
+  $('#panel').innerHTML = `
+    <h2>${t('analysis')}</h2>
+    <div class="filters">
+      <select id="an-kind" data-test="an-kind"><option value="">${t('all_kinds')}</option>${kinds.map((k) => `<option value="${k.code}" ${k.code === a.kind ? 'selected' : ''}>${esc(state.lang === 'zh' ? k.name_zh : k.name_en)}</option>`).join('')}</select>
+      <select id="an-days">${[30, 90, 365].map((d) => `<option value="${d}" ${d === a.days ? 'selected' : ''}>${t('last_days').replace('{n}', d)}</option>`).join('')}</select>
+    </div>
+    <div class="filters">
+      <select id="an-method" data-test="an-method">${['gistar', 'kde', 'h3', 'segments', 'forecast'].map((m) => `<option value="${m}" ${m === a.method ? 'selected' : ''}>${t('hs_' + m)}</option>`).join('')}</select>
+      <button id="an-hot" data-test="an-hotspots">${t('show_on_map')}</button>
+    </div>
+    <div class="filters">
+      <button id="an-nr" data-test="an-near-repeat">${t('near_repeat')}</button>
+      <button id="an-tr" data-test="an-trends">${t('trends')}</button>
+      <button id="an-brief" data-test="an-brief">${t('briefing')} ${month}</button>
+    </div>
+    <div id="anbody" data-test="an-result">${a.body || `<p class="muted">${t('analysis_help')}</p>`}</div>`;
+  $('#an-kind').onchange = (e) => { a.kind = e.target.value; };
+  $('#an-days').onchange = (e) => { a.days = Number(e.target.value); };
+  $('#an-method').onchange = (e) => { a.method = e.target.value; };
+  $('#an-hot').onclick = runHotspots;
+  $('#an-nr').onclick = runNearRepeat;
+  $('#an-tr').onclick = runTrends;
+  $('#an-brief').onclick = () => openBriefing(month);
+}
+
+function analysisQuery() {
+  const a = state.analysis;
+  const from = new Date(Date.now() - a.days * 86400000).toISOString();
+  return `from=${encodeURIComponent(from)}${a.kind ? `&kind=${a.kind}` : ''}`;
+}
+
+function showAnalysis(html) {
+  state.analysis.body = html;
+  if (state.tab === 'analysis') $('#anbody').innerHTML = html;
+}
+
+async function runHotspots() {
+  const a = state.analysis;
+  showAnalysis('<p class="muted">…</p>');
+  try {
+    const path = a.method === 'forecast' ? `/analysis/forecast?${analysisQuery().replace(/from=[^&]*/, '')}` : `/analysis/hotspots?method=${a.method}&${analysisQuery()}`;
+    const r = await api('GET', path);
+    const map = state.map;
+    map.getSource('analysis').setData(r);
+    const max = Math.max(1, ...r.features.map((f) => f.properties.count ?? f.properties.score ?? 0));
+    map.setPaintProperty('analysis-fill', 'fill-color', a.method === 'gistar'
+      ? ['interpolate', ['linear'], ['get', 'z'], 2, '#fdae61', 4, '#d7191c', 8, '#67000d']
+      : ['interpolate', ['linear'], ['get', a.method === 'forecast' ? 'score' : 'count'], 0, '#ffffb2', max / 2, '#fd8d3c', max, '#bd0026']);
+    map.setPaintProperty('analysis-line', 'line-color', ['interpolate', ['linear'], ['get', 'count'], 0, '#fecc5c', max, '#bd0026']);
+    window.analysisShown = r.features.length;
+    const moran = r.moran ? ` · Moran's I ${r.moran.i.toFixed(3)} (p ${r.moran.p_norm < 0.001 ? '< 0.001' : r.moran.p_norm.toFixed(3)})` : '';
+    showAnalysis(`<p data-test="an-summary">${t('hs_' + a.method)}: <b>${r.features.length}</b> ${a.method === 'segments' ? t('segments') : t('cells')}${r.incidents !== undefined ? ` · ${r.incidents} ${t('incidents')}` : ''}${moran}</p>
+      <p class="muted">${a.method === 'gistar' ? t('gistar_help') : a.method === 'forecast' ? t('forecast_help') : ''}</p>`);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+}
+
+async function runNearRepeat() {
+  showAnalysis('<p class="muted">…</p>');
+  try {
+    const r = await api('GET', `/analysis/near-repeat?${analysisQuery()}&space_band=100&space_bands=3&time_band=7&time_bands=3&permutations=99`);
+    const rows = r.rows.map((label, i) => `<tr><td>${esc(label === 'Same location' ? t('same_location') : label + ' m')}</td>${r.columns.map((_, j) => {
+      const k = r.knox_ratio[i][j]; const p = r.p_value[i][j];
+      return `<td class="${p <= 0.05 && k > 1 ? 'hot' : ''}" title="${t('observed')} ${r.observed[i][j]} · ${t('expected')} ${r.expected[i][j].toFixed(1)} · p ${p.toFixed(2)}">${k === null ? '–' : k.toFixed(2)}</td>`;
+    }).join('')}</tr>`).join('');
+    showAnalysis(`<table data-test="an-knox"><tr><th></th>${r.columns.map((c) => `<th>${esc(c)} ${t('days')}</th>`).join('')}</tr>${rows}</table>
+      <p class="muted">${t('knox_help')} (${r.events} ${t('incidents')})</p>`);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+}
+
+async function runTrends() {
+  showAnalysis('<p class="muted">…</p>');
+  try {
+    const a = state.analysis;
+    const day = (d) => new Date(Date.now() - d * 86400000).toISOString().slice(0, 10);
+    const r = await api('GET', `/analysis/trends?period=${day(a.days)}..${day(0)}&by=kind${a.kind ? `&kind=${a.kind}` : ''}`);
+    const pct = (v) => v === null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`;
+    const star = (p) => (p < 0.01 ? ' **' : p < 0.05 ? ' *' : '');
+    const rows = r.period_on_period.map((c) => `<tr><td>${esc(kindName(c.key))}</td><td>${c.current}</td><td>${c.previous}</td><td>${pct(c.change_pct)}${star(c.p_value)}</td></tr>`).join('');
+    showAnalysis(`<table data-test="an-trends-table"><tr><th></th><th>${t('this_period')}</th><th>${t('previous_period')}</th><th>${t('change')}</th></tr>${rows}</table>
+      <p class="muted">${esc(r.period)} vs ${esc(r.previous_period)} · ${t('trend_help')}</p>`);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+}
+
+async function openBriefing(month) {
+  try {
+    const res = await fetch(`/api/v1/analysis/briefing?period=${month}`, { headers: { Authorization: 'Bearer ' + state.token } });
+    if (!res.ok) throw new Error((await res.json()).message);
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
+    window.briefingUrl = url;
+    window.open(url, '_blank');
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+}
+
 // ---------------------------------------------------------------- map
 
 function initMap() {
@@ -455,6 +560,7 @@ function initMap() {
         incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         coverage: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        analysis: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
@@ -467,6 +573,8 @@ function initMap() {
         { id: 'station-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'station'], paint: { 'line-color': '#3182bd', 'line-width': 1.4 } },
         { id: 'bureau-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'bureau'], paint: { 'line-color': '#08519c', 'line-width': 2.5 } },
         { id: 'isochrones', type: 'fill', source: 'isochrones', layout: { visibility: 'none' }, paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'minutes'], 1, '#1a9850', 3, '#fee08b', 5, '#d73027'], 'fill-opacity': 0.25 } },
+        { id: 'analysis-fill', type: 'fill', source: 'analysis', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d7191c', 'fill-opacity': 0.55 } },
+        { id: 'analysis-line', type: 'line', source: 'analysis', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#bd0026', 'line-width': 4 } },
         { id: 'coverage', type: 'circle', source: 'coverage', paint: { 'circle-radius': 4, 'circle-opacity': 0.8,
           'circle-color': ['step', ['get', 'within'], '#1a9850', 1.5, '#fee08b', 3.5, '#fc8d59', 6, '#4d4d4d'] } },
         { id: 'plan', type: 'circle', source: 'plan', paint: { 'circle-radius': 7, 'circle-color': '#6a3d9a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
@@ -610,6 +718,7 @@ document.addEventListener('keydown', (e) => {
   else if (e.key === 'l' || e.key === 'L') { $('#lang').click(); }
   else if (e.key === 'q') showTab('queue');
   else if (e.key === 'u') showTab('units');
+  else if (e.key === 'a' && canAnalyse()) showTab('analysis');
 });
 
 async function start() {

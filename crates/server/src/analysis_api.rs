@@ -1,0 +1,486 @@
+//! Crime analysis over the API, on the incidents the user may see: hotspots
+//! (Gi*, kernel density, H3, road segments), near repeat (Knox), trends,
+//! next week's forecast and the monthly briefing. The numbers come from
+//! `analysis`; this module gathers incidents in scope and shapes answers.
+
+use std::sync::Arc;
+
+use analysis::Record;
+use analysis::hotspot::{self, Grid};
+use analysis::knox::{KnoxParams, Metric};
+use analysis::records::LocalProjection;
+use analysis::trends::{GroupBy, Period, compare, hour_by_weekday};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use dispatch::time::parse_rfc3339;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::App;
+use crate::auth::{Action, User};
+use crate::error::ApiError;
+
+type ApiResult = Result<Response, ApiError>;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Which incidents.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// From this RFC 3339 time or date (default: 90 days ago).
+    from: Option<String>,
+    /// Until this time (default: now).
+    to: Option<String>,
+    /// Only this kind.
+    kind: Option<String>,
+    /// Only inside this jurisdiction (within the user's own scope).
+    scope: Option<String>,
+    // Method-specific parameters share the query string.
+    method: Option<String>,
+    cell: Option<f64>,
+    bandwidth: Option<f64>,
+    resolution: Option<u8>,
+    space_band: Option<f64>,
+    space_bands: Option<usize>,
+    time_band: Option<u32>,
+    time_bands: Option<usize>,
+    permutations: Option<usize>,
+    seed: Option<u64>,
+    metric: Option<String>,
+    period: Option<String>,
+    by: Option<String>,
+    max_q: Option<f64>,
+}
+
+struct Gathered {
+    records: Vec<Record>,
+    proj: LocalProjection,
+}
+
+fn time(field: &'static str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            parse_rfc3339(s).ok_or_else(|| {
+                ApiError::invalid(
+                    field,
+                    format!("expected an RFC 3339 time or date, got {s:?}"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Incidents the user sees, as analysis records in local metres.
+fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Gathered, ApiError> {
+    let now = crate::now_ms();
+    let to = time("to", &q.to)?.unwrap_or(now);
+    let from = time("from", &q.from)?.unwrap_or(to - default_days * DAY_MS);
+    if from >= to {
+        return Err(ApiError::invalid("from", "from must be before to"));
+    }
+    if let Some(s) = &q.scope {
+        if app.jurisdictions.get(s).is_none() {
+            return Err(ApiError::invalid(
+                "scope",
+                format!("unknown jurisdiction {s:?}"),
+            ));
+        }
+    }
+    let engine = app.engine.lock().expect("engine lock");
+    let picked: Vec<&dispatch::Incident> = engine
+        .incidents()
+        .filter(|i| user.sees(i))
+        .filter(|i| {
+            q.scope.as_deref().is_none_or(|s| {
+                i.place.within(s)
+                    || i.place
+                        .station_id
+                        .as_deref()
+                        .is_some_and(|st| app.jurisdictions.is_within(st, s))
+            })
+        })
+        .filter(|i| q.kind.as_deref().is_none_or(|k| i.kind == k))
+        .filter(|i| i.merged_into.is_none() && (from..to).contains(&i.created_at))
+        .collect();
+    let n = picked.len().max(1) as f64;
+    let proj = if picked.is_empty() {
+        let b = app.graph.node(0);
+        LocalProjection {
+            lat0: b.lat,
+            lon0: b.lon,
+        }
+    } else {
+        LocalProjection {
+            lat0: picked.iter().map(|i| i.lat).sum::<f64>() / n,
+            lon0: picked.iter().map(|i| i.lon).sum::<f64>() / n,
+        }
+    };
+    let records = picked
+        .iter()
+        .map(|i| {
+            let (x, y) = proj.forward(i.lat, i.lon);
+            let mut r = Record::at(i.id.to_string(), x, y, i.created_at.div_euclid(1000));
+            r.kind = Some(i.kind.clone());
+            r.area = i.place.station_id.clone();
+            r
+        })
+        .collect();
+    Ok(Gathered { records, proj })
+}
+
+fn finite(v: f64) -> Value {
+    if v.is_finite() { json!(v) } else { Value::Null }
+}
+
+fn cell_ring(g: &Grid, proj: &LocalProjection, i: usize) -> Value {
+    let (r, c) = (i / g.nx, i % g.nx);
+    let (x0, y0) = (g.x0 + c as f64 * g.cell, g.y0 + r as f64 * g.cell);
+    let ring: Vec<Value> = [
+        (x0, y0),
+        (x0 + g.cell, y0),
+        (x0 + g.cell, y0 + g.cell),
+        (x0, y0 + g.cell),
+        (x0, y0),
+    ]
+    .iter()
+    .map(|&(x, y)| {
+        let (lat, lon) = proj.inverse(x, y);
+        json!([lon, lat])
+    })
+    .collect();
+    json!({"type": "Polygon", "coordinates": [ring]})
+}
+
+fn cell_param(q: &Selection) -> Result<f64, ApiError> {
+    let cell = q.cell.unwrap_or(250.0);
+    if !(25.0..=5000.0).contains(&cell) {
+        return Err(ApiError::invalid("cell", "cell must be 25..5000 metres"));
+    }
+    Ok(cell)
+}
+
+/// `GET /api/v1/analysis/hotspots`.
+pub async fn hotspots(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<Selection>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let g = gather(&app, &user, &q, 90)?;
+    let method = q.method.as_deref().unwrap_or("gistar");
+    let latlon =
+        || -> Vec<(f64, f64)> { g.records.iter().map(|r| g.proj.inverse(r.x, r.y)).collect() };
+    let mut features = Vec::new();
+    let mut extra = json!({});
+    if g.records.is_empty() {
+        return Ok(axum::Json(
+            json!({"type": "FeatureCollection", "features": [], "incidents": 0, "method": method}),
+        )
+        .into_response());
+    }
+    match method {
+        "gistar" | "kde" | "grid" => {
+            let cell = cell_param(&q)?;
+            let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
+            let grid =
+                Grid::bin(&xy, cell).map_err(|e| ApiError::invalid("cell", e.to_string()))?;
+            let gi = hotspot::gistar(&grid);
+            let kde = hotspot::kernel_density(&grid, q.bandwidth.unwrap_or(1.5 * cell))
+                .map_err(|e| ApiError::invalid("bandwidth", e.to_string()))?;
+            let max_q = q
+                .max_q
+                .unwrap_or(if method == "gistar" { 0.05 } else { 1.0 });
+            for i in 0..grid.counts.len() {
+                let keep = match method {
+                    "gistar" => gi[i].q <= max_q && gi[i].z > 0.0,
+                    "kde" => kde[i] > 0.0 && grid.counts[i] > 0 || kde[i] > 1e-3,
+                    _ => grid.counts[i] > 0,
+                };
+                if keep {
+                    features.push(json!({"type": "Feature", "geometry": cell_ring(&grid, &g.proj, i), "properties": {
+                        "count": grid.counts[i], "z": finite(gi[i].z), "p": finite(gi[i].p), "q": finite(gi[i].q),
+                        "density_per_km2": kde[i]}}));
+                }
+            }
+            let m = hotspot::moran(&grid, hotspot::Transform::Row);
+            extra = json!({"cell": cell, "moran": m, "cells": grid.counts.len()});
+        }
+        "h3" => {
+            let res = q.resolution.unwrap_or(8);
+            let counts = hotspot::h3_counts(&latlon(), res)
+                .map_err(|e| ApiError::invalid("resolution", e.to_string()))?;
+            for (c, n) in counts {
+                let b = c.boundary();
+                let ring: Vec<Value> = b
+                    .iter()
+                    .chain(b.iter().take(1))
+                    .map(|ll| json!([ll.lng(), ll.lat()]))
+                    .collect();
+                features.push(json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "properties": {"h3": c.to_string(), "count": n}}));
+            }
+            extra = json!({"resolution": res});
+        }
+        "segments" => {
+            let (counts, off) = hotspot::segment_counts(app.graph, &latlon(), 100.0);
+            for (road, n) in counts.into_iter().take(2000) {
+                let line: Vec<Value> = app
+                    .graph
+                    .road_geometry(road)
+                    .iter()
+                    .map(|p| json!([p.lon, p.lat]))
+                    .collect();
+                let km = (app.graph.road_meters(road) / 1000.0).max(0.01);
+                features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
+                    "properties": {"road": road, "count": n, "per_km": n as f64 / km}}));
+            }
+            extra = json!({"off_road": off});
+        }
+        other => {
+            return Err(ApiError::invalid(
+                "method",
+                format!("unknown method {other:?}; expected gistar, kde, grid, h3 or segments"),
+            ));
+        }
+    }
+    let mut v = json!({"type": "FeatureCollection", "features": features, "incidents": g.records.len(), "method": method});
+    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+        o.extend(e.clone());
+    }
+    Ok(axum::Json(v).into_response())
+}
+
+/// `GET /api/v1/analysis/near-repeat`.
+pub async fn near_repeat(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<Selection>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let g = gather(&app, &user, &q, 90)?;
+    if g.records.len() < 2 {
+        return Err(ApiError::invalid("from", "fewer than 2 incidents selected"));
+    }
+    let permutations = q.permutations.unwrap_or(99);
+    if permutations > 9999 {
+        return Err(ApiError::invalid("permutations", "at most 9999"));
+    }
+    let p = KnoxParams {
+        space_band: q.space_band.unwrap_or(100.0),
+        space_bands: q.space_bands.unwrap_or(3),
+        time_band: q.time_band.unwrap_or(7),
+        time_bands: q.time_bands.unwrap_or(3),
+        permutations,
+        seed: q.seed.unwrap_or(1),
+        metric: match q.metric.as_deref() {
+            None | Some("manhattan") => Metric::Manhattan,
+            Some("euclidean") => Metric::Euclidean,
+            Some(m) => {
+                return Err(ApiError::invalid(
+                    "metric",
+                    format!("unknown metric {m:?}; expected manhattan or euclidean"),
+                ));
+            }
+        },
+    };
+    let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
+    let days: Vec<i64> = g.records.iter().map(|r| r.day()).collect();
+    let r = analysis::knox::knox(&xy, &days, &p).map_err(|e| match e {
+        analysis::AnalysisError::Param { field, message } => ApiError::invalid(field, message),
+        other => ApiError::invalid("from", other.to_string()),
+    })?;
+    Ok(axum::Json(serde_json::to_value(&r).expect("serialises")).into_response())
+}
+
+/// `GET /api/v1/analysis/trends`.
+pub async fn trends(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<Selection>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let period = match &q.period {
+        Some(p) => Period::parse(p).map_err(|e| ApiError::invalid("period", e.to_string()))?,
+        None => {
+            let day = crate::now_ms().div_euclid(DAY_MS);
+            Period {
+                start: day - 30,
+                end: day + 1,
+            }
+        }
+    };
+    let by = match q.by.as_deref().unwrap_or("kind") {
+        "kind" => GroupBy::Kind,
+        "station" | "area" => GroupBy::Area,
+        "all" => GroupBy::All,
+        other => {
+            return Err(ApiError::invalid(
+                "by",
+                format!("unknown grouping {other:?}; expected kind, station or all"),
+            ));
+        }
+    };
+    let (prev, year) = (period.previous(), period.year_before());
+    let sel = Selection {
+        from: Some(dispatch::time::format_rfc3339(
+            year.start.min(prev.start) * DAY_MS,
+        )),
+        to: Some(dispatch::time::format_rfc3339(period.end * DAY_MS)),
+        kind: q.kind.clone(),
+        scope: q.scope.clone(),
+        ..Default::default()
+    };
+    let g = gather(&app, &user, &sel, 0)?;
+    // Local time of day for the hour table.
+    let offset = crate::LOCAL_UTC_OFFSET_MIN * 60;
+    let local: Vec<Record> = g
+        .records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.from += offset;
+            r.to += offset;
+            r
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "period": period.label(),
+        "previous_period": prev.label(),
+        "year_before": year.label(),
+        "period_on_period": compare(&local, by, period, prev),
+        "year_on_year": compare(&local, by, period, year),
+        "hour_by_weekday": hour_by_weekday(&local, period).iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// `GET /api/v1/analysis/forecast`: next week's hot cells (retrospective
+/// density blended with prospective recency) from the past year.
+pub async fn forecast(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<Selection>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let g = gather(&app, &user, &q, 365)?;
+    let cell = cell_param(&q)?;
+    if g.records.is_empty() {
+        return Ok(
+            axum::Json(json!({"type": "FeatureCollection", "features": []})).into_response(),
+        );
+    }
+    let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
+    let days: Vec<i64> = g.records.iter().map(|r| r.day()).collect();
+    let grid = Grid::bin(&xy, cell).map_err(|e| ApiError::invalid("cell", e.to_string()))?;
+    let today = crate::now_ms().div_euclid(DAY_MS) + 1;
+    let ranked = analysis::forecast::forecast_week(&xy, &days, &grid, today, 1.5 * cell)
+        .map_err(|e| ApiError::invalid("cell", e.to_string()))?;
+    let occupied = grid.counts.iter().filter(|&&c| c > 0).count().max(1);
+    let top = (occupied as f64 * 0.1).ceil() as usize;
+    let features: Vec<Value> = ranked
+        .iter()
+        .take(top)
+        .enumerate()
+        .map(|(rank, &(i, s))| {
+            json!({"type": "Feature", "geometry": cell_ring(&grid, &g.proj, i),
+                   "properties": {"rank": rank + 1, "score": s, "past_year": grid.counts[i]}})
+        })
+        .collect();
+    Ok(axum::Json(
+        json!({"type": "FeatureCollection", "features": features, "cell": cell,
+        "share_of_area": "top 10% of cells with any incident"}),
+    )
+    .into_response())
+}
+
+/// `GET /api/v1/analysis/briefing?period=2026-10&scope=B1`: HTML.
+pub async fn briefing(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<Selection>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let period_s = q
+        .period
+        .clone()
+        .unwrap_or_else(|| dispatch::time::month_of(crate::now_ms()));
+    let period =
+        Period::parse(&period_s).map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    let scope_id = q
+        .scope
+        .clone()
+        .or_else(|| user.scope.clone())
+        .or_else(|| {
+            app.jurisdictions
+                .all()
+                .iter()
+                .find(|j| j.parent_id.is_none())
+                .map(|j| j.id.clone())
+        })
+        .ok_or_else(|| ApiError::invalid("scope", "no jurisdiction"))?;
+    let Some(scope) = app.jurisdictions.get(&scope_id).cloned() else {
+        return Err(ApiError::invalid(
+            "scope",
+            format!("unknown jurisdiction {scope_id:?}"),
+        ));
+    };
+    if let Some(own) = &user.scope {
+        if !app.jurisdictions.is_within(&scope_id, own) {
+            return Err(ApiError::forbidden(format!(
+                "{scope_id} is outside your jurisdiction {own}"
+            )));
+        }
+    }
+    let year = period.year_before();
+    let sel = Selection {
+        from: Some(dispatch::time::format_rfc3339(
+            year.start.min(period.previous().start) * DAY_MS,
+        )),
+        to: Some(dispatch::time::format_rfc3339(period.end * DAY_MS)),
+        scope: Some(scope_id.clone()),
+        ..Default::default()
+    };
+    let g = gather(&app, &user, &sel, 0)?;
+    let offset = crate::LOCAL_UTC_OFFSET_MIN * 60;
+    let records: Vec<Record> = g
+        .records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.from += offset;
+            r.to += offset;
+            r.area = None;
+            r.kind = r.kind.map(|k| match app.settings.dispatch.kind(&k) {
+                Some(def) => format!("{} {}", def.name_zh, def.name_en),
+                None => k,
+            });
+            r
+        })
+        .collect();
+    let outlines = scope
+        .polygon
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|ring| ring.iter().map(|c| g.proj.forward(c[1], c[0])).collect())
+        .collect();
+    let html = analysis::brief::render(&analysis::brief::BriefInput {
+        scope_name: format!(
+            "{}{}",
+            scope.name_zh,
+            scope
+                .name_en
+                .as_ref()
+                .map(|e| format!(" {e}"))
+                .unwrap_or_default()
+        ),
+        level: scope.level.as_str().to_string(),
+        period,
+        records: &records,
+        outlines,
+        cell: q.cell.unwrap_or(250.0),
+        generated: dispatch::time::format_rfc3339(crate::now_ms()),
+    });
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
