@@ -104,7 +104,8 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
             continue;
         }
         let (x, y) = proj.forward(inc.lat, inc.lon);
-        let t = inc.created_at.div_euclid(1000);
+        // Local (UTC+8) clock: periods and hours are local.
+        let t = inc.created_at.div_euclid(1000) + server::LOCAL_UTC_OFFSET_MIN * 60;
         let mut r = Record::at(inc.id.to_string(), x, y, t);
         r.kind = Some(inc.kind.clone());
         r.area = match level {

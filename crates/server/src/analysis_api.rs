@@ -24,6 +24,8 @@ use crate::error::ApiError;
 type ApiResult = Result<Response, ApiError>;
 
 const DAY_MS: i64 = 86_400_000;
+/// Periods are local (UTC+8) days.
+const LOCAL_MS: i64 = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
 
 /// Which incidents.
 #[derive(Debug, Default, Deserialize)]
@@ -304,7 +306,7 @@ pub async fn trends(
     let period = match &q.period {
         Some(p) => Period::parse(p).map_err(|e| ApiError::invalid("period", e.to_string()))?,
         None => {
-            let day = crate::now_ms().div_euclid(DAY_MS);
+            let day = (crate::now_ms() + LOCAL_MS).div_euclid(DAY_MS);
             Period {
                 start: day - 30,
                 end: day + 1,
@@ -325,9 +327,11 @@ pub async fn trends(
     let (prev, year) = (period.previous(), period.year_before());
     let sel = Selection {
         from: Some(dispatch::time::format_rfc3339(
-            year.start.min(prev.start) * DAY_MS,
+            year.start.min(prev.start) * DAY_MS - LOCAL_MS,
         )),
-        to: Some(dispatch::time::format_rfc3339(period.end * DAY_MS)),
+        to: Some(dispatch::time::format_rfc3339(
+            period.end * DAY_MS - LOCAL_MS,
+        )),
         kind: q.kind.clone(),
         scope: q.scope.clone(),
         ..Default::default()
@@ -405,7 +409,7 @@ pub async fn briefing(
     let period_s = q
         .period
         .clone()
-        .unwrap_or_else(|| dispatch::time::month_of(crate::now_ms()));
+        .unwrap_or_else(|| dispatch::time::month_of(crate::now_ms() + LOCAL_MS));
     let period =
         Period::parse(&period_s).map_err(|e| ApiError::invalid("period", e.to_string()))?;
     let scope_id = q
@@ -436,9 +440,11 @@ pub async fn briefing(
     let year = period.year_before();
     let sel = Selection {
         from: Some(dispatch::time::format_rfc3339(
-            year.start.min(period.previous().start) * DAY_MS,
+            year.start.min(period.previous().start) * DAY_MS - LOCAL_MS,
         )),
-        to: Some(dispatch::time::format_rfc3339(period.end * DAY_MS)),
+        to: Some(dispatch::time::format_rfc3339(
+            period.end * DAY_MS - LOCAL_MS,
+        )),
         scope: Some(scope_id.clone()),
         ..Default::default()
     };

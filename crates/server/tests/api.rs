@@ -1059,3 +1059,138 @@ async fn coverage_planning_over_the_api() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analysis_over_the_api_follows_scope() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let disp = s.login("dispatcher").await;
+    // Incidents in two stations: 12 in the officer's, 5 in another.
+    for (station, n) in [(mine, 12), (other, 5)] {
+        let (lat, lon) = s.point_in(station);
+        for k in 0..n {
+            let (code, body) = s
+                .post(
+                    &disp,
+                    "/incidents",
+                    json!({"kind": if k % 2 == 0 { "theft" } else { "noise" }, "lat": lat + k as f64 * 1e-5, "lon": lon}),
+                )
+                .await;
+            assert_eq!(code, StatusCode::CREATED, "{body}");
+        }
+    }
+    let analyst = s.login("analyst").await;
+    let officer = s.login("officer").await;
+    let calltaker = s.login("calltaker").await;
+
+    let (code, v) = s
+        .get(&analyst, "/analysis/hotspots?method=grid&cell=100")
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["incidents"], 17);
+    let total: u64 = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 17);
+    let (_, v) = s
+        .get(&officer, "/analysis/hotspots?method=grid&cell=100")
+        .await;
+    assert_eq!(
+        v["incidents"], 12,
+        "a station officer analyses only the station's incidents"
+    );
+    let (_, v) = s
+        .get(
+            &analyst,
+            &format!("/analysis/hotspots?method=h3&scope={other}"),
+        )
+        .await;
+    assert_eq!(v["incidents"], 5);
+    let (code, v) = s.get(&analyst, "/analysis/hotspots?method=segments").await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let on_roads: u64 = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(on_roads + v["off_road"].as_u64().unwrap(), 17);
+
+    let (code, v) = s
+        .get(
+            &analyst,
+            "/analysis/near-repeat?permutations=19&space_band=50&time_band=1&time_bands=2",
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["observed"].as_array().unwrap().len(), 5);
+    let pairs: u64 = v["observed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(pairs, 17 * 16 / 2, "every pair is in one cell");
+
+    let (code, v) = s.get(&analyst, "/analysis/trends?by=kind").await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let theft = v["period_on_period"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "theft")
+        .unwrap()
+        .clone();
+    assert_eq!(theft["current"], 6 + 3);
+
+    let r = s
+        .client
+        .get(format!("{}/api/v1/analysis/briefing?scope={mine}", s.base))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("data-records=\"12\""),
+        "the briefing counts the station's incidents"
+    );
+    let (code, v) = s
+        .get(&officer, &format!("/analysis/briefing?scope={other}"))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "{v}");
+
+    // Bad input names the field; roles without figures are refused.
+    for (path, field) in [
+        ("/analysis/hotspots?cell=5", "cell"),
+        ("/analysis/hotspots?method=voronoi", "method"),
+        ("/analysis/hotspots?from=yesterday", "from"),
+        ("/analysis/near-repeat?metric=chebyshev", "metric"),
+        ("/analysis/near-repeat?space_band=0", "space_band"),
+        ("/analysis/trends?period=2026-13", "period"),
+        ("/analysis/hotspots?scope=nowhere", "scope"),
+    ] {
+        let (code, v) = s.get(&analyst, path).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
+        assert_eq!(v["field"], field, "{path}: {v}");
+    }
+    let (code, v) = s.get(&analyst, "/analysis/hotspots?colour=red").await;
+    assert!(
+        code.is_client_error(),
+        "unknown parameters are refused: {v}"
+    );
+    let (code, _) = s.get(&calltaker, "/analysis/hotspots").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+}
