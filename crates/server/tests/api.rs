@@ -1194,3 +1194,43 @@ async fn analysis_over_the_api_follows_scope() {
     let (code, _) = s.get(&calltaker, "/analysis/hotspots").await;
     assert_eq!(code, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn police_office_coverage_by_station() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let (code, v) = s.get(&admin, "/police-offices/coverage").await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let communities = s
+        .city
+        .jurisdictions
+        .iter()
+        .filter(|j| j.level == dispatch::Level::Community)
+        .count();
+    let served: std::collections::HashSet<&str> = s
+        .city
+        .offices
+        .iter()
+        .map(|o| o.community_id.as_str())
+        .collect();
+    assert_eq!(v["total"]["communities"], communities);
+    assert_eq!(v["total"]["with_office"], served.len());
+    assert_eq!(v["total"]["offices"], s.city.offices.len());
+    let by_station: u64 = v["by_station"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["communities"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        by_station as usize, communities,
+        "stations partition the communities"
+    );
+    // The officer's view is the station's own.
+    let officer = s.login("officer").await;
+    let (_, mine) = s.get(&officer, "/police-offices/coverage").await;
+    assert_eq!(mine["by_station"].as_array().unwrap().len(), 1);
+    let calltaker = s.login("calltaker").await;
+    let (code, _) = s.get(&calltaker, "/police-offices/coverage").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+}

@@ -189,6 +189,14 @@ check('the monthly briefing opens, with figures and hotspots from the records', 
 await brief.screenshot({ path: `${outDir}/briefing.png`, fullPage: true });
 await brief.close();
 
+// Figures: response figures and the village police office coverage (the report's 97.4%).
+await page.click('nav button[data-tab=figures]');
+await page.waitForSelector('[data-test=office-coverage]', { timeout: 30000 });
+const oc = await api(token, 'GET', '/police-offices/coverage');
+const shown = await page.textContent('[data-test=office-coverage] tr:nth-child(2)');
+const want = `${Math.round(oc.total.share * 1000) / 10}%`;
+check('police office coverage in the figures', oc.total.communities > 0 && shown.includes(want) && shown.includes(`${oc.total.with_office}/${oc.total.communities}`), JSON.stringify({ shown, want }));
+
 // Switch language.
 await page.click('[data-test=lang]');
 await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');

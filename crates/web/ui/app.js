@@ -395,7 +395,14 @@ async function renderFigures() {
     <h3>${t('by_station')}</h3>
     <table>${f.by_station.slice(0, 20).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>
     <h3>${t('by_period')}</h3>
-    <table>${f.by_period.slice(-12).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>`;
+    <table>${f.by_period.slice(-12).map((r) => `<tr><td>${esc(r.key)}</td><td>${r.incidents}</td><td>5′ ${pct(r.within['5'])}</td></tr>`).join('')}</table>
+    <div id="offices-coverage"></div>`;
+  const oc = await api('GET', '/police-offices/coverage');
+  if (state.tab !== 'figures' || !$('#offices-coverage')) return;
+  const occ = (r) => `<td>${esc(r.name || r.id)}</td><td>${r.offices}</td><td>${r.with_office}/${r.communities}</td><td><b>${pct(r.share)}</b></td><td>${pct(r.co_located_share)}</td>`;
+  $('#offices-coverage').innerHTML = `<h3>${t('office_coverage')}</h3>
+    <table data-test="office-coverage"><tr><th></th><th>${t('offices')}</th><th>${t('communities_with_office')}</th><th>${t('share')}</th><th>${t('co_located')}</th></tr>
+    <tr>${occ({ ...oc.total, name: t('total') })}</tr>${oc.by_bureau.map((r) => `<tr>${occ(r)}</tr>`).join('')}</table>`;
 }
 
 // ---------------------------------------------------------------- coverage planning
