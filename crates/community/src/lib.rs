@@ -1,10 +1,42 @@
-//! Community policing figures (issue 7, first part): how many villages and
-//! communities have a police office (警务室), by bureau and station, and how
-//! many offices share the village committee's building: the report's
-//! "572 offices for 587 villages = 97.4%".
+//! Community policing records and figures (issue 7, first parts).
 //!
-//! Pure: jurisdictions and offices in, figures out. The registry itself
-//! lives in the store; this crate does not read it.
+//! - Village police office (警务室) coverage by bureau and station, and how
+//!   many offices share the village committee's building: the report's
+//!   "572 offices for 587 villages = 97.4%" ([`office_coverage`]).
+//! - Case transfer ("两不办") from stations to specialised units, with
+//!   acceptance, returns with reasons, timers, and leads (线索) with
+//!   feedback ([`transfer`]).
+//!
+//! Pure: records in, records and figures out; validation and legal
+//! transitions live here, storage in `store`, the API in `server`.
+
+pub mod transfer;
+
+/// What can go wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommunityError {
+    /// A field is missing or malformed.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// The record is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl CommunityError {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> CommunityError {
+        CommunityError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
 
 use std::collections::{BTreeMap, HashSet};
 

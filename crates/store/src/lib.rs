@@ -127,6 +127,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_police_offices.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_community.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -134,6 +135,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_police_offices.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_community.sql")),
 ];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -542,6 +544,127 @@ impl Store {
             .collect()
     }
 
+    /// Adds or replaces a community record (a JSON document of `kind`) and
+    /// appends an audit entry, in one transaction.
+    pub async fn put_record(
+        &self,
+        rec: &CommunityRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
+                         doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at")
+                .bind(&self.agency).bind(&rec.kind).bind(&rec.id).bind(&rec.jurisdiction_id).bind(&rec.doc)
+                .bind(rec.created_at).bind(rec.updated_at).bind(rec.deleted_at)
+                .execute(&mut *tx).await?;
+            insert_audit(&mut tx, &self.agency, audit).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Many records at once (setup and demo data), one audit entry each.
+    pub async fn put_records(
+        &self,
+        recs: &[CommunityRecord],
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            for rec in recs {
+                sqlx::query("INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                             ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
+                             doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at")
+                    .bind(&self.agency).bind(&rec.kind).bind(&rec.id).bind(&rec.jurisdiction_id).bind(&rec.doc)
+                    .bind(rec.created_at).bind(rec.updated_at).bind(rec.deleted_at)
+                    .execute(&mut *tx).await?;
+                insert_audit(&mut tx, &self.agency, &AuditEntry {
+                    at: rec.updated_at, actor: actor.into(), action: "import".into(),
+                    kind: rec.kind.clone(), record_id: rec.id.clone(), reason: None,
+                }).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records of `kind` (soft-deleted ones included; callers filter).
+    pub async fn records(&self, kind: &str) -> Result<Vec<CommunityRecord>, StoreError> {
+        let rows: Vec<(String, String, String, i64, i64, Option<i64>)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT id, jurisdiction_id, doc, created_at, updated_at, deleted_at FROM community_records \
+             WHERE agency_id = $1 AND kind = $2 ORDER BY created_at, id")
+            .bind(&self.agency).bind(kind).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, jurisdiction_id, doc, created_at, updated_at, deleted_at)| CommunityRecord {
+                    kind: kind.into(),
+                    id,
+                    jurisdiction_id,
+                    doc,
+                    created_at,
+                    updated_at,
+                    deleted_at,
+                },
+            )
+            .collect())
+    }
+
+    /// One record.
+    pub async fn record(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<CommunityRecord>, StoreError> {
+        let row: Option<(String, String, i64, i64, Option<i64>)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT jurisdiction_id, doc, created_at, updated_at, deleted_at FROM community_records \
+             WHERE agency_id = $1 AND kind = $2 AND id = $3")
+            .bind(&self.agency).bind(kind).bind(id).fetch_optional(p).await)?;
+        Ok(row.map(
+            |(jurisdiction_id, doc, created_at, updated_at, deleted_at)| CommunityRecord {
+                kind: kind.into(),
+                id: id.into(),
+                jurisdiction_id,
+                doc,
+                created_at,
+                updated_at,
+                deleted_at,
+            },
+        ))
+    }
+
+    /// Appends to the audit log (reads of personal data, for instance).
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            insert_audit(&mut tx, &self.agency, entry).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The newest audit entries first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<(i64, String, String, String, String, Option<String>)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT at, actor, action, kind, record_id, reason FROM audit_log WHERE agency_id = $1 ORDER BY at DESC LIMIT $2")
+            .bind(&self.agency).bind(limit).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, kind, record_id, reason)| AuditEntry {
+                at,
+                actor,
+                action,
+                kind,
+                record_id,
+                reason,
+            })
+            .collect())
+    }
+
     /// Adds or replaces units directly (setup; live changes go through [`Store::commit`]).
     pub async fn put_units(&self, units: &[Unit]) -> Result<(), StoreError> {
         self.commit(Changes {
@@ -671,6 +794,69 @@ fn parse<T: serde::de::DeserializeOwned>(
         id: id.to_string(),
         source,
     })
+}
+
+/// A community policing record as stored: a JSON document of some kind
+/// (`transfer`, `lead`, …) that belongs to a jurisdiction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommunityRecord {
+    /// Record kind.
+    pub kind: String,
+    /// Identifier within the kind.
+    pub id: String,
+    /// The jurisdiction it belongs to (scope checks use it).
+    pub jurisdiction_id: String,
+    /// The record, JSON.
+    pub doc: String,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Last changed (ms).
+    pub updated_at: i64,
+    /// Soft-deleted at (ms).
+    pub deleted_at: Option<i64>,
+}
+
+/// One audit entry: who did or read what, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When (ms).
+    pub at: i64,
+    /// User name.
+    pub actor: String,
+    /// `create`, `update`, `read`, `delete`, `purge`, `import`, …
+    pub action: String,
+    /// Record kind.
+    pub kind: String,
+    /// Record id.
+    pub record_id: String,
+    /// The reason given (required for reads of personal data).
+    pub reason: Option<String>,
+}
+
+async fn insert_audit<'c, DB: sqlx::Database>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    agency: &str,
+    e: &AuditEntry,
+) -> Result<(), sqlx::Error>
+where
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("INSERT INTO audit_log (agency_id, at, actor, action, kind, record_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(agency)
+        .bind(e.at)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.kind.clone())
+        .bind(e.record_id.clone())
+        .bind(e.reason.clone())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn migrate(pool: &Pool, migrations: &[(i64, &'static str)]) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@ use dispatch::{
     Config, Engine, IncidentStatus, Jurisdiction, Jurisdictions, Level, NewIncident, StraightLine,
     Unit, UnitKind, UnitStatus,
 };
-use store::{SessionRecord, Store, UserRecord};
+use store::{AuditEntry, CommunityRecord, SessionRecord, Store, UserRecord};
 
 fn square(id: &str, level: Level, parent: Option<&str>, x0: f64, x1: f64) -> Jurisdiction {
     Jurisdiction {
@@ -232,10 +232,70 @@ async fn suite(url: &str) {
         s.check().await.unwrap()
     );
 
+    // Community records: upsert, soft delete, audit in the same transaction.
+    let rec = |id: &str, at: i64, deleted: Option<i64>| CommunityRecord {
+        kind: "transfer".into(),
+        id: id.into(),
+        jurisdiction_id: "s1".into(),
+        doc: format!("{{\"summary\":\"案件 {id}\"}}"),
+        created_at: 1_000,
+        updated_at: at,
+        deleted_at: deleted,
+    };
+    let audit = |action: &str, id: &str, at: i64| AuditEntry {
+        at,
+        actor: "张警官".into(),
+        action: action.into(),
+        kind: "transfer".into(),
+        record_id: id.into(),
+        reason: Some("核查".into()),
+    };
+    s.put_record(&rec("T1", 1_000, None), &audit("create", "T1", 1_000))
+        .await
+        .unwrap();
+    s.put_record(&rec("T2", 1_500, None), &audit("create", "T2", 1_500))
+        .await
+        .unwrap();
+    s.put_record(
+        &rec("T1", 2_000, Some(2_000)),
+        &audit("delete", "T1", 2_000),
+    )
+    .await
+    .unwrap();
+    s.put_records(
+        &[CommunityRecord {
+            kind: "lead".into(),
+            ..rec("L1", 3_000, None)
+        }],
+        "demo",
+    )
+    .await
+    .unwrap();
+    let all = s.records("transfer").await.unwrap();
+    assert_eq!(all.len(), 2);
+    let t1 = s.record("transfer", "T1").await.unwrap().unwrap();
+    assert_eq!(
+        (t1.updated_at, t1.deleted_at, t1.created_at),
+        (2_000, Some(2_000), 1_000)
+    );
+    assert_eq!(t1.doc, "{\"summary\":\"案件 T1\"}");
+    assert!(s.record("transfer", "nope").await.unwrap().is_none());
+    assert_eq!(s.records("lead").await.unwrap().len(), 1);
+    s.audit(&audit("read", "T2", 4_000)).await.unwrap();
+    let log = s.audit_log(10).await.unwrap();
+    assert_eq!(log.len(), 5);
+    assert_eq!(
+        (log[0].action.as_str(), log[0].record_id.as_str()),
+        ("read", "T2")
+    );
+    assert_eq!(log[0].reason.as_deref(), Some("核查"));
+
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
     let snap = other.load().await.unwrap();
     assert!(snap.incidents.is_empty() && snap.units.is_empty());
+    assert!(other.records("transfer").await.unwrap().is_empty());
+    assert!(other.audit_log(10).await.unwrap().is_empty());
     assert!(other.user("张警官").await.unwrap().is_none());
     other.close().await;
 
