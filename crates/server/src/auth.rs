@@ -31,6 +31,10 @@ pub enum Action {
     Figures,
     /// Users, units, jurisdictions.
     Admin,
+    /// Community records: case transfers, leads, ledgers (a station's own work).
+    CommunityWrite,
+    /// Accept or return transferred cases, answer leads (the specialised units).
+    CaseDecide,
 }
 
 /// The roles, as stored.
@@ -51,12 +55,12 @@ pub fn allowed(role: &str, action: Action) -> bool {
         "commander" => action != Admin,
         "dispatcher" => matches!(
             action,
-            Read | CreateIncident | Dispatch | UpdateStatus | Figures
+            Read | CreateIncident | Dispatch | UpdateStatus | Figures | CaseDecide
         ),
         "call_taker" => matches!(action, Read | CreateIncident),
         "station_officer" => matches!(
             action,
-            Read | CreateIncident | Dispatch | UpdateStatus | Figures
+            Read | CreateIncident | Dispatch | UpdateStatus | Figures | CommunityWrite
         ),
         "analyst" => matches!(action, Read | Figures),
         _ => false,

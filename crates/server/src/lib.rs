@@ -10,6 +10,7 @@
 pub mod analysis_api;
 pub mod api;
 pub mod auth;
+pub mod community_api;
 pub mod coverage_api;
 pub mod error;
 pub mod feed;

@@ -1234,3 +1234,195 @@ async fn police_office_coverage_by_station() {
     let (code, _) = s.get(&calltaker, "/police-offices/coverage").await;
     assert_eq!(code, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_transfers_and_leads() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let officer = s.login("officer").await;
+    let disp = s.login("dispatcher").await;
+    let analyst = s.login("analyst").await;
+
+    // The officer transfers a case from the own station (the default).
+    let (code, t) = s
+        .post(&officer, "/community/transfers", json!({"case_class": "criminal", "to_unit": "criminal_investigation", "summary": "入室盗窃, 损失约 5000 元"}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{t}");
+    assert_eq!(t["station_id"], json!(mine));
+    assert_eq!(t["status"], "pending");
+    let id = t["id"].as_str().unwrap().to_string();
+    // Bad input names the field; nothing is written.
+    for (body, field) in [
+        (
+            json!({"case_class": "traffic", "to_unit": "criminal_investigation", "summary": "x"}),
+            "case_class",
+        ),
+        (
+            json!({"case_class": "vice", "to_unit": "swat", "summary": "x"}),
+            "to_unit",
+        ),
+        (
+            json!({"case_class": "vice", "to_unit": "public_order", "summary": "  "}),
+            "summary",
+        ),
+        (
+            json!({"case_class": "vice", "to_unit": "public_order", "summary": "x", "station_id": "nowhere"}),
+            "station_id",
+        ),
+    ] {
+        let (code, v) = s.post(&officer, "/community/transfers", body).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["field"], field, "{v}");
+    }
+    let (code, _) = s
+        .post(&officer, "/community/transfers", json!({"case_class": "vice", "to_unit": "public_order", "summary": "x", "station_id": other}))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "not for another station");
+    // A station cannot accept its own transfer; the unit returns it with a reason.
+    let (code, _) = s
+        .post(
+            &officer,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, v) = s
+        .post(
+            &disp,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "return"}),
+        )
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason")),
+        "{v}"
+    );
+    let (code, v) = s
+        .post(
+            &disp,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "return", "reason": "缺少报案笔录"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let (code, _) = s
+        .post(
+            &disp,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "returned cases come back by resubmission"
+    );
+    let (code, _) = s
+        .post(
+            &officer,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "resubmit", "reason": "已补充笔录"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, v) = s
+        .post(
+            &disp,
+            &format!("/community/transfers/{id}/decision"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["history"].as_array().unwrap().len(), 4);
+    assert!(v["minutes_to_accept"].as_f64().unwrap() >= 0.0);
+
+    // A transfer in another station, filed by an administrator: the officer does not see it.
+    let admin = s.login("admin").await;
+    let (code, other_t) = s
+        .post(&admin, "/community/transfers", json!({"case_class": "vice", "to_unit": "public_order", "summary": "赌博", "station_id": other}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (_, list) = s.get(&officer, "/community/transfers").await;
+    let ids: Vec<&str> = list["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let (code, _) = s
+        .post(
+            &officer,
+            &format!(
+                "/community/transfers/{}/decision",
+                other_t["id"].as_str().unwrap()
+            ),
+            json!({"action": "resubmit", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "out of scope is not found");
+    let (_, list) = s.get(&analyst, "/community/transfers?status=pending").await;
+    assert_eq!(list["transfers"].as_array().unwrap().len(), 1);
+    let (code, _) = s.post(&analyst, "/community/transfers", json!({"case_class": "vice", "to_unit": "public_order", "summary": "x", "station_id": mine})).await;
+    assert_eq!(
+        code,
+        StatusCode::FORBIDDEN,
+        "analysts read, they do not file"
+    );
+
+    // Leads and their feedback.
+    let (code, lead) = s
+        .post(
+            &officer,
+            "/community/leads",
+            json!({"to_unit": "narcotics", "summary": "某出租屋人员进出频繁"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{lead}");
+    let lid = lead["id"].as_str().unwrap();
+    let (code, v) = s
+        .post(
+            &disp,
+            &format!("/community/leads/{lid}/feedback"),
+            json!({"used": true, "note": "查获吸毒人员 2 名"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let (code, _) = s
+        .post(
+            &disp,
+            &format!("/community/leads/{lid}/feedback"),
+            json!({"used": false}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT);
+
+    // Figures of this month, and the audit trail of every write.
+    let (code, f) = s.get(&analyst, "/community/figures").await;
+    assert_eq!(code, StatusCode::OK, "{f}");
+    assert_eq!(f["total"]["transferred"], 2);
+    assert_eq!(f["total"]["accepted"], 1);
+    assert_eq!(f["total"]["pending"], 1);
+    assert_eq!(
+        (
+            f["total"]["leads_provided"].clone(),
+            f["total"]["leads_used"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    let (_, mine_only) = s.get(&officer, "/community/figures").await;
+    assert_eq!(mine_only["total"]["transferred"], 1);
+    let log = s.app.store.audit_log(100).await.unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "return", "resubmit", "accept", "create", "create", "feedback"
+        ]
+    );
+    assert_eq!(log[0].actor, "dispatcher");
+}

@@ -1,0 +1,396 @@
+//! Community policing over the API (first parts of issue 7): case transfers
+//! from stations to specialised units ("两不办") and leads (线索), scoped by
+//! station like incidents, every write audited. Records and their rules
+//! live in `community`; they are stored as documents in `store`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use community::transfer::{Lead, NewLead, NewTransfer, Transfer, TransferStatus, figures};
+use dispatch::Level;
+use serde::Deserialize;
+use serde_json::json;
+use store::{AuditEntry, CommunityRecord};
+
+use crate::auth::{Action, User};
+use crate::error::{ApiError, ApiJson};
+use crate::{App, now_ms};
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Community writes are read-modify-write on stored documents: one at a time.
+static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn new_id(prefix: &str, now: i64) -> String {
+    format!("{prefix}{now}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+fn community_error(e: community::CommunityError) -> ApiError {
+    match e {
+        community::CommunityError::Invalid { field, message } => ApiError::invalid(field, message),
+        community::CommunityError::Conflict(m) => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", m)
+        }
+        other => ApiError::invalid("body", other.to_string()),
+    }
+}
+
+/// The station a record is for: the given one (which must be a station in
+/// the user's scope) or the user's own station.
+fn station_for(app: &App, user: &User, given: Option<String>) -> Result<String, ApiError> {
+    let station = match given {
+        Some(s) => s,
+        None => match &user.scope {
+            Some(s)
+                if app
+                    .jurisdictions
+                    .get(s)
+                    .is_some_and(|j| j.level == Level::Station) =>
+            {
+                s.clone()
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "station_id",
+                    "give the station the record is for",
+                ));
+            }
+        },
+    };
+    match app.jurisdictions.get(&station) {
+        Some(j) if j.level == Level::Station => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "station_id",
+                format!("{station:?} is not a police station"),
+            ));
+        }
+    }
+    if let Some(scope) = &user.scope {
+        if !app.jurisdictions.is_within(&station, scope) {
+            return Err(ApiError::forbidden(format!(
+                "{station} is outside your jurisdiction {scope}"
+            )));
+        }
+    }
+    Ok(station)
+}
+
+fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
+    user.scope
+        .as_deref()
+        .is_none_or(|s| app.jurisdictions.is_within(jurisdiction, s))
+}
+
+async fn save<T: serde::Serialize>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+    station: &str,
+    created_at: i64,
+    value: &T,
+    action: &str,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    app.store
+        .put_record(
+            &CommunityRecord {
+                kind: kind.into(),
+                id: id.into(),
+                jurisdiction_id: station.into(),
+                doc: serde_json::to_string(value).expect("serialises"),
+                created_at,
+                updated_at: now,
+                deleted_at: None,
+            },
+            &AuditEntry {
+                at: now,
+                actor: user.username.clone(),
+                action: action.into(),
+                kind: kind.into(),
+                record_id: id.into(),
+                reason,
+            },
+        )
+        .await
+        .map_err(ApiError::store)
+}
+
+async fn load<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+) -> Result<T, ApiError> {
+    let rec = app.store.record(kind, id).await.map_err(ApiError::store)?;
+    match rec {
+        Some(r) if r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id) => {
+            serde_json::from_str(&r.doc)
+                .map_err(|e| ApiError::store(format!("stored {kind} {id}: {e}")))
+        }
+        // Out of scope is not found, as for incidents.
+        _ => Err(ApiError::not_found(kind, id)),
+    }
+}
+
+async fn load_all<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+) -> Result<Vec<T>, ApiError> {
+    let recs = app.store.records(kind).await.map_err(ApiError::store)?;
+    recs.into_iter()
+        .filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
+        .map(|r| {
+            serde_json::from_str(&r.doc)
+                .map_err(|e| ApiError::store(format!("stored {kind} {}: {e}", r.id)))
+        })
+        .collect()
+}
+
+/// `POST /api/v1/community/transfers`.
+pub async fn create_transfer(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(body): ApiJson<NewTransfer>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let station = station_for(&app, &user, body.station_id.clone())?;
+    let now = now_ms();
+    let t = Transfer::new(new_id("T", now), station.clone(), body, now, &user.username)
+        .map_err(community_error)?;
+    let _w = WRITES.lock().await;
+    save(
+        &app, &user, "transfer", &t.id, &station, now, &t, "create", None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(transfer_json(&t, now))).into_response())
+}
+
+fn transfer_json(t: &Transfer, now: i64) -> serde_json::Value {
+    let mut v = serde_json::to_value(t).expect("serialises");
+    v["overdue"] = json!(t.overdue(now));
+    v["minutes_to_accept"] = json!(t.time_to_accept().map(|ms| ms as f64 / 60_000.0));
+    v
+}
+
+/// Query of the lists.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `pending`, `accepted` or `returned`.
+    status: Option<String>,
+    /// Only this station.
+    station: Option<String>,
+}
+
+/// `GET /api/v1/community/transfers`.
+pub async fn list_transfers(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    user.require(Action::Read)?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some("pending") => Some(TransferStatus::Pending),
+        Some("accepted") => Some(TransferStatus::Accepted),
+        Some("returned") => Some(TransferStatus::Returned),
+        Some(s) => {
+            return Err(ApiError::invalid(
+                "status",
+                format!("unknown status {s:?}; expected pending, accepted or returned"),
+            ));
+        }
+    };
+    let now = now_ms();
+    let all: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
+    let list: Vec<serde_json::Value> = all
+        .iter()
+        .rev()
+        .filter(|t| {
+            status.is_none_or(|s| t.status == s)
+                && q.station.as_deref().is_none_or(|s| t.station_id == s)
+        })
+        .map(|t| transfer_json(t, now))
+        .collect();
+    Ok(axum::Json(json!({"transfers": list})).into_response())
+}
+
+/// Body of a decision.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// `accept`, `return` or `resubmit`.
+    action: String,
+    /// Why (required to return or resubmit).
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/community/transfers/{id}/decision`.
+pub async fn decide_transfer(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Decision>,
+) -> ApiResult {
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut t: Transfer = load(&app, &user, "transfer", &id).await?;
+    let reason = body.reason.clone().unwrap_or_default();
+    match body.action.as_str() {
+        "accept" => {
+            user.require(Action::CaseDecide)?;
+            t.accept(now, &user.username)
+        }
+        "return" => {
+            user.require(Action::CaseDecide)?;
+            t.give_back(now, &user.username, &reason)
+        }
+        "resubmit" => {
+            user.require(Action::CommunityWrite)?;
+            t.resubmit(now, &user.username, &reason)
+        }
+        other => {
+            return Err(ApiError::invalid(
+                "action",
+                format!("unknown action {other:?}; expected accept, return or resubmit"),
+            ));
+        }
+    }
+    .map_err(community_error)?;
+    save(
+        &app,
+        &user,
+        "transfer",
+        &t.id,
+        &t.station_id.clone(),
+        t.created_at,
+        &t,
+        &body.action,
+        body.reason,
+    )
+    .await?;
+    Ok(axum::Json(transfer_json(&t, now)).into_response())
+}
+
+/// `POST /api/v1/community/leads`.
+pub async fn create_lead(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(body): ApiJson<NewLead>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let station = station_for(&app, &user, body.station_id.clone())?;
+    let now = now_ms();
+    let l = Lead::new(new_id("L", now), station.clone(), body, now, &user.username)
+        .map_err(community_error)?;
+    let _w = WRITES.lock().await;
+    save(
+        &app, &user, "lead", &l.id, &station, now, &l, "create", None,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::to_value(&l).expect("serialises")),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/community/leads`.
+pub async fn list_leads(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
+    user.require(Action::Read)?;
+    if q.status.is_some() {
+        return Err(ApiError::invalid(
+            "status",
+            "leads have no status; filter by station",
+        ));
+    }
+    let all: Vec<Lead> = load_all(&app, &user, "lead").await?;
+    let list: Vec<&Lead> = all
+        .iter()
+        .rev()
+        .filter(|l| q.station.as_deref().is_none_or(|s| l.station_id == s))
+        .collect();
+    Ok(axum::Json(json!({"leads": list})).into_response())
+}
+
+/// Body of lead feedback.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    /// Whether the lead was used.
+    used: bool,
+    /// What came of it.
+    note: Option<String>,
+}
+
+/// `POST /api/v1/community/leads/{id}/feedback`.
+pub async fn lead_feedback(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Feedback>,
+) -> ApiResult {
+    user.require(Action::CaseDecide)?;
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut l: Lead = load(&app, &user, "lead", &id).await?;
+    l.give_feedback(body.used, body.note.clone(), now, &user.username)
+        .map_err(community_error)?;
+    save(
+        &app,
+        &user,
+        "lead",
+        &l.id,
+        &l.station_id.clone(),
+        l.created_at,
+        &l,
+        "feedback",
+        body.note,
+    )
+    .await?;
+    Ok(axum::Json(serde_json::to_value(&l).expect("serialises")).into_response())
+}
+
+/// Period of the figures.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
+    period: Option<String>,
+}
+
+/// `GET /api/v1/community/figures`: transfers and leads of the period, by station.
+pub async fn community_figures(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<FiguresQuery>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
+    let now = now_ms();
+    let period_s = q
+        .period
+        .unwrap_or_else(|| dispatch::time::month_of(now + local));
+    let p = analysis::trends::Period::parse(&period_s)
+        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    let (from, to) = (p.start * 86_400_000 - local, p.end * 86_400_000 - local);
+    let transfers: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
+    let leads: Vec<Lead> = load_all(&app, &user, "lead").await?;
+    let (total, by_station) = figures(&transfers, &leads, from, to, now);
+    Ok(
+        axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station}))
+            .into_response(),
+    )
+}
