@@ -292,6 +292,10 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             "history: {n} closed incidents over the past {} days",
             args.history_days
         );
+        let (t, l) = server::sim::seed_community(&app, args.history_days, args.seed)
+            .await
+            .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
+        eprintln!("history: {t} case transfers and {l} leads from the stations");
     }
     let listen = args
         .server

@@ -273,7 +273,18 @@ async fn acknowledged_incidents_survive_kill_9() {
 async fn the_simulator_runs_the_whole_lifecycle() {
     let dir = temp_dir("sim");
     let client = reqwest::Client::new();
-    let demo = start(&dir, &["--sim-speed", "30", "--calls-per-hour", "400"]);
+    // No history: the closed incidents looked at are the simulator's own.
+    let demo = start(
+        &dir,
+        &[
+            "--sim-speed",
+            "30",
+            "--calls-per-hour",
+            "400",
+            "--history-days",
+            "0",
+        ],
+    );
     let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
     let (_, before) = get(&client, format!("{}/units", demo.base), &token).await;
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -595,3 +595,148 @@ pub async fn seed_history(
         .await?;
     Ok(written)
 }
+
+/// Case transfers and leads of the past `days` days for every station, in
+/// the report's proportions: stations hand over criminal and vice cases
+/// (most accepted within hours, some returned with a reason and resubmitted,
+/// the newest still pending) and leads (about one in five used: the
+/// report's 265 of 1,417). Stored in one transaction. Returns (transfers, leads).
+pub async fn seed_community(
+    app: &App,
+    days: u32,
+    seed: u64,
+) -> Result<(usize, usize), crate::error::ApiError> {
+    use community::transfer::{Lead, NewLead, NewTransfer, Transfer, UNITS};
+    let mut rng = Rng::new(seed ^ 0x434F_4D4D);
+    let now = now_ms();
+    let day_ms = 86_400_000i64;
+    let stations: Vec<String> = app
+        .jurisdictions
+        .all()
+        .iter()
+        .filter(|j| j.level == dispatch::Level::Station)
+        .map(|j| j.id.clone())
+        .collect();
+    const CASES: [(&str, &str, &str); 6] = [
+        (
+            "criminal",
+            "criminal_investigation",
+            "入室盗窃, 现场有撬压痕迹",
+        ),
+        (
+            "criminal",
+            "criminal_investigation",
+            "电动车连续被盗, 疑为同一团伙",
+        ),
+        ("criminal", "economic_crime", "以投资理财为名诈骗"),
+        ("criminal", "cyber", "网络刷单诈骗, 涉案金额较大"),
+        ("vice", "public_order", "出租屋内聚众赌博"),
+        ("vice", "narcotics", "群众举报有人吸食毒品"),
+    ];
+    const REASONS: [&str; 3] = ["缺少报案笔录", "不属于本单位管辖", "需补充现场勘查材料"];
+    const LEADS: [&str; 4] = [
+        "某出租屋人员进出频繁",
+        "网格员发现可疑车辆",
+        "外来人员无登记住宿",
+        "群众反映夜间有人交易",
+    ];
+    let mut records = Vec::new();
+    let (mut nt, mut nl) = (0, 0);
+    for station in &stations {
+        for d in 0..days as i64 {
+            let day0 = now - (days as i64 - d) * day_ms;
+            for _ in 0..poisson(&mut rng, 0.25) {
+                let (class, unit, summary) = CASES[rng.below(CASES.len())];
+                let at = day0 + (rng.f64() * day_ms as f64) as i64;
+                let by = format!("officer-{}", station.to_lowercase());
+                let Ok(mut t) = Transfer::new(
+                    format!("T{at}-{nt}"),
+                    station.clone(),
+                    NewTransfer {
+                        case_class: class.into(),
+                        to_unit: unit.into(),
+                        summary: summary.into(),
+                        ..Default::default()
+                    },
+                    at,
+                    &by,
+                ) else {
+                    continue;
+                };
+                let decide = at + (600_000.0 + rng.normal().abs() * 4.0 * 3_600_000.0) as i64;
+                if decide < now {
+                    if rng.f64() < 0.1 {
+                        let _ = t.give_back(
+                            decide,
+                            "command-centre",
+                            REASONS[rng.below(REASONS.len())],
+                        );
+                        let again = decide + (3_600_000.0 + rng.f64() * 86_400_000.0) as i64;
+                        if again < now && rng.f64() < 0.8 {
+                            let _ = t.resubmit(again, &by, "已补充材料");
+                            let accept =
+                                again + (1_800_000.0 + rng.f64() * 3.0 * 3_600_000.0) as i64;
+                            if accept < now {
+                                let _ = t.accept(accept, "command-centre");
+                            }
+                        }
+                    } else {
+                        let _ = t.accept(decide, "command-centre");
+                    }
+                }
+                records.push(store::CommunityRecord {
+                    kind: "transfer".into(),
+                    id: t.id.clone(),
+                    jurisdiction_id: station.clone(),
+                    doc: serde_json::to_string(&t).expect("serialises"),
+                    created_at: at,
+                    updated_at: t.history.last().map_or(at, |s| s.at),
+                    deleted_at: None,
+                });
+                nt += 1;
+            }
+            for _ in 0..poisson(&mut rng, 0.35) {
+                let at = day0 + (rng.f64() * day_ms as f64) as i64;
+                let by = format!("officer-{}", station.to_lowercase());
+                let Ok(mut l) = Lead::new(
+                    format!("L{at}-{nl}"),
+                    station.clone(),
+                    NewLead {
+                        to_unit: UNITS[rng.below(UNITS.len())].into(),
+                        summary: LEADS[rng.below(LEADS.len())].into(),
+                        ..Default::default()
+                    },
+                    at,
+                    &by,
+                ) else {
+                    continue;
+                };
+                let answered = at + (rng.f64() * 14.0 * day_ms as f64) as i64;
+                if answered < now && rng.f64() < 0.7 {
+                    let used = rng.f64() < 0.27;
+                    let _ = l.give_feedback(
+                        used,
+                        used.then(|| "已核查, 据此立案".to_string()),
+                        answered,
+                        "command-centre",
+                    );
+                }
+                records.push(store::CommunityRecord {
+                    kind: "lead".into(),
+                    id: l.id.clone(),
+                    jurisdiction_id: station.clone(),
+                    doc: serde_json::to_string(&l).expect("serialises"),
+                    created_at: at,
+                    updated_at: at,
+                    deleted_at: None,
+                });
+                nl += 1;
+            }
+        }
+    }
+    app.store
+        .put_records(&records, "demo-history")
+        .await
+        .map_err(crate::error::ApiError::store)?;
+    Ok((nt, nl))
+}

@@ -151,6 +151,15 @@ await officer.waitForFunction(() => window.dashboardReady, null, { timeout: 3000
 const visible = await officer.evaluate(() => [...window.pingan.incidents.keys()]);
 check('the officer sees the own station and not the other', visible.includes(id) && (elsewhere.station_id === mine.station_id || !visible.includes(elsewhere.id)), JSON.stringify({ visible, elsewhere: elsewhere.station_id }));
 check('the officer page speaks the browser language (en)', (await officer.textContent('nav button[data-tab=queue]')) === 'Queue');
+// Two-way case flow (两不办): the officer transfers a criminal case from the own station.
+await officer.click('nav button[data-tab=community]');
+await officer.waitForSelector('[data-test=transfer-form]');
+await officer.selectOption('[data-test=transfer-form] select[name=to_unit]', 'criminal_investigation');
+await officer.fill('[data-test=transfer-summary]', 'e2e burglary with forced entry');
+await officer.click('[data-test=transfer-form] button[type=submit]');
+await officer.waitForFunction(() => [...document.querySelectorAll('[data-test=transfers] tr')].some((r) => r.textContent.includes('e2e burglary')), null, { timeout: 15000 });
+const filed = (await api(token, 'GET', '/community/transfers?status=pending')).transfers.find((x) => x.summary === 'e2e burglary with forced entry');
+check('the officer transferred a case from the own station', filed && filed.station_id === mine.station_id, JSON.stringify(filed));
 await officer.close();
 
 // Coverage planning: the posts evaluated, then an optimised plan compared with them.
@@ -196,6 +205,15 @@ const oc = await api(token, 'GET', '/police-offices/coverage');
 const shown = await page.textContent('[data-test=office-coverage] tr:nth-child(2)');
 const want = `${Math.round(oc.total.share * 1000) / 10}%`;
 check('police office coverage in the figures', oc.total.communities > 0 && shown.includes(want) && shown.includes(`${oc.total.with_office}/${oc.total.communities}`), JSON.stringify({ shown, want }));
+
+// The command centre accepts the transfer; the station's figures count it.
+await page.click('nav button[data-tab=community]');
+await page.waitForSelector(`[data-test=transfers] tr[data-id="${filed.id}"] [data-test=transfer-accept]`, { timeout: 15000 });
+await page.click(`[data-test=transfers] tr[data-id="${filed.id}"] [data-test=transfer-accept]`);
+await page.waitForFunction((tid) => document.querySelector(`[data-test=transfers] tr[data-id="${tid}"] [data-test=transfer-status]`)?.textContent.includes('已接收'), filed.id, { timeout: 15000 });
+const after = (await api(token, 'GET', '/community/transfers?status=accepted')).transfers.find((x) => x.id === filed.id);
+check('the command centre accepted the transfer', after && after.history.length === 2, JSON.stringify(after?.history));
+await page.screenshot({ path: `${outDir}/community.png` });
 
 // Switch language.
 await page.click('[data-test=lang]');

@@ -116,6 +116,7 @@ function renderShell() {
           <button data-tab="figures">${t('figures')}</button>
           <button data-tab="coverage">${t('coverage')}</button>
           ${canAnalyse() ? `<button data-tab="analysis" data-test="tab-analysis">${t('analysis')}</button>` : ''}
+          <button data-tab="community" data-test="tab-community">${t('community')}</button>
         </nav>
         <div id="panel"></div>
       </section>
@@ -137,6 +138,7 @@ function showTab(tab) {
   if (tab === 'figures') renderFigures();
   if (tab === 'coverage') renderCoverage();
   if (tab === 'analysis') renderAnalysis();
+  if (tab === 'community') renderCommunity();
 }
 
 function renderAll() {
@@ -545,6 +547,67 @@ async function openBriefing(month) {
     window.briefingUrl = url;
     window.open(url, '_blank');
   } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+}
+
+// ---------------------------------------------------------------- community: case transfers (两不办) and leads
+
+const canFile = () => ['station_officer', 'commander', 'admin'].includes(state.config.user.role);
+const canDecide = () => ['dispatcher', 'commander', 'admin'].includes(state.config.user.role);
+const UNITS_T = ['criminal_investigation', 'narcotics', 'public_order', 'economic_crime', 'cyber'];
+
+async function renderCommunity() {
+  if (state.tab !== 'community') return;
+  const stationOpts = state.stations.map((f) => f.properties).map((p) => `<option value="${esc(p.id)}">${esc(state.lang === 'zh' ? p.name_zh : p.name_en || p.name_zh)}</option>`).join('');
+  const ownStation = state.config.user.scope && state.stations.some((f) => f.properties.id === state.config.user.scope);
+  $('#panel').innerHTML = `
+    <h2>${t('community')}</h2>
+    ${canFile() ? `<form id="tf" class="callform" data-test="transfer-form">
+      <h3>${t('transfer_case')}</h3>
+      ${ownStation ? '' : `<label>${t('station')}<select name="station_id">${stationOpts}</select></label>`}
+      <label>${t('case_class')}<select name="case_class"><option value="criminal">${t('criminal')}</option><option value="vice">${t('vice')}</option></select></label>
+      <label>${t('to_unit')}<select name="to_unit">${UNITS_T.map((u) => `<option value="${u}">${t('unit_' + u)}</option>`).join('')}</select></label>
+      <label>${t('summary')}<input name="summary" data-test="transfer-summary" required></label>
+      <button type="submit">${t('transfer_case')}</button> <span id="tf-msg"></span>
+    </form>` : ''}
+    <div id="cm-body"><p class="muted">…</p></div>`;
+  if (canFile()) {
+    $('#tf').onsubmit = async (e) => {
+      e.preventDefault();
+      const f = Object.fromEntries(new FormData(e.target));
+      try {
+        await api('POST', '/community/transfers', f);
+        toast(t('saved'));
+        renderCommunity();
+      } catch (err) { $('#tf-msg').textContent = err.message; }
+    };
+  }
+  try {
+    const [tr, fig] = await Promise.all([api('GET', '/community/transfers'), canAnalyse() ? api('GET', '/community/figures') : Promise.resolve(null)]);
+    if (state.tab !== 'community' || !$('#cm-body')) return;
+    const rows = tr.transfers.slice(0, 40).map((x) => `<tr data-id="${esc(x.id)}" class="${x.overdue ? 'overdue' : ''}">
+      <td>${esc(x.station_id)}<br><small>${esc(new Date(x.created_at).toLocaleString())}</small></td>
+      <td>${t(x.case_class)} → ${t('unit_' + x.to_unit)}<br><small>${esc(x.summary)}</small></td>
+      <td data-test="transfer-status">${t('ts_' + x.status)}${x.minutes_to_accept != null ? `<br><small>${Math.round(x.minutes_to_accept)} min</small>` : ''}</td>
+      <td>${x.status === 'pending' && canDecide() ? `<button data-act="accept" data-test="transfer-accept">${t('accept')}</button><button data-act="return">${t('give_back')}</button>` : ''}
+          ${x.status === 'returned' && canFile() ? `<button data-act="resubmit">${t('resubmit')}</button>` : ''}</td></tr>`).join('');
+    const f = fig?.total;
+    $('#cm-body').innerHTML = `
+      ${f ? `<p data-test="community-figures">${esc(fig.period)}: ${t('transferred')} <b>${f.transferred}</b> · ${t('ts_accepted')} ${f.accepted} · ${t('ts_returned')} ${f.returned} · ${t('ts_pending')} ${f.pending}${f.overdue ? ` (<span class="warn">${t('overdue')} ${f.overdue}</span>)` : ''} · ${t('median')} ${f.median_accept_minutes == null ? '–' : Math.round(f.median_accept_minutes) + ' min'}<br>${t('leads')}: ${f.leads_provided} · ${t('leads_used')} ${f.leads_used}</p>` : ''}
+      <h3>${t('transfers')}</h3>
+      <table class="queue" data-test="transfers">${rows || `<tr><td class="muted">${t('none')}</td></tr>`}</table>`;
+    document.querySelectorAll('[data-test=transfers] button').forEach((b) => {
+      b.onclick = async () => {
+        const id = b.closest('tr').dataset.id;
+        const action = b.dataset.act;
+        const reason = action === 'accept' ? undefined : prompt(t('reason'));
+        if (action !== 'accept' && !reason) return;
+        try {
+          await api('POST', `/community/transfers/${encodeURIComponent(id)}/decision`, { action, reason });
+          renderCommunity();
+        } catch (err) { toast(err.message, true); }
+      };
+    });
+  } catch (e) { $('#cm-body').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
 }
 
 // ---------------------------------------------------------------- map
