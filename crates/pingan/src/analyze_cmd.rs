@@ -220,6 +220,15 @@ pub enum MetricArg {
     Euclidean,
 }
 
+impl From<MetricArg> for Metric {
+    fn from(m: MetricArg) -> Metric {
+        match m {
+            MetricArg::Manhattan => Metric::Manhattan,
+            MetricArg::Euclidean => Metric::Euclidean,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
 pub enum HotspotBy {
     Grid,
@@ -421,10 +430,7 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
                 time_bands,
                 permutations,
                 seed,
-                metric: match metric {
-                    MetricArg::Manhattan => Metric::Manhattan,
-                    MetricArg::Euclidean => Metric::Euclidean,
-                },
+                metric: metric.into(),
             };
             let r = analysis::knox::knox(&xy, &days, &params)?;
             let mut v = serde_json::to_value(&r)?;
@@ -593,10 +599,7 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
                         time_bands,
                         permutations,
                         seed: 1,
-                        metric: match metric {
-                            MetricArg::Manhattan => Metric::Manhattan,
-                            MetricArg::Euclidean => Metric::Euclidean,
-                        },
+                        metric: metric.into(),
                     };
                     best(&mut || {
                         let r = analysis::knox::knox(&xy, &days, &p).expect("knox");

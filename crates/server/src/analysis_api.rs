@@ -132,6 +132,40 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
     Ok(Gathered { records, proj })
 }
 
+/// Incidents from the start of the earlier of `period`'s comparison periods
+/// to its end (local days), as records on the local (UTC+8) clock.
+fn gather_local(
+    app: &App,
+    user: &User,
+    period: Period,
+    kind: Option<String>,
+    scope: Option<String>,
+) -> Result<(Gathered, Vec<Record>), ApiError> {
+    let start = period.year_before().start.min(period.previous().start);
+    let sel = Selection {
+        from: Some(dispatch::time::format_rfc3339(start * DAY_MS - LOCAL_MS)),
+        to: Some(dispatch::time::format_rfc3339(
+            period.end * DAY_MS - LOCAL_MS,
+        )),
+        kind,
+        scope,
+        ..Default::default()
+    };
+    let g = gather(app, user, &sel, 0)?;
+    let offset = LOCAL_MS / 1000;
+    let local = g
+        .records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.from += offset;
+            r.to += offset;
+            r
+        })
+        .collect();
+    Ok((g, local))
+}
+
 fn finite(v: f64) -> Value {
     if v.is_finite() { json!(v) } else { Value::Null }
 }
@@ -325,30 +359,7 @@ pub async fn trends(
         }
     };
     let (prev, year) = (period.previous(), period.year_before());
-    let sel = Selection {
-        from: Some(dispatch::time::format_rfc3339(
-            year.start.min(prev.start) * DAY_MS - LOCAL_MS,
-        )),
-        to: Some(dispatch::time::format_rfc3339(
-            period.end * DAY_MS - LOCAL_MS,
-        )),
-        kind: q.kind.clone(),
-        scope: q.scope.clone(),
-        ..Default::default()
-    };
-    let g = gather(&app, &user, &sel, 0)?;
-    // Local time of day for the hour table.
-    let offset = crate::LOCAL_UTC_OFFSET_MIN * 60;
-    let local: Vec<Record> = g
-        .records
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.from += offset;
-            r.to += offset;
-            r
-        })
-        .collect();
+    let (_, local) = gather_local(&app, &user, period, q.kind.clone(), q.scope.clone())?;
     Ok(axum::Json(json!({
         "period": period.label(),
         "previous_period": prev.label(),
@@ -437,26 +448,10 @@ pub async fn briefing(
             )));
         }
     }
-    let year = period.year_before();
-    let sel = Selection {
-        from: Some(dispatch::time::format_rfc3339(
-            year.start.min(period.previous().start) * DAY_MS - LOCAL_MS,
-        )),
-        to: Some(dispatch::time::format_rfc3339(
-            period.end * DAY_MS - LOCAL_MS,
-        )),
-        scope: Some(scope_id.clone()),
-        ..Default::default()
-    };
-    let g = gather(&app, &user, &sel, 0)?;
-    let offset = crate::LOCAL_UTC_OFFSET_MIN * 60;
-    let records: Vec<Record> = g
-        .records
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.from += offset;
-            r.to += offset;
+    let (g, local) = gather_local(&app, &user, period, None, Some(scope_id.clone()))?;
+    let records: Vec<Record> = local
+        .into_iter()
+        .map(|mut r| {
             r.area = None;
             r.kind = r.kind.map(|k| match app.settings.dispatch.kind(&k) {
                 Some(def) => format!("{} {}", def.name_zh, def.name_en),

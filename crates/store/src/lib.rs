@@ -553,13 +553,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
-            sqlx::query("INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
-                         doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at")
-                .bind(&self.agency).bind(&rec.kind).bind(&rec.id).bind(&rec.jurisdiction_id).bind(&rec.doc)
-                .bind(rec.created_at).bind(rec.updated_at).bind(rec.deleted_at)
-                .execute(&mut *tx).await?;
+            upsert_record(&mut tx, &self.agency, rec).await?;
             insert_audit(&mut tx, &self.agency, audit).await?;
             tx.commit().await?;
         });
@@ -575,13 +569,7 @@ impl Store {
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
             for rec in recs {
-                sqlx::query("INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                             ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
-                             doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at")
-                    .bind(&self.agency).bind(&rec.kind).bind(&rec.id).bind(&rec.jurisdiction_id).bind(&rec.doc)
-                    .bind(rec.created_at).bind(rec.updated_at).bind(rec.deleted_at)
-                    .execute(&mut *tx).await?;
+                upsert_record(&mut tx, &self.agency, rec).await?;
                 insert_audit(&mut tx, &self.agency, &AuditEntry {
                     at: rec.updated_at, actor: actor.into(), action: "import".into(),
                     kind: rec.kind.clone(), record_id: rec.id.clone(), reason: None,
@@ -831,6 +819,38 @@ pub struct AuditEntry {
     pub record_id: String,
     /// The reason given (required for reads of personal data).
     pub reason: Option<String>,
+}
+
+async fn upsert_record<'c, DB: sqlx::Database>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    agency: &str,
+    rec: &CommunityRecord,
+) -> Result<(), sqlx::Error>
+where
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
+         doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+    )
+    .bind(agency)
+    .bind(rec.kind.clone())
+    .bind(rec.id.clone())
+    .bind(rec.jurisdiction_id.clone())
+    .bind(rec.doc.clone())
+    .bind(rec.created_at)
+    .bind(rec.updated_at)
+    .bind(rec.deleted_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn insert_audit<'c, DB: sqlx::Database>(
