@@ -74,6 +74,18 @@ pub fn routes(app: Arc<App>) -> Router {
             "/community/figures",
             get(crate::community_api::community_figures),
         )
+        .route("/community/registers", get(crate::community_api::registers))
+        .route(
+            "/community/key-persons",
+            post(crate::community_api::create_key_person)
+                .get(crate::community_api::list_key_persons),
+        )
+        .route(
+            "/community/key-persons/{id}",
+            get(crate::community_api::get_key_person)
+                .delete(crate::community_api::delete_key_person),
+        )
+        .route("/audit", get(crate::community_api::audit_log))
         .route("/jurisdictions", get(jurisdictions).put(put_jurisdictions))
         .route("/jurisdictions/at", get(jurisdiction_at))
         .route("/figures", get(figures))

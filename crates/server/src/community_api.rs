@@ -394,3 +394,231 @@ pub async fn community_figures(
             .into_response(),
     )
 }
+
+// ---------------------------------------------------------------- personal data registers
+
+use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson, expired};
+
+/// `GET /api/v1/community/registers`: each register's legal basis, purpose and retention.
+pub async fn registers(user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    Ok(axum::Json(json!([KEY_PERSONS])).into_response())
+}
+
+/// Body of a key person.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPersonBody {
+    community_id: String,
+    name: String,
+    id_number: Option<String>,
+    address: Option<String>,
+    category: String,
+    reason: String,
+    /// RFC 3339 time or date.
+    next_visit_due: Option<String>,
+}
+
+/// `POST /api/v1/community/key-persons`.
+pub async fn create_key_person(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(b): ApiJson<KeyPersonBody>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    match app.jurisdictions.get(&b.community_id) {
+        Some(j) if j.level == Level::Community => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "community_id",
+                format!("{:?} is not a community or village", b.community_id),
+            ));
+        }
+    }
+    if !sees(&app, &user, &b.community_id) {
+        return Err(ApiError::forbidden(format!(
+            "{} is outside your jurisdiction",
+            b.community_id
+        )));
+    }
+    let due = match &b.next_visit_due {
+        Some(s) => Some(dispatch::time::parse_rfc3339(s).ok_or_else(|| {
+            ApiError::invalid(
+                "next_visit_due",
+                format!("expected an RFC 3339 time or date, got {s:?}"),
+            )
+        })?),
+        None => None,
+    };
+    let now = now_ms();
+    let input = NewKeyPerson {
+        community_id: b.community_id,
+        name: b.name,
+        id_number: b.id_number,
+        address: b.address,
+        category: b.category,
+        reason: b.reason,
+        next_visit_due: due,
+    };
+    let p =
+        KeyPerson::new(new_id("K", now), input, &user.username, now).map_err(community_error)?;
+    let _w = WRITES.lock().await;
+    save(
+        &app,
+        &user,
+        KEY_PERSONS.kind,
+        &p.id,
+        &p.community_id.clone(),
+        now,
+        &p,
+        "create",
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(p.summary())).into_response())
+}
+
+/// `GET /api/v1/community/key-persons`: summaries only (no identity number,
+/// address or full name), so listing needs no reason.
+pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
+    Ok(axum::Json(json!({"register": KEY_PERSONS, "key_persons": all.iter().map(KeyPerson::summary).collect::<Vec<_>>()})).into_response())
+}
+
+/// Why a record is read or deleted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    reason: Option<String>,
+}
+
+fn reason_given(r: Reason) -> Result<String, ApiError> {
+    match r.reason.map(|s| s.trim().to_string()) {
+        Some(s) if s.chars().count() >= 2 => Ok(s),
+        _ => Err(ApiError::invalid(
+            "reason",
+            "give the reason for reading personal data (it is audited)",
+        )),
+    }
+}
+
+/// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
+/// read and its reason are audited before anything is returned.
+pub async fn get_key_person(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    Query(r): Query<Reason>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(r)?;
+    let p: KeyPerson = load(&app, &user, KEY_PERSONS.kind, &id).await?;
+    app.store
+        .audit(&AuditEntry {
+            at: now_ms(),
+            actor: user.username.clone(),
+            action: "read".into(),
+            kind: KEY_PERSONS.kind.into(),
+            record_id: id,
+            reason: Some(reason),
+        })
+        .await
+        .map_err(ApiError::store)?;
+    Ok(axum::Json(serde_json::to_value(&p).expect("serialises")).into_response())
+}
+
+/// `DELETE /api/v1/community/key-persons/{id}?reason=…`: soft delete, audited.
+pub async fn delete_key_person(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    Query(r): Query<Reason>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(r)?;
+    let _w = WRITES.lock().await;
+    let p: KeyPerson = load(&app, &user, KEY_PERSONS.kind, &id).await?;
+    let now = now_ms();
+    app.store
+        .put_record(
+            &CommunityRecord {
+                kind: KEY_PERSONS.kind.into(),
+                id: p.id.clone(),
+                jurisdiction_id: p.community_id.clone(),
+                doc: serde_json::to_string(&p).expect("serialises"),
+                created_at: p.created_at,
+                updated_at: now,
+                deleted_at: Some(now),
+            },
+            &AuditEntry {
+                at: now,
+                actor: user.username.clone(),
+                action: "delete".into(),
+                kind: KEY_PERSONS.kind.into(),
+                record_id: id,
+                reason: Some(reason),
+            },
+        )
+        .await
+        .map_err(ApiError::store)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Purges every personal-data record past its register's retention period
+/// (soft-deleted ones included), auditing each purge. Returns how many.
+pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreError> {
+    let mut n = 0;
+    for register in [KEY_PERSONS] {
+        for rec in app.store.records(register.kind).await? {
+            let last = rec.deleted_at.unwrap_or(rec.updated_at).max(rec.updated_at);
+            if expired(&register, last, now) {
+                app.store
+                    .purge_record(
+                        register.kind,
+                        &rec.id,
+                        &AuditEntry {
+                            at: now,
+                            actor: "retention".into(),
+                            action: "purge".into(),
+                            kind: register.kind.into(),
+                            record_id: rec.id.clone(),
+                            reason: Some(format!(
+                                "retention of {} days passed",
+                                register.retention_days
+                            )),
+                        },
+                    )
+                    .await?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// `GET /api/v1/audit?limit=`: the newest audit entries (administrators).
+pub async fn audit_log(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult {
+    user.require(Action::Admin)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "1..10000"));
+    }
+    let log = app.store.audit_log(limit).await.map_err(ApiError::store)?;
+    let rows: Vec<serde_json::Value> = log
+        .iter()
+        .map(|e| json!({"at": dispatch::time::format_rfc3339(e.at), "actor": e.actor, "action": e.action, "kind": e.kind, "record_id": e.record_id, "reason": e.reason}))
+        .collect();
+    Ok(axum::Json(json!({"entries": rows})).into_response())
+}
+
+/// Query of the audit log.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    limit: Option<i64>,
+}

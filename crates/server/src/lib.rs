@@ -317,9 +317,19 @@ impl App {
 async fn background(app: std::sync::Weak<App>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut seconds: u64 = 0;
     loop {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
+        // Personal data past its retention period: at start, then hourly.
+        if seconds % 3600 == 0 {
+            match community_api::purge_expired(&app, now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(message = "retention purge", records = n),
+                Err(e) => tracing::error!(message = "retention purge failed", error = %e),
+            }
+        }
+        seconds += 1;
         let overdue = {
             let mut engine = app.engine.lock().expect("engine lock");
             engine.overdue(now_ms())

@@ -1426,3 +1426,201 @@ async fn case_transfers_and_leads() {
     );
     assert_eq!(log[0].actor, "dispatcher");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_persons_are_scoped_audited_and_purged() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let community_of = |station: &str| {
+        s.city
+            .jurisdictions
+            .iter()
+            .find(|j| {
+                j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(station)
+            })
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (my_village, other_village) = (community_of(mine), community_of(other));
+    let admin = s.login("admin").await;
+    let (code, v) = s
+        .post(&admin, "/users", json!({"username": "officer2", "password": PASSWORD, "role": "station_officer", "scope": other}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let officer = s.login("officer").await;
+    let officer2 = s.login("officer2").await;
+    let analyst = s.login("analyst").await;
+
+    let person = json!({"community_id": my_village, "name": "王小明", "id_number": "11010519491231002X",
+                        "address": "幸福路 8 号", "category": "released_prisoner", "reason": "刑满释放, 安置帮教"});
+    let (code, created) = s
+        .post(&officer, "/community/key-persons", person.clone())
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name"], "王**");
+    assert!(created.get("id_number").is_none() && created.get("address").is_none());
+    let id = created["id"].as_str().unwrap().to_string();
+    // Bad input names the field.
+    let mut bad = person.clone();
+    bad["id_number"] = json!("110105194912310021");
+    let (code, v) = s.post(&officer, "/community/key-persons", bad).await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("id_number")),
+        "{v}"
+    );
+    let mut bad = person.clone();
+    bad["community_id"] = json!(mine);
+    let (code, v) = s.post(&officer, "/community/key-persons", bad).await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("community_id")),
+        "{v}"
+    );
+    let mut theirs = person.clone();
+    theirs["community_id"] = json!(other_village);
+    let (code, _) = s.post(&officer, "/community/key-persons", theirs).await;
+    assert_eq!(
+        code,
+        StatusCode::FORBIDDEN,
+        "not in another station's villages"
+    );
+
+    // Lists carry no personal details; a full read needs a reason and is audited.
+    let (_, list) = s.get(&officer, "/community/key-persons").await;
+    assert_eq!(list["key_persons"].as_array().unwrap().len(), 1);
+    assert!(list["key_persons"][0].get("id_number").is_none());
+    assert!(list["register"]["legal_basis"].as_str().unwrap().len() > 10);
+    let (code, v) = s
+        .get(&officer, &format!("/community/key-persons/{id}"))
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason")),
+        "{v}"
+    );
+    let (code, full) = s
+        .get(
+            &officer,
+            &format!("/community/key-persons/{id}?reason=季度走访核实"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{full}");
+    assert_eq!(full["id_number"], "11010519491231002X");
+    let log = s.app.store.audit_log(5).await.unwrap();
+    assert_eq!(
+        (
+            log[0].action.as_str(),
+            log[0].actor.as_str(),
+            log[0].reason.as_deref()
+        ),
+        ("read", "officer", Some("季度走访核实"))
+    );
+    // Another station's officer, an analyst: nothing.
+    let (code, _) = s
+        .get(
+            &officer2,
+            &format!("/community/key-persons/{id}?reason=好奇"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (_, list2) = s.get(&officer2, "/community/key-persons").await;
+    assert!(list2["key_persons"].as_array().unwrap().is_empty());
+    let (code, _) = s
+        .get(
+            &analyst,
+            &format!("/community/key-persons/{id}?reason=研判"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.app.store.audit_log(1).await.unwrap()[0].action,
+        "read",
+        "refused reads are not recorded as reads"
+    );
+    assert_eq!(
+        s.app
+            .store
+            .audit_log(50)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "read")
+            .count(),
+        1
+    );
+    let (code, audit) = s.get(&admin, "/audit?limit=10").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "read" && e["record_id"] == json!(id))
+    );
+
+    // Soft delete, audited; then the retention purge removes it for good.
+    let r = s
+        .client
+        .delete(format!(
+            "{}/api/v1/community/key-persons/{id}?reason=迁出辖区",
+            s.base
+        ))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (code, _) = s
+        .get(
+            &officer,
+            &format!("/community/key-persons/{id}?reason=复查"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, kept) = s.post(&officer, "/community/key-persons", person).await;
+    assert_eq!(code, StatusCode::CREATED);
+    let now = server::now_ms();
+    assert_eq!(
+        server::community_api::purge_expired(&s.app, now)
+            .await
+            .unwrap(),
+        0,
+        "nothing is due yet"
+    );
+    let later = now + (3 * 365 + 1) * 86_400_000;
+    assert_eq!(
+        server::community_api::purge_expired(&s.app, later)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(
+        s.app
+            .store
+            .record("key_person", &id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.app
+            .store
+            .record("key_person", kept["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let purges = s
+        .app
+        .store
+        .audit_log(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "purge")
+        .count();
+    assert_eq!(purges, 2);
+}

@@ -625,6 +625,23 @@ impl Store {
         ))
     }
 
+    /// Removes a record for good (the retention purge) and audits it, in one transaction.
+    pub async fn purge_record(
+        &self,
+        kind: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM community_records WHERE agency_id = $1 AND kind = $2 AND id = $3")
+                .bind(&self.agency).bind(kind).bind(id).execute(&mut *tx).await?;
+            insert_audit(&mut tx, &self.agency, audit).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Appends to the audit log (reads of personal data, for instance).
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         on!(&self.pool, write p => {

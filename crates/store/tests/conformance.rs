@@ -281,9 +281,16 @@ async fn suite(url: &str) {
     assert_eq!(t1.doc, "{\"summary\":\"案件 T1\"}");
     assert!(s.record("transfer", "nope").await.unwrap().is_none());
     assert_eq!(s.records("lead").await.unwrap().len(), 1);
+    s.put_record(&rec("T3", 1_600, None), &audit("create", "T3", 1_600))
+        .await
+        .unwrap();
+    s.purge_record("transfer", "T3", &audit("purge", "T3", 1_700))
+        .await
+        .unwrap();
+    assert!(s.record("transfer", "T3").await.unwrap().is_none());
     s.audit(&audit("read", "T2", 4_000)).await.unwrap();
     let log = s.audit_log(10).await.unwrap();
-    assert_eq!(log.len(), 5);
+    assert_eq!(log.len(), 7);
     assert_eq!(
         (log[0].action.as_str(), log[0].record_id.as_str()),
         ("read", "T2")
