@@ -10,6 +10,7 @@
 //! Pure: records in, records and figures out; validation and legal
 //! transitions live here, storage in `store`, the API in `server`.
 
+pub mod dispute;
 pub mod ledger;
 pub mod transfer;
 

@@ -86,6 +86,18 @@ pub fn routes(app: Arc<App>) -> Router {
                 .delete(crate::community_api::delete_key_person),
         )
         .route("/audit", get(crate::community_api::audit_log))
+        .route(
+            "/community/disputes",
+            post(crate::community_api::create_dispute).get(crate::community_api::list_disputes),
+        )
+        .route(
+            "/community/disputes/{id}",
+            get(crate::community_api::get_dispute),
+        )
+        .route(
+            "/community/disputes/{id}/action",
+            post(crate::community_api::dispute_action),
+        )
         .route("/jurisdictions", get(jurisdictions).put(put_jurisdictions))
         .route("/jurisdictions/at", get(jurisdiction_at))
         .route("/figures", get(figures))

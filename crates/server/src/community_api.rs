@@ -389,10 +389,10 @@ pub async fn community_figures(
     let transfers: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
     let leads: Vec<Lead> = load_all(&app, &user, "lead").await?;
     let (total, by_station) = figures(&transfers, &leads, from, to, now);
-    Ok(
-        axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station}))
-            .into_response(),
-    )
+    let disputes: Vec<community::dispute::Dispute> =
+        load_all(&app, &user, community::dispute::DISPUTES.kind).await?;
+    let dispute_figures = community::dispute::figures(&disputes, from, to, now);
+    Ok(axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station, "disputes": dispute_figures})).into_response())
 }
 
 // ---------------------------------------------------------------- personal data registers
@@ -621,4 +621,157 @@ pub async fn audit_log(
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     limit: Option<i64>,
+}
+
+// ---------------------------------------------------------------- dispute ledger
+
+use community::dispute::{DISPUTES, Dispute, NewDispute};
+
+/// `POST /api/v1/community/disputes`.
+pub async fn create_dispute(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(body): ApiJson<NewDispute>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    community_in_scope(&app, &user, &body.community_id)?;
+    let now = now_ms();
+    let d = Dispute::new(new_id("D", now), body, now).map_err(community_error)?;
+    let _w = WRITES.lock().await;
+    save(
+        &app,
+        &user,
+        DISPUTES.kind,
+        &d.id,
+        &d.community_id.clone(),
+        now,
+        &d,
+        "create",
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(d.summary_json(now))).into_response())
+}
+
+fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), ApiError> {
+    match app.jurisdictions.get(community) {
+        Some(j) if j.level == Level::Community => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "community_id",
+                format!("{community:?} is not a community or village"),
+            ));
+        }
+    }
+    if !sees(app, user, community) {
+        return Err(ApiError::forbidden(format!(
+            "{community} is outside your jurisdiction"
+        )));
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/community/disputes`: summaries (parties as initials).
+pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    let now = now_ms();
+    let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
+    let list: Vec<serde_json::Value> = all.iter().rev().map(|d| d.summary_json(now)).collect();
+    Ok(axum::Json(json!({"register": DISPUTES, "disputes": list})).into_response())
+}
+
+/// `GET /api/v1/community/disputes/{id}?reason=…`: the whole record, audited.
+pub async fn get_dispute(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    Query(r): Query<Reason>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(r)?;
+    let d: Dispute = load(&app, &user, DISPUTES.kind, &id).await?;
+    app.store
+        .audit(&AuditEntry {
+            at: now_ms(),
+            actor: user.username.clone(),
+            action: "read".into(),
+            kind: DISPUTES.kind.into(),
+            record_id: id,
+            reason: Some(reason),
+        })
+        .await
+        .map_err(ApiError::store)?;
+    Ok(axum::Json(serde_json::to_value(&d).expect("serialises")).into_response())
+}
+
+/// Body of a dispute action.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeAction {
+    /// `mediate`, `close`, `follow_up_done` or `escalate`.
+    action: String,
+    /// Mediate/close: what was done or agreed.
+    note: Option<String>,
+    /// Close: settled or not.
+    resolved: Option<bool>,
+    /// Close: days until the follow-up visit (default 30; 0 for none).
+    follow_up_days: Option<u32>,
+    /// Escalate: to whom.
+    to: Option<String>,
+    /// Escalate: why.
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/community/disputes/{id}/action`.
+pub async fn dispute_action(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<DisputeAction>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut d: Dispute = load(&app, &user, DISPUTES.kind, &id).await?;
+    let note = b.note.clone().unwrap_or_default();
+    match b.action.as_str() {
+        "mediate" => d.mediate(&note, &user.username, now),
+        "close" => {
+            let Some(resolved) = b.resolved else {
+                return Err(ApiError::invalid(
+                    "resolved",
+                    "say whether mediation settled it",
+                ));
+            };
+            d.close(resolved, &note, b.follow_up_days.unwrap_or(30), now)
+        }
+        "follow_up_done" => d.follow_up_done(now),
+        "escalate" => d.escalate(
+            b.to.as_deref().unwrap_or(""),
+            b.reason.as_deref().unwrap_or(""),
+            now,
+        ),
+        other => {
+            return Err(ApiError::invalid(
+                "action",
+                format!(
+                    "unknown action {other:?}; expected mediate, close, follow_up_done or escalate"
+                ),
+            ));
+        }
+    }
+    .map_err(community_error)?;
+    save(
+        &app,
+        &user,
+        DISPUTES.kind,
+        &d.id,
+        &d.community_id.clone(),
+        d.created_at,
+        &d,
+        &b.action,
+        b.reason,
+    )
+    .await?;
+    Ok(axum::Json(d.summary_json(now)).into_response())
 }

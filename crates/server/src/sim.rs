@@ -734,6 +734,78 @@ pub async fn seed_community(
             }
         }
     }
+    // Disputes screened in each community, most settled within days.
+    use community::dispute::{Dispute, NewDispute, Party};
+    const DISPUTES: [(&str, &str); 5] = [
+        ("neighbour", "相邻通行纠纷"),
+        ("family", "赡养老人纠纷"),
+        ("property", "房屋租赁押金纠纷"),
+        ("labour", "拖欠工资纠纷"),
+        ("land", "宅基地界线争议"),
+    ];
+    let communities: Vec<String> = app
+        .jurisdictions
+        .all()
+        .iter()
+        .filter(|j| j.level == dispatch::Level::Community)
+        .map(|j| j.id.clone())
+        .collect();
+    for (k, community) in communities.iter().enumerate() {
+        for d in 0..days as i64 {
+            for _ in 0..poisson(&mut rng, 0.04) {
+                let at = now - (days as i64 - d) * day_ms + (rng.f64() * day_ms as f64) as i64;
+                let (kind, summary) = DISPUTES[rng.below(DISPUTES.len())];
+                let risk = ["low", "low", "medium", "medium", "high"][rng.below(5)];
+                let name =
+                    |rng: &mut Rng| format!("{}{}", SURNAMES[rng.below(16)], GIVEN[rng.below(16)]);
+                let input = NewDispute {
+                    community_id: community.clone(),
+                    parties: vec![
+                        Party {
+                            name: name(&mut rng),
+                            phone: None,
+                        },
+                        Party {
+                            name: name(&mut rng),
+                            phone: None,
+                        },
+                    ],
+                    dispute_type: kind.into(),
+                    risk: risk.into(),
+                    summary: summary.into(),
+                };
+                let Ok(mut dispute) = Dispute::new(format!("D{at}-{k}"), input, at) else {
+                    continue;
+                };
+                let step = at + (rng.f64() * 2.0 * day_ms as f64) as i64;
+                if step < now {
+                    let _ = dispute.mediate("社区民警与调解员上门调解", "demo", step);
+                    let end = step + (rng.f64() * 8.0 * day_ms as f64) as i64;
+                    if end < now {
+                        if risk == "high" && rng.f64() < 0.3 {
+                            let _ = dispute.escalate("派出所所长", "调解未果, 有激化风险", end);
+                        } else {
+                            let _ = dispute.close(rng.f64() < 0.9, "双方达成调解协议", 30, end);
+                            if end + 30 * day_ms < now && rng.f64() < 0.85 {
+                                let _ = dispute.follow_up_done(
+                                    end + 30 * day_ms + (rng.f64() * 3.0 * day_ms as f64) as i64,
+                                );
+                            }
+                        }
+                    }
+                }
+                records.push(store::CommunityRecord {
+                    kind: community::dispute::DISPUTES.kind.into(),
+                    id: dispute.id.clone(),
+                    jurisdiction_id: community.clone(),
+                    doc: serde_json::to_string(&dispute).expect("serialises"),
+                    created_at: at,
+                    updated_at: at,
+                    deleted_at: None,
+                });
+            }
+        }
+    }
     app.store
         .put_records(&records, "demo-history")
         .await

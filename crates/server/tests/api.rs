@@ -1624,3 +1624,104 @@ async fn key_persons_are_scoped_audited_and_purged() {
         .count();
     assert_eq!(purges, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispute_ledger() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let village = |station: &str| {
+        s.city
+            .jurisdictions
+            .iter()
+            .find(|j| {
+                j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(station)
+            })
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (mine, theirs) = (village(&stations[0]), village(&stations[1]));
+    let admin = s.login("admin").await;
+    let (code, _) = s
+        .post(&admin, "/users", json!({"username": "officer2", "password": PASSWORD, "role": "station_officer", "scope": stations[1]}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let officer = s.login("officer").await;
+    let officer2 = s.login("officer2").await;
+    let body = json!({"community_id": mine, "parties": [{"name": "李大"}, {"name": "张二", "phone": "13800000000"}],
+                      "dispute_type": "neighbour", "risk": "medium", "summary": "宅基地界线争议"});
+    let (code, d) = s.post(&officer, "/community/disputes", body.clone()).await;
+    assert_eq!(code, StatusCode::CREATED, "{d}");
+    assert_eq!(d["parties"], json!(["李**", "张**"]));
+    let id = d["id"].as_str().unwrap().to_string();
+    for (patch, field) in [
+        (json!({"parties": [{"name": "李大"}]}), "parties"),
+        (json!({"risk": "extreme"}), "risk"),
+        (json!({"dispute_type": "war"}), "dispute_type"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (code, v) = s.post(&officer, "/community/disputes", b).await;
+        assert_eq!(
+            (code, v["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+            "{v}"
+        );
+    }
+    let mut b = body.clone();
+    b["community_id"] = json!(theirs);
+    let (code, _) = s.post(&officer, "/community/disputes", b).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    let path = format!("/community/disputes/{id}/action");
+    let act = |a: Value| s.post(&officer, &path, a);
+    let (code, _) = act(json!({"action": "mediate", "note": "双方到警务室调解"})).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, v) = act(json!({"action": "close", "note": "达成协议"})).await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("resolved")),
+        "{v}"
+    );
+    let (code, v) =
+        act(json!({"action": "close", "resolved": true, "note": "达成协议", "follow_up_days": 30}))
+            .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert!(v["next_follow_up"].as_i64().is_some());
+    let (code, _) = act(json!({"action": "mediate", "note": "again"})).await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "a closed dispute takes no more steps"
+    );
+
+    let (_, f) = s.get(&officer, "/community/figures").await;
+    assert_eq!(f["disputes"]["screened"], 1);
+    assert_eq!(f["disputes"]["resolved_within_7_days"], 1);
+    let (code, v) = s.get(&officer, &format!("/community/disputes/{id}")).await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
+    );
+    let (code, full) = s
+        .get(
+            &officer,
+            &format!("/community/disputes/{id}?reason=回访准备"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(full["parties"][1]["phone"], "13800000000");
+    let last = &s.app.store.audit_log(1).await.unwrap()[0];
+    assert_eq!(
+        (last.action.as_str(), last.kind.as_str()),
+        ("read", "dispute")
+    );
+    let (_, other_list) = s.get(&officer2, "/community/disputes").await;
+    assert!(other_list["disputes"].as_array().unwrap().is_empty());
+    let (code, _) = s
+        .get(&officer2, &format!("/community/disputes/{id}?reason=查看"))
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+}

@@ -213,6 +213,8 @@ await page.click(`[data-test=transfers] tr[data-id="${filed.id}"] [data-test=tra
 await page.waitForFunction((tid) => document.querySelector(`[data-test=transfers] tr[data-id="${tid}"] [data-test=transfer-status]`)?.textContent.includes('已接收'), filed.id, { timeout: 15000 });
 const after = (await api(token, 'GET', '/community/transfers?status=accepted')).transfers.find((x) => x.id === filed.id);
 check('the command centre accepted the transfer', after && after.history.length === 2, JSON.stringify(after?.history));
+const disputeRows = await page.locator('[data-test=disputes] tr').count();
+check('the dispute ledger of the demo communities is listed', disputeRows > 5, String(disputeRows));
 await page.screenshot({ path: `${outDir}/community.png` });
 
 // Switch language.

@@ -582,7 +582,7 @@ async function renderCommunity() {
     };
   }
   try {
-    const [tr, fig] = await Promise.all([api('GET', '/community/transfers'), canAnalyse() ? api('GET', '/community/figures') : Promise.resolve(null)]);
+    const [tr, fig, disp] = await Promise.all([api('GET', '/community/transfers'), canAnalyse() ? api('GET', '/community/figures') : Promise.resolve(null), api('GET', '/community/disputes')]);
     if (state.tab !== 'community' || !$('#cm-body')) return;
     const rows = tr.transfers.slice(0, 40).map((x) => `<tr data-id="${esc(x.id)}" class="${x.overdue ? 'overdue' : ''}">
       <td>${esc(x.station_id)}<br><small>${esc(new Date(x.created_at).toLocaleString())}</small></td>
@@ -594,7 +594,10 @@ async function renderCommunity() {
     $('#cm-body').innerHTML = `
       ${f ? `<p data-test="community-figures">${esc(fig.period)}: ${t('transferred')} <b>${f.transferred}</b> · ${t('ts_accepted')} ${f.accepted} · ${t('ts_returned')} ${f.returned} · ${t('ts_pending')} ${f.pending}${f.overdue ? ` (<span class="warn">${t('overdue')} ${f.overdue}</span>)` : ''} · ${t('median')} ${f.median_accept_minutes == null ? '–' : Math.round(f.median_accept_minutes) + ' min'}<br>${t('leads')}: ${f.leads_provided} · ${t('leads_used')} ${f.leads_used}</p>` : ''}
       <h3>${t('transfers')}</h3>
-      <table class="queue" data-test="transfers">${rows || `<tr><td class="muted">${t('none')}</td></tr>`}</table>`;
+      <table class="queue" data-test="transfers">${rows || `<tr><td class="muted">${t('none')}</td></tr>`}</table>
+      <h3>${t('disputes')}</h3>
+      ${fig?.disputes ? `<p class="muted">${t('screened')} ${fig.disputes.screened} · ${t('resolved_7d')} ${Math.round(fig.disputes.share_within_7_days * 100)}% · ${t('escalated')} ${fig.disputes.escalated} · ${t('overdue_visits')} ${fig.disputes.overdue_follow_ups}</p>` : ''}
+      <table class="queue" data-test="disputes">${disp.disputes.slice(0, 30).map((d) => `<tr class="${d.overdue_follow_ups ? 'overdue' : ''}"><td>${esc(d.community_id)}<br><small>${esc(new Date(d.screened_at).toLocaleDateString())}</small></td><td>${esc(d.parties.join(' / '))}<br><small>${t('dt_' + d.dispute_type)}</small></td><td><span class="risk-${d.risk}">${t('risk_' + d.risk)}</span></td><td>${d.outcome ? t('out_' + d.outcome) : d.escalated ? t('escalated') : t('ts_pending')}${d.next_follow_up ? `<br><small>${t('next_visit')} ${esc(new Date(d.next_follow_up).toLocaleDateString())}</small>` : ''}</td></tr>`).join('') || `<tr><td class="muted">${t('none')}</td></tr>`}</table>`;
     document.querySelectorAll('[data-test=transfers] button').forEach((b) => {
       b.onclick = async () => {
         const id = b.closest('tr').dataset.id;
