@@ -503,6 +503,32 @@ fn reason_given(r: Reason) -> Result<String, ApiError> {
     }
 }
 
+/// A whole personal-data record: only with a reason, and the read is
+/// audited before anything is returned.
+async fn audited_read<T: serde::de::DeserializeOwned + serde::Serialize>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: String,
+    r: Reason,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(r)?;
+    let record: T = load(app, user, kind, &id).await?;
+    app.store
+        .audit(&AuditEntry {
+            at: now_ms(),
+            actor: user.username.clone(),
+            action: "read".into(),
+            kind: kind.into(),
+            record_id: id,
+            reason: Some(reason),
+        })
+        .await
+        .map_err(ApiError::store)?;
+    Ok(axum::Json(serde_json::to_value(&record).expect("serialises")).into_response())
+}
+
 /// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
 /// read and its reason are audited before anything is returned.
 pub async fn get_key_person(
@@ -511,21 +537,7 @@ pub async fn get_key_person(
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    user.require(Action::CommunityWrite)?;
-    let reason = reason_given(r)?;
-    let p: KeyPerson = load(&app, &user, KEY_PERSONS.kind, &id).await?;
-    app.store
-        .audit(&AuditEntry {
-            at: now_ms(),
-            actor: user.username.clone(),
-            action: "read".into(),
-            kind: KEY_PERSONS.kind.into(),
-            record_id: id,
-            reason: Some(reason),
-        })
-        .await
-        .map_err(ApiError::store)?;
-    Ok(axum::Json(serde_json::to_value(&p).expect("serialises")).into_response())
+    audited_read::<KeyPerson>(&app, &user, KEY_PERSONS.kind, id, r).await
 }
 
 /// `DELETE /api/v1/community/key-persons/{id}?reason=…`: soft delete, audited.
@@ -687,21 +699,7 @@ pub async fn get_dispute(
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    user.require(Action::CommunityWrite)?;
-    let reason = reason_given(r)?;
-    let d: Dispute = load(&app, &user, DISPUTES.kind, &id).await?;
-    app.store
-        .audit(&AuditEntry {
-            at: now_ms(),
-            actor: user.username.clone(),
-            action: "read".into(),
-            kind: DISPUTES.kind.into(),
-            record_id: id,
-            reason: Some(reason),
-        })
-        .await
-        .map_err(ApiError::store)?;
-    Ok(axum::Json(serde_json::to_value(&d).expect("serialises")).into_response())
+    audited_read::<Dispute>(&app, &user, DISPUTES.kind, id, r).await
 }
 
 /// Body of a dispute action.
