@@ -110,6 +110,18 @@ pub struct Dataset {
     pub projection: Option<LocalProjection>,
 }
 
+impl Dataset {
+    /// The records' places, in order.
+    pub fn xy(&self) -> Vec<(f64, f64)> {
+        self.records.iter().map(|r| (r.x, r.y)).collect()
+    }
+
+    /// The records' day numbers (start of the window), in order.
+    pub fn days(&self) -> Vec<i64> {
+        self.records.iter().map(Record::day).collect()
+    }
+}
+
 /// Which field a CSV column feeds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {

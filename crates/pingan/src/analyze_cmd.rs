@@ -353,20 +353,15 @@ impl InputArgs {
         };
         let mut data = read_dataset(&self.input, &opts)?;
         let read = data.records.len();
-        let day = |s: &str, flag: &str| -> anyhow::Result<i64> {
-            analysis::records::parse_time(s, DateOrder::Auto)
-                .map(|t| t.0.div_euclid(analysis::records::DAY))
-                .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
-        };
         let since = self
             .since
             .as_deref()
-            .map(|s| day(s, "--since"))
+            .map(|s| day_arg(s, "--since"))
             .transpose()?;
         let until = self
             .until
             .as_deref()
-            .map(|s| day(s, "--until"))
+            .map(|s| day_arg(s, "--until"))
             .transpose()?;
         data.records.retain(|r| {
             since.is_none_or(|s| r.day() >= s)
@@ -378,6 +373,13 @@ impl InputArgs {
         });
         Ok((data, read))
     }
+}
+
+/// A date flag as a day number (days since 1970-01-01).
+fn day_arg(s: &str, flag: &str) -> anyhow::Result<i64> {
+    analysis::records::parse_time(s, DateOrder::Auto)
+        .map(|t| t.0.div_euclid(analysis::records::DAY))
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
 fn print(v: &Value) -> anyhow::Result<()> {
@@ -421,8 +423,8 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
             metric,
         } => {
             let (data, _) = input.load()?;
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
-            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let xy = data.xy();
+            let days = data.days();
             let params = KnoxParams {
                 space_band,
                 space_bands,
@@ -443,21 +445,20 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
         }
         AnalyzeCommand::Gistar { input, cell, max_q } => {
             let (data, _) = input.load()?;
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let xy = data.xy();
             let g = Grid::bin(&xy, cell)?;
             let gi = hotspot::gistar(&g);
             let features: Vec<Value> = (0..g.counts.len())
                 .filter(|&i| max_q.is_none_or(|m| gi[i].q <= m))
                 .map(|i| {
                     let (cx, cy) = g.centre(i);
-                    let extra = json!({"q": finite(gi[i].q)});
                     cell_feature(
                         &g,
                         &data,
                         i,
                         json!({
                             "x": cx, "y": cy, "count": g.counts[i], "z": finite(gi[i].z),
-                            "p": finite(gi[i].p), "q": extra["q"],
+                            "p": finite(gi[i].p), "q": finite(gi[i].q),
                             "row": i / g.nx, "col": i % g.nx,
                         }),
                     )
@@ -512,12 +513,9 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
             bandwidth,
         } => {
             let (data, _) = input.load()?;
-            let from_day = analysis::records::parse_time(&from, DateOrder::Auto)
-                .map_err(|e| anyhow::anyhow!("--from: {e}"))?
-                .0
-                .div_euclid(analysis::records::DAY);
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
-            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let from_day = day_arg(&from, "--from")?;
+            let xy = data.xy();
+            let days = data.days();
             let params = analysis::forecast::ForecastParams {
                 cell,
                 from_day,
@@ -570,8 +568,8 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
             weeks,
         } => {
             let (data, _) = input.load()?;
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
-            let days: Vec<i64> = data.records.iter().map(|r| r.day()).collect();
+            let xy = data.xy();
+            let days = data.days();
             let best = |f: &mut dyn FnMut() -> Value| -> (f64, Value) {
                 let mut best = f64::MAX;
                 let mut out = Value::Null;
@@ -635,10 +633,7 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
                     })
                 }
                 "forecast" => {
-                    let from_day = analysis::records::parse_time(&from, DateOrder::Auto)
-                        .map_err(|e| anyhow::anyhow!("--from: {e}"))?
-                        .0
-                        .div_euclid(analysis::records::DAY);
+                    let from_day = day_arg(&from, "--from")?;
                     let p = analysis::forecast::ForecastParams {
                         cell,
                         from_day,
@@ -662,7 +657,7 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
             transform,
         } => {
             let (data, _) = input.load()?;
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let xy = data.xy();
             let g = Grid::bin(&xy, cell)?;
             let t = match transform.as_str() {
                 "r" | "R" => Transform::Row,
@@ -760,7 +755,7 @@ fn hotspots(
     let limit = top.unwrap_or(usize::MAX);
     let rows: Vec<(Value, Value)> = match by {
         HotspotBy::Grid => {
-            let xy: Vec<(f64, f64)> = data.records.iter().map(|r| (r.x, r.y)).collect();
+            let xy = data.xy();
             let g = Grid::bin(&xy, cell)?;
             let kde = hotspot::kernel_density(&g, bandwidth)?;
             let gi = hotspot::gistar(&g);
