@@ -1,4 +1,4 @@
-//! Community policing records and figures (issue 7, first parts).
+//! Community policing records and figures.
 //!
 //! - Village police office (警务室) coverage by bureau and station, and how
 //!   many offices share the village committee's building: the report's
@@ -6,12 +6,26 @@
 //! - Case transfer ("两不办") from stations to specialised units, with
 //!   acceptance, returns with reasons, timers, and leads (线索) with
 //!   feedback ([`transfer`]).
+//! - Registers of personal data with legal basis, purpose and retention:
+//!   key persons ([`ledger`]), disputes ([`dispute`]), and the ledgers
+//!   described as data ([`ledgers`]): residents, rental housing, floating
+//!   population, regulated venues with inspections, the 365x24 service
+//!   (lost property matched with found items, missing persons, livelihood
+//!   requests), 1+X+N staffing and community days ([`staffing`]).
+//! - Station assessment from a catalogue that is configuration
+//!   ([`assessment`]) over metrics counted from the records ([`metrics`]).
+//!
+//! Not here: storage (`store`), scoping, auditing and the API (`server`).
 //!
 //! Pure: records in, records and figures out; validation and legal
 //! transitions live here, storage in `store`, the API in `server`.
 
+pub mod assessment;
 pub mod dispute;
 pub mod ledger;
+pub mod ledgers;
+pub mod metrics;
+pub mod staffing;
 pub mod transfer;
 
 /// What can go wrong.
