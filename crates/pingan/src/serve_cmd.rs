@@ -29,6 +29,9 @@ pub struct ServerArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "PINGAN_LOG_JSON")]
     pub log_json: bool,
+    /// Station assessment catalogue (TOML, `[[indicator]]` tables) to put in force; checked before the server starts.
+    #[arg(long)]
+    pub assessment: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +176,7 @@ pub async fn serve(args: ServerArgs, graph: Option<PathBuf>) -> Result<()> {
     let app = App::start(store, graph, settings)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    load_assessment(&app, args.assessment.as_deref()).await?;
     let listen = args
         .listen
         .or(file.listen)
@@ -268,6 +272,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     let app = App::start(store, graph, settings)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    load_assessment(&app, args.server.assessment.as_deref()).await?;
     let hot: Vec<citygen::HotArea> = hot_areas
         .iter()
         .map(|h| citygen::HotArea {
@@ -296,6 +301,17 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
         eprintln!("history: {t} case transfers and {l} leads from the stations");
+        let counts = server::sim::seed_ledgers(&app, args.history_days, args.seed)
+            .await
+            .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
+        eprintln!(
+            "history: ledgers {}",
+            counts
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let listen = args
         .server
@@ -424,4 +440,16 @@ pub async fn check(database: &str, agency: &str) -> Result<()> {
         }
         bail!("{} problems in {database}", problems.len())
     }
+}
+
+/// Puts `--assessment FILE` in force, or says what is wrong with it.
+async fn load_assessment(app: &server::App, path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    server::assessment_api::set_catalogue(app, &text)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+    eprintln!("assessment catalogue from {}", path.display());
+    Ok(())
 }

@@ -52,7 +52,41 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
-        .route("/police-offices", get(police_offices))
+        .route(
+            "/police-offices",
+            get(police_offices).post(crate::ledgers_api::create_office),
+        )
+        .route(
+            "/police-offices/{id}",
+            axum::routing::put(crate::ledgers_api::update_office),
+        )
+        .route("/community/ledgers", get(crate::ledgers_api::list_ledgers))
+        .route(
+            "/community/ledgers/{kind}",
+            get(crate::ledgers_api::list_entries).post(crate::ledgers_api::create_entry),
+        )
+        .route(
+            "/community/ledgers/{kind}/{id}",
+            get(crate::ledgers_api::get_entry)
+                .patch(crate::ledgers_api::update_entry)
+                .delete(crate::ledgers_api::delete_entry),
+        )
+        .route(
+            "/community/ledgers/{kind}/{id}/action",
+            post(crate::ledgers_api::entry_action),
+        )
+        .route(
+            "/community/ledgers/{kind}/{id}/matches",
+            get(crate::ledgers_api::entry_matches),
+        )
+        .route("/community/tasks", get(crate::ledgers_api::tasks))
+        .route("/community/staffing", get(crate::ledgers_api::staffing))
+        .route("/assessment", get(crate::assessment_api::table))
+        .route(
+            "/assessment/catalogue",
+            get(crate::assessment_api::get_catalogue).put(crate::assessment_api::put_catalogue),
+        )
+        .route("/assessment/source", get(crate::assessment_api::source))
         .route("/police-offices/coverage", get(police_office_coverage))
         .route(
             "/community/transfers",
@@ -901,8 +935,8 @@ async fn posts(State(app): AppState, user: User) -> ApiResult {
 
 async fn police_offices(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let list: Vec<&dispatch::PoliceOffice> = app
-        .offices
+    let offices = app.offices.read().expect("offices lock");
+    let list: Vec<&dispatch::PoliceOffice> = offices
         .iter()
         .filter(|o| {
             user.scope
@@ -917,8 +951,11 @@ async fn police_offices(State(app): AppState, user: User) -> ApiResult {
 /// (the report's "572 offices for 587 villages = 97.4%"), within the user's scope.
 async fn police_office_coverage(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
-    let report =
-        community::office_coverage(&app.jurisdictions, &app.offices, user.scope.as_deref());
+    let report = community::office_coverage(
+        &app.jurisdictions,
+        &app.offices.read().expect("offices lock"),
+        user.scope.as_deref(),
+    );
     Ok(ok(serde_json::to_value(report).expect("serialises")))
 }
 

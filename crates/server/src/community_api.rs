@@ -22,14 +22,14 @@ use crate::{App, now_ms};
 type ApiResult = Result<Response, ApiError>;
 
 /// Community writes are read-modify-write on stored documents: one at a time.
-static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
-fn new_id(prefix: &str, now: i64) -> String {
+pub(crate) fn new_id(prefix: &str, now: i64) -> String {
     format!("{prefix}{now}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
 }
 
-fn community_error(e: community::CommunityError) -> ApiError {
+pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
     match e {
         community::CommunityError::Invalid { field, message } => ApiError::invalid(field, message),
         community::CommunityError::Conflict(m) => {
@@ -80,13 +80,13 @@ fn station_for(app: &App, user: &User, given: Option<String>) -> Result<String, 
     Ok(station)
 }
 
-fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
+pub(crate) fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
     user.scope
         .as_deref()
         .is_none_or(|s| app.jurisdictions.is_within(jurisdiction, s))
 }
 
-async fn save<T: serde::Serialize>(
+pub(crate) async fn save<T: serde::Serialize>(
     app: &App,
     user: &User,
     kind: &str,
@@ -122,7 +122,7 @@ async fn save<T: serde::Serialize>(
         .map_err(ApiError::store)
 }
 
-async fn load<T: serde::de::DeserializeOwned>(
+pub(crate) async fn load<T: serde::de::DeserializeOwned>(
     app: &App,
     user: &User,
     kind: &str,
@@ -139,7 +139,7 @@ async fn load<T: serde::de::DeserializeOwned>(
     }
 }
 
-async fn load_all<T: serde::de::DeserializeOwned>(
+pub(crate) async fn load_all<T: serde::de::DeserializeOwned>(
     app: &App,
     user: &User,
     kind: &str,
@@ -402,7 +402,12 @@ use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson, expired};
 /// `GET /api/v1/community/registers`: each register's legal basis, purpose and retention.
 pub async fn registers(user: User) -> ApiResult {
     user.require(Action::Read)?;
-    Ok(axum::Json(json!([KEY_PERSONS])).into_response())
+    let mut all = vec![
+        json!({"register": KEY_PERSONS, "personal": true}),
+        json!({"register": DISPUTES, "personal": true}),
+    ];
+    all.extend(community::ledgers::LEDGERS.iter().map(|l| json!(l)));
+    Ok(axum::Json(json!(all)).into_response())
 }
 
 /// Body of a key person.
@@ -490,10 +495,10 @@ pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiRes
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
-fn reason_given(r: Reason) -> Result<String, ApiError> {
+pub(crate) fn reason_given(r: Reason) -> Result<String, ApiError> {
     match r.reason.map(|s| s.trim().to_string()) {
         Some(s) if s.chars().count() >= 2 => Ok(s),
         _ => Err(ApiError::invalid(
@@ -505,7 +510,7 @@ fn reason_given(r: Reason) -> Result<String, ApiError> {
 
 /// A whole personal-data record: only with a reason, and the read is
 /// audited before anything is returned.
-async fn audited_read<T: serde::de::DeserializeOwned + serde::Serialize>(
+pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Serialize>(
     app: &App,
     user: &User,
     kind: &str,
@@ -581,7 +586,10 @@ pub async fn delete_key_person(
 /// (soft-deleted ones included), auditing each purge. Returns how many.
 pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreError> {
     let mut n = 0;
-    for register in [KEY_PERSONS] {
+    let registers = [KEY_PERSONS, DISPUTES]
+        .into_iter()
+        .chain(community::ledgers::LEDGERS.iter().map(|l| l.register));
+    for register in registers {
         for rec in app.store.records(register.kind).await? {
             let last = rec.deleted_at.unwrap_or(rec.updated_at).max(rec.updated_at);
             if expired(&register, last, now) {
@@ -665,7 +673,7 @@ pub async fn create_dispute(
     Ok((StatusCode::CREATED, axum::Json(d.summary_json(now))).into_response())
 }
 
-fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), ApiError> {
+pub(crate) fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), ApiError> {
     match app.jurisdictions.get(community) {
         Some(j) if j.level == Level::Community => {}
         _ => {

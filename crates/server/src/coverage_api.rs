@@ -114,6 +114,8 @@ fn sites(
                     .collect(),
                 "offices" => app
                     .offices
+                    .read()
+                    .expect("offices lock")
                     .iter()
                     .filter(|o| in_scope(&o.station_id))
                     .map(|o| LatLon::new(o.lat, o.lon))

@@ -9,11 +9,13 @@
 
 pub mod analysis_api;
 pub mod api;
+pub mod assessment_api;
 pub mod auth;
 pub mod community_api;
 pub mod coverage_api;
 pub mod error;
 pub mod feed;
+pub mod ledgers_api;
 pub mod sim;
 pub mod tiles;
 
@@ -86,7 +88,7 @@ pub struct App {
     /// Base-map vector tiles of the road graph.
     pub tiles: tiles::RoadTiles,
     /// Village and community police offices.
-    pub offices: Vec<dispatch::PoliceOffice>,
+    pub offices: std::sync::RwLock<Vec<dispatch::PoliceOffice>>,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -146,7 +148,7 @@ impl App {
             feed,
             settings,
             tiles: tiles::RoadTiles::new(graph),
-            offices,
+            offices: std::sync::RwLock::new(offices),
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
             metrics: metrics_handle(),

@@ -812,3 +812,413 @@ pub async fn seed_community(
         .map_err(crate::error::ApiError::store)?;
     Ok((nt, nl))
 }
+
+fn demo_name(rng: &mut Rng) -> String {
+    format!("{}{}", SURNAMES[rng.below(16)], GIVEN[rng.below(16)])
+}
+
+/// A resident identity number with a correct check character.
+fn demo_id_number(rng: &mut Rng) -> String {
+    let born = 1950 + rng.below(55);
+    let base = format!(
+        "110105{born}{:02}{:02}{:03}",
+        1 + rng.below(12),
+        1 + rng.below(28),
+        rng.below(1000)
+    );
+    "0123456789X"
+        .chars()
+        .map(|c| format!("{base}{c}"))
+        .find(|n| community::ledger::valid_id_number(n))
+        .expect("one check character fits")
+}
+
+fn demo_phone(rng: &mut Rng) -> String {
+    format!("13{}{:08}", rng.below(10), rng.below(100_000_000))
+}
+
+fn local_date(ms: i64) -> String {
+    dispatch::time::format_rfc3339(ms + crate::LOCAL_UTC_OFFSET_MIN * 60_000)[..10].to_string()
+}
+
+/// What [`seed_ledgers`] wrote, per ledger kind.
+pub type LedgerCounts = std::collections::BTreeMap<&'static str, usize>;
+
+/// Fills the ledgers of every community with a believable past: 1+X+N
+/// staffing, community days, residents, rental housing, floating population,
+/// regulated venues with inspections, and the 365x24 service (lost and found
+/// property with matches, missing persons, livelihood requests). Every
+/// record goes through the same validation and workflow as the API's.
+pub async fn seed_ledgers(
+    app: &App,
+    days: u32,
+    seed: u64,
+) -> Result<LedgerCounts, crate::error::ApiError> {
+    use community::ledgers::*;
+    use serde_json::json;
+    let mut rng = Rng::new(seed ^ 0x4C45_4447);
+    let now = now_ms();
+    let day = 86_400_000i64;
+    let hour = 3_600_000i64;
+    let start = now - days as i64 * day;
+    let mut entries: Vec<Entry> = Vec::new();
+    let tree = &app.jurisdictions;
+    let communities: Vec<(String, String)> = tree
+        .all()
+        .iter()
+        .filter(|j| j.level == dispatch::Level::Community)
+        .map(|j| {
+            let station = tree
+                .ancestors(&j.id)
+                .find(|a| a.level == dispatch::Level::Station)
+                .map(|a| a.id.clone())
+                .unwrap_or_default();
+            (j.id.clone(), station)
+        })
+        .collect();
+    let mut n = 0usize;
+    let mut make = |l: &Ledger, c: &(String, String), fields: serde_json::Value, at: i64| {
+        n += 1;
+        let id = if l.one_per_community {
+            c.0.clone()
+        } else {
+            format!("{}-{at}-{n}", l.register.kind)
+        };
+        l.create(
+            id,
+            &c.0,
+            &c.1,
+            fields.as_object().expect("object"),
+            "demo",
+            at,
+        )
+        .unwrap_or_else(|e| panic!("demo {} record: {e}", l.register.kind))
+    };
+    const POSTS: [&str; 3] = ["村党支部副书记", "村委会副主任", "居委会副主任"];
+    const ORIGINS: [&str; 6] = [
+        "河南省周口市",
+        "四川省达州市",
+        "安徽省阜阳市",
+        "湖南省邵阳市",
+        "江西省赣州市",
+        "贵州省毕节市",
+    ];
+    const JOBS: [&str; 5] = ["快递员", "建筑工人", "餐饮服务员", "个体经营", "工厂工人"];
+    const STREETS: [&str; 6] = ["幸福路", "人民路", "建设街", "和平里", "新村路", "文化巷"];
+    let address = |rng: &mut Rng| {
+        format!(
+            "{}{}号{}单元",
+            STREETS[rng.below(6)],
+            1 + rng.below(200),
+            1 + rng.below(6)
+        )
+    };
+    for c in &communities {
+        // 1 + X + N.
+        let officer = demo_name(&mut rng);
+        let teams: Vec<serde_json::Value> = (0..1 + rng.below(3))
+            .map(|k| {
+                json!({"name": (["平安志愿者队", "红袖标巡逻队", "护校队"][k]), "size": 5 + rng.below(36)})
+            })
+            .collect();
+        let mut staffing = json!({"officer": officer, "officer_phone": demo_phone(&mut rng),
+            "auxiliaries": 1 + rng.below(4), "grid_workers": 2 + rng.below(9), "volunteer_teams": teams});
+        if rng.f64() < 0.6 {
+            staffing["committee_post"] = json!(POSTS[rng.below(3)]);
+        }
+        entries.push(make(&STAFFING, c, staffing, start));
+        // Days in the community: most officers near or above 3.5 a week.
+        let p = 0.4 + rng.f64() * 0.4;
+        for d in 0..days as i64 {
+            let at = start + d * day + 9 * hour;
+            if at < now && rng.f64() < p {
+                entries.push(make(
+                    &COMMUNITY_DAYS,
+                    c,
+                    json!({"officer": officer, "date": local_date(at), "hours": 4 + rng.below(6),
+                        "activities": (["走访入户", "矛盾排查", "巡逻防控", "安全宣传"][rng.below(4)])}),
+                    at,
+                ));
+            }
+        }
+        for _ in 0..5 + rng.below(10) {
+            let at = start + (rng.f64() * (now - start) as f64) as i64;
+            entries.push(make(&RESIDENTS, c, json!({"name": demo_name(&mut rng), "id_number": demo_id_number(&mut rng),
+                "gender": (["male", "female"][rng.below(2)]), "address": address(&mut rng), "phone": demo_phone(&mut rng),
+                "household": (["registered", "registered", "resident_not_registered"][rng.below(3)])}), at));
+        }
+        for _ in 0..3 + rng.below(6) {
+            let at = start + (rng.f64() * (now - start) as f64) as i64;
+            let from = local_date(at);
+            entries.push(make(&FLOATING_POPULATION, c, json!({"name": demo_name(&mut rng), "id_number": demo_id_number(&mut rng),
+                "origin": ORIGINS[rng.below(6)], "address": address(&mut rng), "phone": demo_phone(&mut rng),
+                "occupation": JOBS[rng.below(5)], "registered_on": from}), at));
+        }
+        for _ in 0..2 + rng.below(5) {
+            let at = start + (rng.f64() * (now - start) as f64 * 0.3) as i64;
+            let tenants: Vec<serde_json::Value> = (0..1 + rng.below(3))
+                .map(|_| json!({"name": demo_name(&mut rng), "id_number": demo_id_number(&mut rng), "from": local_date(at)}))
+                .collect();
+            let mut e = make(
+                &RENTAL_HOUSING,
+                c,
+                json!({"address": address(&mut rng), "landlord": demo_name(&mut rng),
+                "landlord_phone": demo_phone(&mut rng), "rooms": 1 + rng.below(4), "tenants": tenants,
+                "registered_on": local_date(at)}),
+                at,
+            );
+            let mut t = at + (60.0 + rng.f64() * 40.0) as i64 * day;
+            while t < now {
+                let r = ["pass", "pass", "pass", "rectify"][rng.below(4)];
+                let _ = RENTAL_HOUSING.act(
+                    &mut e,
+                    "inspect",
+                    Some("消防、登记检查"),
+                    Some(r),
+                    None,
+                    "demo",
+                    t,
+                );
+                t += (80.0 + rng.f64() * 20.0) as i64 * day;
+            }
+            entries.push(e);
+        }
+        for _ in 0..rng.below(4) {
+            let at = start;
+            let cat = ["hotel", "internet_cafe", "entertainment", "hotel"][rng.below(4)];
+            let name = match cat {
+                "hotel" => format!("{}宾馆", STREETS[rng.below(6)]),
+                "internet_cafe" => format!("{}网吧", STREETS[rng.below(6)]),
+                _ => format!("{}KTV", STREETS[rng.below(6)]),
+            };
+            let mut e = make(
+                &VENUES,
+                c,
+                json!({"name": name, "category": cat, "address": address(&mut rng),
+                "licence": format!("公特旅字{:06}号", rng.below(1_000_000)), "manager": demo_name(&mut rng),
+                "phone": demo_phone(&mut rng)}),
+                at,
+            );
+            let mut t = at + (rng.f64() * 20.0) as i64 * day;
+            while t < now {
+                let r = ["pass", "pass", "pass", "rectify", "violation"][rng.below(5)];
+                let _ = VENUES.act(
+                    &mut e,
+                    "inspect",
+                    Some("例行检查, 核对住宿/上网登记"),
+                    Some(r),
+                    None,
+                    "demo",
+                    t,
+                );
+                // Most are inspected within the month; some slip.
+                t += (20.0 + rng.f64() * 16.0) as i64 * day;
+            }
+            entries.push(e);
+        }
+    }
+    // The 365x24 service, per station and day.
+    const ITEMS: [(&str, &str, &str); 6] = [
+        ("wallet", "黑色钱包", "黑色皮质钱包, 内有身份证和银行卡"),
+        ("phone", "手机", "蓝色手机, 带透明手机壳"),
+        ("keys", "钥匙串", "一串钥匙, 挂小熊挂件"),
+        ("bag", "双肩包", "灰色双肩包, 内有笔记本电脑"),
+        ("documents", "身份证", "居民身份证一张"),
+        ("bicycle", "自行车", "红色山地自行车"),
+    ];
+    let mut by_station: std::collections::BTreeMap<&str, Vec<&(String, String)>> =
+        std::collections::BTreeMap::new();
+    for c in &communities {
+        by_station.entry(c.1.as_str()).or_default().push(c);
+    }
+    for cs in by_station.values() {
+        for d in 0..days as i64 {
+            let day0 = start + d * day;
+            let pick = |rng: &mut Rng| cs[rng.below(cs.len())];
+            for _ in 0..poisson(&mut rng, 0.3) {
+                let at = day0 + (rng.f64() * day as f64) as i64;
+                let (cat, item, desc) = ITEMS[rng.below(ITEMS.len())];
+                let c = pick(&mut rng);
+                let mut lost = make(
+                    &LOST_PROPERTY,
+                    c,
+                    json!({"item": item, "category": cat, "description": desc,
+                    "lost_on": local_date(at), "place": format!("{}公交站", STREETS[rng.below(6)]),
+                    "owner": demo_name(&mut rng), "owner_phone": demo_phone(&mut rng)}),
+                    at,
+                );
+                if rng.f64() < 0.45 {
+                    // Someone hands it in; it is matched and returned.
+                    let f_at = at + (rng.f64() * 2.0 * day as f64) as i64;
+                    let mut found = make(
+                        &FOUND_ITEMS,
+                        pick(&mut rng),
+                        json!({"item": item, "category": cat,
+                        "description": desc, "found_on": local_date(f_at), "finder": demo_name(&mut rng)}),
+                        f_at,
+                    );
+                    let m_at = f_at + (rng.f64() * 6.0 * hour as f64) as i64;
+                    if m_at < now {
+                        let _ = LOST_PROPERTY.act(
+                            &mut lost,
+                            "match",
+                            None,
+                            None,
+                            Some(&found.id),
+                            "demo",
+                            m_at,
+                        );
+                        let _ = FOUND_ITEMS.act(
+                            &mut found,
+                            "match",
+                            None,
+                            None,
+                            Some(&lost.id),
+                            "demo",
+                            m_at,
+                        );
+                        let r_at = m_at + (rng.f64() * 3.0 * day as f64) as i64;
+                        if r_at < now {
+                            let _ = LOST_PROPERTY
+                                .act(&mut lost, "return", None, None, None, "demo", r_at);
+                            let _ = FOUND_ITEMS
+                                .act(&mut found, "return", None, None, None, "demo", r_at);
+                        }
+                    }
+                    entries.push(found);
+                } else if at + 15 * day < now && rng.f64() < 0.8 {
+                    let _ = LOST_PROPERTY.act(
+                        &mut lost,
+                        "close",
+                        Some("未找到, 已告知失主"),
+                        None,
+                        None,
+                        "demo",
+                        at + 15 * day,
+                    );
+                }
+                entries.push(lost);
+            }
+            for _ in 0..poisson(&mut rng, 0.1) {
+                // Handed in with no owner known yet.
+                let at = day0 + (rng.f64() * day as f64) as i64;
+                let (cat, item, desc) = ITEMS[rng.below(ITEMS.len())];
+                let mut found = make(
+                    &FOUND_ITEMS,
+                    pick(&mut rng),
+                    json!({"item": item, "category": cat,
+                    "description": desc, "found_on": local_date(at)}),
+                    at,
+                );
+                if at + 90 * day < now {
+                    let _ = FOUND_ITEMS.act(
+                        &mut found,
+                        "dispose",
+                        Some("招领期满, 依法处理"),
+                        None,
+                        None,
+                        "demo",
+                        at + 90 * day,
+                    );
+                }
+                entries.push(found);
+            }
+            for _ in 0..poisson(&mut rng, 0.04) {
+                let at = day0 + (rng.f64() * day as f64) as i64;
+                let age = [4, 7, 78, 82, 85, 15][rng.below(6)];
+                let mut e = make(
+                    &MISSING_PERSONS,
+                    pick(&mut rng),
+                    json!({"name": demo_name(&mut rng), "age": age,
+                    "gender": (["male", "female"][rng.below(2)]), "description": "身穿深色外套, 走失时神志不清",
+                    "last_seen_on": local_date(at), "last_seen_place": format!("{}菜市场", STREETS[rng.below(6)]),
+                    "reporter": demo_name(&mut rng), "reporter_phone": demo_phone(&mut rng)}),
+                    at,
+                );
+                let s_at = at + (rng.f64() * 0.5 * hour as f64) as i64;
+                if s_at < now {
+                    let _ = MISSING_PERSONS.act(
+                        &mut e,
+                        "search",
+                        Some("调取监控, 网格员、志愿者分片寻找"),
+                        None,
+                        None,
+                        "demo",
+                        s_at,
+                    );
+                    let f_at = s_at + (rng.normal().abs() * 10.0 * hour as f64) as i64;
+                    if f_at < now {
+                        let _ = MISSING_PERSONS.act(
+                            &mut e,
+                            "found",
+                            Some("已找到, 交家属带回"),
+                            None,
+                            None,
+                            "demo",
+                            f_at,
+                        );
+                    }
+                }
+                entries.push(e);
+            }
+            for _ in 0..poisson(&mut rng, 0.8) {
+                let at = day0 + (rng.f64() * day as f64) as i64;
+                let (cat, desc) = [
+                    ("elderly", "独居老人求助, 行动不便"),
+                    ("locked_out", "钥匙反锁屋内"),
+                    ("utilities", "楼道停电, 求助联系物业"),
+                    ("noise", "楼上装修噪音扰民"),
+                    ("lost_child", "儿童与家长走散"),
+                    ("traffic", "车辆堵住出口"),
+                ][rng.below(6)];
+                let mut e = make(
+                    &LIVELIHOOD,
+                    pick(&mut rng),
+                    json!({"category": cat, "description": desc,
+                    "requester": demo_name(&mut rng), "phone": demo_phone(&mut rng), "address": address(&mut rng)}),
+                    at,
+                );
+                let s_at = at + (rng.f64() * hour as f64) as i64;
+                if s_at < now {
+                    let _ = LIVELIHOOD.act(&mut e, "start", None, None, None, "demo", s_at);
+                    let c_at = s_at + (rng.normal().abs() * 12.0 * hour as f64) as i64;
+                    if c_at < now {
+                        let _ = LIVELIHOOD.act(
+                            &mut e,
+                            "close",
+                            Some("已处理, 群众满意"),
+                            None,
+                            None,
+                            "demo",
+                            c_at,
+                        );
+                    }
+                }
+                entries.push(e);
+            }
+        }
+    }
+    let mut counts = LedgerCounts::new();
+    let records: Vec<store::CommunityRecord> = entries
+        .iter()
+        .map(|e| {
+            *counts
+                .entry(ledger(&e.kind).expect("known").register.kind)
+                .or_default() += 1;
+            store::CommunityRecord {
+                kind: e.kind.clone(),
+                id: e.id.clone(),
+                jurisdiction_id: e.community_id.clone(),
+                doc: serde_json::to_string(e).expect("serialises"),
+                created_at: e.created_at,
+                updated_at: e.updated_at,
+                deleted_at: None,
+            }
+        })
+        .collect();
+    app.store
+        .put_records(&records, "demo-history")
+        .await
+        .map_err(crate::error::ApiError::store)?;
+    Ok(counts)
+}

@@ -1725,3 +1725,706 @@ async fn dispute_ledger() {
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
 }
+
+/// A valid record of every ledger, for a community.
+fn sample(kind: &str) -> Value {
+    match kind {
+        "resident" => {
+            json!({"name": "王小明", "id_number": "11010519491231002X", "gender": "male", "address": "幸福路 8 号",
+                "phone": "13800138000", "household": "registered"})
+        }
+        "rental_housing" => {
+            json!({"address": "人民路 3 号 2 单元", "landlord": "李四", "landlord_id_number": "11010519491231002X",
+                "rooms": 2, "registered_on": "2026-11-01",
+                "tenants": [{"name": "张三", "from": "2026-11-01", "id_number": "11010519491231002X"}]})
+        }
+        "floating_population" => {
+            json!({"name": "赵六", "origin": "河南省周口市", "address": "建设街 5 号", "registered_on": "2026-10-01"})
+        }
+        "venue" => json!({"name": "幸福宾馆", "category": "hotel", "address": "幸福路 1 号"}),
+        "lost_property" => {
+            json!({"item": "黑色钱包", "category": "wallet", "description": "黑色皮质钱包, 内有身份证",
+                "lost_on": "2026-11-20", "owner": "张三", "owner_phone": "13800000000"})
+        }
+        "found_item" => {
+            json!({"item": "钱包", "category": "wallet", "description": "黑色皮质钱包一个", "found_on": "2026-11-21"})
+        }
+        "missing_person" => {
+            json!({"name": "孙老伯", "age": 82, "description": "灰色外套", "last_seen_on": "2026-11-28",
+                "last_seen_place": "菜市场", "reporter": "孙女士", "reporter_phone": "13900000000"})
+        }
+        "livelihood" => {
+            json!({"category": "locked_out", "description": "钥匙反锁屋内", "requester": "钱七"})
+        }
+        "staffing" => {
+            json!({"officer": "王警官", "committee_post": "村委会副主任", "auxiliaries": 2, "grid_workers": 6,
+                "volunteer_teams": [{"name": "平安志愿者", "size": 20}]})
+        }
+        "community_day" => json!({"date": "2026-11-27", "hours": 6, "activities": "走访入户"}),
+        other => panic!("no sample for {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_ledger_is_validated_scoped_audited_and_purged() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let community_of = |station: &str| {
+        s.city
+            .jurisdictions
+            .iter()
+            .find(|j| {
+                j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(station)
+            })
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (my_village, other_village) = (community_of(mine), community_of(other));
+    let admin = s.login("admin").await;
+    let (code, v) = s
+        .post(&admin, "/users", json!({"username": "officer2", "password": PASSWORD, "role": "station_officer", "scope": other}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let officer = s.login("officer").await;
+    let officer2 = s.login("officer2").await;
+    let calltaker = s.login("calltaker").await;
+
+    let (code, specs) = s.get(&officer, "/community/ledgers").await;
+    assert_eq!(code, StatusCode::OK);
+    let kinds: Vec<String> = specs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["register"]["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds.len(), 10);
+    let (_, registers) = s.get(&officer, "/community/registers").await;
+    assert_eq!(
+        registers.as_array().unwrap().len(),
+        12,
+        "key persons, disputes and the ledgers"
+    );
+    for spec in specs.as_array().unwrap() {
+        let kind = spec["register"]["kind"].as_str().unwrap();
+        let personal = spec["personal"].as_bool().unwrap();
+        assert!(spec["register"]["legal_basis"].as_str().unwrap().len() > 5);
+        let path = format!("/community/ledgers/{kind}");
+        let body = json!({"community_id": my_village, "fields": sample(kind)});
+        // Bad input: the field is named, nothing is written.
+        let mut bad = body.clone();
+        bad["fields"]["nonsense"] = json!(1);
+        let (code, v) = s.post(&officer, &path, bad).await;
+        assert_eq!(
+            (code, v["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("fields")),
+            "{kind} {v}"
+        );
+        assert!(v["message"].as_str().unwrap().contains("nonsense"), "{v}");
+        let required = spec["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["required"] == true && body["fields"].get(f["name"].as_str().unwrap()).is_some()
+            })
+            .map(|f| f["name"].as_str().unwrap().to_string());
+        if let Some(field) = required {
+            let mut bad = body.clone();
+            bad["fields"].as_object_mut().unwrap().remove(&field);
+            let (code, v) = s.post(&officer, &path, bad).await;
+            assert_eq!(
+                (code, v["field"].clone()),
+                (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+                "{kind} {v}"
+            );
+        }
+        let (code, _) = s
+            .post(
+                &officer,
+                &path,
+                json!({"community_id": mine, "fields": sample(kind)}),
+            )
+            .await;
+        assert_eq!(
+            code,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}: a station is not a community"
+        );
+        // Another station's villages, the call taker: refused.
+        let (code, _) = s
+            .post(
+                &officer,
+                &path,
+                json!({"community_id": other_village, "fields": sample(kind)}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{kind}");
+        let (code, _) = s.post(&calltaker, &path, body.clone()).await;
+        assert_eq!(code, StatusCode::FORBIDDEN, "{kind}");
+        assert!(
+            s.app.store.records(kind).await.unwrap().is_empty(),
+            "{kind}: nothing written"
+        );
+
+        let (code, created) = s.post(&officer, &path, body.clone()).await;
+        assert_eq!(code, StatusCode::CREATED, "{kind} {created}");
+        let id = created["id"].as_str().unwrap().to_string();
+        let (_, list) = s.get(&officer, &path).await;
+        assert_eq!(list["entries"].as_array().unwrap().len(), 1, "{kind}");
+        let (_, list2) = s.get(&officer2, &path).await;
+        assert!(
+            list2["entries"].as_array().unwrap().is_empty(),
+            "{kind}: other station sees nothing"
+        );
+        let (code, _) = s.get(&officer2, &format!("{path}/{id}?reason=核查")).await;
+        assert_eq!(code, StatusCode::NOT_FOUND, "{kind}");
+        if personal {
+            // Lists hide what the register says; whole records need a reason, audited.
+            let text = list["entries"][0].to_string();
+            for secret in [
+                "11010519491231002X",
+                "幸福路 8 号",
+                "13800138000",
+                "建设街 5 号",
+            ] {
+                assert!(!text.contains(secret), "{kind} list shows {secret}: {text}");
+            }
+            let (code, v) = s.get(&officer, &format!("{path}/{id}")).await;
+            assert_eq!(
+                (code, v["field"].clone()),
+                (StatusCode::UNPROCESSABLE_ENTITY, json!("reason")),
+                "{kind}"
+            );
+            let (code, full) = s
+                .get(&officer, &format!("{path}/{id}?reason=入户核查"))
+                .await;
+            assert_eq!(code, StatusCode::OK, "{kind}");
+            assert_eq!(
+                full["fields"],
+                created_fields(&sample(kind), &full["fields"]),
+                "{kind}"
+            );
+            let last = &s.app.store.audit_log(1).await.unwrap()[0];
+            assert_eq!(
+                (
+                    last.action.as_str(),
+                    last.kind.as_str(),
+                    last.reason.as_deref()
+                ),
+                ("read", kind, Some("入户核查"))
+            );
+            let (code, _) = s.get(&calltaker, &path).await;
+            assert_eq!(
+                code,
+                StatusCode::FORBIDDEN,
+                "{kind}: personal lists are the stations' own"
+            );
+        } else {
+            let (code, _) = s.get(&officer, &format!("{path}/{id}")).await;
+            assert_eq!(code, StatusCode::OK, "{kind}");
+        }
+        // Updates are validated too.
+        let first = spec["fields"][0]["name"].as_str().unwrap();
+        let (code, v) = s
+            .call(
+                &officer,
+                reqwest::Method::PATCH,
+                &format!("{path}/{id}"),
+                Some(json!({"fields": {first: null}})),
+            )
+            .await;
+        assert_eq!(
+            (code, v["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(first)),
+            "{kind} {v}"
+        );
+        // Soft delete: gone from lists, kept (audited) until the retention purge.
+        let (code, _) = s
+            .call(
+                &officer,
+                reqwest::Method::DELETE,
+                &format!("{path}/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            code,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}: deleting needs a reason"
+        );
+        let (code, _) = s
+            .call(
+                &officer2,
+                reqwest::Method::DELETE,
+                &format!("{path}/{id}?reason=迁出"),
+                None,
+            )
+            .await;
+        assert_eq!(code, StatusCode::NOT_FOUND, "{kind}");
+        let (code, _) = s
+            .call(
+                &officer,
+                reqwest::Method::DELETE,
+                &format!("{path}/{id}?reason=迁出"),
+                None,
+            )
+            .await;
+        assert_eq!(code, StatusCode::NO_CONTENT, "{kind}");
+        let (_, list) = s.get(&officer, &path).await;
+        assert!(list["entries"].as_array().unwrap().is_empty(), "{kind}");
+        assert!(
+            s.app
+                .store
+                .record(kind, &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .deleted_at
+                .is_some()
+        );
+        let (code, again) = s.post(&officer, &path, body).await;
+        assert_eq!(code, StatusCode::CREATED, "{kind} {again}");
+    }
+    let (code, _) = s.get(&officer, "/community/ledgers/pets").await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, v) = s
+        .get(&officer, "/community/ledgers/venue?status=sleeping")
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("status"))
+    );
+
+    // One staffing record per community; one log per officer and day.
+    let (code, _) = s
+        .post(
+            &officer,
+            "/community/ledgers/staffing",
+            json!({"community_id": my_village, "fields": sample("staffing")}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT);
+    let (code, _) = s
+        .post(
+            &officer,
+            "/community/ledgers/community_day",
+            json!({"community_id": my_village, "fields": sample("community_day")}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT);
+    let (code, st) = s.get(&officer, "/community/staffing?period=2026-11").await;
+    assert_eq!(code, StatusCode::OK, "{st}");
+    assert_eq!(st["total"]["with_officer"], 1);
+    assert_eq!(st["total"]["officers_in_committee"], 1);
+    assert_eq!(st["total"]["volunteers"], 20);
+    assert_eq!(
+        st["officers"][0]["officer"], "officer",
+        "logged days are the logger's own"
+    );
+    assert_eq!(st["officers"][0]["days"], 1);
+    let (code, v) = s.get(&officer, "/community/staffing?period=November").await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("period"))
+    );
+
+    // Workflow: a venue inspection needs a known result and moves the due date.
+    let (_, venues) = s.get(&officer, "/community/ledgers/venue").await;
+    let venue = venues["entries"][0]["id"].as_str().unwrap().to_string();
+    let act = |kind: &str, id: &str| format!("/community/ledgers/{kind}/{id}/action");
+    let (code, v) = s
+        .post(
+            &officer,
+            &act("venue", &venue),
+            json!({"action": "inspect", "result": "fine"}),
+        )
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("result")),
+        "{v}"
+    );
+    let (code, v) = s
+        .post(
+            &officer,
+            &act("venue", &venue),
+            json!({"action": "inspect", "result": "rectify", "note": "消防通道堵塞"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["last_result"], "rectify");
+    let (code, _) = s
+        .post(&officer, &act("venue", &venue), json!({"action": "reopen"}))
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "only a suspended venue reopens");
+    let (code, _) = s
+        .post(
+            &officer2,
+            &act("venue", &venue),
+            json!({"action": "inspect", "result": "pass"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+
+    // Lost and found: candidates, a match changes both, a return closes both.
+    let (_, lost) = s.get(&officer, "/community/ledgers/lost_property").await;
+    let lost_id = lost["entries"][0]["id"].as_str().unwrap().to_string();
+    let (_, found) = s.get(&officer, "/community/ledgers/found_item").await;
+    let found_id = found["entries"][0]["id"].as_str().unwrap().to_string();
+    let (code, m) = s
+        .get(
+            &officer,
+            &format!("/community/ledgers/lost_property/{lost_id}/matches"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{m}");
+    assert_eq!(m["candidates"][0]["entry"]["id"], json!(found_id));
+    let (code, _) = s
+        .get(
+            &officer,
+            &format!("/community/ledgers/venue/{venue}/matches"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    let (code, v) = s
+        .post(
+            &officer,
+            &act("lost_property", &lost_id),
+            json!({"action": "match", "link": "nope"}),
+        )
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("link")),
+        "{v}"
+    );
+    let (code, v) = s
+        .post(
+            &officer,
+            &act("lost_property", &lost_id),
+            json!({"action": "match", "link": found_id}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let (_, f) = s
+        .get(
+            &officer,
+            &format!("/community/ledgers/found_item/{found_id}?reason=认领核对"),
+        )
+        .await;
+    assert_eq!(
+        (f["status"].clone(), f["link"].clone()),
+        (json!("matched"), json!(lost_id))
+    );
+    let (code, v) = s
+        .post(
+            &officer,
+            &act("lost_property", &lost_id),
+            json!({"action": "return"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "returned");
+    let (_, f) = s
+        .get(
+            &officer,
+            &format!("/community/ledgers/found_item/{found_id}?reason=归还核对"),
+        )
+        .await;
+    assert_eq!(f["status"], "returned");
+
+    // Today's tasks: the open livelihood request (24 h), the missing person (72 h).
+    let (code, t) = s.get(&officer, "/community/tasks?days=7").await;
+    assert_eq!(code, StatusCode::OK, "{t}");
+    let kinds: Vec<&str> = t["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"livelihood") && kinds.contains(&"missing_person"),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.contains(&"lost_property"),
+        "returned property is done"
+    );
+    let (_, t2) = s.get(&officer2, "/community/tasks?days=7").await;
+    assert!(t2["tasks"].as_array().unwrap().is_empty());
+    let (code, _) = s.get(&officer, "/community/tasks?days=400").await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Retention: everything past its register's period is purged, audited.
+    let before = s.app.store.records("livelihood").await.unwrap().len();
+    assert_eq!(before, 2, "the soft-deleted one and its replacement");
+    let later = server::now_ms() + 366 * 86_400_000;
+    let purged = server::community_api::purge_expired(&s.app, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        purged, 6,
+        "the 365-day ledgers (livelihood, lost property, found items): two records each"
+    );
+    assert!(s.app.store.records("livelihood").await.unwrap().is_empty());
+    assert_eq!(
+        s.app.store.records("staffing").await.unwrap().len(),
+        1,
+        "kept for ten years"
+    );
+}
+
+/// The submitted fields as stored (ids upper-cased, text trimmed): here the same.
+fn created_fields(submitted: &Value, stored: &Value) -> Value {
+    let mut out = submitted.clone();
+    if stored.get("officer").is_some() && submitted.get("officer").is_none() {
+        out["officer"] = stored["officer"].clone();
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_registry_and_assessment() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let mine = &stations[0];
+    let admin = s.login("admin").await;
+    let officer = s.login("officer").await;
+    let dispatcher = s.login("dispatcher").await;
+    let office = s
+        .app
+        .offices
+        .read()
+        .unwrap()
+        .iter()
+        .find(|o| o.station_id == *mine)
+        .cloned()
+        .unwrap();
+    let path = format!("/police-offices/{}", office.id);
+    let put = |token: String, body: Value| {
+        let p = path.clone();
+        let s = &s;
+        async move { s.call(&token, reqwest::Method::PUT, &p, Some(body)).await }
+    };
+    for (body, field) in [
+        (json!({"class": 4}), "class"),
+        (json!({"hours": "8-18"}), "hours"),
+        (json!({"staff": 500}), "staff"),
+        (json!({"lat": 0.0, "lon": 0.0}), "lat"),
+        (json!({"lat": office.lat}), "lon"),
+    ] {
+        let (code, v) = put(officer.clone(), body.clone()).await;
+        assert_eq!(
+            (code, v["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+            "{body} {v}"
+        );
+    }
+    let (code, v) = put(officer.clone(), json!({"class": 1, "staff": 4, "hours": "24h", "shares_committee_office": !office.shares_committee_office})).await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["class"].clone(), v["hours"].clone()),
+        (json!(1), json!("24h"))
+    );
+    assert_eq!(
+        s.app
+            .store
+            .police_offices()
+            .await
+            .unwrap()
+            .iter()
+            .find(|o| o.id == office.id)
+            .unwrap()
+            .class,
+        1
+    );
+    let (code, _) = put(dispatcher.clone(), json!({"class": 2})).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    // A village without an office gets one; coverage follows.
+    let offices = s.app.offices.read().unwrap().clone();
+    let bare = s.city.jurisdictions.iter().find(|j| {
+        j.level == dispatch::Level::Community
+            && j.parent_id.as_deref() == Some(mine)
+            && !offices.iter().any(|o| o.community_id == j.id)
+    });
+    let (_, before) = s.get(&admin, "/police-offices/coverage").await;
+    if let Some(village) = bare {
+        let p = s.city.posts.iter().find(|p| {
+            s.app
+                .jurisdictions
+                .resolve(dispatch::LatLon::new(p.lat, p.lon))
+                .and_then(|x| x.community_id)
+                == Some(village.id.clone())
+        });
+        if let Some(p) = p {
+            let (code, v) = s
+                .post(&officer, "/police-offices", json!({"community_id": village.id, "name": "新警务室", "lat": p.lat, "lon": p.lon, "class": 3}))
+                .await;
+            assert_eq!(code, StatusCode::CREATED, "{v}");
+            let (_, after) = s.get(&admin, "/police-offices/coverage").await;
+            assert_eq!(
+                after["total"]["with_office"].as_u64().unwrap(),
+                before["total"]["with_office"].as_u64().unwrap() + 1
+            );
+        }
+    }
+    let (code, v) = s
+        .post(&officer, "/police-offices", json!({"name": "x"}))
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("community_id"))
+    );
+
+    // Assessment: the catalogue is configuration, checked before it is used.
+    let (code, cat) = s.get(&admin, "/assessment/catalogue").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(cat["metrics"].as_array().unwrap().len() > 20);
+    let toml = cat["toml"].as_str().unwrap().to_string();
+    let (code, v) = s
+        .call(&admin, reqwest::Method::PUT, "/assessment/catalogue", Some(json!({"toml": toml.replace("reached_5min / incidents", "reached_6min / incidents")})))
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown metric \"reached_6min\""),
+        "{v}"
+    );
+    let (code, _) = s
+        .call(
+            &officer,
+            reqwest::Method::PUT,
+            "/assessment/catalogue",
+            Some(json!({"toml": toml})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    // Data for one station: disputes and a transfer, then the table.
+    let village = s
+        .city
+        .jurisdictions
+        .iter()
+        .find(|j| j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(mine))
+        .unwrap()
+        .id
+        .clone();
+    let (code, t) = s
+        .post(&officer, "/community/transfers", json!({"case_class": "criminal", "to_unit": "criminal_investigation", "summary": "入室盗窃"}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{t}");
+    let (code, _) = s
+        .post(
+            &dispatcher,
+            &format!(
+                "/community/transfers/{}/decision",
+                t["id"].as_str().unwrap()
+            ),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = s
+        .post(
+            &officer,
+            "/community/ledgers/livelihood",
+            json!({"community_id": village, "fields": sample("livelihood")}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (code, table) = s.get(&admin, "/assessment").await;
+    assert_eq!(code, StatusCode::OK, "{table}");
+    let rows = table["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), stations.len());
+    let row = rows
+        .iter()
+        .find(|r| r["station_id"] == json!(mine))
+        .unwrap();
+    let score = |id: &str| {
+        row["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["indicator"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(score("transfers_accepted")["value"], 1.0);
+    assert_eq!(score("transfers_accepted")["inputs"]["transfers"], 1.0);
+    assert_eq!(
+        score("service_on_time")["value"],
+        0.0,
+        "the open request is not closed on time"
+    );
+    assert!(row["rank"].as_u64().unwrap() >= 1);
+    let (code, src) = s
+        .get(
+            &admin,
+            &format!("/assessment/source?station={mine}&indicator=transfers_accepted"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{src}");
+    assert_eq!(src["metrics"]["transfers_accepted"]["records"][0], t["id"]);
+    let (code, v) = s
+        .get(
+            &admin,
+            &format!("/assessment/source?station={mine}&indicator=nope"),
+        )
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("indicator"))
+    );
+    let r = s
+        .client
+        .get(format!("{}/api/v1/assessment?format=csv", s.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("rank,station_id,station,total,reach_5min value"));
+    assert_eq!(csv.lines().count(), stations.len() + 1);
+    let (code, v) = s.get(&admin, "/assessment?format=xlsx").await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("format"))
+    );
+    // A station officer's table holds only the station.
+    let (code, own) = s.get(&officer, "/assessment").await;
+    assert_eq!(code, StatusCode::OK, "{own}");
+    assert_eq!(own["rows"].as_array().unwrap().len(), 1);
+    let (code, _) = s
+        .get(
+            &officer,
+            &format!(
+                "/assessment/source?station={}&indicator=reach_5min",
+                stations[1]
+            ),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "another station's sources");
+    // A catalogue of one indicator replaces the shipped one.
+    let one = "[[indicator]]\nid = \"leads\"\nname_zh = \"线索采用率\"\nname_en = \"Leads used\"\nformula = \"leads_used / leads\"\nweight = 1\ntarget = 0.3\nunit = \"share\"\n";
+    let (code, v) = s
+        .call(
+            &admin,
+            reqwest::Method::PUT,
+            "/assessment/catalogue",
+            Some(json!({"toml": one})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    let (_, table) = s.get(&admin, "/assessment").await;
+    assert_eq!(table["indicators"].as_array().unwrap().len(), 1);
+}

@@ -536,6 +536,25 @@ impl Store {
         Ok(())
     }
 
+    /// Adds or replaces one police office and appends an audit entry, in one
+    /// transaction (the registry is edited office by office).
+    pub async fn put_police_office(
+        &self,
+        o: &PoliceOffice,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM police_offices WHERE agency_id = $1 AND id = $2").bind(&self.agency).bind(&o.id).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO police_offices (agency_id, id, station_id, community_id, doc) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&self.agency).bind(&o.id).bind(&o.station_id).bind(&o.community_id).bind(doc(o))
+                .execute(&mut *tx).await?;
+            insert_audit(&mut tx, &self.agency, audit).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Police offices.
     pub async fn police_offices(&self) -> Result<Vec<PoliceOffice>, StoreError> {
         let rows: Vec<(String, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT id, doc FROM police_offices WHERE agency_id = $1 ORDER BY id").bind(&self.agency).fetch_all(p).await)?;

@@ -138,7 +138,34 @@ async fn suite(url: &str) {
     s.put_police_offices(std::slice::from_ref(&office))
         .await
         .unwrap();
-    assert_eq!(s.police_offices().await.unwrap(), vec![office]);
+    assert_eq!(s.police_offices().await.unwrap(), vec![office.clone()]);
+    // One office edited: replaced in place, the edit audited.
+    let edited = dispatch::PoliceOffice {
+        class: 1,
+        staff: 5,
+        ..office
+    };
+    s.put_police_office(
+        &edited,
+        &store::AuditEntry {
+            at: 7,
+            actor: "admin".into(),
+            action: "update".into(),
+            kind: "police_office".into(),
+            record_id: "c1-O".into(),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.police_offices().await.unwrap(), vec![edited]);
+    assert!(
+        s.audit_log(10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == "police_office" && e.record_id == "c1-O")
+    );
     s.set_meta("city", "平安市").await.unwrap();
     s.set_meta("city", "平安市 v2").await.unwrap();
     assert_eq!(s.meta("city").await.unwrap().as_deref(), Some("平安市 v2"));

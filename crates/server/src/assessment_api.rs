@@ -1,0 +1,281 @@
+//! Station assessment over the API: the catalogue (configuration, kept in
+//! the store's meta table, the shipped TOML by default), the table of
+//! scores per station and period with a ranking and a CSV export, and the
+//! source data of any score.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use community::assessment::{Catalogue, DEFAULT_CATALOGUE, Metrics, assess, to_csv};
+use community::metrics::{Inputs, METRICS, metric_names, station_metrics};
+use dispatch::Level;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{Action, User};
+use crate::community_api::{community_error, load_all};
+use crate::error::{ApiError, ApiJson};
+use crate::ledgers_api::span;
+use crate::{App, now_ms};
+
+type ApiResult = Result<Response, ApiError>;
+
+const META_KEY: &str = "assessment_catalogue";
+
+/// The catalogue in force (TOML text and parsed).
+pub async fn catalogue(app: &App) -> Result<(String, Catalogue), ApiError> {
+    let text = app
+        .store
+        .meta(META_KEY)
+        .await
+        .map_err(ApiError::store)?
+        .unwrap_or_else(|| DEFAULT_CATALOGUE.to_string());
+    let c = Catalogue::parse(&text, &metric_names())
+        .map_err(|e| ApiError::store(format!("stored assessment catalogue: {e}")))?;
+    Ok((text, c))
+}
+
+/// Checks and stores a catalogue (the binary's `--assessment FILE` too).
+pub async fn set_catalogue(app: &App, text: &str) -> Result<Catalogue, ApiError> {
+    let c = Catalogue::parse(text, &metric_names()).map_err(community_error)?;
+    app.store
+        .set_meta(META_KEY, text)
+        .await
+        .map_err(ApiError::store)?;
+    Ok(c)
+}
+
+/// `GET /api/v1/assessment/catalogue`: indicators, their TOML and the metrics formulas may use.
+pub async fn get_catalogue(State(app): State<Arc<App>>, user: User) -> ApiResult {
+    user.require(Action::Figures)?;
+    let (text, c) = catalogue(&app).await?;
+    let metrics: Vec<_> = METRICS
+        .iter()
+        .map(|(n, d)| json!({"name": n, "description": d}))
+        .collect();
+    Ok(
+        axum::Json(json!({"indicators": c.indicator, "toml": text, "metrics": metrics}))
+            .into_response(),
+    )
+}
+
+/// A new catalogue.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueBody {
+    /// The catalogue as TOML (`[[indicator]]` tables).
+    toml: String,
+}
+
+/// `PUT /api/v1/assessment/catalogue` (administrators): replaces the catalogue.
+pub async fn put_catalogue(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(b): ApiJson<CatalogueBody>,
+) -> ApiResult {
+    user.require(Action::Admin)?;
+    let c = set_catalogue(&app, &b.toml).await?;
+    app.store
+        .audit(&store::AuditEntry {
+            at: now_ms(),
+            actor: user.username.clone(),
+            action: "update".into(),
+            kind: "assessment_catalogue".into(),
+            record_id: META_KEY.into(),
+            reason: None,
+        })
+        .await
+        .map_err(ApiError::store)?;
+    Ok(axum::Json(json!({"indicators": c.indicator})).into_response())
+}
+
+/// Query of the table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableQuery {
+    /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
+    period: Option<String>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// Metrics of every station in the user's scope.
+async fn metrics_by_station(
+    app: &App,
+    user: &User,
+    period: Option<String>,
+    only: Option<&str>,
+) -> Result<(String, Vec<(String, String, Metrics)>), ApiError> {
+    let sp = span(period)?;
+    let now = now_ms();
+    let incidents: Vec<dispatch::Incident> = {
+        let engine = app.engine.lock().expect("engine lock");
+        engine
+            .incidents()
+            .filter(|i| i.created_at >= sp.from && i.created_at < sp.to && user.sees(i))
+            .cloned()
+            .collect()
+    };
+    let refs: Vec<&dispatch::Incident> = incidents.iter().collect();
+    let transfers: Vec<community::transfer::Transfer> = load_all(app, user, "transfer").await?;
+    let leads: Vec<community::transfer::Lead> = load_all(app, user, "lead").await?;
+    let disputes: Vec<community::dispute::Dispute> =
+        load_all(app, user, community::dispute::DISPUTES.kind).await?;
+    let mut entries: Vec<community::ledgers::Entry> = Vec::new();
+    for l in community::ledgers::LEDGERS.iter() {
+        entries.extend(load_all::<community::ledgers::Entry>(app, user, l.register.kind).await?);
+    }
+    let offices = app.offices.read().expect("offices lock").clone();
+    let inputs = Inputs {
+        tree: &app.jurisdictions,
+        incidents: &refs,
+        transfers: &transfers,
+        leads: &leads,
+        disputes: &disputes,
+        entries: &entries,
+        offices: &offices,
+        from: sp.from,
+        to: sp.to,
+        from_date: &sp.from_date,
+        to_date: &sp.to_date,
+        period_days: sp.days,
+        now,
+    };
+    let stations: Vec<(String, String, Metrics)> = app
+        .jurisdictions
+        .all()
+        .iter()
+        .filter(|j| {
+            j.level == Level::Station
+                && crate::community_api::sees(app, user, &j.id)
+                && only.is_none_or(|o| o == j.id)
+        })
+        .map(|j| {
+            (
+                j.id.clone(),
+                j.name_zh.clone(),
+                station_metrics(&inputs, &j.id),
+            )
+        })
+        .collect();
+    Ok((sp.label, stations))
+}
+
+/// `GET /api/v1/assessment?period=&format=`: every station in scope scored
+/// by the catalogue, ranked; `format=csv` downloads the table.
+pub async fn table(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<TableQuery>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(f) => {
+            return Err(ApiError::invalid(
+                "format",
+                format!("expected json or csv, got {f:?}"),
+            ));
+        }
+    };
+    let (_, c) = catalogue(&app).await?;
+    let (label, stations) = metrics_by_station(&app, &user, q.period, None).await?;
+    let rows = assess(&c, &stations);
+    if csv {
+        return Ok((
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"assessment-{label}.csv\""),
+                ),
+            ],
+            to_csv(&c, &rows),
+        )
+            .into_response());
+    }
+    Ok(
+        axum::Json(json!({"period": label, "indicators": c.indicator, "rows": rows}))
+            .into_response(),
+    )
+}
+
+/// Query of the source data.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceQuery {
+    /// Station.
+    station: String,
+    /// Indicator id.
+    indicator: String,
+    /// Period (as the table).
+    period: Option<String>,
+}
+
+/// `GET /api/v1/assessment/source?station=&indicator=&period=`: the metric
+/// values behind one score and the ids of the records counted in each.
+pub async fn source(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<SourceQuery>,
+) -> ApiResult {
+    user.require(Action::Figures)?;
+    let (_, c) = catalogue(&app).await?;
+    let Some(ind) = c.indicator.iter().find(|i| i.id == q.indicator) else {
+        return Err(ApiError::invalid(
+            "indicator",
+            format!(
+                "unknown indicator {:?}; expected one of {}",
+                q.indicator,
+                c.indicator
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    match app.jurisdictions.get(&q.station) {
+        Some(j) if j.level == Level::Station => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "station",
+                format!("{:?} is not a police station", q.station),
+            ));
+        }
+    }
+    let (label, stations) = metrics_by_station(&app, &user, q.period, Some(&q.station)).await?;
+    let Some((_, name, metrics)) = stations.into_iter().next() else {
+        return Err(ApiError::not_found("station", &q.station));
+    };
+    let mut vars = Vec::new();
+    community::assessment::Expr::parse(&ind.formula)
+        .expect("checked")
+        .vars(&mut vars);
+    let rows = assess(
+        &Catalogue {
+            indicator: vec![ind.clone()],
+        },
+        &[(q.station.clone(), name.clone(), metrics.clone())],
+    );
+    let used: serde_json::Map<String, serde_json::Value> = vars
+        .iter()
+        .map(|v| {
+            let m = metrics.get(v).cloned().unwrap_or_default();
+            let d = METRICS.iter().find(|(n, _)| n == v).map_or("", |(_, d)| *d);
+            (
+                v.clone(),
+                json!({"value": m.value, "description": d, "records": m.records}),
+            )
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "period": label, "station_id": q.station, "station": name, "indicator": ind,
+        "score": rows[0].scores[0], "metrics": used,
+    }))
+    .into_response())
+}

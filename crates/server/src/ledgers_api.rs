@@ -1,0 +1,847 @@
+//! The ledgers described in `community::ledgers` over the API, one set of
+//! endpoints for all of them (`/community/ledgers/{kind}`), plus what is
+//! built on them: lost-found matching, the community officer's task list,
+//! the 1+X+N staffing report, and the village police office registry.
+//!
+//! Every record belongs to a community and is scoped like incidents; lists
+//! show what a ledger's fields allow without an audited read; a whole
+//! personal record needs a reason and the read is audited first; deleting is
+//! soft and audited.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use community::ledgers::{self, Entry, Ledger};
+use dispatch::{LatLon, Level, PoliceOffice};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use store::{AuditEntry, CommunityRecord};
+
+use crate::auth::{Action, User};
+use crate::community_api::{
+    Reason, WRITES, audited_read, community_error, community_in_scope, load, load_all, new_id,
+    reason_given, save, sees,
+};
+use crate::error::{ApiError, ApiJson};
+use crate::{App, now_ms};
+
+type ApiResult = Result<Response, ApiError>;
+
+fn ledger_of(kind: &str) -> Result<&'static Ledger, ApiError> {
+    ledgers::ledger(kind).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "no ledger {kind:?}; ledgers: {}",
+                ledgers::LEDGERS
+                    .iter()
+                    .map(|l| l.register.kind)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
+}
+
+/// Personal ledgers are a station's own work; the others anyone may read.
+fn require_read(user: &User, l: &Ledger) -> Result<(), ApiError> {
+    user.require(if l.personal {
+        Action::CommunityWrite
+    } else {
+        Action::Read
+    })
+}
+
+pub(crate) fn station_of(app: &App, community: &str) -> String {
+    app.jurisdictions
+        .ancestors(community)
+        .find(|j| j.level == Level::Station)
+        .map(|j| j.id.clone())
+        .unwrap_or_default()
+}
+
+/// `GET /api/v1/community/ledgers`: every ledger: register, fields, workflow.
+pub async fn list_ledgers(user: User) -> ApiResult {
+    user.require(Action::Read)?;
+    Ok(axum::Json(json!(ledgers::LEDGERS)).into_response())
+}
+
+/// Filters of a ledger list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryQuery {
+    /// Only this community.
+    community: Option<String>,
+    /// Only this station.
+    station: Option<String>,
+    /// Only this status.
+    status: Option<String>,
+    /// Only records past a timer or due date.
+    overdue: Option<bool>,
+    /// At most this many, newest first (default 500).
+    limit: Option<usize>,
+}
+
+async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiError> {
+    load_all(app, user, kind).await
+}
+
+/// `GET /api/v1/community/ledgers/{kind}`: summaries, newest first.
+pub async fn list_entries(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(kind): Path<String>,
+    Query(q): Query<EntryQuery>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    require_read(&user, l)?;
+    if let (Some(s), Some(w)) = (&q.status, l.workflow) {
+        let known: Vec<&str> = std::iter::once(w.initial)
+            .chain(w.actions.iter().filter_map(|a| a.to))
+            .collect();
+        if !known.contains(&s.as_str()) {
+            return Err(ApiError::invalid(
+                "status",
+                format!("unknown status {s:?}; expected one of {}", known.join(", ")),
+            ));
+        }
+    }
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "1..10000"));
+    }
+    let now = now_ms();
+    let all = entries(&app, &user, &kind).await?;
+    let list: Vec<Value> = all
+        .iter()
+        .rev()
+        .filter(|e| {
+            q.community.as_deref().is_none_or(|c| e.community_id == c)
+                && q.station.as_deref().is_none_or(|s| e.station_id == s)
+                && q.status
+                    .as_deref()
+                    .is_none_or(|s| e.status.as_deref() == Some(s))
+                && q.overdue.is_none_or(|o| l.overdue(e, now) == o)
+        })
+        .take(limit)
+        .map(|e| l.summary(e, now))
+        .collect();
+    Ok(axum::Json(json!({"ledger": l, "total": list.len(), "entries": list})).into_response())
+}
+
+/// A new record.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryBody {
+    /// Community or village.
+    community_id: String,
+    /// The ledger's fields.
+    fields: Map<String, Value>,
+}
+
+/// `POST /api/v1/community/ledgers/{kind}`.
+pub async fn create_entry(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(kind): Path<String>,
+    ApiJson(mut body): ApiJson<EntryBody>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    community_in_scope(&app, &user, &body.community_id)?;
+    if l.register.kind == ledgers::COMMUNITY_DAYS.register.kind {
+        // An officer logs their own days unless someone else is named.
+        body.fields
+            .entry("officer")
+            .or_insert_with(|| json!(user.username));
+    }
+    let now = now_ms();
+    let id = if l.one_per_community {
+        body.community_id.clone()
+    } else {
+        new_id(&format!("{}-", l.register.kind), now)
+    };
+    let station = station_of(&app, &body.community_id);
+    let e = l
+        .create(
+            id,
+            &body.community_id,
+            &station,
+            &body.fields,
+            &user.username,
+            now,
+        )
+        .map_err(community_error)?;
+    let _w = WRITES.lock().await;
+    if l.one_per_community {
+        if let Some(r) = app
+            .store
+            .record(&kind, &e.id)
+            .await
+            .map_err(ApiError::store)?
+        {
+            if r.deleted_at.is_none() {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "{} already has a {kind} record; change it with PATCH",
+                        e.community_id
+                    ),
+                ));
+            }
+        }
+    }
+    if l.register.kind == ledgers::COMMUNITY_DAYS.register.kind {
+        let same = |x: &Entry| {
+            x.community_id == e.community_id
+                && x.fields.get("officer") == e.fields.get("officer")
+                && x.fields.get("date") == e.fields.get("date")
+        };
+        if entries(&app, &user, &kind).await?.iter().any(same) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "this officer's day in this community is already logged",
+            ));
+        }
+    }
+    save(
+        &app,
+        &user,
+        &kind,
+        &e.id,
+        &e.community_id,
+        now,
+        &e,
+        "create",
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(l.summary(&e, now))).into_response())
+}
+
+/// `GET /api/v1/community/ledgers/{kind}/{id}`: the whole record; for
+/// personal ledgers only with `?reason=`, and the read is audited first.
+pub async fn get_entry(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path((kind, id)): Path<(String, String)>,
+    Query(r): Query<Reason>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    if l.personal {
+        return audited_read::<Entry>(&app, &user, &kind, id, r).await;
+    }
+    user.require(Action::Read)?;
+    let e: Entry = load(&app, &user, &kind, &id).await?;
+    Ok(axum::Json(json!(e)).into_response())
+}
+
+/// Changed fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    /// Fields to change (`null` clears an optional one).
+    fields: Map<String, Value>,
+}
+
+/// `PATCH /api/v1/community/ledgers/{kind}/{id}`.
+pub async fn update_entry(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path((kind, id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut e: Entry = load(&app, &user, &kind, &id).await?;
+    l.update(&mut e, &body.fields, now)
+        .map_err(community_error)?;
+    save(
+        &app,
+        &user,
+        &kind,
+        &e.id,
+        &e.community_id.clone(),
+        e.created_at,
+        &e,
+        "update",
+        None,
+    )
+    .await?;
+    Ok(axum::Json(l.summary(&e, now)).into_response())
+}
+
+/// A workflow action.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// The action (see the ledger's workflow).
+    action: String,
+    /// What was done, or why.
+    note: Option<String>,
+    /// Inspections: `pass`, `rectify` or `violation`.
+    result: Option<String>,
+    /// Matches: the other record's id.
+    link: Option<String>,
+}
+
+/// `POST /api/v1/community/ledgers/{kind}/{id}/action`. Matching a lost
+/// report with a found item (and unmatching, returning) changes both.
+pub async fn entry_action(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path((kind, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<ActionBody>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut e: Entry = load(&app, &user, &kind, &id).await?;
+    let paired = matches!(b.action.as_str(), "match" | "unmatch" | "return")
+        && l.workflow
+            .is_some_and(|w| w.actions.iter().any(|a| a.links.is_some()));
+    // The other side of a match: the one named, or the one already linked.
+    let other_kind = l
+        .workflow
+        .and_then(|w| w.actions.iter().find_map(|a| a.links));
+    let other_id = if b.action == "match" {
+        b.link.clone()
+    } else {
+        e.link.clone()
+    };
+    let mut other: Option<(&'static Ledger, Entry)> = None;
+    if paired {
+        if let (Some(ok), Some(oid)) = (other_kind, other_id.as_deref()) {
+            let ol = ledger_of(ok)?;
+            let o: Entry = load(&app, &user, ok, oid).await.map_err(|_| {
+                ApiError::invalid("link", format!("no {ok} record {oid:?} in your scope"))
+            })?;
+            other = Some((ol, o));
+        }
+    }
+    l.act(
+        &mut e,
+        &b.action,
+        b.note.as_deref(),
+        b.result.as_deref(),
+        b.link.as_deref(),
+        &user.username,
+        now,
+    )
+    .map_err(community_error)?;
+    if let Some((ol, o)) = other.as_mut() {
+        let link = (b.action == "match").then_some(e.id.as_str());
+        ol.act(
+            o,
+            &b.action,
+            b.note.as_deref(),
+            None,
+            link,
+            &user.username,
+            now,
+        )
+        .map_err(|err| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("the linked {} {}: {err}", o.kind, o.id),
+            )
+        })?;
+    }
+    save(
+        &app,
+        &user,
+        &kind,
+        &e.id,
+        &e.community_id.clone(),
+        e.created_at,
+        &e,
+        &b.action,
+        b.note.clone(),
+    )
+    .await?;
+    if let Some((_, o)) = other {
+        save(
+            &app,
+            &user,
+            &o.kind.clone(),
+            &o.id,
+            &o.community_id.clone(),
+            o.created_at,
+            &o,
+            &b.action,
+            b.note,
+        )
+        .await?;
+    }
+    Ok(axum::Json(l.summary(&e, now)).into_response())
+}
+
+/// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
+pub async fn delete_entry(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path((kind, id)): Path<(String, String)>,
+    Query(r): Query<Reason>,
+) -> ApiResult {
+    ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(r)?;
+    let _w = WRITES.lock().await;
+    let e: Entry = load(&app, &user, &kind, &id).await?;
+    let now = now_ms();
+    app.store
+        .put_record(
+            &CommunityRecord {
+                kind: kind.clone(),
+                id: e.id.clone(),
+                jurisdiction_id: e.community_id.clone(),
+                doc: serde_json::to_string(&e).expect("serialises"),
+                created_at: e.created_at,
+                updated_at: now,
+                deleted_at: Some(now),
+            },
+            &AuditEntry {
+                at: now,
+                actor: user.username.clone(),
+                action: "delete".into(),
+                kind,
+                record_id: id,
+                reason: Some(reason),
+            },
+        )
+        .await
+        .map_err(ApiError::store)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v1/community/ledgers/{kind}/{id}/matches`: found items that may
+/// be a lost report's (or lost reports that may be a found item's), best first.
+pub async fn entry_matches(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path((kind, id)): Path<(String, String)>,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    let Some(other_kind) = l
+        .workflow
+        .and_then(|w| w.actions.iter().find_map(|a| a.links))
+    else {
+        return Err(ApiError::invalid(
+            "kind",
+            format!("{kind} records are not matched; lost_property and found_item are"),
+        ));
+    };
+    let e: Entry = load(&app, &user, &kind, &id).await?;
+    let others = entries(&app, &user, other_kind).await?;
+    let ol = ledger_of(other_kind)?;
+    let now = now_ms();
+    let cands = ledgers::match_candidates(&e, &others, 10);
+    let list: Vec<Value> = cands
+        .iter()
+        .filter_map(|c| {
+            let o = others.iter().find(|o| o.id == c.id)?;
+            Some(json!({"score": c.score, "reasons": c.reasons, "entry": ol.summary(o, now)}))
+        })
+        .collect();
+    Ok(axum::Json(json!({"for": l.summary(&e, now), "candidates": list})).into_response())
+}
+
+/// Horizon of the task list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksQuery {
+    /// Days ahead (default 1: today's tasks and everything overdue).
+    days: Option<i64>,
+    /// Only this community.
+    community: Option<String>,
+}
+
+/// `GET /api/v1/community/tasks`: what is due: dispute follow-up visits,
+/// key-person visits, venue and rental inspections, open 365x24 requests,
+/// transfers waiting; overdue first, then by due time.
+pub async fn tasks(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<TasksQuery>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let days = q.days.unwrap_or(1);
+    if !(0..=90).contains(&days) {
+        return Err(ApiError::invalid("days", "0..90"));
+    }
+    let now = now_ms();
+    // End of today (local) plus the horizon.
+    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
+    let today_end = ((now + local) / 86_400_000 + 1) * 86_400_000 - local;
+    let until = today_end + (days - 1).max(0) * 86_400_000;
+    let in_community = |c: &str| {
+        q.community
+            .as_deref()
+            .is_none_or(|x| app.jurisdictions.is_within(c, x))
+    };
+    let mut out: Vec<Value> = Vec::new();
+    let mut push = |kind: &str, id: &str, community: &str, what: String, due: i64| {
+        if due < until && in_community(community) {
+            out.push(
+                json!({"kind": kind, "id": id, "community_id": community, "what": what,
+                "due_at": due, "overdue": due < now}),
+            );
+        }
+    };
+    let disputes: Vec<community::dispute::Dispute> =
+        load_all(&app, &user, community::dispute::DISPUTES.kind).await?;
+    for d in &disputes {
+        if let Some(f) = d.follow_ups.iter().find(|f| f.done_at.is_none()) {
+            push(
+                "dispute",
+                &d.id,
+                &d.community_id,
+                format!("follow_up:{}", d.dispute_type),
+                f.due,
+            );
+        } else if d.outcome.is_none() && d.escalation.is_none() {
+            push(
+                "dispute",
+                &d.id,
+                &d.community_id,
+                format!("mediate:{}", d.dispute_type),
+                d.screened_at + 7 * 86_400_000,
+            );
+        }
+    }
+    let persons: Vec<community::ledger::KeyPerson> =
+        load_all(&app, &user, community::ledger::KEY_PERSONS.kind).await?;
+    for p in &persons {
+        if let Some(due) = p.next_visit_due {
+            push(
+                "key_person",
+                &p.id,
+                &p.community_id,
+                format!("visit:{}", p.category),
+                due,
+            );
+        }
+    }
+    for l in ledgers::LEDGERS.iter() {
+        let Some(w) = l.workflow else { continue };
+        for e in entries(&app, &user, l.register.kind).await? {
+            if e.closed_at.is_some() {
+                continue;
+            }
+            let what = format!("{}:{}", e.status.as_deref().unwrap_or(""), l.register.kind);
+            if let Some(h) = w.close_within_hours {
+                push(
+                    l.register.kind,
+                    &e.id,
+                    &e.community_id,
+                    what,
+                    e.created_at + h as i64 * 3_600_000,
+                );
+            } else if let Some(due) = e.due_at {
+                push(l.register.kind, &e.id, &e.community_id, what, due);
+            }
+        }
+    }
+    out.sort_by_key(|t| {
+        (
+            !t["overdue"].as_bool().unwrap_or(false),
+            t["due_at"].as_i64().unwrap_or(0),
+        )
+    });
+    Ok(axum::Json(json!({"until": until, "now": now, "tasks": out})).into_response())
+}
+
+/// Period of a report.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
+    pub(crate) period: Option<String>,
+}
+
+/// A period: its label, start and end (ms, local days) and local dates.
+pub(crate) struct Span {
+    pub label: String,
+    pub from: i64,
+    pub to: i64,
+    pub from_date: String,
+    pub to_date: String,
+    pub days: i64,
+}
+
+pub(crate) fn span(period: Option<String>) -> Result<Span, ApiError> {
+    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
+    let s = period.unwrap_or_else(|| dispatch::time::month_of(now_ms() + local));
+    let p = analysis::trends::Period::parse(&s)
+        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    let date = |d: i64| dispatch::time::format_rfc3339(d * 86_400_000)[..10].to_string();
+    Ok(Span {
+        label: p.label(),
+        from: p.start * 86_400_000 - local,
+        to: p.end * 86_400_000 - local,
+        from_date: date(p.start),
+        to_date: date(p.end),
+        days: p.end - p.start,
+    })
+}
+
+/// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
+/// days by station, and each officer's days a week against the 3.5 target.
+pub async fn staffing(
+    State(app): State<Arc<App>>,
+    user: User,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult {
+    user.require(Action::Read)?;
+    let sp = span(q.period)?;
+    let teams = entries(&app, &user, ledgers::STAFFING.register.kind).await?;
+    let logs = entries(&app, &user, ledgers::COMMUNITY_DAYS.register.kind).await?;
+    // Days past the present do not count against the officers.
+    let today = dispatch::time::format_rfc3339(now_ms() + crate::LOCAL_UTC_OFFSET_MIN * 60_000)
+        [..10]
+        .to_string();
+    let elapsed_to = if today < sp.to_date && today >= sp.from_date {
+        let t = dispatch::time::parse_rfc3339(&today).unwrap_or(0) / 86_400_000 + 1;
+        let end = dispatch::time::format_rfc3339(t * 86_400_000)[..10].to_string();
+        let start = dispatch::time::parse_rfc3339(&sp.from_date).unwrap_or(0) / 86_400_000;
+        (end, t - start)
+    } else {
+        (sp.to_date.clone(), sp.days)
+    };
+    let days =
+        community::staffing::community_days(&logs, &sp.from_date, &elapsed_to.0, elapsed_to.1);
+    let (total, by_station) = community::staffing::staffing_report(
+        &app.jurisdictions,
+        &teams,
+        &days,
+        user.scope.as_deref(),
+    );
+    Ok(axum::Json(json!({
+        "period": sp.label, "days_counted": elapsed_to.1,
+        "target_days_per_week": community::staffing::TARGET_DAYS_PER_WEEK,
+        "total": total, "by_station": by_station, "officers": days,
+    }))
+    .into_response())
+}
+
+// ---------------------------------------------------------------- police office registry
+
+/// A police office as submitted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeBody {
+    /// Name.
+    name: Option<String>,
+    /// Community or village served (create only).
+    community_id: Option<String>,
+    /// 1 (best equipped) to 3.
+    class: Option<u8>,
+    /// Officers and auxiliaries based there.
+    staff: Option<u32>,
+    /// Opening hours `HH:MM-HH:MM` or `24h`.
+    hours: Option<String>,
+    /// Shares the village committee's office.
+    shares_committee_office: Option<bool>,
+    /// Position (inside the community).
+    lat: Option<f64>,
+    /// Position.
+    lon: Option<f64>,
+}
+
+fn valid_hours(s: &str) -> bool {
+    if s == "24h" {
+        return true;
+    }
+    let hm = |t: &str| {
+        t.len() == 5
+            && t.as_bytes()[2] == b':'
+            && t[..2].parse::<u32>().is_ok_and(|h| h < 24)
+            && t[3..].parse::<u32>().is_ok_and(|m| m < 60)
+    };
+    s.split_once('-')
+        .is_some_and(|(a, b)| hm(a) && hm(b) && a < b)
+}
+
+fn apply_office(app: &App, o: &mut PoliceOffice, b: OfficeBody) -> Result<(), ApiError> {
+    if let Some(n) = b.name {
+        let n = n.trim();
+        if n.is_empty() || n.chars().count() > 100 {
+            return Err(ApiError::invalid("name", "1 to 100 characters"));
+        }
+        o.name = n.into();
+    }
+    if let Some(c) = b.class {
+        if !(1..=3).contains(&c) {
+            return Err(ApiError::invalid(
+                "class",
+                "expected 1, 2 or 3 (一类, 二类, 三类)",
+            ));
+        }
+        o.class = c;
+    }
+    if let Some(s) = b.staff {
+        if s > 50 {
+            return Err(ApiError::invalid("staff", "0 to 50"));
+        }
+        o.staff = s;
+    }
+    if let Some(h) = b.hours {
+        if !valid_hours(h.trim()) {
+            return Err(ApiError::invalid(
+                "hours",
+                format!("expected HH:MM-HH:MM or 24h, got {h:?}"),
+            ));
+        }
+        o.hours = h.trim().into();
+    }
+    if let Some(s) = b.shares_committee_office {
+        o.shares_committee_office = s;
+    }
+    match (b.lat, b.lon) {
+        (None, None) => {}
+        (Some(lat), Some(lon)) => {
+            let inside = app
+                .jurisdictions
+                .resolve(LatLon::new(lat, lon))
+                .and_then(|p| p.community_id)
+                .is_some_and(|c| c == o.community_id);
+            if !inside {
+                return Err(ApiError::invalid(
+                    "lat",
+                    format!("{lat}, {lon} is not inside community {}", o.community_id),
+                ));
+            }
+            o.lat = lat;
+            o.lon = lon;
+        }
+        _ => return Err(ApiError::invalid("lon", "give lat and lon together")),
+    }
+    Ok(())
+}
+
+async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> ApiResult {
+    app.store
+        .put_police_office(
+            &o,
+            &AuditEntry {
+                at: now_ms(),
+                actor: user.username.clone(),
+                action: action.into(),
+                kind: "police_office".into(),
+                record_id: o.id.clone(),
+                reason: None,
+            },
+        )
+        .await
+        .map_err(ApiError::store)?;
+    let mut offices = app.offices.write().expect("offices lock");
+    offices.retain(|x| x.id != o.id);
+    offices.push(o.clone());
+    offices.sort_by(|a, b| a.id.cmp(&b.id));
+    let status = if action == "create" {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(json!(o))).into_response())
+}
+
+/// `POST /api/v1/police-offices`: registers an office for a community.
+pub async fn create_office(
+    State(app): State<Arc<App>>,
+    user: User,
+    ApiJson(b): ApiJson<OfficeBody>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let Some(community) = b.community_id.clone() else {
+        return Err(ApiError::invalid(
+            "community_id",
+            "give the community or village the office serves",
+        ));
+    };
+    community_in_scope(&app, &user, &community)?;
+    if b.name.is_none() || b.lat.is_none() {
+        return Err(ApiError::invalid(
+            if b.name.is_none() { "name" } else { "lat" },
+            "a new office needs name, lat and lon",
+        ));
+    }
+    let _w = WRITES.lock().await;
+    let n = app
+        .offices
+        .read()
+        .expect("offices lock")
+        .iter()
+        .filter(|o| o.community_id == community)
+        .count();
+    let mut o = PoliceOffice {
+        id: format!("{community}-O{}", n + 1),
+        name: String::new(),
+        community_id: community.clone(),
+        station_id: station_of(&app, &community),
+        lat: 0.0,
+        lon: 0.0,
+        class: 3,
+        staff: 1,
+        hours: "08:30-17:30".into(),
+        shares_committee_office: false,
+    };
+    apply_office(&app, &mut o, b)?;
+    save_office(&app, &user, o, "create").await
+}
+
+/// `PUT /api/v1/police-offices/{id}`: changes class, staffing, hours,
+/// co-location, name or position.
+pub async fn update_office(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<OfficeBody>,
+) -> ApiResult {
+    user.require(Action::CommunityWrite)?;
+    let _w = WRITES.lock().await;
+    let found = app
+        .offices
+        .read()
+        .expect("offices lock")
+        .iter()
+        .find(|o| o.id == id)
+        .cloned();
+    let Some(mut o) = found.filter(|o| sees(&app, &user, &o.community_id)) else {
+        return Err(ApiError::not_found("police office", &id));
+    };
+    if b.community_id
+        .as_ref()
+        .is_some_and(|c| *c != o.community_id)
+    {
+        return Err(ApiError::invalid(
+            "community_id",
+            "an office's community does not change; register a new office",
+        ));
+    }
+    apply_office(&app, &mut o, b)?;
+    save_office(&app, &user, o, "update").await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn opening_hours() {
+        for ok in ["08:00-18:00", "24h", "00:00-23:59"] {
+            assert!(super::valid_hours(ok), "{ok}");
+        }
+        for bad in ["8-18", "18:00-08:00", "08:00-24:00", "08:00 18:00", ""] {
+            assert!(!super::valid_hours(bad), "{bad}");
+        }
+    }
+}
