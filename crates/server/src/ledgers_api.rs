@@ -538,17 +538,24 @@ pub async fn tasks(
             if e.closed_at.is_some() {
                 continue;
             }
-            let what = format!("{}:{}", e.status.as_deref().unwrap_or(""), l.register.kind);
+            let status = e.status.as_deref().unwrap_or("");
             if let Some(h) = w.close_within_hours {
                 push(
                     l.register.kind,
                     &e.id,
                     &e.community_id,
-                    what,
+                    format!("{status}:{}", l.register.kind),
                     e.created_at + h as i64 * 3_600_000,
                 );
             } else if let Some(due) = e.due_at {
-                push(l.register.kind, &e.id, &e.community_id, what, due);
+                // Due dates are set by inspections (venues, rental housing).
+                push(
+                    l.register.kind,
+                    &e.id,
+                    &e.community_id,
+                    format!("inspect:{}", l.register.kind),
+                    due,
+                );
             }
         }
     }

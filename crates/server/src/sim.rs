@@ -913,9 +913,10 @@ pub async fn seed_ledgers(
             1 + rng.below(6)
         )
     };
-    for c in &communities {
+    for (k, c) in communities.iter().enumerate() {
         // 1 + X + N.
-        let officer = demo_name(&mut rng);
+        // Names repeat in a city; the police number keeps officers apart.
+        let officer = format!("{} ({:06})", demo_name(&mut rng), 100_000 + k);
         let teams: Vec<serde_json::Value> = (0..1 + rng.below(3))
             .map(|k| {
                 json!({"name": (["平安志愿者队", "红袖标巡逻队", "护校队"][k]), "size": 5 + rng.below(36)})

@@ -229,6 +229,77 @@ await page.waitForFunction(() => window.mapIdle, null, { timeout: 15000 }).catch
 await page.screenshot({ path: `${outDir}/dashboard.png` });
 result.screenshot = `${outDir}/dashboard.png`;
 
+// The station chief's and the bureau's views: ledgers, 1+X+N staffing, the assessment table.
+await page.click('nav button[data-tab=community]');
+await page.waitForSelector('[data-test=community-views]');
+await page.click('[data-test=community-views] button[data-cm=staffing]');
+await page.waitForSelector('[data-test=staffing] tr:nth-child(3)', { timeout: 15000 });
+const staffing = await api(token, 'GET', '/community/staffing');
+const staffShown = await page.textContent('[data-test=staffing] tr:nth-child(2)');
+check('1+X+N staffing and community days by station', staffing.total.communities > 0 && staffShown.includes(`${staffing.total.with_officer}/${staffing.total.communities}`) && staffShown.includes(String(staffing.total.mean_days_per_week)), staffShown);
+await page.click('[data-test=community-views] button[data-cm=assessment]');
+await page.waitForSelector('[data-test=assessment] tr[data-station]', { timeout: 30000 });
+const table = await api(token, 'GET', '/assessment');
+const shownRows = await page.locator('[data-test=assessment] tr[data-station]').count();
+const firstRow = await page.textContent('[data-test=assessment] tr[data-station]');
+check('the assessment table ranks every station', shownRows === table.rows.length && table.rows.length > 1 && firstRow.includes(String(table.rows[0].total)), `${shownRows} ${firstRow}`);
+await page.click('[data-test=assessment] tr[data-station] td.score[data-indicator=reach_5min]');
+await page.waitForSelector('[data-test=assessment-source] table tr', { timeout: 15000 });
+const sourceText = await page.textContent('[data-test=assessment-source]');
+check('a score shows its source data', sourceText.includes('reached_5min') && sourceText.includes('incidents'), sourceText.slice(0, 200));
+await page.screenshot({ path: `${outDir}/assessment.png` });
+await page.click('[data-test=community-views] button[data-cm=service]');
+await page.waitForSelector('[data-test=ledger-livelihood] tr[data-id]', { timeout: 15000 });
+check('the 365x24 service ledger is listed', (await page.locator('[data-test=ledger-livelihood] tr[data-id]').count()) > 5);
+
+// The community officer's phone view.
+const stationId = (await api(token, 'GET', '/jurisdictions?level=station')).features[0].properties.id;
+const phoneUser = `phone-officer-${Date.now()}`;
+await api(token, 'POST', '/users', { username: phoneUser, password: 'phone officer pw 1', role: 'station_officer', scope: stationId });
+const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+const phone = await phoneContext.newPage();
+phone.on('pageerror', (e) => errors.push('phone: ' + String(e)));
+phone.on('request', (r) => { const u = new URL(r.url()); if (u.protocol.startsWith('http') && u.host !== origin) foreign.push(r.url()); });
+await phone.goto(base + '/#phone');
+await phone.waitForSelector('#login');
+await phone.fill('input[name=username]', phoneUser);
+await phone.fill('input[name=password]', 'phone officer pw 1');
+await phone.press('input[name=password]', 'Enter');
+await phone.waitForFunction(() => window.phoneReady, null, { timeout: 30000 });
+const tasks = await api((await api('', 'POST', '/auth/login', { username: phoneUser, password: 'phone officer pw 1' })).token, 'GET', '/community/tasks?days=1');
+const taskItems = await phone.locator('[data-test=tasks] li[data-kind]').count();
+check("the phone view lists today's tasks", taskItems === tasks.tasks.length && taskItems > 0, `${taskItems} vs ${tasks.tasks.length}`);
+const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+check('the phone view fits a phone screen', width <= 390, String(width));
+await phone.screenshot({ path: `${outDir}/phone-tasks.png` });
+// A livelihood request, filed on the phone: a bad form names the field, a good one is listed.
+await phone.click('.pnav button[data-ptab=service]');
+await phone.waitForSelector('[data-test=ledger-add]');
+await phone.click('[data-test=ledger-add]');
+await phone.waitForSelector('[data-test=ledger-form]');
+await phone.selectOption('[data-test=ledger-form] [data-field=category]', 'elderly');
+await phone.fill('[data-test=ledger-form] [data-field=description]', '独居老人摔倒求助 (e2e)');
+await phone.fill('[data-test=ledger-form] [data-field=requester]', '周大爷');
+await phone.fill('[data-test=ledger-form] [data-field=phone]', 'abc');
+await phone.evaluate(() => { document.querySelector('[data-test=ledger-form]').noValidate = true; });
+await phone.click('[data-test=ledger-form] button[type=submit]');
+await phone.waitForFunction(() => document.querySelector('[data-test=ledger-error]')?.textContent.includes('电话'), null, { timeout: 10000 });
+check('a bad phone number is refused with the field named', true);
+await phone.fill('[data-test=ledger-form] [data-field=phone]', '13812345678');
+await phone.click('[data-test=ledger-form] button[type=submit]');
+await phone.waitForFunction(() => [...document.querySelectorAll('[data-test=ledger-livelihood] tr')].some((tr) => tr.textContent.includes('独居老人摔倒求助 (e2e)')), null, { timeout: 10000 });
+const listed = (await api(token, 'GET', '/community/ledgers/livelihood')).entries.find((e) => e.fields.description === '独居老人摔倒求助 (e2e)');
+check('the request filed on the phone is stored, requester masked in lists', listed && listed.fields.requester === '周**' && listed.status === 'open', JSON.stringify(listed?.fields));
+// Community days: log today.
+await phone.click('.pnav button[data-ptab=days]');
+await phone.waitForSelector('[data-test=day-form]');
+const before = await phone.textContent('[data-test=my-days] b');
+await phone.click('[data-test=day-form] button[type=submit]');
+await phone.waitForFunction((b) => document.querySelector('[data-test=my-days] b') && document.querySelector('[data-test=my-days] b').textContent !== b, before, { timeout: 10000 });
+check('a community day logged on the phone counts', Number(await phone.textContent('[data-test=my-days] b')) === Number(before) + 1);
+await phone.screenshot({ path: `${outDir}/phone-days.png` });
+await phoneContext.close();
+
 // Optional: many moving units; frame times measured in the page.
 if (framesUnits > 0) {
   // The whole city in view, so every moving unit is drawn.

@@ -2,6 +2,7 @@
 // Plain ES modules, no framework; MapLibre GL JS is served by pingan itself.
 import * as maplibregl from '/assets/ml/maplibre-gl.mjs';
 import { STRINGS, defaultLang } from '/i18n.js';
+import { makeCommunity, renderPhone } from '/community.js';
 
 const state = {
   lang: defaultLang(),
@@ -45,6 +46,26 @@ async function api(method, path, body) {
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) throw Object.assign(new Error(data?.message || res.statusText), { data, status: res.status });
   return data;
+}
+
+// Helpers the community screens share with the dashboard.
+const communityCtx = {
+  api, esc, t, toast: (m, bad) => toast(m, bad),
+  lang: () => state.lang,
+  user: () => state.config.user,
+  token: () => state.token,
+  switchLang: () => { setLang(state.lang === 'zh' ? 'en' : 'zh'); startPhone(); },
+  desktop: () => { history.replaceState(null, '', '#'); start(); },
+  logout: () => logout(),
+};
+const community = makeCommunity(communityCtx);
+const phoneMode = () => location.hash === '#phone' || (window.innerWidth < 700 && ['station_officer'].includes(state.config?.user?.role));
+
+async function startPhone() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
+  clearInterval(state.tick);
+  await renderPhone($('#app'), communityCtx);
 }
 
 // ---------------------------------------------------------------- login
@@ -104,6 +125,7 @@ function renderShell() {
       <span class="spacer"></span>
       <span id="clock"></span>
       <span class="user" data-test="user">${esc(c.user.display_name)} · ${esc(c.user.role)}${c.user.scope ? ' · ' + esc(c.user.scope) : ''}</span>
+      ${canFile() ? `<button id="phone" data-test="phone-view">${esc(community.l('phone_view'))}</button>` : ''}
       <button id="lang" data-test="lang">${t('language')}</button>
       <button id="logout">${t('logout')}</button>
     </header>
@@ -126,11 +148,20 @@ function renderShell() {
     <footer>${t('help')}</footer>`;
   $('#lang').onclick = () => { setLang(state.lang === 'zh' ? 'en' : 'zh'); renderShell(); initMap(); renderAll(); };
   $('#logout').onclick = logout;
+  if ($('#phone')) $('#phone').onclick = () => { history.replaceState(null, '', '#phone'); startPhone(); };
   document.querySelectorAll('nav button').forEach((b) => { b.onclick = () => showTab(b.dataset.tab); });
+}
+
+function setWide(wide) {
+  const main = document.querySelector('main');
+  if (!main || main.classList.contains('wide') === wide) return;
+  main.classList.toggle('wide', wide);
+  window.map?.resize();
 }
 
 function showTab(tab) {
   state.tab = tab;
+  if (tab !== 'community') setWide(false);
   document.querySelectorAll('nav button').forEach((b) => b.classList.toggle('active', b.dataset.tab === tab));
   if (tab === 'queue') renderQueue();
   if (tab === 'call') renderCallForm();
@@ -555,12 +586,39 @@ const canFile = () => ['station_officer', 'commander', 'admin'].includes(state.c
 const canDecide = () => ['dispatcher', 'commander', 'admin'].includes(state.config.user.role);
 const UNITS_T = ['criminal_investigation', 'narcotics', 'public_order', 'economic_crime', 'cyber'];
 
+const CM_VIEWS = ['cases', 'ledgers', 'service', 'staffing', 'offices', 'assessment'];
+
 async function renderCommunity() {
   if (state.tab !== 'community') return;
+  const view = state.cmView || 'cases';
+  setWide(['assessment', 'staffing', 'offices'].includes(view));
+  const subnav = `<div class="subnav" data-test="community-views">${CM_VIEWS.map((v) => `<button data-cm="${v}" class="${v === view ? 'active' : ''}">${esc(v === 'cases' ? community.l('cases') : v === 'service' ? community.l('service') : v === 'ledgers' ? community.l('ledgers') : v === 'staffing' ? community.l('staffing') : community.l(v))}</button>`).join('')}</div>`;
+  if (view !== 'cases') {
+    $('#panel').innerHTML = `<h2>${t('community')}</h2>${subnav}<div class="psub"></div><div id="cm-body"><p class="muted">…</p></div>`;
+    bindSubnav();
+    const body = $('#cm-body');
+    try {
+      if (view === 'staffing') await community.staffingView(body);
+      if (view === 'assessment') await community.assessmentView(body);
+      if (view === 'offices') await community.officesView(body, canFile());
+      if (view === 'ledgers' || view === 'service') {
+        const kinds = view === 'service' ? ['livelihood', 'lost_property', 'found_item', 'missing_person'] : ['resident', 'rental_housing', 'floating_population', 'venue', 'staffing', 'community_day'];
+        if (!kinds.includes(state.cmKind)) state.cmKind = kinds[0];
+        const personal = (await community.ledgers()).filter((x) => x.personal).map((x) => x.register.kind);
+        const usable = canFile() ? kinds : kinds.filter((k) => !personal.includes(k));
+        if (!usable.includes(state.cmKind)) state.cmKind = usable[0];
+        $('#panel .psub').innerHTML = `<select data-test="ledger-pick">${usable.map((k) => `<option value="${k}" ${k === state.cmKind ? 'selected' : ''}>${esc(community.l(k))}</option>`).join('')}</select>`;
+        $('#panel .psub select').onchange = (e) => { state.cmKind = e.target.value; community.ledgerView(body, state.cmKind); };
+        if (state.cmKind) await community.ledgerView(body, state.cmKind);
+      }
+    } catch (e) { if ($('#cm-body')) $('#cm-body').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+    return;
+  }
   const stationOpts = state.stations.map((f) => f.properties).map((p) => `<option value="${esc(p.id)}">${esc(state.lang === 'zh' ? p.name_zh : p.name_en || p.name_zh)}</option>`).join('');
   const ownStation = state.config.user.scope && state.stations.some((f) => f.properties.id === state.config.user.scope);
   $('#panel').innerHTML = `
     <h2>${t('community')}</h2>
+    ${subnav}
     ${canFile() ? `<form id="tf" class="callform" data-test="transfer-form">
       <h3>${t('transfer_case')}</h3>
       ${ownStation ? '' : `<label>${t('station')}<select name="station_id">${stationOpts}</select></label>`}
@@ -570,6 +628,7 @@ async function renderCommunity() {
       <button type="submit">${t('transfer_case')}</button> <span id="tf-msg"></span>
     </form>` : ''}
     <div id="cm-body"><p class="muted">…</p></div>`;
+  bindSubnav();
   if (canFile()) {
     $('#tf').onsubmit = async (e) => {
       e.preventDefault();
@@ -611,6 +670,10 @@ async function renderCommunity() {
       };
     });
   } catch (e) { $('#cm-body').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+}
+
+function bindSubnav() {
+  document.querySelectorAll('[data-test=community-views] button').forEach((b) => { b.onclick = () => { state.cmView = b.dataset.cm; renderCommunity(); }; });
 }
 
 // ---------------------------------------------------------------- map
@@ -777,7 +840,7 @@ function toast(text, bad) {
 }
 
 document.addEventListener('keydown', (e) => {
-  if (!state.config || !state.token) return;
+  if (!state.config || !state.token || !document.querySelector('#panel')) return;
   const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
   if (e.key === 'Escape') { document.activeElement?.blur(); return; }
   if (typing) return;
@@ -798,6 +861,7 @@ async function start() {
   try {
     state.config = await api('GET', '/config');
   } catch { return renderLogin(); }
+  if (phoneMode()) return startPhone();
   renderShell();
   initMap();
   await reload();
