@@ -5,7 +5,7 @@
 //! exported, and every score keeps the metric values (and the records
 //! behind them) it came from, so a station can check it.
 //!
-//! Fewer indicators is the report's point: the default catalogue has six.
+//! Fewer indicators is the report's point: the default catalogue has seven.
 
 use std::collections::BTreeMap;
 

@@ -1042,6 +1042,241 @@ fn mask(kind: FieldKind, v: &Value) -> Value {
     }
 }
 
+/// 365x24 service figures of one ledger for requests registered in a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceFigures {
+    /// Ledger kind.
+    pub kind: String,
+    /// Registered in the period.
+    pub registered: usize,
+    /// Of them, closed (returned, found, …).
+    pub closed: usize,
+    /// Of them, closed within the target time.
+    pub closed_on_time: usize,
+    /// Still open past the target time.
+    pub open_overdue: usize,
+    /// Median hours from registration to closure.
+    pub median_hours_to_close: Option<f64>,
+    /// The target, hours.
+    pub target_hours: Option<u32>,
+}
+
+/// Figures for every service ledger over entries registered in `[from, to)`.
+pub fn service_figures(entries: &[Entry], from: i64, to: i64, now: i64) -> Vec<ServiceFigures> {
+    LEDGERS
+        .iter()
+        .filter(|l| l.service)
+        .map(|l| {
+            let here: Vec<&Entry> = entries
+                .iter()
+                .filter(|e| e.kind == l.register.kind && e.created_at >= from && e.created_at < to)
+                .collect();
+            let mut hours: Vec<f64> = here.iter().filter_map(|e| l.hours_to_close(e)).collect();
+            hours.sort_by(f64::total_cmp);
+            ServiceFigures {
+                kind: l.register.kind.into(),
+                registered: here.len(),
+                closed: here.iter().filter(|e| e.closed_at.is_some()).count(),
+                closed_on_time: here.iter().filter(|e| l.closed_on_time(e)).count(),
+                open_overdue: here
+                    .iter()
+                    .filter(|e| e.closed_at.is_none() && l.overdue(e, now))
+                    .count(),
+                median_hours_to_close: dispatch::figures::percentile(&hours, 50.0)
+                    .map(|h| (h * 10.0).round() / 10.0),
+                target_hours: l.workflow.and_then(|w| w.close_within_hours),
+            }
+        })
+        .collect()
+}
+
+/// A problem with one line of an import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineError {
+    /// Line in the file (1 = the header).
+    pub line: usize,
+    /// Column (field) concerned, if one.
+    pub field: Option<String>,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// One record read from an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    /// Line in the file.
+    pub line: usize,
+    /// Community or village.
+    pub community_id: String,
+    /// Validated fields.
+    pub fields: Map<String, Value>,
+}
+
+/// Reads a CSV export of a ledger: a header of `community_id` and field
+/// names, one record a line. Lists are written `name/from/id_number; …`
+/// (people) or `name:size; …` (teams). All or nothing: every bad line is
+/// reported (up to 100), and nothing is returned unless all are good.
+pub fn parse_csv(ledger: &Ledger, text: &str) -> Result<Vec<ImportRow>, Vec<LineError>> {
+    let err = |line: usize, field: Option<&str>, message: String| LineError {
+        line,
+        field: field.map(String::from),
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(String::from).collect(),
+        Err(e) => return Err(vec![err(1, None, format!("unreadable header: {e}"))]),
+    };
+    let expected = || {
+        std::iter::once("community_id")
+            .chain(ledger.fields.iter().map(|f| f.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut errors = Vec::new();
+    for h in &header {
+        if h != "community_id" && ledger.field(h).is_none() {
+            errors.push(err(
+                1,
+                Some(h),
+                format!("unknown column {h:?}; expected {}", expected()),
+            ));
+        }
+    }
+    if !header.iter().any(|h| h == "community_id") {
+        errors.push(err(
+            1,
+            Some("community_id"),
+            format!("the header needs community_id; expected {}", expected()),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut rows = Vec::new();
+    for (n, rec) in rdr.records().enumerate() {
+        let line = n + 2;
+        if errors.len() >= 100 {
+            break;
+        }
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(err(line, None, format!("unreadable: {e}")));
+                continue;
+            }
+        };
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        if rec.len() != header.len() {
+            errors.push(err(
+                line,
+                None,
+                format!("{} values for {} columns", rec.len(), header.len()),
+            ));
+            continue;
+        }
+        let mut community = String::new();
+        let mut input = Map::new();
+        let mut bad = false;
+        for (h, v) in header.iter().zip(rec.iter()) {
+            if h == "community_id" {
+                community = v.to_string();
+                continue;
+            }
+            if v.is_empty() {
+                continue;
+            }
+            let field = ledger.field(h).expect("checked in the header");
+            let value = match field.kind {
+                Int { .. } => match v.parse::<i64>() {
+                    Ok(n) => json!(n),
+                    Err(_) => {
+                        errors.push(err(
+                            line,
+                            Some(h),
+                            format!("expected a whole number, got {v:?}"),
+                        ));
+                        bad = true;
+                        continue;
+                    }
+                },
+                FieldKind::Bool => match v {
+                    "true" | "1" | "yes" | "是" => json!(true),
+                    "false" | "0" | "no" | "否" => json!(false),
+                    _ => {
+                        errors.push(err(
+                            line,
+                            Some(h),
+                            format!("expected true or false, got {v:?}"),
+                        ));
+                        bad = true;
+                        continue;
+                    }
+                },
+                People => Value::Array(
+                    v.split(';')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| {
+                            let parts: Vec<&str> = p.split('/').map(str::trim).collect();
+                            let mut o = Map::new();
+                            for (k, x) in ["name", "from", "id_number", "to"].iter().zip(parts) {
+                                if !x.is_empty() {
+                                    o.insert(k.to_string(), json!(x));
+                                }
+                            }
+                            Value::Object(o)
+                        })
+                        .collect(),
+                ),
+                Teams => Value::Array(
+                    v.split(';')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| match p.rsplit_once(':') {
+                            Some((name, size)) => match size.trim().parse::<i64>() {
+                                Ok(s) => json!({"name": name.trim(), "size": s}),
+                                Err(_) => json!({"name": p}),
+                            },
+                            None => json!({"name": p}),
+                        })
+                        .collect(),
+                ),
+                _ => json!(v),
+            };
+            input.insert(h.clone(), value);
+        }
+        if bad {
+            continue;
+        }
+        if community.is_empty() {
+            errors.push(err(line, Some("community_id"), "is required".into()));
+            continue;
+        }
+        match ledger.validate(&input, false) {
+            Ok(fields) => rows.push(ImportRow {
+                line,
+                community_id: community,
+                fields,
+            }),
+            Err(CommunityError::Invalid { field, message }) => {
+                errors.push(err(line, Some(field), message))
+            }
+            Err(e) => errors.push(err(line, None, e.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
 /// A found item that may be the lost one, best first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -1303,6 +1538,79 @@ mod tests {
         assert_eq!(v.due_at, Some(61 * day));
         assert!(!VENUES.overdue(&v, 40 * day));
         assert_eq!(VENUES.summary(&v, 40 * day)["last_result"], "pass");
+    }
+
+    #[test]
+    fn service_figures_count_closures_on_time() {
+        let hour = 3_600_000;
+        let new = |id: &str, at: i64| {
+            LIVELIHOOD
+                .create(
+                    id.into(),
+                    "V1",
+                    "S1",
+                    &obj(json!({"category": "noise", "description": "噪音", "requester": "周"})),
+                    "o",
+                    at,
+                )
+                .unwrap()
+        };
+        let mut a = new("A", 0);
+        LIVELIHOOD
+            .act(&mut a, "close", Some("ok"), None, None, "o", 2 * hour)
+            .unwrap();
+        let mut b = new("B", hour);
+        LIVELIHOOD
+            .act(&mut b, "close", Some("late"), None, None, "o", 40 * hour)
+            .unwrap();
+        let c = new("C", 2 * hour);
+        let outside = new("D", 100 * hour);
+        let f = service_figures(&[a, b, c, outside], 0, 10 * hour, 50 * hour);
+        let l = f.iter().find(|x| x.kind == "livelihood").unwrap();
+        assert_eq!(
+            (l.registered, l.closed, l.closed_on_time, l.open_overdue),
+            (3, 2, 1, 1)
+        );
+        assert_eq!(
+            l.median_hours_to_close,
+            Some(2.0),
+            "nearest rank of 2 and 39 hours"
+        );
+        assert_eq!(f.len(), 4);
+    }
+
+    #[test]
+    fn csv_import_is_all_or_nothing_with_lines() {
+        let good = "community_id,address,landlord,registered_on,tenants,rooms\n\
+            V1,幸福路 1 号,李四,2026-03-01,张三/2026-03-01/11010519491231002X; 王五/2026-04-01,2\n\
+            V2,人民路 2 号,赵六,2026-05-01,,\n";
+        let rows = parse_csv(&RENTAL_HOUSING, good).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].fields["tenants"][1]["name"], "王五");
+        assert_eq!(rows[1].community_id, "V2");
+        let bad = "community_id,address,landlord,registered_on,rooms\n\
+            V1,幸福路 1 号,李四,2026-03-01,two\n\
+            V1,,李四,2026-03-01,2\n\
+            V1,幸福路 3 号,李四,03/01/2026,2\n\
+            V1,幸福路 4 号,李四,2026-03-01,2\n";
+        let errors = parse_csv(&RENTAL_HOUSING, bad).unwrap_err();
+        let got: Vec<(usize, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, Some("rooms")),
+                (3, Some("address")),
+                (4, Some("registered_on"))
+            ]
+        );
+        let errors = parse_csv(&RENTAL_HOUSING, "village,address\nV1,x\n").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].message.contains("unknown column \"village\""));
+        let teams = parse_csv(&STAFFING, "community_id,officer,auxiliaries,grid_workers,volunteer_teams\nV1,王警官,2,5,红袖标:12; 护校队:5\n").unwrap();
+        assert_eq!(teams[0].fields["volunteer_teams"][0]["size"], 12);
     }
 
     #[test]

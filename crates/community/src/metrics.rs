@@ -58,6 +58,11 @@ pub const METRICS: &[(&str, &str)] = &[
         "officer-days logged in the communities in the period",
     ),
     ("officer_weeks", "community officers × weeks in the period"),
+    (
+        "incidents_to_transfer",
+        "110 incidents in the period whose kind is a criminal case the station must transfer (两不办)",
+    ),
+    ("incidents_transferred", "of them, with a transfer filed"),
     ("transfers", "cases transferred to units in the period"),
     ("transfers_accepted", "of them, accepted"),
     ("transfers_returned", "of them, returned"),
@@ -293,6 +298,17 @@ pub fn station_metrics(inp: &Inputs, station: &str) -> Metrics {
         },
     );
 
+    let filed: BTreeSet<i64> = inp.transfers.iter().filter_map(|t| t.incident_id).collect();
+    put(
+        &mut m,
+        "incidents_to_transfer",
+        ids(&|i| crate::transfer::must_transfer(&i.kind).is_some()),
+    );
+    put(
+        &mut m,
+        "incidents_transferred",
+        ids(&|i| crate::transfer::must_transfer(&i.kind).is_some() && filed.contains(&i.id)),
+    );
     let transfers: Vec<&Transfer> = inp
         .transfers
         .iter()

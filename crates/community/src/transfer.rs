@@ -21,6 +21,23 @@ pub const UNITS: [&str; 5] = [
 /// Case classes that stations must transfer.
 pub const CASE_CLASSES: [&str; 2] = ["criminal", "vice"];
 
+/// 110 incident kinds that are criminal cases a station must transfer, with
+/// the case class and the unit that takes them. Thefts stay with the
+/// station until judged criminal (then a station officer files the
+/// transfer by hand).
+pub const MUST_TRANSFER: [(&str, &str, &str); 2] = [
+    ("violent_crime", "criminal", "criminal_investigation"),
+    ("robbery", "criminal", "criminal_investigation"),
+];
+
+/// The class and unit an incident of `kind` must be transferred to, if any.
+pub fn must_transfer(kind: &str) -> Option<(&'static str, &'static str)> {
+    MUST_TRANSFER
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, c, u)| (*c, *u))
+}
+
 /// How long a transfer may wait for a decision before it is overdue (ms).
 pub const DECISION_TARGET_MS: i64 = 24 * 3_600_000;
 

@@ -76,6 +76,11 @@ pub fn routes(app: Arc<App>) -> Router {
             post(crate::ledgers_api::entry_action),
         )
         .route(
+            "/community/ledgers/{kind}/import",
+            post(crate::ledgers_api::import_entries)
+                .layer(DefaultBodyLimit::max(crate::ledgers_api::IMPORT_LIMIT)),
+        )
+        .route(
             "/community/ledgers/{kind}/{id}/matches",
             get(crate::ledgers_api::entry_matches),
         )

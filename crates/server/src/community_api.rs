@@ -162,6 +162,18 @@ pub async fn create_transfer(
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let station = station_for(&app, &user, body.station_id.clone())?;
+    if let Some(id) = body.incident_id {
+        let engine = app.engine.lock().expect("engine lock");
+        match engine.incident(id) {
+            Some(i) if user.sees(i) => {}
+            _ => {
+                return Err(ApiError::invalid(
+                    "incident_id",
+                    format!("no incident #{id} in your jurisdiction"),
+                ));
+            }
+        }
+    }
     let now = now_ms();
     let t = Transfer::new(new_id("T", now), station.clone(), body, now, &user.username)
         .map_err(community_error)?;
@@ -392,7 +404,12 @@ pub async fn community_figures(
     let disputes: Vec<community::dispute::Dispute> =
         load_all(&app, &user, community::dispute::DISPUTES.kind).await?;
     let dispute_figures = community::dispute::figures(&disputes, from, to, now);
-    Ok(axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station, "disputes": dispute_figures})).into_response())
+    let mut service = Vec::new();
+    for l in community::ledgers::LEDGERS.iter().filter(|l| l.service) {
+        service.extend(load_all::<community::ledgers::Entry>(&app, &user, l.register.kind).await?);
+    }
+    let service_figures = community::ledgers::service_figures(&service, from, to, now);
+    Ok(axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures})).into_response())
 }
 
 // ---------------------------------------------------------------- personal data registers

@@ -490,8 +490,9 @@ pub async fn tasks(
             .is_none_or(|x| app.jurisdictions.is_within(c, x))
     };
     let mut out: Vec<Value> = Vec::new();
+    // Owed transfers are shown at once, whatever their due time.
     let mut push = |kind: &str, id: &str, community: &str, what: String, due: i64| {
-        if due < until && in_community(community) {
+        if (due < until || kind == "incident") && in_community(community) {
             out.push(
                 json!({"kind": kind, "id": id, "community_id": community, "what": what,
                 "due_at": due, "overdue": due < now}),
@@ -518,6 +519,43 @@ pub async fn tasks(
                 d.screened_at + 7 * 86_400_000,
             );
         }
+    }
+    // "两不办": criminal incidents of the last 30 days with no transfer filed.
+    let transfers: Vec<community::transfer::Transfer> = load_all(&app, &user, "transfer").await?;
+    let filed: std::collections::HashSet<i64> =
+        transfers.iter().filter_map(|t| t.incident_id).collect();
+    let owed: Vec<(i64, String, String, i64)> = {
+        let engine = app.engine.lock().expect("engine lock");
+        engine
+            .incidents()
+            .filter(|i| {
+                i.created_at > now - 30 * 86_400_000
+                    && community::transfer::must_transfer(&i.kind).is_some()
+                    && !matches!(
+                        i.status,
+                        dispatch::IncidentStatus::Cancelled | dispatch::IncidentStatus::Merged
+                    )
+                    && !filed.contains(&i.id)
+                    && user.sees(i)
+            })
+            .map(|i| {
+                (
+                    i.id,
+                    i.kind.clone(),
+                    i.place.community_id.clone().unwrap_or_default(),
+                    i.created_at,
+                )
+            })
+            .collect()
+    };
+    for (id, kind, community, at) in owed {
+        push(
+            "incident",
+            &id.to_string(),
+            &community,
+            format!("transfer:{kind}"),
+            at + community::transfer::DECISION_TARGET_MS,
+        );
     }
     let persons: Vec<community::ledger::KeyPerson> =
         load_all(&app, &user, community::ledger::KEY_PERSONS.kind).await?;
@@ -851,4 +889,139 @@ mod tests {
             assert!(!super::valid_hours(bad), "{bad}");
         }
     }
+}
+
+/// Largest ledger import accepted.
+pub const IMPORT_LIMIT: usize = 16 << 20;
+
+fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        axum::Json(json!({
+            "code": "invalid", "message": message,
+            "field": errors.first().and_then(|e| e.field.clone()).unwrap_or_else(|| "csv".into()),
+            "errors": errors,
+        })),
+    )
+        .into_response()
+}
+
+/// `POST /api/v1/community/ledgers/{kind}/import` (`text/csv`): an existing
+/// ledger brought in at once. All or nothing: every bad line is listed with
+/// its field, and nothing is written unless every line is good.
+pub async fn import_entries(
+    State(app): State<Arc<App>>,
+    user: User,
+    Path(kind): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let l = ledger_of(&kind)?;
+    user.require(Action::CommunityWrite)?;
+    let csv_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !csv_type {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the ledger as text/csv: a header of community_id and field names (GET /community/ledgers), one record a line",
+        ));
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return Err(ApiError::invalid(
+            "csv",
+            "not UTF-8 text; save the file as UTF-8 CSV",
+        ));
+    };
+    let rows = match ledgers::parse_csv(l, text) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            return Ok(import_refused(
+                format!(
+                    "nothing was imported: {} bad line(s), each listed",
+                    errors.len()
+                ),
+                &errors,
+            ));
+        }
+    };
+    let now = now_ms();
+    let _w = WRITES.lock().await;
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut entries = Vec::new();
+    for (n, row) in rows.into_iter().enumerate() {
+        let line_err = |field: &str, message: String| ledgers::LineError {
+            line: row.line,
+            field: Some(field.into()),
+            message,
+        };
+        if let Err(e) = community_in_scope(&app, &user, &row.community_id) {
+            errors.push(line_err("community_id", e.message));
+            continue;
+        }
+        let id = if l.one_per_community {
+            if !seen.insert(row.community_id.clone())
+                || app
+                    .store
+                    .record(&kind, &row.community_id)
+                    .await
+                    .map_err(ApiError::store)?
+                    .is_some_and(|r| r.deleted_at.is_none())
+            {
+                errors.push(line_err(
+                    "community_id",
+                    format!("{} already has a {kind} record", row.community_id),
+                ));
+                continue;
+            }
+            row.community_id.clone()
+        } else {
+            format!("{}-{now}-i{n}", l.register.kind)
+        };
+        let station = station_of(&app, &row.community_id);
+        match l.create(
+            id,
+            &row.community_id,
+            &station,
+            &row.fields,
+            &user.username,
+            now,
+        ) {
+            Ok(e) => entries.push(e),
+            Err(e) => errors.push(line_err("fields", e.to_string())),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(import_refused(
+            format!(
+                "nothing was imported: {} bad line(s), each listed",
+                errors.len()
+            ),
+            &errors,
+        ));
+    }
+    let records: Vec<CommunityRecord> = entries
+        .iter()
+        .map(|e| CommunityRecord {
+            kind: kind.clone(),
+            id: e.id.clone(),
+            jurisdiction_id: e.community_id.clone(),
+            doc: serde_json::to_string(e).expect("serialises"),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        })
+        .collect();
+    app.store
+        .put_records(&records, &user.username)
+        .await
+        .map_err(ApiError::store)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"imported": entries.len(), "ids": entries.iter().map(|e| &e.id).collect::<Vec<_>>()})),
+    )
+        .into_response())
 }

@@ -642,10 +642,57 @@ pub async fn seed_community(
     ];
     let mut records = Vec::new();
     let (mut nt, mut nl) = (0, 0);
+    // "两不办": the past criminal incidents go to the units (a few were missed).
+    let owed: Vec<(i64, String, i64, &str, &str)> = {
+        let engine = app.engine.lock().expect("engine lock");
+        engine
+            .incidents()
+            .filter_map(|i| {
+                let (class, unit) = community::transfer::must_transfer(&i.kind)?;
+                Some((i.id, i.place.station_id.clone()?, i.created_at, class, unit))
+            })
+            .collect()
+    };
+    for (incident, station, at, class, unit) in owed {
+        let filed = at + (1_800_000.0 + rng.f64() * 8.0 * 3_600_000.0) as i64;
+        if filed >= now || rng.f64() < 0.04 {
+            continue;
+        }
+        let Ok(mut t) = Transfer::new(
+            format!("T{filed}-{nt}"),
+            station.clone(),
+            NewTransfer {
+                incident_id: Some(incident),
+                case_class: class.into(),
+                to_unit: unit.into(),
+                summary: format!("110 警情 #{incident} 移交"),
+                ..Default::default()
+            },
+            filed,
+            &format!("officer-{}", station.to_lowercase()),
+        ) else {
+            continue;
+        };
+        let decide = filed + (600_000.0 + rng.normal().abs() * 3.0 * 3_600_000.0) as i64;
+        if decide < now {
+            let _ = t.accept(decide, "command-centre");
+        }
+        records.push(store::CommunityRecord {
+            kind: "transfer".into(),
+            id: t.id.clone(),
+            jurisdiction_id: station.clone(),
+            doc: serde_json::to_string(&t).expect("serialises"),
+            created_at: filed,
+            updated_at: t.history.last().map_or(filed, |s| s.at),
+            deleted_at: None,
+        });
+        nt += 1;
+    }
+    // Cases that came to the stations otherwise (walk-ins, patrol finds).
     for station in &stations {
         for d in 0..days as i64 {
             let day0 = now - (days as i64 - d) * day_ms;
-            for _ in 0..poisson(&mut rng, 0.25) {
+            for _ in 0..poisson(&mut rng, 0.12) {
                 let (class, unit, summary) = CASES[rng.below(CASES.len())];
                 let at = day0 + (rng.f64() * day_ms as f64) as i64;
                 let by = format!("officer-{}", station.to_lowercase());

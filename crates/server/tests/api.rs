@@ -2428,3 +2428,172 @@ async fn office_registry_and_assessment() {
     let (_, table) = s.get(&admin, "/assessment").await;
     assert_eq!(table["indicators"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_import_and_the_duty_to_transfer() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let village = |station: &str, n: usize| {
+        s.city
+            .jurisdictions
+            .iter()
+            .filter(|j| {
+                j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(station)
+            })
+            .nth(n)
+            .map(|j| j.id.clone())
+    };
+    let (v1, theirs) = (village(mine, 0).unwrap(), village(other, 0).unwrap());
+    let officer = s.login("officer").await;
+    let post_csv = |token: String, path: String, ctype: &'static str, body: String| {
+        let s = &s;
+        async move {
+            let r = s
+                .client
+                .post(format!("{}/api/v1{path}", s.base))
+                .bearer_auth(token)
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let path = "/community/ledgers/rental_housing/import".to_string();
+    let good = format!(
+        "community_id,address,landlord,registered_on,tenants\n\
+         {v1},幸福路 1 号,李四,2026-03-01,张三/2026-03-01/11010519491231002X; 王五/2026-04-01\n\
+         {v1},幸福路 2 号,赵六,2026-05-01,\n"
+    );
+    let (code, v) = post_csv(
+        officer.clone(),
+        path.clone(),
+        "application/json",
+        good.clone(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
+    // One bad line and one line outside the jurisdiction: nothing is written.
+    let bad =
+        format!("{good}{v1},幸福路 3 号,钱七,2026-13-01,\n{theirs},人民路 1 号,孙八,2026-05-01,\n");
+    let (code, v) = post_csv(officer.clone(), path.clone(), "text/csv", bad).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "the date is wrong first: {v}");
+    assert_eq!(
+        (errors[0]["line"].clone(), errors[0]["field"].clone()),
+        (json!(4), json!("registered_on"))
+    );
+    let bad = format!("{good}{theirs},人民路 1 号,孙八,2026-05-01,\n");
+    let (code, v) = post_csv(officer.clone(), path.clone(), "text/csv", bad).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(
+        (
+            v["errors"][0]["line"].clone(),
+            v["errors"][0]["field"].clone()
+        ),
+        (json!(4), json!("community_id"))
+    );
+    assert!(
+        s.app
+            .store
+            .records("rental_housing")
+            .await
+            .unwrap()
+            .is_empty(),
+        "all or nothing"
+    );
+    let (code, v) = post_csv(officer.clone(), path.clone(), "text/csv", good).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    assert_eq!(v["imported"], 2);
+    let (_, list) = s.get(&officer, "/community/ledgers/rental_housing").await;
+    assert_eq!(list["entries"].as_array().unwrap().len(), 2);
+    assert!(!list.to_string().contains("11010519491231002X"));
+    let log = s.app.store.audit_log(2).await.unwrap();
+    assert!(
+        log.iter()
+            .all(|e| e.action == "import" && e.actor == "officer")
+    );
+    // Staffing: one per community, in the file and against the store.
+    let staffing = format!(
+        "community_id,officer,auxiliaries,grid_workers,volunteer_teams\n{v1},王警官,2,5,红袖标:12\n{v1},李警官,1,3,\n"
+    );
+    let (code, v) = post_csv(
+        officer.clone(),
+        "/community/ledgers/staffing/import".into(),
+        "text/csv",
+        staffing,
+    )
+    .await;
+    assert_eq!(
+        (code, v["errors"][0]["line"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!(3)),
+        "{v}"
+    );
+
+    // "两不办": a robbery in the station is owed to a unit until a transfer is filed.
+    let (lat, lon) = s.point_in(mine);
+    let (code, inc) = s
+        .post(
+            &officer,
+            "/incidents",
+            json!({"kind": "robbery", "lat": lat, "lon": lon}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    let owed = |t: &Value| {
+        t["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "incident" && x["id"] == json!(id.to_string()))
+    };
+    let (_, t) = s.get(&officer, "/community/tasks").await;
+    assert!(owed(&t), "{t}");
+    let (code, v) = s
+        .post(&officer, "/community/transfers", json!({"incident_id": 999_999, "case_class": "criminal", "to_unit": "criminal_investigation", "summary": "抢劫"}))
+        .await;
+    assert_eq!(
+        (code, v["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("incident_id")),
+        "{v}"
+    );
+    let (code, v) = s
+        .post(&officer, "/community/transfers", json!({"incident_id": id, "case_class": "criminal", "to_unit": "criminal_investigation", "summary": "抢劫"}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let (_, t) = s.get(&officer, "/community/tasks").await;
+    assert!(!owed(&t), "filed: no longer owed");
+    let admin = s.login("admin").await;
+    let (_, src) = s
+        .get(
+            &admin,
+            &format!("/assessment/source?station={mine}&indicator=cases_transferred"),
+        )
+        .await;
+    assert_eq!(
+        src["metrics"]["incidents_transferred"]["records"],
+        json!([id.to_string()]),
+        "{src}"
+    );
+    let (code, fig) = s.get(&admin, "/community/figures").await;
+    assert_eq!(code, StatusCode::OK, "{fig}");
+    let kinds: Vec<&str> = fig["service"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "lost_property",
+            "found_item",
+            "missing_person",
+            "livelihood"
+        ]
+    );
+}

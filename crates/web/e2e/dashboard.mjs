@@ -251,6 +251,16 @@ await page.screenshot({ path: `${outDir}/assessment.png` });
 await page.click('[data-test=community-views] button[data-cm=service]');
 await page.waitForSelector('[data-test=ledger-livelihood] tr[data-id]', { timeout: 15000 });
 check('the 365x24 service ledger is listed', (await page.locator('[data-test=ledger-livelihood] tr[data-id]').count()) > 5);
+await page.waitForSelector('[data-test=service-figures] tr:nth-child(5)', { timeout: 15000 });
+const service = (await api(token, 'GET', '/community/figures')).service;
+const lastRow = await page.textContent('[data-test=service-figures] tr:nth-child(5)');
+check('365x24 service figures from the records', service[3].registered > 0 && lastRow.includes(String(service[3].registered)), lastRow);
+// An import with a bad line: refused, the line and field shown, nothing written.
+const before7 = (await api(token, 'GET', '/community/ledgers/livelihood?limit=10000')).total;
+const community7 = (await api(token, 'GET', '/jurisdictions?level=community')).features[0].properties.id;
+await page.setInputFiles('[data-test=ledger-import]', { name: 'livelihood.csv', mimeType: 'text/csv', buffer: Buffer.from(`community_id,category,description,requester\n${community7},noise,楼上噪音,吴女士\n${community7},aliens,不明,吴女士\n`) });
+await page.waitForFunction(() => document.querySelector('[data-test=import-result]')?.textContent.includes('3'), null, { timeout: 10000 });
+check('a CSV import with a bad line is refused with the line named', (await api(token, 'GET', '/community/ledgers/livelihood?limit=10000')).total === before7, await page.textContent('[data-test=import-result]'));
 
 // The community officer's phone view.
 const stationId = (await api(token, 'GET', '/jurisdictions?level=station')).features[0].properties.id;

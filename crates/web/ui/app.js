@@ -52,6 +52,7 @@ async function api(method, path, body) {
 const communityCtx = {
   api, esc, t, toast: (m, bad) => toast(m, bad),
   lang: () => state.lang,
+  kindName: (code) => kindName(code),
   user: () => state.config.user,
   token: () => state.token,
   switchLang: () => { setLang(state.lang === 'zh' ? 'en' : 'zh'); startPhone(); },
@@ -594,7 +595,8 @@ async function renderCommunity() {
   setWide(['assessment', 'staffing', 'offices'].includes(view));
   const subnav = `<div class="subnav" data-test="community-views">${CM_VIEWS.map((v) => `<button data-cm="${v}" class="${v === view ? 'active' : ''}">${esc(v === 'cases' ? community.l('cases') : v === 'service' ? community.l('service') : v === 'ledgers' ? community.l('ledgers') : v === 'staffing' ? community.l('staffing') : community.l(v))}</button>`).join('')}</div>`;
   if (view !== 'cases') {
-    $('#panel').innerHTML = `<h2>${t('community')}</h2>${subnav}<div class="psub"></div><div id="cm-body"><p class="muted">…</p></div>`;
+    $('#panel').innerHTML = `<h2>${t('community')}</h2>${subnav}<div id="cm-figures"></div><div class="psub"></div><div id="cm-body"><p class="muted">…</p></div>`;
+    if (view === 'service' && canAnalyse()) community.serviceFigures($('#cm-figures')).catch(() => {});
     bindSubnav();
     const body = $('#cm-body');
     try {

@@ -27,6 +27,8 @@ const L = {
     volunteers: '志愿者', mean_days: '人均每周驻社区天数', meeting_target: '达标 (≥3.5 天)', assessment: '派出所考核', rank: '排名', total_score: '总分', export_csv: '导出 CSV',
     source: '数据来源', records: '条记录', target: '目标', weight: '权重', cases: '移交与纠纷', people_help: '每行: 姓名 入住日期 [身份证号]', teams_help: '每行: 队名 人数',
     station: '派出所', all_stations: '全部派出所', phone_view: '手机视图', desktop_view: '指挥台视图', value: '数值', back: '返回', logout: '退出', language: 'English',
+    transfer_due: '须移交 (两不办)', registered_n: '登记', closed_n: '办结', on_time: '按时办结', open_overdue: '超时未结', median_hours: '办结中位时长 (小时)', target_hours: '时限 (小时)',
+    import_csv: '导入 CSV', imported: '已导入', line: '第', 
     today_done: '今日已登记', status: '状态', save: '保存', offices: '警务室', class: '等级', staff: '人员', open_hours: '开放时间', co_located: '与村委会合署',
   },
   en: {
@@ -51,6 +53,8 @@ const L = {
     volunteers: 'Volunteers', mean_days: 'Mean days a week', meeting_target: 'At target (≥3.5 days)', assessment: 'Station assessment', rank: 'Rank', total_score: 'Total', export_csv: 'Export CSV',
     source: 'Source data', records: 'records', target: 'Target', weight: 'Weight', cases: 'Transfers and disputes', people_help: 'One per line: name moved-in-date [ID number]', teams_help: 'One per line: team name size',
     station: 'Station', all_stations: 'All stations', phone_view: 'Phone view', desktop_view: 'Desktop view', value: 'Value', back: 'Back', logout: 'Log out', language: '中文',
+    transfer_due: 'to transfer (两不办)', registered_n: 'Registered', closed_n: 'Closed', on_time: 'On time', open_overdue: 'Open, overdue', median_hours: 'Median hours to close', target_hours: 'Target hours',
+    import_csv: 'Import CSV', imported: 'Imported', line: 'line', 
     today_done: 'Logged today', status: 'Status', save: 'Save', offices: 'Police offices', class: 'Class', staff: 'Staff', open_hours: 'Hours', co_located: 'In the committee building',
   },
 };
@@ -134,7 +138,9 @@ export function makeCommunity(ctx) {
     const shown = sp.fields.filter((f) => f.shown !== 'no').slice(0, 3);
     el.innerHTML = `
       <div class="ledger-head"><h3>${esc(l(kind))} <small class="muted">${list.total}</small></h3>
-        <button class="primary" data-test="ledger-add">${esc(l('add'))}</button></div>
+        <span><label class="filebtn">${esc(l('import_csv'))}<input type="file" accept=".csv,text/csv" data-test="ledger-import" hidden></label>
+        <button class="primary" data-test="ledger-add">${esc(l('add'))}</button></span></div>
+      <div class="import-result" data-test="import-result"></div>
       <p class="muted small">${esc(sp.register.purpose)} · ${esc(sp.register.retention_days)}d</p>
       <div class="ledger-form"></div>
       <table class="queue ledger" data-test="ledger-${kind}">${list.entries.map((e) => `
@@ -142,6 +148,15 @@ export function makeCommunity(ctx) {
           <td>${shown.map((f) => fieldValue(f, e.fields[f.name])).filter(Boolean).join(' · ')}<br><small class="muted">${esc(communityName(e.community_id))}</small></td>
           <td>${e.status ? esc(l(e.status)) : ''}${e.last_result ? `<br><small>${esc(l(e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
         </tr>`).join('') || `<tr><td class="muted">${esc(l('none'))}</td></tr>`}</table>`;
+    el.querySelector('[data-test=ledger-import]').onchange = async (e) => {
+      const file = e.target.files[0];
+      if (!file) return;
+      const res = await fetch(`/api/v1/community/ledgers/${kind}/import`, { method: 'POST', headers: { Authorization: 'Bearer ' + ctx.token(), 'Content-Type': 'text/csv' }, body: await file.text() });
+      const out = await res.json();
+      const box = el.querySelector('[data-test=import-result]');
+      if (res.ok) { toast(`${l('imported')}: ${out.imported}`); ledgerView(el, kind, opts); return; }
+      box.innerHTML = `<p class="error">${esc(out.message)}</p><table>${(out.errors ?? []).map((x) => `<tr><td>${esc(l('line'))} ${x.line}</td><td>${esc(x.field ? l(x.field) : '')}</td><td>${esc(x.message)}</td></tr>`).join('')}</table>`;
+    };
     el.querySelector('[data-test=ledger-add]').onclick = () => addForm(el.querySelector('.ledger-form'), sp, () => ledgerView(el, kind, opts));
     el.querySelectorAll('table.ledger tr[data-id]').forEach((tr) => { tr.onclick = () => detail(el, sp, tr.dataset.id, () => ledgerView(el, kind, opts)); });
   }
@@ -209,6 +224,7 @@ export function makeCommunity(ctx) {
     const [what, sub] = x.what.split(':');
     if (x.kind === 'dispute') return `${l(what)} · ${ctx.t('dt_' + sub)}`;
     if (x.kind === 'key_person') return `${l('visit')}`;
+    if (x.kind === 'incident') return `${l('transfer_due')} · #${x.id} ${ctx.kindName(sub)}`;
     return `${l(x.kind)} · ${l(what)}`;
   }
 
@@ -316,7 +332,14 @@ export function makeCommunity(ctx) {
     });
   }
 
-  return { l, ledgers, ledgerView, officesView, tasksView, daysView, staffingView, assessmentView, myCommunities };
+  // 365x24 service figures of this month.
+  async function serviceFigures(el) {
+    const f = await api('GET', '/community/figures');
+    el.innerHTML = `<table data-test="service-figures"><tr><th></th><th>${esc(l('registered_n'))}</th><th>${esc(l('closed_n'))}</th><th>${esc(l('on_time'))}</th><th>${esc(l('open_overdue'))}</th><th>${esc(l('median_hours'))}</th><th>${esc(l('target_hours'))}</th></tr>
+      ${f.service.map((r) => `<tr><td>${esc(l(r.kind))}</td><td>${r.registered}</td><td>${r.closed}</td><td>${r.closed_on_time}</td><td class="${r.open_overdue ? 'warn' : ''}">${r.open_overdue}</td><td>${r.median_hours_to_close ?? '–'}</td><td>${r.target_hours ?? ''}</td></tr>`).join('')}</table>`;
+  }
+
+  return { l, ledgers, ledgerView, officesView, serviceFigures, tasksView, daysView, staffingView, assessmentView, myCommunities };
 }
 
 // The community officer's phone view.
