@@ -2154,6 +2154,26 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
     );
     let (_, t2) = s.get(&officer2, "/community/tasks?days=7").await;
     assert!(t2["tasks"].as_array().unwrap().is_empty());
+    // The other station's officer sees none of it anywhere.
+    let (code, _) = s
+        .get(
+            &officer2,
+            &format!("/community/ledgers/lost_property/{lost_id}/matches"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (_, st2) = s.get(&officer2, "/community/staffing").await;
+    assert_eq!(st2["total"]["with_officer"], 0, "{st2}");
+    assert!(st2["officers"].as_array().unwrap().is_empty());
+    let (code, _) = s
+        .call(
+            &officer2,
+            reqwest::Method::PATCH,
+            &format!("/community/ledgers/venue/{venue}"),
+            Some(json!({"fields": {"manager": "某人"}})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, _) = s.get(&officer, "/community/tasks?days=400").await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -2242,6 +2262,21 @@ async fn office_registry_and_assessment() {
     );
     let (code, _) = put(dispatcher.clone(), json!({"class": 2})).await;
     assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, v) = s
+        .post(&admin, "/users", json!({"username": "officer9", "password": PASSWORD, "role": "station_officer", "scope": stations[1]}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let officer9 = s.login("officer9").await;
+    let (code, _) = put(officer9.clone(), json!({"class": 2})).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "another station's office");
+    let (_, list9) = s.get(&officer9, "/police-offices").await;
+    assert!(
+        list9
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["station_id"] == json!(stations[1]))
+    );
     // A village without an office gets one; coverage follows.
     let offices = s.app.offices.read().unwrap().clone();
     let bare = s.city.jurisdictions.iter().find(|j| {

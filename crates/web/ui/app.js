@@ -613,7 +613,7 @@ async function renderCommunity() {
         $('#panel .psub select').onchange = (e) => { state.cmKind = e.target.value; community.ledgerView(body, state.cmKind); };
         if (state.cmKind) await community.ledgerView(body, state.cmKind);
       }
-    } catch (e) { if ($('#cm-body')) $('#cm-body').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+    } catch (e) { if (body.isConnected) body.innerHTML = `<p class="error">${esc(e.message)}</p>`; }
     return;
   }
   const stationOpts = state.stations.map((f) => f.properties).map((p) => `<option value="${esc(p.id)}">${esc(state.lang === 'zh' ? p.name_zh : p.name_en || p.name_zh)}</option>`).join('');
@@ -642,9 +642,11 @@ async function renderCommunity() {
       } catch (err) { $('#tf-msg').textContent = err.message; }
     };
   }
+  // The panel may be redrawn (another view, another tab) before the answers come.
+  const body = $('#cm-body');
   try {
     const [tr, fig, disp] = await Promise.all([api('GET', '/community/transfers'), canAnalyse() ? api('GET', '/community/figures') : Promise.resolve(null), api('GET', '/community/disputes')]);
-    if (state.tab !== 'community' || !$('#cm-body')) return;
+    if (!body.isConnected) return;
     const rows = tr.transfers.slice(0, 40).map((x) => `<tr data-id="${esc(x.id)}" class="${x.overdue ? 'overdue' : ''}">
       <td>${esc(x.station_id)}<br><small>${esc(new Date(x.created_at).toLocaleString())}</small></td>
       <td>${t(x.case_class)} → ${t('unit_' + x.to_unit)}<br><small>${esc(x.summary)}</small></td>
@@ -652,7 +654,7 @@ async function renderCommunity() {
       <td>${x.status === 'pending' && canDecide() ? `<button data-act="accept" data-test="transfer-accept">${t('accept')}</button><button data-act="return">${t('give_back')}</button>` : ''}
           ${x.status === 'returned' && canFile() ? `<button data-act="resubmit">${t('resubmit')}</button>` : ''}</td></tr>`).join('');
     const f = fig?.total;
-    $('#cm-body').innerHTML = `
+    body.innerHTML = `
       ${f ? `<p data-test="community-figures">${esc(fig.period)}: ${t('transferred')} <b>${f.transferred}</b> · ${t('ts_accepted')} ${f.accepted} · ${t('ts_returned')} ${f.returned} · ${t('ts_pending')} ${f.pending}${f.overdue ? ` (<span class="warn">${t('overdue')} ${f.overdue}</span>)` : ''} · ${t('median')} ${f.median_accept_minutes == null ? '–' : Math.round(f.median_accept_minutes) + ' min'}<br>${t('leads')}: ${f.leads_provided} · ${t('leads_used')} ${f.leads_used}</p>` : ''}
       <h3>${t('transfers')}</h3>
       <table class="queue" data-test="transfers">${rows || `<tr><td class="muted">${t('none')}</td></tr>`}</table>
@@ -671,7 +673,7 @@ async function renderCommunity() {
         } catch (err) { toast(err.message, true); }
       };
     });
-  } catch (e) { $('#cm-body').innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  } catch (e) { if (body.isConnected) body.innerHTML = `<p class="error">${esc(e.message)}</p>`; }
 }
 
 function bindSubnav() {

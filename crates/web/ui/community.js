@@ -71,6 +71,14 @@ export function makeCommunity(ctx) {
   const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   let specs = null;
   let communities = null;
+  // A view claims its element; an answer that arrives after another view
+  // claimed it is dropped instead of drawing over the newer one.
+  let claims = 0;
+  const claim = (el) => {
+    const mine = String(++claims);
+    el.dataset.claim = mine;
+    return () => el.dataset.claim !== mine;
+  };
 
   async function ledgers() {
     if (!specs) specs = await api('GET', '/community/ledgers');
@@ -130,11 +138,13 @@ export function makeCommunity(ctx) {
 
   // A ledger: list, add form, record detail with workflow actions.
   async function ledgerView(el, kind, opts = {}) {
+    const stale = claim(el);
     await ledgers();
     await myCommunities();
     const sp = spec(kind);
     el.innerHTML = `<p class="muted">…</p>`;
     const list = await api('GET', `/community/ledgers/${kind}?limit=200`);
+    if (stale()) return;
     const shown = sp.fields.filter((f) => f.shown !== 'no').slice(0, 3);
     el.innerHTML = `
       <div class="ledger-head"><h3>${esc(l(kind))} <small class="muted">${list.total}</small></h3>
@@ -184,12 +194,14 @@ export function makeCommunity(ctx) {
 
   async function detail(el, sp, id, back) {
     const kind = sp.register.kind;
+    const stale = claim(el);
     let rec;
     if (sp.personal) {
       const reason = prompt(l('reason_prompt'));
       if (!reason) return;
       try { rec = await api('GET', `/community/ledgers/${kind}/${encodeURIComponent(id)}?reason=${encodeURIComponent(reason)}`); } catch (err) { return toast(err.message, true); }
     } else rec = await api('GET', `/community/ledgers/${kind}/${encodeURIComponent(id)}`);
+    if (stale()) return;
     const actions = (sp.workflow?.actions ?? []).filter((a) => a.from.includes(rec.status));
     el.innerHTML = `<button class="link" data-test="ledger-back">← ${esc(l('back'))}</button>
       <h3>${esc(l(kind))} · ${esc(communityName(rec.community_id))}</h3>
@@ -229,9 +241,11 @@ export function makeCommunity(ctx) {
   }
 
   async function tasksView(el, openRecord) {
+    const stale = claim(el);
     await ledgers();
     await myCommunities();
     const t = await api('GET', '/community/tasks?days=1');
+    if (stale()) return;
     el.innerHTML = `<h3>${esc(l('tasks'))} <small class="muted">${t.tasks.length}</small></h3>
       <ul class="tasks" data-test="tasks">${t.tasks.map((x) => `<li class="${x.overdue ? 'overdue' : ''}" data-kind="${esc(x.kind)}" data-id="${esc(x.id)}">
         <b>${esc(taskLabel(x))}</b><br><small>${esc(communityName(x.community_id))} · ${x.overdue ? `<span class="warn">${esc(l('overdue'))}</span>` : esc(l('due'))} ${date(x.due_at)}</small></li>`).join('') || `<li class="muted">${esc(l('none'))}</li>`}</ul>`;
@@ -242,9 +256,11 @@ export function makeCommunity(ctx) {
   }
 
   async function daysView(el) {
+    const stale = claim(el);
     await ledgers();
     await myCommunities();
     const st = await api('GET', '/community/staffing');
+    if (stale()) return;
     const me = st.officers.find((o) => o.officer === ctx.user().username);
     el.innerHTML = `<h3>${esc(l('log_day'))}</h3>
       <p data-test="my-days">${esc(l('my_days'))}: <b>${me ? me.days : 0}</b> (${me ? me.per_week : 0} / ${st.target_days_per_week})</p>
@@ -265,7 +281,9 @@ export function makeCommunity(ctx) {
   }
 
   async function staffingView(el) {
+    const stale = claim(el);
     const st = await api('GET', '/community/staffing');
+    if (stale()) return;
     const row = (r, name) => `<tr><td>${esc(name)}</td><td>${r.with_officer}/${r.communities}</td><td>${r.officers_in_committee}</td><td>${r.auxiliaries}</td><td>${r.grid_workers}</td><td>${r.volunteers}</td><td class="${r.mean_days_per_week < st.target_days_per_week ? 'warn' : ''}">${r.mean_days_per_week}</td><td>${r.meeting_target}/${r.officers_logging}</td></tr>`;
     el.innerHTML = `<h3>${esc(l('staffing_title'))} <small class="muted">${esc(st.period)}</small></h3>
       <table data-test="staffing"><tr><th></th><th>${esc(l('with_officer'))}</th><th>${esc(l('in_committee'))}</th><th>X</th><th>N</th><th>${esc(l('volunteers'))}</th><th>${esc(l('mean_days'))}</th><th>${esc(l('meeting_target'))}</th></tr>
@@ -273,7 +291,9 @@ export function makeCommunity(ctx) {
   }
 
   async function assessmentView(el, period) {
+    const stale = claim(el);
     const [tab, cat] = await Promise.all([api('GET', '/assessment' + (period ? `?period=${encodeURIComponent(period)}` : '')), api('GET', '/assessment/catalogue')]);
+    if (stale()) return;
     const fmt = (ind, v) => (v == null ? '–' : ind.unit === 'share' ? `${Math.round(v * 1000) / 10}%` : `${Math.round(v * 100) / 100}`);
     el.innerHTML = `<div class="ledger-head"><h3>${esc(l('assessment'))} <small class="muted">${esc(tab.period)}</small></h3>
       <button data-test="assessment-csv">${esc(l('export_csv'))}</button></div>
@@ -304,7 +324,9 @@ export function makeCommunity(ctx) {
   // The village police office registry: class, staffing, hours, co-location.
   async function officesView(el, canEdit) {
     await myCommunities();
+    const stale = claim(el);
     const offices = await api('GET', '/police-offices');
+    if (stale()) return;
     el.innerHTML = `<h3>${esc(l('offices'))} <small class="muted">${offices.length}</small></h3><div class="office-form"></div>
       <table class="queue" data-test="offices"><tr><th></th><th>${esc(l('class'))}</th><th>${esc(l('staff'))}</th><th>${esc(l('open_hours'))}</th><th>${esc(l('co_located'))}</th></tr>
       ${offices.map((o) => `<tr data-id="${esc(o.id)}"><td>${esc(o.name)}<br><small class="muted">${esc(communityName(o.community_id))}</small></td><td>${o.class}</td><td>${o.staff}</td><td>${esc(o.hours)}</td><td>${o.shares_committee_office ? '✓' : ''}</td></tr>`).join('')}</table>`;
@@ -334,7 +356,9 @@ export function makeCommunity(ctx) {
 
   // 365x24 service figures of this month.
   async function serviceFigures(el) {
+    const stale = claim(el);
     const f = await api('GET', '/community/figures');
+    if (stale()) return;
     el.innerHTML = `<table data-test="service-figures"><tr><th></th><th>${esc(l('registered_n'))}</th><th>${esc(l('closed_n'))}</th><th>${esc(l('on_time'))}</th><th>${esc(l('open_overdue'))}</th><th>${esc(l('median_hours'))}</th><th>${esc(l('target_hours'))}</th></tr>
       ${f.service.map((r) => `<tr><td>${esc(l(r.kind))}</td><td>${r.registered}</td><td>${r.closed}</td><td>${r.closed_on_time}</td><td class="${r.open_overdue ? 'warn' : ''}">${r.open_overdue}</td><td>${r.median_hours_to_close ?? '–'}</td><td>${r.target_hours ?? ''}</td></tr>`).join('')}</table>`;
   }
