@@ -300,6 +300,27 @@ await phone.click('[data-test=ledger-form] button[type=submit]');
 await phone.waitForFunction(() => [...document.querySelectorAll('[data-test=ledger-livelihood] tr')].some((tr) => tr.textContent.includes('独居老人摔倒求助 (e2e)')), null, { timeout: 10000 });
 const listed = (await api(token, 'GET', '/community/ledgers/livelihood')).entries.find((e) => e.fields.description === '独居老人摔倒求助 (e2e)');
 check('the request filed on the phone is stored, requester masked in lists', listed && listed.fields.requester === '周**' && listed.status === 'open', JSON.stringify(listed?.fields));
+// Open it (a reason is asked and audited), correct it, then delete it (a reason again).
+phone.once('dialog', (d) => d.accept('核实求助信息'));
+await phone.click(`[data-test=ledger-livelihood] tr[data-id="${listed.id}"]`);
+await phone.waitForSelector('[data-test=ledger-record]');
+await phone.click('[data-test=ledger-edit]');
+await phone.fill('[data-test=ledger-edit-form] [data-field=description]', '独居老人摔倒求助 (e2e, 已送医)');
+await phone.click('[data-test=ledger-edit-form] button[type=submit]');
+await phone.waitForSelector('[data-test=ledger-add]');
+const edited = (await api(token, 'GET', '/community/ledgers/livelihood')).entries.find((e) => e.id === listed.id);
+check('the request is corrected on the phone', edited?.fields.description === '独居老人摔倒求助 (e2e, 已送医)', JSON.stringify(edited?.fields));
+const audit = (await api(token, 'GET', '/audit?limit=20')).entries;
+check('opening the personal record was audited with its reason', audit.some((e) => e.action === 'read' && e.record_id === listed.id && e.reason === '核实求助信息'));
+phone.once('dialog', (d) => d.accept('核实求助信息'));
+await phone.click(`[data-test=ledger-livelihood] tr[data-id="${listed.id}"]`);
+await phone.waitForSelector('[data-test=ledger-delete]');
+phone.once('dialog', (d) => d.accept('重复登记'));
+await phone.click('[data-test=ledger-delete]');
+await phone.waitForSelector('[data-test=ledger-add]');
+const gone = (await api(token, 'GET', '/community/ledgers/livelihood')).entries.some((e) => e.id === listed.id);
+const deletion = (await api(token, 'GET', '/audit?limit=20')).entries.find((e) => e.action === 'delete' && e.record_id === listed.id);
+check('deleting asks why, is soft and audited', !gone && deletion?.reason === '重复登记', JSON.stringify(deletion));
 // Community days: log today.
 await phone.click('.pnav button[data-ptab=days]');
 await phone.waitForSelector('[data-test=day-form]');

@@ -29,6 +29,8 @@ const L = {
     station: '派出所', all_stations: '全部派出所', phone_view: '手机视图', desktop_view: '指挥台视图', value: '数值', back: '返回', logout: '退出', language: 'English',
     transfer_due: '须移交 (两不办)', registered_n: '登记', closed_n: '办结', on_time: '按时办结', open_overdue: '超时未结', median_hours: '办结中位时长 (小时)', target_hours: '时限 (小时)',
     import_csv: '导入 CSV', imported: '已导入', line: '第', 
+    edit: '修改', delete: '删除', delete_reason: '删除事由 (将被记录)', deleted: '已删除',
+    'livelihood.open': '待处理', 'livelihood.closed': '已办结',
     today_done: '今日已登记', status: '状态', save: '保存', offices: '警务室', class: '等级', staff: '人员', open_hours: '开放时间', co_located: '与村委会合署',
   },
   en: {
@@ -55,6 +57,8 @@ const L = {
     station: 'Station', all_stations: 'All stations', phone_view: 'Phone view', desktop_view: 'Desktop view', value: 'Value', back: 'Back', logout: 'Log out', language: '中文',
     transfer_due: 'to transfer (两不办)', registered_n: 'Registered', closed_n: 'Closed', on_time: 'On time', open_overdue: 'Open, overdue', median_hours: 'Median hours to close', target_hours: 'Target hours',
     import_csv: 'Import CSV', imported: 'Imported', line: 'line', 
+    edit: 'Edit', delete: 'Delete', delete_reason: 'Why is it deleted? (audited)', deleted: 'Deleted',
+    'livelihood.open': 'waiting', 'livelihood.closed': 'closed',
     today_done: 'Logged today', status: 'Status', save: 'Save', offices: 'Police offices', class: 'Class', staff: 'Staff', open_hours: 'Hours', co_located: 'In the committee building',
   },
 };
@@ -67,6 +71,8 @@ export function makeCommunity(ctx) {
   const lang = () => ctx.lang();
   const l = (k) => L[lang()][k] ?? L[lang()][k + '_item'] ?? String(k).replace(/_/g, ' ');
   const opt = (field, v) => (field === 'category' && L[lang()][v + '_item'] ? L[lang()][v + '_item'] : l(v));
+  // Statuses read differently per ledger (an open venue trades, an open request waits).
+  const stName = (kind, status) => L[lang()][`${kind}.${status}`] ?? l(status);
   const date = (ms) => (ms ? new Date(ms).toLocaleDateString(lang() === 'zh' ? 'zh-CN' : 'en-GB') : '');
   const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   let specs = null;
@@ -115,8 +121,8 @@ export function makeCommunity(ctx) {
       case 'date': return `<label>${label}<input type="date" ${name} ${req} value="${esc(value ?? '')}"></label>`;
       case 'int': return `<label>${label}<input type="number" inputmode="numeric" min="${f.kind.min}" max="${f.kind.max}" ${name} ${req} value="${esc(value ?? '')}"></label>`;
       case 'phone': return `<label>${label}<input type="tel" ${name} ${req} value="${esc(value ?? '')}"></label>`;
-      case 'people': return `<label>${label}<textarea ${name} rows="2" placeholder="${esc(l('people_help'))}"></textarea></label>`;
-      case 'teams': return `<label>${label}<textarea ${name} rows="2" placeholder="${esc(l('teams_help'))}"></textarea></label>`;
+      case 'people': return `<label>${label}<textarea ${name} rows="2" placeholder="${esc(l('people_help'))}">${esc((value ?? []).map((p) => [p.name, p.from, p.id_number].filter(Boolean).join(' ')).join('\n'))}</textarea></label>`;
+      case 'teams': return `<label>${label}<textarea ${name} rows="2" placeholder="${esc(l('teams_help'))}">${esc((value ?? []).map((p) => `${p.name} ${p.size}`).join('\n'))}</textarea></label>`;
       default: return `<label>${label}<input ${name} ${req} maxlength="${f.kind.max ?? 200}" value="${esc(value ?? '')}"></label>`;
     }
   }
@@ -156,7 +162,7 @@ export function makeCommunity(ctx) {
       <table class="queue ledger" data-test="ledger-${kind}">${list.entries.map((e) => `
         <tr data-id="${esc(e.id)}" class="${e.overdue ? 'overdue' : ''}">
           <td>${shown.map((f) => fieldValue(f, e.fields[f.name])).filter(Boolean).join(' · ')}<br><small class="muted">${esc(communityName(e.community_id))}</small></td>
-          <td>${e.status ? esc(l(e.status)) : ''}${e.last_result ? `<br><small>${esc(l(e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
+          <td>${e.status ? esc(stName(kind, e.status)) : ''}${e.last_result ? `<br><small>${esc(l(e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
         </tr>`).join('') || `<tr><td class="muted">${esc(l('none'))}</td></tr>`}</table>`;
     el.querySelector('[data-test=ledger-import]').onchange = async (e) => {
       const file = e.target.files[0];
@@ -206,13 +212,43 @@ export function makeCommunity(ctx) {
     el.innerHTML = `<button class="link" data-test="ledger-back">← ${esc(l('back'))}</button>
       <h3>${esc(l(kind))} · ${esc(communityName(rec.community_id))}</h3>
       <table data-test="ledger-record">${sp.fields.filter((f) => rec.fields[f.name] != null).map((f) => `<tr><th>${esc(l(f.name))}</th><td>${fieldValue(f, rec.fields[f.name])}</td></tr>`).join('')}
-        ${rec.status ? `<tr><th>${esc(l('status'))}</th><td>${esc(l(rec.status))}</td></tr>` : ''}
+        ${rec.status ? `<tr><th>${esc(l('status'))}</th><td>${esc(stName(kind, rec.status))}</td></tr>` : ''}
         ${rec.due_at ? `<tr><th>${esc(l('due'))}</th><td>${date(rec.due_at)}</td></tr>` : ''}</table>
       <ol class="timeline">${rec.steps.map((s) => `<li><time>${esc(new Date(s.at).toLocaleString())}</time> ${esc(l(s.action))}${s.result ? ' · ' + esc(l(s.result)) : ''}${s.note ? ' · ' + esc(s.note) : ''} <small class="muted">${esc(s.by)}</small></li>`).join('')}</ol>
-      <div class="actions">${actions.map((a) => `<button data-act="${a.name}" data-test="act-${a.name}">${esc(l(a.name))}</button>`).join('')}</div>
+      <div class="actions">${actions.map((a) => `<button data-act="${a.name}" data-test="act-${a.name}">${esc(l(a.name))}</button>`).join('')}
+        <button data-edit data-test="ledger-edit">${esc(l('edit'))}</button><button data-delete data-test="ledger-delete">${esc(l('delete'))}</button></div>
+      <div class="edit-form"></div>
       <div class="matches"></div>`;
     el.querySelector('[data-test=ledger-back]').onclick = back;
-    el.querySelectorAll('.actions button').forEach((b) => {
+    el.querySelector('[data-test=ledger-edit]').onclick = () => {
+      const box = el.querySelector('.edit-form');
+      box.innerHTML = `<form class="callform" data-test="ledger-edit-form">${sp.fields.map((f) => input(f, rec.fields[f.name])).join('')}
+        <button type="submit" class="primary">${esc(l('save'))}</button> <span class="error" data-test="ledger-error"></span></form>`;
+      const form = box.querySelector('form');
+      form.onsubmit = async (e) => {
+        e.preventDefault();
+        const fields = readForm(form, sp);
+        // A cleared optional field is removed.
+        for (const f of sp.fields) if (!(f.name in fields) && rec.fields[f.name] != null && !f.required) fields[f.name] = null;
+        try {
+          await api('PATCH', `/community/ledgers/${kind}/${encodeURIComponent(id)}`, { fields });
+          toast(l('saved'));
+          back();
+        } catch (err) {
+          form.querySelector('[data-test=ledger-error]').textContent = `${err.data?.field ? l(err.data.field) + ': ' : ''}${err.message}`;
+        }
+      };
+    };
+    el.querySelector('[data-test=ledger-delete]').onclick = async () => {
+      const reason = prompt(l('delete_reason'));
+      if (!reason) return;
+      try {
+        await api('DELETE', `/community/ledgers/${kind}/${encodeURIComponent(id)}?reason=${encodeURIComponent(reason)}`);
+        toast(l('deleted'));
+        back();
+      } catch (err) { toast(err.message, true); }
+    };
+    el.querySelectorAll('.actions button[data-act]').forEach((b) => {
       b.onclick = async () => {
         const a = actions.find((x) => x.name === b.dataset.act);
         const body = { action: a.name };
@@ -237,7 +273,7 @@ export function makeCommunity(ctx) {
     if (x.kind === 'dispute') return `${l(what)} · ${ctx.t('dt_' + sub)}`;
     if (x.kind === 'key_person') return `${l('visit')}`;
     if (x.kind === 'incident') return `${l('transfer_due')} · #${x.id} ${ctx.kindName(sub)}`;
-    return `${l(x.kind)} · ${l(what)}`;
+    return `${l(x.kind)} · ${what === 'inspect' ? l('inspect') : stName(x.kind, what)}`;
   }
 
   async function tasksView(el, openRecord) {
