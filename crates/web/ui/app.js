@@ -519,17 +519,23 @@ function analysisQuery() {
   return `from=${encodeURIComponent(from)}${a.kind ? `&kind=${a.kind}` : ''}`;
 }
 
-function showAnalysis(html) {
+// Each run numbers itself; a late answer of an older run is dropped.
+let analysisRun = 0;
+
+function showAnalysis(html, run = analysisRun) {
+  if (run !== analysisRun) return;
   state.analysis.body = html;
   if (state.tab === 'analysis') $('#anbody').innerHTML = html;
 }
 
 async function runHotspots() {
+  const run = ++analysisRun;
   const a = state.analysis;
-  showAnalysis('<p class="muted">…</p>');
+  showAnalysis('<p class="muted">…</p>', run);
   try {
     const path = a.method === 'forecast' ? `/analysis/forecast?${analysisQuery().replace(/from=[^&]*/, '')}` : `/analysis/hotspots?method=${a.method}&${analysisQuery()}`;
     const r = await api('GET', path);
+    if (run !== analysisRun) return;
     const map = state.map;
     map.getSource('analysis').setData(r);
     const max = Math.max(1, ...r.features.map((f) => f.properties.count ?? f.properties.score ?? 0));
@@ -540,12 +546,13 @@ async function runHotspots() {
     window.analysisShown = r.features.length;
     const moran = r.moran ? ` · Moran's I ${r.moran.i.toFixed(3)} (p ${r.moran.p_norm < 0.001 ? '< 0.001' : r.moran.p_norm.toFixed(3)})` : '';
     showAnalysis(`<p data-test="an-summary">${t('hs_' + a.method)}: <b>${r.features.length}</b> ${a.method === 'segments' ? t('segments') : t('cells')}${r.incidents !== undefined ? ` · ${r.incidents} ${t('incidents')}` : ''}${moran}</p>
-      <p class="muted">${a.method === 'gistar' ? t('gistar_help') : a.method === 'forecast' ? t('forecast_help') : ''}</p>`);
-  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+      <p class="muted">${a.method === 'gistar' ? t('gistar_help') : a.method === 'forecast' ? t('forecast_help') : ''}</p>`, run);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`, run); }
 }
 
 async function runNearRepeat() {
-  showAnalysis('<p class="muted">…</p>');
+  const run = ++analysisRun;
+  showAnalysis('<p class="muted">…</p>', run);
   try {
     const r = await api('GET', `/analysis/near-repeat?${analysisQuery()}&space_band=100&space_bands=3&time_band=7&time_bands=3&permutations=99`);
     const rows = r.rows.map((label, i) => `<tr><td>${esc(label === 'Same location' ? t('same_location') : label + ' m')}</td>${r.columns.map((_, j) => {
@@ -553,12 +560,13 @@ async function runNearRepeat() {
       return `<td class="${p <= 0.05 && k > 1 ? 'hot' : ''}" title="${t('observed')} ${r.observed[i][j]} · ${t('expected')} ${r.expected[i][j].toFixed(1)} · p ${p.toFixed(2)}">${k === null ? '–' : k.toFixed(2)}</td>`;
     }).join('')}</tr>`).join('');
     showAnalysis(`<table data-test="an-knox"><tr><th></th>${r.columns.map((c) => `<th>${esc(c)} ${t('days')}</th>`).join('')}</tr>${rows}</table>
-      <p class="muted">${t('knox_help')} (${r.events} ${t('incidents')})</p>`);
-  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+      <p class="muted">${t('knox_help')} (${r.events} ${t('incidents')})</p>`, run);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`, run); }
 }
 
 async function runTrends() {
-  showAnalysis('<p class="muted">…</p>');
+  const run = ++analysisRun;
+  showAnalysis('<p class="muted">…</p>', run);
   try {
     const a = state.analysis;
     const day = (d) => new Date(Date.now() - d * 86400000).toISOString().slice(0, 10);
@@ -567,8 +575,8 @@ async function runTrends() {
     const star = (p) => (p < 0.01 ? ' **' : p < 0.05 ? ' *' : '');
     const rows = r.period_on_period.map((c) => `<tr><td>${esc(kindName(c.key))}</td><td>${c.current}</td><td>${c.previous}</td><td>${pct(c.change_pct)}${star(c.p_value)}</td></tr>`).join('');
     showAnalysis(`<table data-test="an-trends-table"><tr><th></th><th>${t('this_period')}</th><th>${t('previous_period')}</th><th>${t('change')}</th></tr>${rows}</table>
-      <p class="muted">${esc(r.period)} vs ${esc(r.previous_period)} · ${t('trend_help')}</p>`);
-  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`); }
+      <p class="muted">${esc(r.period)} vs ${esc(r.previous_period)} · ${t('trend_help')}</p>`, run);
+  } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`, run); }
 }
 
 async function openBriefing(month) {
