@@ -101,6 +101,10 @@ pub struct Action {
     pub links: Option<&'static str>,
     /// Sets the next due date this many days ahead (`Some(0)` clears it).
     pub due_days: Option<u32>,
+    /// Drops the link (undoing a match).
+    pub unlinks: bool,
+    /// Taken on the linked record too (a match, its undoing, a return).
+    pub both_sides: bool,
 }
 
 const fn act(
@@ -117,6 +121,8 @@ const fn act(
         results: &[],
         links: None,
         due_days: None,
+        unlinks: false,
+        both_sides: false,
     }
 }
 
@@ -357,10 +363,18 @@ pub const LOST_PROPERTY: Ledger = Ledger {
         actions: &[
             Action {
                 links: Some("found_item"),
+                both_sides: true,
                 ..act("match", &["registered"], Some("matched"), false)
             },
-            act("unmatch", &["matched"], Some("registered"), true),
-            act("return", &["matched"], Some("returned"), false),
+            Action {
+                unlinks: true,
+                both_sides: true,
+                ..act("unmatch", &["matched"], Some("registered"), true)
+            },
+            Action {
+                both_sides: true,
+                ..act("return", &["matched"], Some("returned"), false)
+            },
             act("close", &["registered", "matched"], Some("closed"), true),
         ],
         close_within_hours: Some(15 * 24),
@@ -401,10 +415,18 @@ pub const FOUND_ITEMS: Ledger = Ledger {
         actions: &[
             Action {
                 links: Some("lost_property"),
+                both_sides: true,
                 ..act("match", &["held"], Some("matched"), false)
             },
-            act("unmatch", &["matched"], Some("held"), true),
-            act("return", &["matched", "held"], Some("returned"), false),
+            Action {
+                unlinks: true,
+                both_sides: true,
+                ..act("unmatch", &["matched"], Some("held"), true)
+            },
+            Action {
+                both_sides: true,
+                ..act("return", &["matched", "held"], Some("returned"), false)
+            },
             act("dispose", &["held"], Some("disposed"), true),
         ],
         close_within_hours: Some(30 * 24),
@@ -767,6 +789,16 @@ fn prefix(e: CommunityError, p: &str) -> CommunityError {
 }
 
 impl Ledger {
+    /// The workflow action of a name.
+    pub fn action(&self, name: &str) -> Option<&'static Action> {
+        self.workflow?.actions.iter().find(|a| a.name == name)
+    }
+
+    /// The ledger its records are matched with, if any (lost ↔ found).
+    pub fn linked_kind(&self) -> Option<&'static str> {
+        self.workflow?.actions.iter().find_map(|a| a.links)
+    }
+
     /// The field of a name.
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
@@ -937,7 +969,7 @@ impl Ledger {
         }
         if link.is_some() {
             e.link = link.clone();
-        } else if action == "unmatch" {
+        } else if a.unlinks {
             e.link = None;
         }
         match a.due_days {

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{Action, User};
+use crate::community_api::span;
 use crate::community_api::{community_error, load_all};
 use crate::error::{ApiError, ApiJson};
-use crate::ledgers_api::span;
 use crate::{App, now_ms};
 
 type ApiResult = Result<Response, ApiError>;

@@ -375,29 +375,58 @@ pub async fn lead_feedback(
     Ok(axum::Json(serde_json::to_value(&l).expect("serialises")).into_response())
 }
 
-/// Period of the figures.
+/// Period of a report.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FiguresQuery {
+pub struct PeriodQuery {
     /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
-    period: Option<String>,
+    pub(crate) period: Option<String>,
+}
+
+/// A period: its label, start and end (ms, local days) and local dates.
+pub(crate) struct Span {
+    pub label: String,
+    pub from: i64,
+    pub to: i64,
+    pub start_day: i64,
+    pub end_day: i64,
+    pub from_date: String,
+    pub to_date: String,
+    pub days: i64,
+}
+
+/// A day number (days since the epoch) as `YYYY-MM-DD`.
+pub(crate) fn day_date(day: i64) -> String {
+    dispatch::time::format_rfc3339(day * 86_400_000)[..10].to_string()
+}
+
+pub(crate) fn span(period: Option<String>) -> Result<Span, ApiError> {
+    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
+    let s = period.unwrap_or_else(|| dispatch::time::month_of(now_ms() + local));
+    let p = analysis::trends::Period::parse(&s)
+        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    Ok(Span {
+        label: p.label(),
+        from: p.start * 86_400_000 - local,
+        to: p.end * 86_400_000 - local,
+        start_day: p.start,
+        end_day: p.end,
+        from_date: day_date(p.start),
+        to_date: day_date(p.end),
+        days: p.end - p.start,
+    })
 }
 
 /// `GET /api/v1/community/figures`: transfers and leads of the period, by station.
 pub async fn community_figures(
     State(app): State<Arc<App>>,
     user: User,
-    Query(q): Query<FiguresQuery>,
+    Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
     user.require(Action::Figures)?;
-    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
     let now = now_ms();
-    let period_s = q
-        .period
-        .unwrap_or_else(|| dispatch::time::month_of(now + local));
-    let p = analysis::trends::Period::parse(&period_s)
-        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
-    let (from, to) = (p.start * 86_400_000 - local, p.end * 86_400_000 - local);
+    let sp = span(q.period)?;
+    let (from, to) = (sp.from, sp.to);
     let transfers: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
     let leads: Vec<Lead> = load_all(&app, &user, "lead").await?;
     let (total, by_station) = figures(&transfers, &leads, from, to, now);
@@ -409,7 +438,7 @@ pub async fn community_figures(
         service.extend(load_all::<community::ledgers::Entry>(&app, &user, l.register.kind).await?);
     }
     let service_figures = community::ledgers::service_figures(&service, from, to, now);
-    Ok(axum::Json(json!({"period": p.label(), "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures})).into_response())
+    Ok(axum::Json(json!({"period": sp.label, "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures})).into_response())
 }
 
 // ---------------------------------------------------------------- personal data registers
@@ -569,28 +598,41 @@ pub async fn delete_key_person(
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
+    soft_delete(&app, &user, KEY_PERSONS.kind, &id, r).await
+}
+
+/// Soft delete of any community record: only with a reason, audited in the
+/// same transaction; the record stays until its retention purge.
+pub(crate) async fn soft_delete(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+    r: Reason,
+) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let reason = reason_given(r)?;
     let _w = WRITES.lock().await;
-    let p: KeyPerson = load(&app, &user, KEY_PERSONS.kind, &id).await?;
+    let rec = app.store.record(kind, id).await.map_err(ApiError::store)?;
+    let Some(rec) = rec.filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
+    else {
+        // Out of scope is not found, as for incidents.
+        return Err(ApiError::not_found(kind, id));
+    };
     let now = now_ms();
     app.store
         .put_record(
             &CommunityRecord {
-                kind: KEY_PERSONS.kind.into(),
-                id: p.id.clone(),
-                jurisdiction_id: p.community_id.clone(),
-                doc: serde_json::to_string(&p).expect("serialises"),
-                created_at: p.created_at,
                 updated_at: now,
                 deleted_at: Some(now),
+                ..rec
             },
             &AuditEntry {
                 at: now,
                 actor: user.username.clone(),
                 action: "delete".into(),
-                kind: KEY_PERSONS.kind.into(),
-                record_id: id,
+                kind: kind.into(),
+                record_id: id.into(),
                 reason: Some(reason),
             },
         )

@@ -21,8 +21,8 @@ use store::{AuditEntry, CommunityRecord};
 
 use crate::auth::{Action, User};
 use crate::community_api::{
-    Reason, WRITES, audited_read, community_error, community_in_scope, load, load_all, new_id,
-    reason_given, save, sees,
+    PeriodQuery, Reason, WRITES, audited_read, community_error, community_in_scope, day_date, load,
+    load_all, new_id, save, sees, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson};
 use crate::{App, now_ms};
@@ -305,21 +305,17 @@ pub async fn entry_action(
     let now = now_ms();
     let _w = WRITES.lock().await;
     let mut e: Entry = load(&app, &user, &kind, &id).await?;
-    let paired = matches!(b.action.as_str(), "match" | "unmatch" | "return")
-        && l.workflow
-            .is_some_and(|w| w.actions.iter().any(|a| a.links.is_some()));
-    // The other side of a match: the one named, or the one already linked.
-    let other_kind = l
-        .workflow
-        .and_then(|w| w.actions.iter().find_map(|a| a.links));
-    let other_id = if b.action == "match" {
+    // A match names the other record; undoing it or a return acts on the linked one.
+    let spec = l.action(&b.action);
+    let matching = spec.is_some_and(|a| a.links.is_some());
+    let other_id = if matching {
         b.link.clone()
     } else {
         e.link.clone()
     };
     let mut other: Option<(&'static Ledger, Entry)> = None;
-    if paired {
-        if let (Some(ok), Some(oid)) = (other_kind, other_id.as_deref()) {
+    if spec.is_some_and(|a| a.both_sides) {
+        if let (Some(ok), Some(oid)) = (l.linked_kind(), other_id.as_deref()) {
             let ol = ledger_of(ok)?;
             let o: Entry = load(&app, &user, ok, oid).await.map_err(|_| {
                 ApiError::invalid("link", format!("no {ok} record {oid:?} in your scope"))
@@ -338,7 +334,7 @@ pub async fn entry_action(
     )
     .map_err(community_error)?;
     if let Some((ol, o)) = other.as_mut() {
-        let link = (b.action == "match").then_some(e.id.as_str());
+        let link = matching.then_some(e.id.as_str());
         ol.act(
             o,
             &b.action,
@@ -393,34 +389,7 @@ pub async fn delete_entry(
     Query(r): Query<Reason>,
 ) -> ApiResult {
     ledger_of(&kind)?;
-    user.require(Action::CommunityWrite)?;
-    let reason = reason_given(r)?;
-    let _w = WRITES.lock().await;
-    let e: Entry = load(&app, &user, &kind, &id).await?;
-    let now = now_ms();
-    app.store
-        .put_record(
-            &CommunityRecord {
-                kind: kind.clone(),
-                id: e.id.clone(),
-                jurisdiction_id: e.community_id.clone(),
-                doc: serde_json::to_string(&e).expect("serialises"),
-                created_at: e.created_at,
-                updated_at: now,
-                deleted_at: Some(now),
-            },
-            &AuditEntry {
-                at: now,
-                actor: user.username.clone(),
-                action: "delete".into(),
-                kind,
-                record_id: id,
-                reason: Some(reason),
-            },
-        )
-        .await
-        .map_err(ApiError::store)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    soft_delete(&app, &user, &kind, &id, r).await
 }
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}/matches`: found items that may
@@ -432,10 +401,7 @@ pub async fn entry_matches(
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     user.require(Action::CommunityWrite)?;
-    let Some(other_kind) = l
-        .workflow
-        .and_then(|w| w.actions.iter().find_map(|a| a.links))
-    else {
+    let Some(other_kind) = l.linked_kind() else {
         return Err(ApiError::invalid(
             "kind",
             format!("{kind} records are not matched; lost_property and found_item are"),
@@ -606,40 +572,6 @@ pub async fn tasks(
     Ok(axum::Json(json!({"until": until, "now": now, "tasks": out})).into_response())
 }
 
-/// Period of a report.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodQuery {
-    /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
-    pub(crate) period: Option<String>,
-}
-
-/// A period: its label, start and end (ms, local days) and local dates.
-pub(crate) struct Span {
-    pub label: String,
-    pub from: i64,
-    pub to: i64,
-    pub from_date: String,
-    pub to_date: String,
-    pub days: i64,
-}
-
-pub(crate) fn span(period: Option<String>) -> Result<Span, ApiError> {
-    let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
-    let s = period.unwrap_or_else(|| dispatch::time::month_of(now_ms() + local));
-    let p = analysis::trends::Period::parse(&s)
-        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
-    let date = |d: i64| dispatch::time::format_rfc3339(d * 86_400_000)[..10].to_string();
-    Ok(Span {
-        label: p.label(),
-        from: p.start * 86_400_000 - local,
-        to: p.end * 86_400_000 - local,
-        from_date: date(p.start),
-        to_date: date(p.end),
-        days: p.end - p.start,
-    })
-}
-
 /// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
 /// days by station, and each officer's days a week against the 3.5 target.
 pub async fn staffing(
@@ -652,19 +584,18 @@ pub async fn staffing(
     let teams = entries(&app, &user, ledgers::STAFFING.register.kind).await?;
     let logs = entries(&app, &user, ledgers::COMMUNITY_DAYS.register.kind).await?;
     // Days past the present do not count against the officers.
-    let today = dispatch::time::format_rfc3339(now_ms() + crate::LOCAL_UTC_OFFSET_MIN * 60_000)
-        [..10]
-        .to_string();
-    let elapsed_to = if today < sp.to_date && today >= sp.from_date {
-        let t = dispatch::time::parse_rfc3339(&today).unwrap_or(0) / 86_400_000 + 1;
-        let end = dispatch::time::format_rfc3339(t * 86_400_000)[..10].to_string();
-        let start = dispatch::time::parse_rfc3339(&sp.from_date).unwrap_or(0) / 86_400_000;
-        (end, t - start)
+    let today = (now_ms() + crate::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
+    let end_day = if (sp.start_day..sp.end_day).contains(&today) {
+        today + 1
     } else {
-        (sp.to_date.clone(), sp.days)
+        sp.end_day
     };
-    let days =
-        community::staffing::community_days(&logs, &sp.from_date, &elapsed_to.0, elapsed_to.1);
+    let days = community::staffing::community_days(
+        &logs,
+        &sp.from_date,
+        &day_date(end_day),
+        end_day - sp.start_day,
+    );
     let (total, by_station) = community::staffing::staffing_report(
         &app.jurisdictions,
         &teams,
@@ -672,7 +603,7 @@ pub async fn staffing(
         user.scope.as_deref(),
     );
     Ok(axum::Json(json!({
-        "period": sp.label, "days_counted": elapsed_to.1,
+        "period": sp.label, "days_counted": end_day - sp.start_day,
         "target_days_per_week": community::staffing::TARGET_DAYS_PER_WEEK,
         "total": total, "by_station": by_station, "officers": days,
     }))

@@ -677,15 +677,14 @@ pub async fn seed_community(
         if decide < now {
             let _ = t.accept(decide, "command-centre");
         }
-        records.push(store::CommunityRecord {
-            kind: "transfer".into(),
-            id: t.id.clone(),
-            jurisdiction_id: station.clone(),
-            doc: serde_json::to_string(&t).expect("serialises"),
-            created_at: filed,
-            updated_at: t.history.last().map_or(filed, |s| s.at),
-            deleted_at: None,
-        });
+        records.push(past_record(
+            "transfer",
+            &t.id,
+            &station,
+            filed,
+            t.history.last().map_or(filed, |s| s.at),
+            &t,
+        ));
         nt += 1;
     }
     // Cases that came to the stations otherwise (walk-ins, patrol finds).
@@ -731,15 +730,14 @@ pub async fn seed_community(
                         let _ = t.accept(decide, "command-centre");
                     }
                 }
-                records.push(store::CommunityRecord {
-                    kind: "transfer".into(),
-                    id: t.id.clone(),
-                    jurisdiction_id: station.clone(),
-                    doc: serde_json::to_string(&t).expect("serialises"),
-                    created_at: at,
-                    updated_at: t.history.last().map_or(at, |s| s.at),
-                    deleted_at: None,
-                });
+                records.push(past_record(
+                    "transfer",
+                    &t.id,
+                    &station,
+                    at,
+                    t.history.last().map_or(at, |s| s.at),
+                    &t,
+                ));
                 nt += 1;
             }
             for _ in 0..poisson(&mut rng, 0.35) {
@@ -768,15 +766,7 @@ pub async fn seed_community(
                         "command-centre",
                     );
                 }
-                records.push(store::CommunityRecord {
-                    kind: "lead".into(),
-                    id: l.id.clone(),
-                    jurisdiction_id: station.clone(),
-                    doc: serde_json::to_string(&l).expect("serialises"),
-                    created_at: at,
-                    updated_at: at,
-                    deleted_at: None,
-                });
+                records.push(past_record("lead", &l.id, &station, at, at, &l));
                 nl += 1;
             }
         }
@@ -841,15 +831,14 @@ pub async fn seed_community(
                         }
                     }
                 }
-                records.push(store::CommunityRecord {
-                    kind: community::dispute::DISPUTES.kind.into(),
-                    id: dispute.id.clone(),
-                    jurisdiction_id: community.clone(),
-                    doc: serde_json::to_string(&dispute).expect("serialises"),
-                    created_at: at,
-                    updated_at: at,
-                    deleted_at: None,
-                });
+                records.push(past_record(
+                    community::dispute::DISPUTES.kind,
+                    &dispute.id,
+                    &community,
+                    at,
+                    at,
+                    &dispute,
+                ));
             }
         }
     }
@@ -858,6 +847,26 @@ pub async fn seed_community(
         .await
         .map_err(crate::error::ApiError::store)?;
     Ok((nt, nl))
+}
+
+/// A past community record, as the demo stores it.
+fn past_record<T: serde::Serialize>(
+    kind: &str,
+    id: &str,
+    jurisdiction: &str,
+    created_at: i64,
+    updated_at: i64,
+    value: &T,
+) -> store::CommunityRecord {
+    store::CommunityRecord {
+        kind: kind.into(),
+        id: id.into(),
+        jurisdiction_id: jurisdiction.into(),
+        doc: serde_json::to_string(value).expect("serialises"),
+        created_at,
+        updated_at,
+        deleted_at: None,
+    }
 }
 
 fn demo_name(rng: &mut Rng) -> String {
@@ -1253,15 +1262,14 @@ pub async fn seed_ledgers(
             *counts
                 .entry(ledger(&e.kind).expect("known").register.kind)
                 .or_default() += 1;
-            store::CommunityRecord {
-                kind: e.kind.clone(),
-                id: e.id.clone(),
-                jurisdiction_id: e.community_id.clone(),
-                doc: serde_json::to_string(e).expect("serialises"),
-                created_at: e.created_at,
-                updated_at: e.updated_at,
-                deleted_at: None,
-            }
+            past_record(
+                &e.kind,
+                &e.id,
+                &e.community_id,
+                e.created_at,
+                e.updated_at,
+                e,
+            )
         })
         .collect();
     app.store
