@@ -68,6 +68,38 @@ impl Period {
         }
     }
 
+    /// The calendar month that contains `day` (days since 1970-01-01).
+    pub fn month_containing(day: i64) -> Period {
+        let (y, m, _) = civil_from_days(day);
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        Period {
+            start: days_from_civil(y, m, 1),
+            end: days_from_civil(ny, nm, 1),
+        }
+    }
+
+    /// The month a briefing asked for on local day `today` is about: the
+    /// month just ended during the first `grace_days` days of a month (a
+    /// station's monthly meeting looks back at it), else the current month.
+    pub fn default_briefing(today: i64, grace_days: u32) -> Period {
+        let month = Period::month_containing(today);
+        if today - month.start < grace_days as i64 {
+            month.previous()
+        } else {
+            month
+        }
+    }
+
+    /// `YYYY-MM` for a whole calendar month, else the `FROM..TO` label.
+    pub fn name(&self) -> String {
+        let (y, m, d) = civil_from_days(self.start);
+        if d == 1 && Period::month_containing(self.start) == *self {
+            format!("{y:04}-{m:02}")
+        } else {
+            self.label()
+        }
+    }
+
     /// Days in the period.
     pub fn days(&self) -> i64 {
         self.end - self.start
@@ -220,6 +252,36 @@ mod tests {
             "2026-09-24..2026-09-30"
         );
         assert!(Period::parse("2026-13").is_err());
+    }
+
+    #[test]
+    fn the_default_briefing_looks_back_in_the_first_days_of_a_month() {
+        // (local day, grace days, the briefing's month)
+        let cases = [
+            ("2026-12-01", 7, "2026-11"),
+            ("2026-12-02", 7, "2026-11"),
+            ("2026-12-07", 7, "2026-11"),
+            ("2026-12-08", 7, "2026-12"),
+            ("2026-12-31", 7, "2026-12"),
+            ("2027-01-01", 7, "2026-12"),
+            ("2028-02-29", 7, "2028-02"),
+            ("2028-03-01", 7, "2028-02"),
+            ("2026-03-05", 7, "2026-02"),
+            ("2026-12-01", 0, "2026-12"),
+            ("2026-12-01", 1, "2026-11"),
+            ("2026-12-02", 1, "2026-12"),
+        ];
+        for (today, grace, want) in cases {
+            let day = Period::parse(today).unwrap().start;
+            let got = Period::default_briefing(day, grace);
+            assert_eq!(got.name(), want, "{today} grace {grace}");
+            assert_eq!(got, Period::parse(want).unwrap());
+        }
+        assert_eq!(Period::parse("2028-02").unwrap().days(), 29);
+        assert_eq!(
+            Period::parse("2026-10-01..2026-10-07").unwrap().name(),
+            "2026-10-01..2026-10-07"
+        );
     }
 
     #[test]
