@@ -13,9 +13,16 @@ use clap::Args;
 
 #[derive(Debug, Args)]
 pub struct BriefArgs {
-    /// Period: YYYY-MM (a month), YYYY, YYYY-MM-DD (a key date) or FROM..TO.
+    /// Period: YYYY-MM (a month), YYYY, YYYY-MM-DD (a key date) or FROM..TO. Default: the month
+    /// just ended during the first --grace-days days of a month, else the current month (local time).
     #[arg(long)]
-    pub period: String,
+    pub period: Option<String>,
+    /// Days at the start of a month in which the default period is the month just ended.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=28))]
+    pub grace_days: u32,
+    /// Take "now" as this instant (RFC 3339): for tests and rehearsals.
+    #[arg(long = "clock", env = "PINGAN_NOW", value_parser = crate::serve_cmd::parse_clock, hide_env_values = true)]
+    pub clock: Option<server::Clock>,
     /// Jurisdiction id (city bureau, bureau or station) the briefing is for.
     #[arg(long)]
     pub scope: String,
@@ -43,7 +50,15 @@ pub struct BriefArgs {
 }
 
 pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
-    let period = Period::parse(&args.period)?;
+    let clock = args.clock.unwrap_or_default();
+    let period = match &args.period {
+        Some(p) => Period::parse(p)?,
+        None => {
+            let today =
+                (clock.now() + server::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
+            Period::default_briefing(today, args.grace_days)
+        }
+    };
     let url = args
         .database
         .clone()
@@ -145,18 +160,13 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
         records: &records,
         outlines,
         cell: args.cell,
-        generated: dispatch::time::format_rfc3339(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
-        ),
+        generated: dispatch::time::format_rfc3339(clock.now()),
     });
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "brief-{}-{}.html",
             args.scope,
-            args.period.replace("..", "_")
+            period.name().replace("..", "_")
         ))
     });
     std::fs::write(&out, &html).with_context(|| format!("cannot write {}", out.display()))?;

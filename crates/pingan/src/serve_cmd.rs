@@ -32,6 +32,20 @@ pub struct ServerArgs {
     /// Station assessment catalogue (TOML, `[[indicator]]` tables) to put in force; checked before the server starts.
     #[arg(long)]
     pub assessment: Option<PathBuf>,
+    /// Run as if it were this instant (RFC 3339, e.g. 2027-01-01T00:30:00+08:00), time moving on from there:
+    /// for tests and rehearsals only, never on a live system.
+    #[arg(long = "clock", env = "PINGAN_NOW", value_parser = parse_clock, hide_env_values = true)]
+    pub clock: Option<server::Clock>,
+    /// In the first N days of a month the default briefing is the month just ended.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=28))]
+    pub briefing_grace_days: u32,
+}
+
+/// `--clock` / `PINGAN_NOW`.
+pub fn parse_clock(s: &str) -> Result<server::Clock, String> {
+    server::Clock::parse_start(s).ok_or_else(|| {
+        format!("{s:?}: expected an RFC 3339 instant such as 2027-01-01T00:30:00+08:00")
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,7 +78,16 @@ fn read_config(path: Option<&Path>) -> Result<FileConfig> {
 
 fn settings(args: &ServerArgs, file: &FileConfig) -> Settings {
     let d = Settings::default();
+    let clock = args.clock.unwrap_or(d.clock);
+    if clock.is_shifted() {
+        eprintln!(
+            "clock: running as if it were {} (--clock / PINGAN_NOW); not for a live system",
+            dispatch::time::format_rfc3339(clock.now())
+        );
+    }
     Settings {
+        clock,
+        briefing_grace_days: args.briefing_grace_days,
         agency: args
             .agency
             .clone()

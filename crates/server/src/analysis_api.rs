@@ -76,7 +76,7 @@ fn time(field: &'static str, v: &Option<String>) -> Result<Option<i64>, ApiError
 
 /// Incidents the user sees, as analysis records in local metres.
 fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Gathered, ApiError> {
-    let now = crate::now_ms();
+    let now = app.now();
     let to = time("to", &q.to)?.unwrap_or(now);
     let from = time("from", &q.from)?.unwrap_or(to - default_days * DAY_MS);
     if from >= to {
@@ -340,7 +340,7 @@ pub async fn trends(
     let period = match &q.period {
         Some(p) => Period::parse(p).map_err(|e| ApiError::invalid("period", e.to_string()))?,
         None => {
-            let day = (crate::now_ms() + LOCAL_MS).div_euclid(DAY_MS);
+            let day = (app.now() + LOCAL_MS).div_euclid(DAY_MS);
             Period {
                 start: day - 30,
                 end: day + 1,
@@ -389,7 +389,7 @@ pub async fn forecast(
     let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
     let days: Vec<i64> = g.records.iter().map(|r| r.day()).collect();
     let grid = Grid::bin(&xy, cell).map_err(|e| ApiError::invalid("cell", e.to_string()))?;
-    let today = crate::now_ms().div_euclid(DAY_MS) + 1;
+    let today = app.now().div_euclid(DAY_MS) + 1;
     let ranked = analysis::forecast::forecast_week(&xy, &days, &grid, today, 1.5 * cell)
         .map_err(|e| ApiError::invalid("cell", e.to_string()))?;
     let occupied = grid.counts.iter().filter(|&&c| c > 0).count().max(1);
@@ -410,19 +410,25 @@ pub async fn forecast(
     .into_response())
 }
 
-/// `GET /api/v1/analysis/briefing?period=2026-10&scope=B1`: HTML.
+/// The briefing a user gets without naming a period: the month just ended
+/// in the first days of a month, else the current one (local time).
+pub fn default_briefing_period(app: &App) -> Period {
+    let today = (app.now() + LOCAL_MS).div_euclid(DAY_MS);
+    Period::default_briefing(today, app.settings.briefing_grace_days)
+}
+
+/// `GET /api/v1/analysis/briefing?period=2026-10&scope=B1`: HTML; without
+/// a period, [`default_briefing_period`].
 pub async fn briefing(
     State(app): State<Arc<App>>,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
     user.require(Action::Figures)?;
-    let period_s = q
-        .period
-        .clone()
-        .unwrap_or_else(|| dispatch::time::month_of(crate::now_ms() + LOCAL_MS));
-    let period =
-        Period::parse(&period_s).map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    let period = match &q.period {
+        Some(p) => Period::parse(p).map_err(|e| ApiError::invalid("period", e.to_string()))?,
+        None => default_briefing_period(&app),
+    };
     let scope_id = q
         .scope
         .clone()
@@ -481,7 +487,7 @@ pub async fn briefing(
         records: &records,
         outlines,
         cell: q.cell.unwrap_or(250.0),
-        generated: dispatch::time::format_rfc3339(crate::now_ms()),
+        generated: dispatch::time::format_rfc3339(app.now()),
     });
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

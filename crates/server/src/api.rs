@@ -17,9 +17,9 @@ use dispatch::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson};
-use crate::{App, now_ms};
 
 type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
@@ -389,7 +389,7 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
         return Err(refused());
     }
     let token = new_token();
-    let now = now_ms();
+    let now = app.now();
     let expires_at = now + app.settings.session_ttl_s * 1000;
     app.store
         .put_session(&store::SessionRecord {
@@ -408,7 +408,7 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
 
 async fn logout(State(app): AppState, user: User) -> ApiResult {
     app.store
-        .revoke(Some(&user.token_hash), None, now_ms())
+        .revoke(Some(&user.token_hash), None, app.now())
         .await?;
     app.forget_sessions(Some(&user.token_hash), None);
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -443,7 +443,10 @@ async fn config(State(app): AppState, user: User) -> ApiResult {
     Ok(ok(
         json!({"bounds": bounds, "user": {"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name},
         "agency": app.settings.agency, "agency_name": app.settings.agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
-        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES}),
+        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES,
+        "clock": {"now": dispatch::time::format_rfc3339(app.now()), "utc_offset_min": crate::LOCAL_UTC_OFFSET_MIN,
+            "briefing_grace_days": app.settings.briefing_grace_days,
+            "default_briefing": crate::analysis_api::default_briefing_period(&app).name()}}),
     ))
 }
 
@@ -476,7 +479,7 @@ async fn create_incident(
     Ok(created(incident_json(
         &incident,
         &app.settings.dispatch,
-        now_ms(),
+        app.now(),
     )))
 }
 
@@ -488,7 +491,7 @@ async fn check_incident(
     user.require(Action::CreateIncident)?;
     let engine = app.engine.lock().expect("engine lock");
     let (priority, place) = engine.validate_new(&body)?;
-    let dups = engine.possible_duplicates(now_ms(), &body.kind, body.lat, body.lon);
+    let dups = engine.possible_duplicates(app.now(), &body.kind, body.lat, body.lon);
     let dups: Vec<Value> = dups
         .into_iter()
         .filter_map(|d| engine.incident(d.incident_id).filter(|i| user.sees(i)).map(|i| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address})))
@@ -541,7 +544,7 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
         })
         .transpose()?;
     let limit = q.limit.unwrap_or(500).min(5000);
-    let now = now_ms();
+    let now = app.now();
     let engine = app.engine.lock().expect("engine lock");
     let mut found: Vec<&Incident> = engine
         .incidents()
@@ -568,7 +571,7 @@ async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) 
     let mut ids = vec![incident.id];
     ids.extend(&incident.merged_from);
     let timeline = app.store.timeline(&ids).await?;
-    let mut v = incident_json(&incident, &app.settings.dispatch, now_ms());
+    let mut v = incident_json(&incident, &app.settings.dispatch, app.now());
     v["timeline"] = Value::Array(timeline.iter().map(event_json).collect());
     Ok(ok(v))
 }
@@ -610,7 +613,7 @@ async fn dispatch_units(
     metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string())
         .increment(1);
     Ok(ok(
-        json!({"incident": incident_json(&incident, &app.settings.dispatch, now_ms()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
+        json!({"incident": incident_json(&incident, &app.settings.dispatch, app.now()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
     ))
 }
 
@@ -647,7 +650,7 @@ async fn set_status(
     Ok(ok(incident_json(
         &incident,
         &app.settings.dispatch,
-        now_ms(),
+        app.now(),
     )))
 }
 
@@ -675,7 +678,7 @@ async fn merge(
     Ok(ok(incident_json(
         &incident,
         &app.settings.dispatch,
-        now_ms(),
+        app.now(),
     )))
 }
 
@@ -701,7 +704,7 @@ async fn release(
     Ok(ok(incident_json(
         &incident,
         &app.settings.dispatch,
-        now_ms(),
+        app.now(),
     )))
 }
 
@@ -714,7 +717,7 @@ async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -
         &app.settings.agency_name,
         &incident,
         &timeline,
-        now_ms(),
+        app.now(),
     );
     Ok((
         [(header::CONTENT_TYPE, "application/emergency.eido+json")],
@@ -733,7 +736,7 @@ async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Val
     Ok(created(incident_json(
         &incident,
         &app.settings.dispatch,
-        now_ms(),
+        app.now(),
     )))
 }
 
@@ -852,7 +855,7 @@ async fn unit_position(
         app.engine
             .lock()
             .expect("engine lock")
-            .unit_position(now_ms(), &id, b.lat, b.lon)?;
+            .unit_position(app.now(), &id, b.lat, b.lon)?;
     app.unit_moved(&id);
     Ok(ok(unit_json(&unit)))
 }
@@ -1248,7 +1251,7 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
 
 async fn revoke_user(State(app): AppState, user: User, Path(username): Path<String>) -> ApiResult {
     user.require(Action::Admin)?;
-    let n = app.store.revoke(None, Some(&username), now_ms()).await?;
+    let n = app.store.revoke(None, Some(&username), app.now()).await?;
     app.forget_sessions(None, Some(&username));
     Ok(ok(json!({"revoked_sessions": n})))
 }

@@ -14,11 +14,11 @@ use dispatch::Level;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::App;
 use crate::auth::{Action, User};
 use crate::community_api::span;
 use crate::community_api::{community_error, load_all};
 use crate::error::{ApiError, ApiJson};
-use crate::{App, now_ms};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -79,7 +79,7 @@ pub async fn put_catalogue(
     let c = set_catalogue(&app, &b.toml).await?;
     app.store
         .audit(&store::AuditEntry {
-            at: now_ms(),
+            at: app.now(),
             actor: user.username.clone(),
             action: "update".into(),
             kind: "assessment_catalogue".into(),
@@ -108,8 +108,8 @@ async fn metrics_by_station(
     period: Option<String>,
     only: Option<&str>,
 ) -> Result<(String, Vec<(String, String, Metrics)>), ApiError> {
-    let sp = span(period)?;
-    let now = now_ms();
+    let sp = span(app, period)?;
+    let now = app.now();
     let incidents: Vec<dispatch::Incident> = {
         let engine = app.engine.lock().expect("engine lock");
         engine

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::json;
 use store::{AuditEntry, CommunityRecord};
 
+use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson};
-use crate::{App, now_ms};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -97,7 +97,7 @@ pub(crate) async fn save<T: serde::Serialize>(
     action: &str,
     reason: Option<String>,
 ) -> Result<(), ApiError> {
-    let now = now_ms();
+    let now = app.now();
     app.store
         .put_record(
             &CommunityRecord {
@@ -174,7 +174,7 @@ pub async fn create_transfer(
             }
         }
     }
-    let now = now_ms();
+    let now = app.now();
     let t = Transfer::new(new_id("T", now), station.clone(), body, now, &user.username)
         .map_err(community_error)?;
     let _w = WRITES.lock().await;
@@ -221,7 +221,7 @@ pub async fn list_transfers(
             ));
         }
     };
-    let now = now_ms();
+    let now = app.now();
     let all: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
     let list: Vec<serde_json::Value> = all
         .iter()
@@ -252,7 +252,7 @@ pub async fn decide_transfer(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult {
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut t: Transfer = load(&app, &user, "transfer", &id).await?;
     let reason = body.reason.clone().unwrap_or_default();
@@ -300,7 +300,7 @@ pub async fn create_lead(
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let station = station_for(&app, &user, body.station_id.clone())?;
-    let now = now_ms();
+    let now = app.now();
     let l = Lead::new(new_id("L", now), station.clone(), body, now, &user.username)
         .map_err(community_error)?;
     let _w = WRITES.lock().await;
@@ -355,7 +355,7 @@ pub async fn lead_feedback(
     ApiJson(body): ApiJson<Feedback>,
 ) -> ApiResult {
     user.require(Action::CaseDecide)?;
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut l: Lead = load(&app, &user, "lead", &id).await?;
     l.give_feedback(body.used, body.note.clone(), now, &user.username)
@@ -400,11 +400,15 @@ pub(crate) fn day_date(day: i64) -> String {
     dispatch::time::format_rfc3339(day * 86_400_000)[..10].to_string()
 }
 
-pub(crate) fn span(period: Option<String>) -> Result<Span, ApiError> {
+pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> {
     let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
-    let s = period.unwrap_or_else(|| dispatch::time::month_of(now_ms() + local));
-    let p = analysis::trends::Period::parse(&s)
-        .map_err(|e| ApiError::invalid("period", e.to_string()))?;
+    // Monthly reports default to the month a station's meeting looks at:
+    // the month just ended in a month's first days, else the current one.
+    let p = match period {
+        Some(s) => analysis::trends::Period::parse(&s)
+            .map_err(|e| ApiError::invalid("period", e.to_string()))?,
+        None => crate::analysis_api::default_briefing_period(app),
+    };
     Ok(Span {
         label: p.label(),
         from: p.start * 86_400_000 - local,
@@ -424,8 +428,8 @@ pub async fn community_figures(
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
     user.require(Action::Figures)?;
-    let now = now_ms();
-    let sp = span(q.period)?;
+    let now = app.now();
+    let sp = span(&app, q.period)?;
     let (from, to) = (sp.from, sp.to);
     let transfers: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
     let leads: Vec<Lead> = load_all(&app, &user, "lead").await?;
@@ -501,7 +505,7 @@ pub async fn create_key_person(
         })?),
         None => None,
     };
-    let now = now_ms();
+    let now = app.now();
     let input = NewKeyPerson {
         community_id: b.community_id,
         name: b.name,
@@ -568,7 +572,7 @@ pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Seriali
     let record: T = load(app, user, kind, &id).await?;
     app.store
         .audit(&AuditEntry {
-            at: now_ms(),
+            at: app.now(),
             actor: user.username.clone(),
             action: "read".into(),
             kind: kind.into(),
@@ -619,7 +623,7 @@ pub(crate) async fn soft_delete(
         // Out of scope is not found, as for incidents.
         return Err(ApiError::not_found(kind, id));
     };
-    let now = now_ms();
+    let now = app.now();
     app.store
         .put_record(
             &CommunityRecord {
@@ -714,7 +718,7 @@ pub async fn create_dispute(
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     community_in_scope(&app, &user, &body.community_id)?;
-    let now = now_ms();
+    let now = app.now();
     let d = Dispute::new(new_id("D", now), body, now).map_err(community_error)?;
     let _w = WRITES.lock().await;
     save(
@@ -753,7 +757,7 @@ pub(crate) fn community_in_scope(app: &App, user: &User, community: &str) -> Res
 /// `GET /api/v1/community/disputes`: summaries (parties as initials).
 pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let now = now_ms();
+    let now = app.now();
     let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
     let list: Vec<serde_json::Value> = all.iter().rev().map(|d| d.summary_json(now)).collect();
     Ok(axum::Json(json!({"register": DISPUTES, "disputes": list})).into_response())
@@ -795,7 +799,7 @@ pub async fn dispute_action(
     ApiJson(b): ApiJson<DisputeAction>,
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut d: Dispute = load(&app, &user, DISPUTES.kind, &id).await?;
     let note = b.note.clone().unwrap_or_default();

@@ -8,9 +8,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::App;
 use crate::auth::{Action, User};
 use crate::error::ApiError;
-use crate::{App, now_ms};
 
 /// `GET /api/v1/feed` (WebSocket; token in `Authorization` or `?token=`).
 pub async fn feed(
@@ -25,7 +25,7 @@ pub async fn feed(
 async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
     let mut rx = app.feed.subscribe();
     metrics::gauge!("pingan_feed_clients").increment(1.0);
-    let hello = serde_json::json!({"type": "hello", "user": user.username, "scope": user.scope, "at": dispatch::time::format_rfc3339(now_ms())});
+    let hello = serde_json::json!({"type": "hello", "user": user.username, "scope": user.scope, "at": dispatch::time::format_rfc3339(app.now())});
     if socket
         .send(Message::Text(hello.to_string().into()))
         .await
@@ -54,7 +54,7 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
                             item.json.clone()
                         }
                     };
-                    if user.expires_at <= now_ms() || socket.send(Message::Text(text.into())).await.is_err() {
+                    if user.expires_at <= app.now() || socket.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
                 }

@@ -19,13 +19,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use store::{AuditEntry, CommunityRecord};
 
+use crate::App;
 use crate::auth::{Action, User};
 use crate::community_api::{
     PeriodQuery, Reason, WRITES, audited_read, community_error, community_in_scope, day_date, load,
     load_all, new_id, save, sees, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson};
-use crate::{App, now_ms};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -113,7 +113,7 @@ pub async fn list_entries(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit", "1..10000"));
     }
-    let now = now_ms();
+    let now = app.now();
     let all = entries(&app, &user, &kind).await?;
     let list: Vec<Value> = all
         .iter()
@@ -158,7 +158,7 @@ pub async fn create_entry(
             .entry("officer")
             .or_insert_with(|| json!(user.username));
     }
-    let now = now_ms();
+    let now = app.now();
     let id = if l.one_per_community {
         body.community_id.clone()
     } else {
@@ -258,7 +258,7 @@ pub async fn update_entry(
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     user.require(Action::CommunityWrite)?;
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut e: Entry = load(&app, &user, &kind, &id).await?;
     l.update(&mut e, &body.fields, now)
@@ -302,7 +302,7 @@ pub async fn entry_action(
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     user.require(Action::CommunityWrite)?;
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut e: Entry = load(&app, &user, &kind, &id).await?;
     // A match names the other record; undoing it or a return acts on the linked one.
@@ -410,7 +410,7 @@ pub async fn entry_matches(
     let e: Entry = load(&app, &user, &kind, &id).await?;
     let others = entries(&app, &user, other_kind).await?;
     let ol = ledger_of(other_kind)?;
-    let now = now_ms();
+    let now = app.now();
     let cands = ledgers::match_candidates(&e, &others, 10);
     let list: Vec<Value> = cands
         .iter()
@@ -445,7 +445,7 @@ pub async fn tasks(
     if !(0..=90).contains(&days) {
         return Err(ApiError::invalid("days", "0..90"));
     }
-    let now = now_ms();
+    let now = app.now();
     // End of today (local) plus the horizon.
     let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
     let today_end = ((now + local) / 86_400_000 + 1) * 86_400_000 - local;
@@ -580,11 +580,11 @@ pub async fn staffing(
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
     user.require(Action::Read)?;
-    let sp = span(q.period)?;
+    let sp = span(&app, q.period)?;
     let teams = entries(&app, &user, ledgers::STAFFING.register.kind).await?;
     let logs = entries(&app, &user, ledgers::COMMUNITY_DAYS.register.kind).await?;
     // Days past the present do not count against the officers.
-    let today = (now_ms() + crate::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
+    let today = (app.now() + crate::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
     let end_day = if (sp.start_day..sp.end_day).contains(&today) {
         today + 1
     } else {
@@ -710,7 +710,7 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
         .put_police_office(
             &o,
             &AuditEntry {
-                at: now_ms(),
+                at: app.now(),
                 actor: user.username.clone(),
                 action: action.into(),
                 kind: "police_office".into(),
@@ -878,7 +878,7 @@ pub async fn import_entries(
             ));
         }
     };
-    let now = now_ms();
+    let now = app.now();
     let _w = WRITES.lock().await;
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();

@@ -11,6 +11,7 @@ pub mod analysis_api;
 pub mod api;
 pub mod assessment_api;
 pub mod auth;
+pub mod clock;
 pub mod community_api;
 pub mod coverage_api;
 pub mod error;
@@ -31,6 +32,7 @@ use store::Store;
 use tokio::sync::broadcast;
 
 use crate::auth::User;
+pub use crate::clock::Clock;
 use crate::error::ApiError;
 
 /// Server settings.
@@ -46,6 +48,11 @@ pub struct Settings {
     pub body_limit: usize,
     /// Dispatch configuration.
     pub dispatch: Config,
+    /// The clock every part of the server reads.
+    pub clock: Clock,
+    /// In the first this many days of a month the default briefing is the
+    /// month just ended (the monthly analysis meeting looks back).
+    pub briefing_grace_days: u32,
 }
 
 impl Default for Settings {
@@ -56,6 +63,8 @@ impl Default for Settings {
             session_ttl_s: 12 * 3600,
             body_limit: 64 * 1024,
             dispatch: Config::default(),
+            clock: Clock::system(),
+            briefing_grace_days: 7,
         }
     }
 }
@@ -102,13 +111,6 @@ impl std::fmt::Debug for App {
 
 /// Local time for time-of-day figures: China Standard Time (UTC+8).
 pub const LOCAL_UTC_OFFSET_MIN: i64 = 8 * 60;
-
-/// Milliseconds since the epoch, now.
-pub fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
 
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -157,6 +159,11 @@ impl App {
         Ok(app)
     }
 
+    /// Milliseconds since the epoch, now, by the server's clock.
+    pub fn now(&self) -> Millis {
+        self.settings.clock.now()
+    }
+
     /// Renders the metrics.
     pub fn render_metrics(&self) -> String {
         self.metrics.render()
@@ -170,7 +177,7 @@ impl App {
     ) -> Result<T, ApiError> {
         let (value, changes, pending) = {
             let mut engine = self.engine.lock().expect("engine lock");
-            let (value, changes) = f(&mut engine, now_ms())?;
+            let (value, changes) = f(&mut engine, self.now())?;
             // Queued while the lock is held: the store sees commands in engine order.
             let pending = self.store.submit(changes.clone());
             (value, changes, pending)
@@ -225,7 +232,7 @@ impl App {
         if self.feed.receiver_count() == 0 {
             return;
         }
-        let now = now_ms();
+        let now = self.now();
         for i in &ch.incidents {
             let json = serde_json::json!({"type": "incident", "incident": api::incident_json(i, &self.settings.dispatch, now)}).to_string();
             let _ = self.feed.send(Arc::new(FeedItem {
@@ -272,7 +279,7 @@ impl App {
 
     /// The user of a session token hash.
     pub async fn session(&self, hash: &str) -> Result<User, ApiError> {
-        let now = now_ms();
+        let now = self.now();
         if let Some(u) = self.sessions.lock().expect("sessions lock").get(hash)
             && u.expires_at > now
         {
@@ -325,7 +332,7 @@ async fn background(app: std::sync::Weak<App>) {
         let Some(app) = app.upgrade() else { return };
         // Personal data past its retention period: at start, then hourly.
         if seconds % 3600 == 0 {
-            match community_api::purge_expired(&app, now_ms()).await {
+            match community_api::purge_expired(&app, app.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(message = "retention purge", records = n),
                 Err(e) => tracing::error!(message = "retention purge failed", error = %e),
@@ -334,7 +341,7 @@ async fn background(app: std::sync::Weak<App>) {
         seconds += 1;
         let overdue = {
             let mut engine = app.engine.lock().expect("engine lock");
-            engine.overdue(now_ms())
+            engine.overdue(app.now())
         };
         if !overdue.is_empty() {
             match app.store.commit(overdue.clone()).await {

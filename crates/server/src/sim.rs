@@ -11,7 +11,7 @@ use std::time::Duration;
 use citygen::{HotArea, Rng};
 use dispatch::{IncidentStatus, LatLon, NewIncident, UnitKind, UnitStatus, haversine_m};
 
-use crate::{App, now_ms};
+use crate::App;
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
@@ -182,7 +182,7 @@ fn random_point(g: &roads::Graph, hot_areas: &[HotArea], rng: &mut Rng) -> LatLo
 
 /// Runs until the app is dropped.
 pub async fn run(app: Arc<App>, opts: SimOptions) {
-    let rng = Rng::new(opts.seed ^ now_ms() as u64);
+    let rng = Rng::new(opts.seed ^ app.now() as u64);
     let mut sim = Sim {
         app,
         opts,
@@ -218,7 +218,8 @@ impl Sim {
     }
 
     async fn place_calls(&mut self, dt: f64) {
-        let hour = dispatch::time::hour_of_day(now_ms(), self.opts.utc_offset_h * 60) as usize;
+        let hour =
+            dispatch::time::hour_of_day(self.app.now(), self.opts.utc_offset_h * 60) as usize;
         let lambda = self.opts.calls_per_hour / 3600.0 * dt * HOURLY_PROFILE[hour];
         for _ in 0..poisson(&mut self.rng, lambda) {
             let p = self.random_point();
@@ -255,7 +256,7 @@ impl Sim {
     }
 
     async fn auto_dispatch(&mut self, dt: f64) {
-        let now = now_ms();
+        let now = self.app.now();
         let waiting: Vec<i64> = {
             let engine = self.app.engine.lock().expect("engine lock");
             engine
@@ -416,7 +417,10 @@ impl Sim {
             let (arrived, purpose) = (m.arrived(), m.purpose);
             {
                 let mut engine = self.app.engine.lock().expect("engine lock");
-                if engine.unit_position(now_ms(), &v.id, p.lat, p.lon).is_ok() {
+                if engine
+                    .unit_position(self.app.now(), &v.id, p.lat, p.lon)
+                    .is_ok()
+                {
                     self.app.unit_moved(&v.id);
                 }
             }
@@ -498,7 +502,7 @@ pub async fn seed_history(
     per_day: f64,
 ) -> Result<usize, crate::error::ApiError> {
     let mut rng = Rng::new(opts.seed ^ 0x4849_5354);
-    let now = now_ms();
+    let now = app.now();
     let day_ms = 86_400_000i64;
     let start = (now / day_ms - days as i64) * day_ms;
     let hourly_total: f64 = HOURLY_PROFILE.iter().sum();
@@ -608,7 +612,7 @@ pub async fn seed_community(
 ) -> Result<(usize, usize), crate::error::ApiError> {
     use community::transfer::{Lead, NewLead, NewTransfer, Transfer, UNITS};
     let mut rng = Rng::new(seed ^ 0x434F_4D4D);
-    let now = now_ms();
+    let now = app.now();
     let day_ms = 86_400_000i64;
     let stations: Vec<String> = app
         .jurisdictions
@@ -823,10 +827,12 @@ pub async fn seed_community(
                             let _ = dispute.escalate("派出所所长", "调解未果, 有激化风险", end);
                         } else {
                             let _ = dispute.close(rng.f64() < 0.9, "双方达成调解协议", 30, end);
-                            if end + 30 * day_ms < now && rng.f64() < 0.85 {
-                                let _ = dispute.follow_up_done(
-                                    end + 30 * day_ms + (rng.f64() * 3.0 * day_ms as f64) as i64,
-                                );
+                            // The 30-day visit, made around its date; one not yet made is at most weeks late.
+                            let due = end + 30 * day_ms;
+                            let visit = due + ((rng.f64() * 5.0 - 3.0) * day_ms as f64) as i64;
+                            let late = now - due < 21 * day_ms && rng.f64() < 0.1;
+                            if visit < now && !late {
+                                let _ = dispute.follow_up_done(visit);
                             }
                         }
                     }
@@ -867,6 +873,24 @@ fn past_record<T: serde::Serialize>(
         updated_at,
         deleted_at: None,
     }
+}
+
+/// When a demo record with a time limit was closed, or `None` while it is
+/// still open: most close inside the limit, a few slip past it, and what is
+/// still open or overdue is recent, as in a station that keeps up its work.
+fn settle(rng: &mut Rng, at: i64, limit: i64, now: i64) -> Option<i64> {
+    let age = now - at;
+    let slipped = rng.f64() < 0.03;
+    let close = at
+        + (limit as f64
+            * if slipped {
+                1.1 + rng.f64()
+            } else {
+                0.2 + 0.75 * rng.f64()
+            }) as i64;
+    // Overdue work left open is at most a few weeks old.
+    let left_open = slipped && age < limit + 21 * 86_400_000 && rng.f64() < 0.5;
+    (close < now && !left_open).then_some(close)
 }
 
 fn demo_name(rng: &mut Rng) -> String {
@@ -913,7 +937,7 @@ pub async fn seed_ledgers(
     use community::ledgers::*;
     use serde_json::json;
     let mut rng = Rng::new(seed ^ 0x4C45_4447);
-    let now = now_ms();
+    let now = app.now();
     let day = 86_400_000i64;
     let hour = 3_600_000i64;
     let start = now - days as i64 * day;
@@ -1143,7 +1167,7 @@ pub async fn seed_ledgers(
                         }
                     }
                     entries.push(found);
-                } else if at + 15 * day < now && rng.f64() < 0.8 {
+                } else if let Some(c_at) = settle(&mut rng, at, 15 * day, now) {
                     let _ = LOST_PROPERTY.act(
                         &mut lost,
                         "close",
@@ -1151,7 +1175,7 @@ pub async fn seed_ledgers(
                         None,
                         None,
                         "demo",
-                        at + 15 * day,
+                        c_at,
                     );
                 }
                 entries.push(lost);
@@ -1167,16 +1191,15 @@ pub async fn seed_ledgers(
                     "description": desc, "found_on": local_date(at)}),
                     at,
                 );
-                if at + 90 * day < now {
-                    let _ = FOUND_ITEMS.act(
-                        &mut found,
-                        "dispose",
-                        Some("招领期满, 依法处理"),
-                        None,
-                        None,
-                        "demo",
-                        at + 90 * day,
-                    );
+                if let Some(d_at) = settle(&mut rng, at, 30 * day, now) {
+                    // Most are claimed by their owners; the rest go to the lost-property office.
+                    let (action, note) = if rng.f64() < 0.4 {
+                        ("return", "失主认领")
+                    } else {
+                        ("dispose", "招领期满, 移交遗失物保管")
+                    };
+                    let _ =
+                        FOUND_ITEMS.act(&mut found, action, Some(note), None, None, "demo", d_at);
                 }
                 entries.push(found);
             }
