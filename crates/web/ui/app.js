@@ -48,8 +48,25 @@ async function api(method, path, body) {
   return data;
 }
 
+// The server's clock: timers, "today" and the default briefing follow it,
+// not the workstation's (a console's clock can be wrong; tests pin the server's).
+function serverNow() { return Date.now() + (state.skew || 0); }
+function localOffsetMs() { return (state.config?.clock?.utc_offset_min ?? 480) * 60000; }
+// YYYY-MM-DD of the local day `daysAgo` days before today.
+function localDay(daysAgo = 0) { return new Date(serverNow() + localOffsetMs() - daysAgo * 86400000).toISOString().slice(0, 10); }
+// The briefing offered first (the month just ended in a month's first days, as the server decides) and the other month.
+function briefingMonths() {
+  const current = localDay().slice(0, 7);
+  const d = new Date(`${current}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  const previous = d.toISOString().slice(0, 7);
+  const first = localDay().slice(8, 10) <= String(state.config?.clock?.briefing_grace_days ?? 7).padStart(2, '0') ? previous : current;
+  return { first, other: first === current ? previous : current };
+}
+
 // Helpers the community screens share with the dashboard.
 const communityCtx = {
+  localDay,
   api, esc, t, toast: (m, bad) => toast(m, bad),
   lang: () => state.lang,
   kindName: (code) => kindName(code),
@@ -196,7 +213,7 @@ function timerClass(inc) {
 }
 
 function elapsed(inc) {
-  return Math.max(0, Math.round((Date.now() - Date.parse(inc.created_at)) / 1000));
+  return Math.max(0, Math.round((serverNow() - Date.parse(inc.created_at)) / 1000));
 }
 
 function fmtSecs(s) {
@@ -235,7 +252,7 @@ function tickTimers() {
     if (inc && td) { td.textContent = fmtSecs(elapsed(inc)); td.className = 'timer ' + timerClass(inc); }
   });
   const clock = $('#clock');
-  if (clock) clock.textContent = new Date().toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB');
+  if (clock) clock.textContent = new Date(serverNow()).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB');
 }
 
 // ---------------------------------------------------------------- incident detail
@@ -414,7 +431,7 @@ async function renderFigures() {
     <div id="figbody"><p class="muted">…</p></div>`;
   $('#fig-hours').onchange = (e) => { sel.hours = Number(e.target.value); renderFigures(); };
   $('#fig-station').onchange = (e) => { sel.station = e.target.value; renderFigures(); };
-  const from = new Date(Date.now() - sel.hours * 3600 * 1000).toISOString();
+  const from = new Date(serverNow() - sel.hours * 3600 * 1000).toISOString();
   const f = await api('GET', `/figures?from=${encodeURIComponent(from)}&period=${sel.hours > 48 ? 'day' : 'hour'}${sel.station ? '&station=' + encodeURIComponent(sel.station) : ''}`);
   if (state.tab !== 'figures' || !$('#figbody')) return;
   const row = f.total;
@@ -487,7 +504,7 @@ function renderAnalysis() {
   if (state.tab !== 'analysis') return;
   const a = state.analysis || (state.analysis = { method: 'gistar', days: 90, kind: '', body: '' });
   const kinds = state.config.kinds;
-  const month = new Date().toISOString().slice(0, 7);
+  const months = briefingMonths();
   $('#panel').innerHTML = `
     <h2>${t('analysis')}</h2>
     <div class="filters">
@@ -501,7 +518,13 @@ function renderAnalysis() {
     <div class="filters">
       <button id="an-nr" data-test="an-near-repeat">${t('near_repeat')}</button>
       <button id="an-tr" data-test="an-trends">${t('trends')}</button>
-      <button id="an-brief" data-test="an-brief">${t('briefing')} ${month}</button>
+      <button id="an-brief" data-test="an-brief" data-period="${months.first}">${t('briefing')} ${months.first}</button>
+      <button id="an-brief-other" data-test="an-brief-other" data-period="${months.other}">${months.other}</button>
+    </div>
+    <div class="filters">
+      <label>${t('key_dates')} <input type="date" id="an-brief-from" data-test="an-brief-from" value="${localDay(6)}"></label>
+      <label>– <input type="date" id="an-brief-to" data-test="an-brief-to" value="${localDay()}"></label>
+      <button id="an-brief-range" data-test="an-brief-range">${t('briefing')}</button>
     </div>
     <div id="anbody" data-test="an-result">${a.body || `<p class="muted">${t('analysis_help')}</p>`}</div>`;
   $('#an-kind').onchange = (e) => { a.kind = e.target.value; };
@@ -510,12 +533,14 @@ function renderAnalysis() {
   $('#an-hot').onclick = runHotspots;
   $('#an-nr').onclick = runNearRepeat;
   $('#an-tr').onclick = runTrends;
-  $('#an-brief').onclick = () => openBriefing(month);
+  $('#an-brief').onclick = () => openBriefing(months.first);
+  $('#an-brief-other').onclick = () => openBriefing(months.other);
+  $('#an-brief-range').onclick = () => openBriefing(`${$('#an-brief-from').value}..${$('#an-brief-to').value}`);
 }
 
 function analysisQuery() {
   const a = state.analysis;
-  const from = new Date(Date.now() - a.days * 86400000).toISOString();
+  const from = new Date(serverNow() - a.days * 86400000).toISOString();
   return `from=${encodeURIComponent(from)}${a.kind ? `&kind=${a.kind}` : ''}`;
 }
 
@@ -569,8 +594,7 @@ async function runTrends() {
   showAnalysis('<p class="muted">…</p>', run);
   try {
     const a = state.analysis;
-    const day = (d) => new Date(Date.now() - d * 86400000).toISOString().slice(0, 10);
-    const r = await api('GET', `/analysis/trends?period=${day(a.days)}..${day(0)}&by=kind${a.kind ? `&kind=${a.kind}` : ''}`);
+    const r = await api('GET', `/analysis/trends?period=${localDay(a.days)}..${localDay(0)}&by=kind${a.kind ? `&kind=${a.kind}` : ''}`);
     const pct = (v) => v === null ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`;
     const star = (p) => (p < 0.01 ? ' **' : p < 0.05 ? ' *' : '');
     const rows = r.period_on_period.map((c) => `<tr><td>${esc(kindName(c.key))}</td><td>${c.current}</td><td>${c.previous}</td><td>${pct(c.change_pct)}${star(c.p_value)}</td></tr>`).join('');
@@ -579,9 +603,9 @@ async function runTrends() {
   } catch (e) { showAnalysis(`<p class="error">${esc(e.message)}</p>`, run); }
 }
 
-async function openBriefing(month) {
+async function openBriefing(period) {
   try {
-    const res = await fetch(`/api/v1/analysis/briefing?period=${month}`, { headers: { Authorization: 'Bearer ' + state.token } });
+    const res = await fetch(`/api/v1/analysis/briefing?period=${encodeURIComponent(period)}`, { headers: { Authorization: 'Bearer ' + state.token } });
     if (!res.ok) throw new Error((await res.json()).message);
     const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
     window.briefingUrl = url;
@@ -871,7 +895,9 @@ document.addEventListener('keydown', (e) => {
 
 async function start() {
   try {
+    const asked = Date.now();
     state.config = await api('GET', '/config');
+    state.skew = Date.parse(state.config.clock.now) - (asked + Date.now()) / 2;
   } catch { return renderLogin(); }
   if (phoneMode()) return startPhone();
   renderShell();

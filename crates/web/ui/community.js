@@ -14,13 +14,8 @@ const L = {
     found_on: '拾得日期', finder: '拾得人', finder_phone: '拾得人电话', age: '年龄', last_seen_on: '最后见到日期', last_seen_place: '最后见到地点', reporter: '报告人',
     reporter_phone: '报告人电话', requester: '求助人', officer: '社区民警', officer_phone: '民警电话', committee_post: '村(居)委兼职', auxiliaries: '辅警 (X)',
     grid_workers: '网格员 (N)', volunteer_teams: '志愿者队伍', date: '日期', hours: '小时', activities: '工作内容', address: '地址',
-    male: '男', female: '女', registered: '户籍人口', resident_not_registered: '常住非户籍', overseas: '境外人员', hotel: '旅馆', internet_cafe: '网吧', entertainment: '娱乐场所', other: '其他',
-    phone_item: '手机', wallet: '钱包', documents: '证件', bag: '包', keys: '钥匙', cash: '现金', bicycle: '自行车',
-    elderly: '老人求助', locked_out: '开锁求助', utilities: '水电故障', noise: '噪音', lost_child: '儿童走失', traffic: '交通堵塞',
-    let: '在租', vacant: '空置', withdrawn: '已注销', moved_out: '已迁出', open: '营业', suspended: '停业整顿', closed: '已办结', held: '保管中', matched: '已匹配',
-    returned: '已归还', disposed: '已处置', reported: '已报告', searching: '查找中', found: '已找到', in_progress: '处理中',
-    inspect: '检查', withdraw: '注销', move_out: '迁出', suspend: '停业', reopen: '复业', close: '办结', match: '匹配', unmatch: '取消匹配', return: '归还',
-    dispose: '处置', search: '开始查找', start: '开始处理', pass: '合格', rectify: '限期整改', violation: '违规',
+    inspect: '检查', vacant: '空置', let: '出租', found: '已找到', withdraw: '注销', move_out: '迁出', suspend: '停业', reopen: '复业', close: '办结', match: '匹配', unmatch: '取消匹配', return: '归还',
+    dispose: '处置', search: '开始查找', start: '开始处理',
     tasks: '今日任务', ledgers: '台账', log_day: '驻村日志', service: '365×24 服务', add: '新增', full_record: '查看完整信息', reason_prompt: '查看个人信息的事由 (将被记录)',
     due: '到期', overdue: '逾期', none: '暂无', saved: '已保存', community: '社区/村', candidates: '可能匹配', score: '相似度', my_days: '本月驻社区天数',
     follow_up: '纠纷回访', mediate: '纠纷调解', visit: '重点人员走访', staffing_title: '1+X+N 力量配置与驻社区天数', with_officer: '有社区民警', in_committee: '进两委',
@@ -30,7 +25,6 @@ const L = {
     transfer_due: '须移交 (两不办)', registered_n: '登记', closed_n: '办结', on_time: '按时办结', open_overdue: '超时未结', median_hours: '办结中位时长 (小时)', target_hours: '时限 (小时)',
     import_csv: '导入 CSV', imported: '已导入', line: '第', 
     edit: '修改', delete: '删除', delete_reason: '删除事由 (将被记录)', deleted: '已删除',
-    'livelihood.open': '待处理', 'livelihood.closed': '已办结',
     today_done: '今日已登记', status: '状态', save: '保存', offices: '警务室', class: '等级', staff: '人员', open_hours: '开放时间', co_located: '与村委会合署',
   },
   en: {
@@ -42,13 +36,8 @@ const L = {
     found_on: 'Found on', finder: 'Finder', finder_phone: 'Finder phone', age: 'Age', last_seen_on: 'Last seen', last_seen_place: 'Last seen at', reporter: 'Reported by',
     reporter_phone: 'Reporter phone', requester: 'Requester', officer: 'Community officer', officer_phone: 'Officer phone', committee_post: 'Village committee post', auxiliaries: 'Auxiliaries (X)',
     grid_workers: 'Grid workers (N)', volunteer_teams: 'Volunteer teams', date: 'Date', hours: 'Hours', activities: 'Activities', address: 'Address',
-    male: 'male', female: 'female', registered: 'registered', resident_not_registered: 'resident, not registered', overseas: 'overseas', hotel: 'hotel', internet_cafe: 'internet cafe', entertainment: 'entertainment', other: 'other',
-    phone_item: 'phone', wallet: 'wallet', documents: 'documents', bag: 'bag', keys: 'keys', cash: 'cash', bicycle: 'bicycle',
-    elderly: 'elderly', locked_out: 'locked out', utilities: 'utilities', noise: 'noise', lost_child: 'lost child', traffic: 'traffic',
-    let: 'let', vacant: 'vacant', withdrawn: 'withdrawn', moved_out: 'moved out', open: 'open', suspended: 'suspended', closed: 'closed', held: 'held', matched: 'matched',
-    returned: 'returned', disposed: 'disposed', reported: 'reported', searching: 'searching', found: 'found', in_progress: 'in progress',
-    inspect: 'Inspect', withdraw: 'Withdraw', move_out: 'Moved out', suspend: 'Suspend', reopen: 'Reopen', close: 'Close', match: 'Match', unmatch: 'Unmatch', return: 'Return',
-    dispose: 'Dispose', search: 'Start search', start: 'Start', pass: 'pass', rectify: 'rectify', violation: 'violation',
+    inspect: 'Inspect', vacant: 'Vacant', let: 'Let', found: 'Found', withdraw: 'Withdraw', move_out: 'Moved out', suspend: 'Suspend', reopen: 'Reopen', close: 'Close', match: 'Match', unmatch: 'Unmatch', return: 'Return',
+    dispose: 'Dispose', search: 'Start search', start: 'Start',
     tasks: "Today's tasks", ledgers: 'Ledgers', log_day: 'Community days', service: '365×24 service', add: 'Add', full_record: 'Full record', reason_prompt: 'Why do you read this personal record? (audited)',
     due: 'due', overdue: 'overdue', none: 'None', saved: 'Saved', community: 'Community', candidates: 'Possible matches', score: 'score', my_days: 'My community days this month',
     follow_up: 'Dispute follow-up', mediate: 'Dispute mediation', visit: 'Key person visit', staffing_title: '1+X+N staffing and community days', with_officer: 'With officer', in_committee: 'In the committees',
@@ -58,10 +47,82 @@ const L = {
     transfer_due: 'to transfer (两不办)', registered_n: 'Registered', closed_n: 'Closed', on_time: 'On time', open_overdue: 'Open, overdue', median_hours: 'Median hours to close', target_hours: 'Target hours',
     import_csv: 'Import CSV', imported: 'Imported', line: 'line', 
     edit: 'Edit', delete: 'Delete', delete_reason: 'Why is it deleted? (audited)', deleted: 'Deleted',
-    'livelihood.open': 'waiting', 'livelihood.closed': 'closed',
     today_done: 'Logged today', status: 'Status', save: 'Save', offices: 'Police offices', class: 'Class', staff: 'Staff', open_hours: 'Hours', co_located: 'In the committee building',
   },
 };
+
+// Options, statuses and results are named per ledger and field: the same
+// code means different things in different ledgers ("registered" is a
+// household type of a resident but the first status of lost property).
+const GENDER = { zh: { male: '男', female: '女' }, en: { male: 'male', female: 'female' } };
+const ITEMS = {
+  zh: { phone: '手机', wallet: '钱包', documents: '证件', bag: '包', keys: '钥匙', cash: '现金', bicycle: '自行车', other: '其他' },
+  en: { phone: 'phone', wallet: 'wallet', documents: 'documents', bag: 'bag', keys: 'keys', cash: 'cash', bicycle: 'bicycle', other: 'other' },
+};
+const INSPECTION = { zh: { pass: '合格', rectify: '限期整改', violation: '违规' }, en: { pass: 'pass', rectify: 'rectify', violation: 'violation' } };
+const OPTIONS = {
+  zh: {
+    'resident.gender': GENDER.zh,
+    'resident.household': { registered: '户籍人口', resident_not_registered: '常住非户籍', overseas: '境外人员' },
+    'venue.category': { hotel: '旅馆', internet_cafe: '网吧', entertainment: '娱乐场所', other: '其他' },
+    'lost_property.category': ITEMS.zh,
+    'found_item.category': ITEMS.zh,
+    'missing_person.gender': GENDER.zh,
+    'livelihood.category': { elderly: '老人求助', locked_out: '开锁求助', utilities: '水电故障', noise: '噪音', lost_child: '儿童走失', traffic: '交通堵塞', other: '其他' },
+  },
+  en: {
+    'resident.gender': GENDER.en,
+    'resident.household': { registered: 'registered household', resident_not_registered: 'resident, not registered', overseas: 'from overseas' },
+    'venue.category': { hotel: 'hotel', internet_cafe: 'internet cafe', entertainment: 'entertainment', other: 'other' },
+    'lost_property.category': ITEMS.en,
+    'found_item.category': ITEMS.en,
+    'missing_person.gender': GENDER.en,
+    'livelihood.category': { elderly: 'elderly', locked_out: 'locked out', utilities: 'utilities', noise: 'noise', lost_child: 'lost child', traffic: 'traffic', other: 'other' },
+  },
+};
+const STATUSES = {
+  zh: {
+    rental_housing: { let: '在租', vacant: '空置', withdrawn: '已注销' },
+    floating_population: { registered: '已登记', moved_out: '已迁出' },
+    venue: { open: '营业', suspended: '停业整顿', closed: '已关停' },
+    lost_property: { registered: '待查找', matched: '已匹配', returned: '已归还', closed: '已办结' },
+    found_item: { held: '保管中', matched: '已匹配', returned: '已归还', disposed: '已处置' },
+    missing_person: { reported: '已报告', searching: '查找中', found: '已找到', closed: '已办结' },
+    livelihood: { open: '待处理', in_progress: '处理中', closed: '已办结' },
+  },
+  en: {
+    rental_housing: { let: 'let', vacant: 'vacant', withdrawn: 'withdrawn' },
+    floating_population: { registered: 'registered', moved_out: 'moved out' },
+    venue: { open: 'trading', suspended: 'suspended', closed: 'closed down' },
+    lost_property: { registered: 'being sought', matched: 'matched', returned: 'returned', closed: 'closed' },
+    found_item: { held: 'held', matched: 'matched', returned: 'returned', disposed: 'disposed of' },
+    missing_person: { reported: 'reported', searching: 'searching', found: 'found', closed: 'closed' },
+    livelihood: { open: 'waiting', in_progress: 'in progress', closed: 'closed' },
+  },
+};
+const RESULTS = {
+  zh: { 'rental_housing.inspect': INSPECTION.zh, 'venue.inspect': INSPECTION.zh },
+  en: { 'rental_housing.inspect': INSPECTION.en, 'venue.inspect': INSPECTION.en },
+};
+
+/** Every option, status and result of the ledgers (GET /community/ledgers) that has no label in a language. */
+export function missingLabels(specs) {
+  const missing = [];
+  for (const lang of ['zh', 'en']) {
+    for (const sp of specs) {
+      const kind = sp.register.kind;
+      for (const f of sp.fields) {
+        for (const o of f.kind.type === 'choice' ? f.kind.options : []) if (OPTIONS[lang][`${kind}.${f.name}`]?.[o] == null) missing.push(`${lang} ${kind}.${f.name} = ${o}`);
+      }
+      const w = sp.workflow;
+      if (!w) continue;
+      const statuses = new Set([w.initial, ...w.closed, ...w.actions.flatMap((a) => [...a.from, ...(a.to ? [a.to] : [])])]);
+      for (const st of statuses) if (STATUSES[lang][kind]?.[st] == null) missing.push(`${lang} ${kind} status ${st}`);
+      for (const a of w.actions) for (const r of a.results ?? []) if (RESULTS[lang][`${kind}.${a.name}`]?.[r] == null) missing.push(`${lang} ${kind}.${a.name} result ${r}`);
+    }
+  }
+  return missing;
+}
 
 export const SERVICE = ['livelihood', 'lost_property', 'found_item', 'missing_person'];
 export const INFO = ['resident', 'rental_housing', 'floating_population', 'venue', 'staffing'];
@@ -69,12 +130,13 @@ export const INFO = ['resident', 'rental_housing', 'floating_population', 'venue
 export function makeCommunity(ctx) {
   const { api, esc, toast } = ctx;
   const lang = () => ctx.lang();
-  const l = (k) => L[lang()][k] ?? L[lang()][k + '_item'] ?? String(k).replace(/_/g, ' ');
-  const opt = (field, v) => (field === 'category' && L[lang()][v + '_item'] ? L[lang()][v + '_item'] : l(v));
-  // Statuses read differently per ledger (an open venue trades, an open request waits).
-  const stName = (kind, status) => L[lang()][`${kind}.${status}`] ?? l(status);
+  const l = (k) => L[lang()][k] ?? String(k).replace(/_/g, ' ');
+  // Never a shared bare key: an unknown code shows as itself (missingLabels finds them).
+  const opt = (kind, field, v) => OPTIONS[lang()][`${kind}.${field}`]?.[v] ?? v;
+  const stName = (kind, status) => STATUSES[lang()][kind]?.[status] ?? status;
+  const resName = (kind, result) => Object.entries(RESULTS[lang()]).find(([k, t]) => k.startsWith(kind + '.') && t[result])?.[1][result] ?? result;
   const date = (ms) => (ms ? new Date(ms).toLocaleDateString(lang() === 'zh' ? 'zh-CN' : 'en-GB') : '');
-  const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  const today = () => ctx.localDay();
   let specs = null;
   let communities = null;
   // A view claims its element; an answer that arrives after another view
@@ -87,7 +149,11 @@ export function makeCommunity(ctx) {
   };
 
   async function ledgers() {
-    if (!specs) specs = await api('GET', '/community/ledgers');
+    if (!specs) {
+      specs = await api('GET', '/community/ledgers');
+      // Fields know their ledger, so options are named per ledger and field.
+      for (const sp of specs) for (const f of sp.fields) f.ledger = sp.register.kind;
+    }
     return specs;
   }
   const spec = (kind) => specs.find((s) => s.register.kind === kind);
@@ -106,7 +172,7 @@ export function makeCommunity(ctx) {
 
   function fieldValue(f, v) {
     if (v == null) return '';
-    if (f.kind.type === 'choice') return esc(opt(f.name, v));
+    if (f.kind.type === 'choice') return esc(opt(f.ledger, f.name, v));
     if (f.kind.type === 'people') return v.map((p) => esc(`${p.name} ${p.from ?? ''}${p.to ? '–' + p.to : ''}`)).join('<br>');
     if (f.kind.type === 'teams') return v.map((p) => esc(`${p.name} ${p.size}`)).join('<br>');
     return esc(v);
@@ -117,7 +183,7 @@ export function makeCommunity(ctx) {
     const req = f.required ? 'required' : '';
     const label = `${esc(l(f.name))}${f.required ? ' *' : ''}`;
     switch (f.kind.type) {
-      case 'choice': return `<label>${label}<select ${name} ${req}>${f.required ? '' : '<option value=""></option>'}${f.kind.options.map((o) => `<option value="${o}" ${o === value ? 'selected' : ''}>${esc(opt(f.name, o))}</option>`).join('')}</select></label>`;
+      case 'choice': return `<label>${label}<select ${name} ${req}>${f.required ? '' : '<option value=""></option>'}${f.kind.options.map((o) => `<option value="${o}" ${o === value ? 'selected' : ''}>${esc(opt(f.ledger, f.name, o))}</option>`).join('')}</select></label>`;
       case 'date': return `<label>${label}<input type="date" ${name} ${req} value="${esc(value ?? '')}"></label>`;
       case 'int': return `<label>${label}<input type="number" inputmode="numeric" min="${f.kind.min}" max="${f.kind.max}" ${name} ${req} value="${esc(value ?? '')}"></label>`;
       case 'phone': return `<label>${label}<input type="tel" ${name} ${req} value="${esc(value ?? '')}"></label>`;
@@ -162,7 +228,7 @@ export function makeCommunity(ctx) {
       <table class="queue ledger" data-test="ledger-${kind}">${list.entries.map((e) => `
         <tr data-id="${esc(e.id)}" class="${e.overdue ? 'overdue' : ''}">
           <td>${shown.map((f) => fieldValue(f, e.fields[f.name])).filter(Boolean).join(' · ')}<br><small class="muted">${esc(communityName(e.community_id))}</small></td>
-          <td>${e.status ? esc(stName(kind, e.status)) : ''}${e.last_result ? `<br><small>${esc(l(e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
+          <td>${e.status ? esc(stName(kind, e.status)) : ''}${e.last_result ? `<br><small>${esc(resName(kind, e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
         </tr>`).join('') || `<tr><td class="muted">${esc(l('none'))}</td></tr>`}</table>`;
     el.querySelector('[data-test=ledger-import]').onchange = async (e) => {
       const file = e.target.files[0];
@@ -252,7 +318,7 @@ export function makeCommunity(ctx) {
       b.onclick = async () => {
         const a = actions.find((x) => x.name === b.dataset.act);
         const body = { action: a.name };
-        if (a.results.length) { body.result = prompt(a.results.map((r) => `${r} = ${l(r)}`).join(', '), a.results[0]); if (!body.result) return; }
+        if (a.results.length) { body.result = prompt(a.results.map((r) => `${r} = ${resName(kind, r)}`).join(', '), a.results[0]); if (!body.result) return; }
         if (a.needs_note || a.results.length) { const n = prompt(l('description')); if (a.needs_note && !n) return; if (n) body.note = n; }
         if (a.links) {
           const m = await api('GET', `/community/ledgers/${kind}/${encodeURIComponent(id)}/matches`);
@@ -295,7 +361,8 @@ export function makeCommunity(ctx) {
     const stale = claim(el);
     await ledgers();
     await myCommunities();
-    const st = await api('GET', '/community/staffing');
+    // The officer's own days of this month so far (reports default to the month a meeting looks at).
+    const st = await api('GET', `/community/staffing?period=${ctx.localDay().slice(0, 7)}`);
     if (stale()) return;
     const me = st.officers.find((o) => o.officer === ctx.user().username);
     el.innerHTML = `<h3>${esc(l('log_day'))}</h3>
@@ -390,12 +457,12 @@ export function makeCommunity(ctx) {
     });
   }
 
-  // 365x24 service figures of this month.
+  // 365x24 service figures of the reporting month (the month just ended in a month's first days).
   async function serviceFigures(el) {
     const stale = claim(el);
     const f = await api('GET', '/community/figures');
     if (stale()) return;
-    el.innerHTML = `<table data-test="service-figures"><tr><th></th><th>${esc(l('registered_n'))}</th><th>${esc(l('closed_n'))}</th><th>${esc(l('on_time'))}</th><th>${esc(l('open_overdue'))}</th><th>${esc(l('median_hours'))}</th><th>${esc(l('target_hours'))}</th></tr>
+    el.innerHTML = `<p class="muted" data-test="service-period">${esc(f.period)}</p><table data-test="service-figures"><tr><th></th><th>${esc(l('registered_n'))}</th><th>${esc(l('closed_n'))}</th><th>${esc(l('on_time'))}</th><th>${esc(l('open_overdue'))}</th><th>${esc(l('median_hours'))}</th><th>${esc(l('target_hours'))}</th></tr>
       ${f.service.map((r) => `<tr><td>${esc(l(r.kind))}</td><td>${r.registered}</td><td>${r.closed}</td><td>${r.closed_on_time}</td><td class="${r.open_overdue ? 'warn' : ''}">${r.open_overdue}</td><td>${r.median_hours_to_close ?? '–'}</td><td>${r.target_hours ?? ''}</td></tr>`).join('')}</table>`;
   }
 
