@@ -330,3 +330,85 @@ async fn the_simulator_runs_the_whole_lifecycle() {
     drop(demo);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--clock` (or `PINGAN_NOW`) runs a demo as if it were another instant:
+/// its history ends then, the dashboard's clock reads it, and on New Year's
+/// night the default briefing, over the API and from `pingan brief`, is
+/// December's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
+    let dir = temp_dir("clock");
+    let client = reqwest::Client::new();
+    let at = "2027-01-01T00:30:00+08:00";
+    let demo = start(
+        &dir,
+        &["--no-simulator", "--clock", at, "--history-days", "40"],
+    );
+    let out = demo.output.lock().unwrap().join("\n");
+    assert!(
+        out.contains("clock: running as if it were 2026-12-31T16:30"),
+        "{out}"
+    );
+    let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
+    let (_, cfg) = get(&client, format!("{}/config", demo.base), &token).await;
+    assert_eq!(cfg["clock"]["default_briefing"], json!("2026-12"), "{cfg}");
+    // The history ends at the demo's now, not the machine's.
+    let q = |since: &str| format!("{}/incidents?status=all&limit=1&since={since}", demo.base);
+    let (_, after) = get(&client, q("2026-12-31T16:31:00Z"), &token).await;
+    assert_eq!(after["total"], json!(0), "nothing after the demo's now");
+    let (_, december) = get(&client, q("2026-11-30T16:00:00Z"), &token).await;
+    assert!(december["total"].as_u64().unwrap() > 0, "{december}");
+    let html = client
+        .get(format!("{}/analysis/briefing", demo.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("2026-12-01..2026-12-31"),
+        "the API's default briefing"
+    );
+    // Today's work of the stations: a few items overdue, none for months.
+    let (_, tasks) = get(&client, format!("{}/community/tasks", demo.base), &token).await;
+    let now = tasks["now"].as_i64().unwrap();
+    let overdue: Vec<i64> = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["overdue"] == json!(true))
+        .map(|t| t["due_at"].as_i64().unwrap())
+        .collect();
+    let oldest_days = overdue
+        .iter()
+        .map(|d| (now - d) / 86_400_000)
+        .max()
+        .unwrap_or(0);
+    assert!(oldest_days <= 45, "overdue for {oldest_days} days");
+    let (_, root) = get(
+        &client,
+        format!("{}/jurisdictions?level=city_bureau", demo.base),
+        &token,
+    )
+    .await;
+    let scope = root["features"][0]["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop(demo);
+    // `pingan brief` without --period, on the same store and clock.
+    let brief = Command::new(env!("CARGO_BIN_EXE_pingan"))
+        .args(["brief", "--scope", &scope, "--data-dir"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(dir.join("brief.html"))
+        .env("PINGAN_NOW", at)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&brief.stderr);
+    assert!(brief.status.success(), "{said}");
+    assert!(said.contains("records in 2026-12-01..2026-12-31"), "{said}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -33,6 +33,11 @@ struct Server {
 const PASSWORD: &str = "correct horse battery";
 
 async fn spawn() -> Server {
+    spawn_at(server::Clock::system()).await
+}
+
+/// A server whose clock starts at a chosen instant.
+async fn spawn_at(clock: server::Clock) -> Server {
     let g = graph();
     let city = citygen::generate(g, 3);
     let dir = std::env::temp_dir().join(format!(
@@ -78,6 +83,7 @@ async fn spawn() -> Server {
     }
     let mut settings = Settings {
         agency: "test".into(),
+        clock,
         ..Default::default()
     };
     settings.dispatch.max_snap_m = 60.0;
@@ -96,6 +102,16 @@ async fn spawn() -> Server {
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl Server {
+    /// `?period=` of this local month: the records a test makes now are in it
+    /// (without a period, monthly reports are of the month just ended in a
+    /// month's first days).
+    fn this_month(&self) -> String {
+        format!(
+            "period={}",
+            dispatch::time::month_of(self.app.now() + server::LOCAL_UTC_OFFSET_MIN * 60_000)
+        )
+    }
+
     async fn login(&self, user: &str) -> String {
         let r = self
             .client
@@ -1150,7 +1166,12 @@ async fn analysis_over_the_api_follows_scope() {
 
     let r = s
         .client
-        .get(format!("{}/api/v1/analysis/briefing?scope={mine}", s.base))
+        // The incidents were made just now: the briefing of this (local) month has them.
+        .get(format!(
+            "{}/api/v1/analysis/briefing?scope={mine}&period={}",
+            s.base,
+            dispatch::time::month_of(s.app.now() + server::LOCAL_UTC_OFFSET_MIN * 60_000)
+        ))
         .bearer_auth(&officer)
         .send()
         .await
@@ -1402,7 +1423,9 @@ async fn case_transfers_and_leads() {
     assert_eq!(code, StatusCode::CONFLICT);
 
     // Figures of this month, and the audit trail of every write.
-    let (code, f) = s.get(&analyst, "/community/figures").await;
+    let (code, f) = s
+        .get(&analyst, &format!("/community/figures?{}", s.this_month()))
+        .await;
     assert_eq!(code, StatusCode::OK, "{f}");
     assert_eq!(f["total"]["transferred"], 2);
     assert_eq!(f["total"]["accepted"], 1);
@@ -1414,7 +1437,9 @@ async fn case_transfers_and_leads() {
         ),
         (json!(1), json!(1))
     );
-    let (_, mine_only) = s.get(&officer, "/community/figures").await;
+    let (_, mine_only) = s
+        .get(&officer, &format!("/community/figures?{}", s.this_month()))
+        .await;
     assert_eq!(mine_only["total"]["transferred"], 1);
     let log = s.app.store.audit_log(100).await.unwrap();
     let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
@@ -1582,7 +1607,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
     assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, kept) = s.post(&officer, "/community/key-persons", person).await;
     assert_eq!(code, StatusCode::CREATED);
-    let now = server::now_ms();
+    let now = s.app.now();
     assert_eq!(
         server::community_api::purge_expired(&s.app, now)
             .await
@@ -1697,7 +1722,9 @@ async fn dispute_ledger() {
         "a closed dispute takes no more steps"
     );
 
-    let (_, f) = s.get(&officer, "/community/figures").await;
+    let (_, f) = s
+        .get(&officer, &format!("/community/figures?{}", s.this_month()))
+        .await;
     assert_eq!(f["disputes"]["screened"], 1);
     assert_eq!(f["disputes"]["resolved_within_7_days"], 1);
     let (code, v) = s.get(&officer, &format!("/community/disputes/{id}")).await;
@@ -2162,7 +2189,12 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
         )
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    let (_, st2) = s.get(&officer2, "/community/staffing").await;
+    let (_, st2) = s
+        .get(
+            &officer2,
+            &format!("/community/staffing?{}", s.this_month()),
+        )
+        .await;
     assert_eq!(st2["total"]["with_officer"], 0, "{st2}");
     assert!(st2["officers"].as_array().unwrap().is_empty());
     let (code, _) = s
@@ -2180,7 +2212,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
     // Retention: everything past its register's period is purged, audited.
     let before = s.app.store.records("livelihood").await.unwrap().len();
     assert_eq!(before, 2, "the soft-deleted one and its replacement");
-    let later = server::now_ms() + 366 * 86_400_000;
+    let later = s.app.now() + 366 * 86_400_000;
     let purged = server::community_api::purge_expired(&s.app, later)
         .await
         .unwrap();
@@ -2359,7 +2391,9 @@ async fn office_registry_and_assessment() {
         )
         .await;
     assert_eq!(code, StatusCode::CREATED);
-    let (code, table) = s.get(&admin, "/assessment").await;
+    let (code, table) = s
+        .get(&admin, &format!("/assessment?{}", s.this_month()))
+        .await;
     assert_eq!(code, StatusCode::OK, "{table}");
     let rows = table["rows"].as_array().unwrap();
     assert_eq!(rows.len(), stations.len());
@@ -2387,7 +2421,10 @@ async fn office_registry_and_assessment() {
     let (code, src) = s
         .get(
             &admin,
-            &format!("/assessment/source?station={mine}&indicator=transfers_accepted"),
+            &format!(
+                "/assessment/source?station={mine}&indicator=transfers_accepted&{}",
+                s.this_month()
+            ),
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{src}");
@@ -2395,7 +2432,10 @@ async fn office_registry_and_assessment() {
     let (code, v) = s
         .get(
             &admin,
-            &format!("/assessment/source?station={mine}&indicator=nope"),
+            &format!(
+                "/assessment/source?station={mine}&indicator=nope&{}",
+                s.this_month()
+            ),
         )
         .await;
     assert_eq!(
@@ -2404,7 +2444,11 @@ async fn office_registry_and_assessment() {
     );
     let r = s
         .client
-        .get(format!("{}/api/v1/assessment?format=csv", s.base))
+        .get(format!(
+            "{}/api/v1/assessment?format=csv&{}",
+            s.base,
+            s.this_month()
+        ))
         .bearer_auth(&admin)
         .send()
         .await
@@ -2425,15 +2469,18 @@ async fn office_registry_and_assessment() {
         (StatusCode::UNPROCESSABLE_ENTITY, json!("format"))
     );
     // A station officer's table holds only the station.
-    let (code, own) = s.get(&officer, "/assessment").await;
+    let (code, own) = s
+        .get(&officer, &format!("/assessment?{}", s.this_month()))
+        .await;
     assert_eq!(code, StatusCode::OK, "{own}");
     assert_eq!(own["rows"].as_array().unwrap().len(), 1);
     let (code, _) = s
         .get(
             &officer,
             &format!(
-                "/assessment/source?station={}&indicator=reach_5min",
-                stations[1]
+                "/assessment/source?station={}&indicator=reach_5min&{}",
+                stations[1],
+                s.this_month()
             ),
         )
         .await;
@@ -2449,7 +2496,9 @@ async fn office_registry_and_assessment() {
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{v}");
-    let (_, table) = s.get(&admin, "/assessment").await;
+    let (_, table) = s
+        .get(&admin, &format!("/assessment?{}", s.this_month()))
+        .await;
     assert_eq!(table["indicators"].as_array().unwrap().len(), 1);
 }
 
@@ -2595,7 +2644,10 @@ async fn ledger_import_and_the_duty_to_transfer() {
     let (_, src) = s
         .get(
             &admin,
-            &format!("/assessment/source?station={mine}&indicator=cases_transferred"),
+            &format!(
+                "/assessment/source?station={mine}&indicator=cases_transferred&{}",
+                s.this_month()
+            ),
         )
         .await;
     assert_eq!(
@@ -2603,7 +2655,9 @@ async fn ledger_import_and_the_duty_to_transfer() {
         json!([id.to_string()]),
         "{src}"
     );
-    let (code, fig) = s.get(&admin, "/community/figures").await;
+    let (code, fig) = s
+        .get(&admin, &format!("/community/figures?{}", s.this_month()))
+        .await;
     assert_eq!(code, StatusCode::OK, "{fig}");
     let kinds: Vec<&str> = fig["service"]
         .as_array()
@@ -2620,4 +2674,87 @@ async fn ledger_import_and_the_duty_to_transfer() {
             "livelihood"
         ]
     );
+}
+
+/// The briefing a user gets without naming a period follows the server's
+/// clock in local time: the month just ended in the first 7 days of a month.
+#[tokio::test]
+async fn the_default_briefing_is_the_month_just_ended_in_a_months_first_days() {
+    // (the server's instant, the default briefing's month, its first..last day)
+    let cases = [
+        // The first minute of December in UTC+8 is still 30 November in UTC.
+        (
+            "2026-12-01T00:00:30+08:00",
+            "2026-11",
+            "2026-11-01..2026-11-30",
+        ),
+        (
+            "2026-12-07T23:59:00+08:00",
+            "2026-11",
+            "2026-11-01..2026-11-30",
+        ),
+        (
+            "2026-12-08T00:00:01+08:00",
+            "2026-12",
+            "2026-12-01..2026-12-31",
+        ),
+        (
+            "2027-01-01T00:30:00+08:00",
+            "2026-12",
+            "2026-12-01..2026-12-31",
+        ),
+        (
+            "2028-02-29T12:00:00+08:00",
+            "2028-02",
+            "2028-02-01..2028-02-29",
+        ),
+    ];
+    for (at, month, label) in cases {
+        let s = spawn_at(server::Clock::parse_start(at).unwrap()).await;
+        let token = s.login("analyst").await;
+        let (code, cfg) = s.get(&token, "/config").await;
+        assert_eq!(code, StatusCode::OK);
+        assert_eq!(
+            cfg["clock"]["default_briefing"],
+            json!(month),
+            "{at}: {cfg}"
+        );
+        assert_eq!(cfg["clock"]["briefing_grace_days"], json!(7));
+        let now = dispatch::time::parse_rfc3339(cfg["clock"]["now"].as_str().unwrap()).unwrap();
+        let want = dispatch::time::parse_rfc3339(at).unwrap();
+        assert!(
+            (now - want).abs() < 60_000,
+            "{at}: the server's clock reads {}",
+            cfg["clock"]["now"]
+        );
+        let html = s
+            .client
+            .get(format!("{}/api/v1/analysis/briefing", s.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(label), "{at}: briefing is not for {label}");
+        // A chosen period still wins.
+        let html = s
+            .client
+            .get(format!(
+                "{}/api/v1/analysis/briefing?period=2026-10-01..2026-10-07",
+                s.base
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("2026-10-01..2026-10-07"),
+            "{at}: key-date briefing"
+        );
+    }
 }

@@ -189,14 +189,49 @@ await page.click('[data-test=an-trends]');
 await page.waitForSelector('[data-test=an-trends-table]', { timeout: 30000 });
 const trendRows = await page.locator('[data-test=an-trends-table] tr').count();
 check('trends by kind, period on period', trendRows > 3, String(trendRows));
-const [brief] = await Promise.all([context.waitForEvent('page'), page.click('[data-test=an-brief]')]);
-await brief.waitForLoadState();
-const briefTitle = await brief.title();
-const briefRecords = Number(await brief.getAttribute('.kpi', 'data-records'));
-const hotCells = await brief.locator('svg rect[fill="#e0443c"]').count();
-check('the monthly briefing opens, with figures and hotspots from the records', briefTitle.includes('Briefing') && briefRecords > 100 && hotCells > 0, JSON.stringify({ briefTitle, briefRecords, hotCells }));
-await brief.screenshot({ path: `${outDir}/briefing.png`, fullPage: true });
-await brief.close();
+// The briefing offered first is the one the server would give without a period (the month just ended in the
+// first days of a month, else this month), by the server's clock, whatever the date the test runs on.
+const clock = (await api(token, 'GET', '/config')).clock;
+const monthLabel = (ym) => {
+  const [y, m] = ym.split('-').map(Number);
+  return `${ym}-01..${ym}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+};
+const offered = await page.getAttribute('[data-test=an-brief]', 'data-period');
+const other = await page.getAttribute('[data-test=an-brief-other]', 'data-period');
+const localToday = new Date(Date.parse(clock.now) + clock.utc_offset_min * 60000).toISOString().slice(0, 10);
+const expectFirst = Number(localToday.slice(8, 10)) <= clock.briefing_grace_days ? 'previous' : 'current';
+check('the briefing offered first is the server\'s default, the other month one click away',
+  offered === clock.default_briefing && other !== offered && /^\d{4}-\d{2}$/.test(other)
+    && (expectFirst === 'current') === (offered === localToday.slice(0, 7)),
+  JSON.stringify({ offered, other, clock, localToday }));
+async function openBrief(selector) {
+  const [brief] = await Promise.all([context.waitForEvent('page'), page.click(selector)]);
+  await brief.waitForLoadState();
+  return { brief, title: await brief.title(), records: Number(await brief.getAttribute('.kpi', 'data-records')) };
+}
+const first = await openBrief('[data-test=an-brief]');
+const hotCells = await first.brief.locator('svg rect[fill="#e0443c"]').count();
+// The demo's history covers the 120 days up to now, so the offered month holds at least a week of it
+// (this month from its 8th day on, else the whole month just ended): well over 100 incidents.
+check('the monthly briefing opens on the offered month, with figures and hotspots from the records',
+  first.title.includes('Briefing') && first.title.includes(monthLabel(offered)) && first.records > 100 && hotCells > 0,
+  JSON.stringify({ title: first.title, records: first.records, hotCells }));
+await first.brief.screenshot({ path: `${outDir}/briefing.png`, fullPage: true });
+await first.brief.close();
+const otherBrief = await openBrief('[data-test=an-brief-other]');
+check('the other month\'s briefing is one click away', otherBrief.title.includes(monthLabel(other)), otherBrief.title);
+await otherBrief.brief.close();
+const missingLabels = await page.evaluate(async () => {
+  const m = await import('/community.js');
+  const res = await fetch('/api/v1/community/ledgers', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('pingan.token') } });
+  return m.missingLabels(await res.json());
+});
+check('every ledger option, status and result is named in both languages, per ledger and field', missingLabels.length === 0, JSON.stringify(missingLabels));
+await page.fill('[data-test=an-brief-from]', '2026-10-01');
+await page.fill('[data-test=an-brief-to]', '2026-10-07');
+const keyDates = await openBrief('[data-test=an-brief-range]');
+check('a key-date briefing for a chosen range', keyDates.title.includes('2026-10-01..2026-10-07'), keyDates.title);
+await keyDates.brief.close();
 
 // Figures: response figures and the village police office coverage (the report's 97.4%).
 await page.click('nav button[data-tab=figures]');
@@ -279,6 +314,15 @@ await phone.waitForFunction(() => window.phoneReady, null, { timeout: 30000 });
 const tasks = await api((await api('', 'POST', '/auth/login', { username: phoneUser, password: 'phone officer pw 1' })).token, 'GET', '/community/tasks?days=1');
 const taskItems = await phone.locator('[data-test=tasks] li[data-kind]').count();
 check("the phone view lists today's tasks", taskItems === tasks.tasks.length && taskItems > 0, `${taskItems} vs ${tasks.tasks.length}`);
+// The demo's stations keep up with their work: a few tasks overdue, none for months.
+const overdue = tasks.tasks.filter((x) => x.overdue);
+const ms = (t) => (typeof t === 'number' ? t : Date.parse(t));
+const oldest = Math.min(ms(tasks.now), ...overdue.map((x) => ms(x.due_at)));
+const overdueDays = (ms(tasks.now) - oldest) / 86400000;
+check('a station\'s overdue work is a few recent items, not months of backlog',
+  overdue.length <= Math.max(5, tasks.tasks.length / 2) && overdueDays <= 45, JSON.stringify({ tasks: tasks.tasks.length, overdue: overdue.length, overdueDays }));
+const taskText = await phone.textContent('[data-test=tasks]');
+check('task statuses are named per ledger (lost property is never a "registered household")', !taskText.includes('户籍人口'), taskText.slice(0, 200));
 const width = await phone.evaluate(() => document.documentElement.scrollWidth);
 check('the phone view fits a phone screen', width <= 390, String(width));
 await phone.screenshot({ path: `${outDir}/phone-tasks.png` });
