@@ -10,6 +10,7 @@
 //! It does not decide anything: what to write comes from the dispatch engine.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use dispatch::engine::Snapshot;
@@ -102,7 +103,13 @@ macro_rules! on {
 struct Job {
     changes: Changes,
     reply: Option<oneshot::Sender<Result<(), String>>>,
+    /// Passed on to the commit feed once durable (positions, written in
+    /// batches, are not).
+    announce: bool,
 }
+
+/// Where committed changes go, in commit order (see [`Store::committed`]).
+type CommitFeed = Arc<std::sync::Mutex<Option<mpsc::UnboundedSender<Arc<Changes>>>>>;
 
 /// The store. Cheap to clone.
 #[derive(Clone)]
@@ -110,6 +117,7 @@ pub struct Store {
     pool: Pool,
     agency: String,
     writer: mpsc::UnboundedSender<Job>,
+    commits: CommitFeed,
 }
 
 impl std::fmt::Debug for Store {
@@ -219,7 +227,21 @@ async fn write_batch(pool: &Pool, agency: &str, jobs: &[&Changes]) -> Result<(),
     })
 }
 
-async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>) {
+fn announce(commits: &CommitFeed, job: Job) {
+    if job.announce
+        && !job.changes.is_empty()
+        && let Some(tx) = commits.lock().expect("commit feed").as_ref()
+    {
+        let _ = tx.send(Arc::new(job.changes));
+    }
+}
+
+async fn writer(
+    pool: Pool,
+    agency: String,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    commits: CommitFeed,
+) {
     const MAX_BATCH: usize = 1024;
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
@@ -232,8 +254,11 @@ async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>
         let all: Vec<&Changes> = jobs.iter().map(|j| &j.changes).collect();
         match write_batch(&pool, &agency, &all).await {
             Ok(()) => {
-                for j in jobs {
-                    if let Some(r) = j.reply {
+                // Announced before the answer: once a commit is acknowledged, it is on the feed.
+                for mut j in jobs {
+                    let reply = j.reply.take();
+                    announce(&commits, j);
+                    if let Some(r) = reply {
                         let _ = r.send(Ok(()));
                     }
                 }
@@ -241,11 +266,15 @@ async fn writer(pool: Pool, agency: String, mut rx: mpsc::UnboundedReceiver<Job>
             Err(e) if jobs.len() > 1 => {
                 // One bad job must not fail its neighbours: retry them one by one.
                 tracing::warn!(message = "group commit failed; retrying jobs one by one", error = %e, jobs = jobs.len());
-                for j in jobs {
+                for mut j in jobs {
                     let r = write_batch(&pool, &agency, &[&j.changes])
                         .await
                         .map_err(|e| e.to_string());
-                    if let Some(reply) = j.reply {
+                    let reply = j.reply.take();
+                    if r.is_ok() {
+                        announce(&commits, j);
+                    }
+                    if let Some(reply) = reply {
                         let _ = reply.send(r);
                     }
                 }
@@ -322,11 +351,18 @@ impl Store {
             return Err(StoreError::Url(url.into()));
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(writer(pool.clone(), agency.to_string(), rx));
+        let commits = CommitFeed::default();
+        tokio::spawn(writer(
+            pool.clone(),
+            agency.to_string(),
+            rx,
+            commits.clone(),
+        ));
         Ok(Store {
             pool,
             agency: agency.to_string(),
             writer: tx,
+            commits,
         })
     }
 
@@ -374,6 +410,33 @@ impl Store {
         self.submit(changes).await
     }
 
+    /// The changes of every [`Store::submit`] and [`Store::commit`], each
+    /// sent once it is durable, in commit order (which is submission
+    /// order); not the batched [`Store::commit_later`]. One receiver at a
+    /// time: a new call replaces the previous one.
+    pub fn committed(&self) -> mpsc::UnboundedReceiver<Arc<Changes>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.commits.lock().expect("commit feed") = Some(tx);
+        rx
+    }
+
+    /// Returns once everything queued before it is durable (or failed).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(Job {
+                changes: Changes::default(),
+                reply: Some(tx),
+                announce: false,
+            })
+            .map_err(|_| StoreError::WriterGone)?;
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(msg)) => Err(StoreError::Db(sqlx::Error::Protocol(msg))),
+            Err(_) => Err(StoreError::WriterGone),
+        }
+    }
+
     /// Queues `changes` now (so the order of calls is the order of writes)
     /// and returns a future that resolves once they are durable.
     pub fn submit(
@@ -389,6 +452,7 @@ impl Store {
                     .send(Job {
                         changes,
                         reply: Some(tx),
+                        announce: true,
                     })
                     .map(|_| rx),
             )
@@ -412,6 +476,7 @@ impl Store {
             let _ = self.writer.send(Job {
                 changes,
                 reply: None,
+                announce: false,
             });
         }
     }

@@ -173,6 +173,7 @@ async fn suite(url: &str) {
     // A day of dispatch, persisted change by change.
     let mut e = engine(s.load().await.unwrap());
     assert_eq!(e.units().len(), 6);
+    let mut committed = s.committed();
     let mut ids = Vec::new();
     for n in 0..30 {
         let (i, ch) = e
@@ -198,6 +199,19 @@ async fn suite(url: &str) {
     }
     let (_, ch) = e.merge(1_764_400_300_000, "dp", ids[2], ids[1]).unwrap();
     s.commit(ch).await.unwrap();
+    // Every commit comes out of the commit feed once durable, in commit order.
+    let mut out = Vec::new();
+    while let Ok(ch) = committed.try_recv() {
+        out.push(ch);
+    }
+    assert_eq!(out.len(), 30 + 1 + 4 + 1, "one per commit");
+    let created: Vec<i64> = out[..30].iter().map(|c| c.incidents[0].id).collect();
+    assert_eq!(created, ids);
+    let seqs: Vec<i64> = out
+        .iter()
+        .flat_map(|c| c.events.iter().map(|e| e.seq))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
 
     // Reload: the engine's state is exactly what was stored.
     let snap = s.load().await.unwrap();
