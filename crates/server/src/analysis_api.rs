@@ -90,7 +90,7 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
             ));
         }
     }
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let picked: Vec<&dispatch::Incident> = engine
         .incidents()
         .filter(|i| user.sees(i))

@@ -171,6 +171,9 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/tiles/roads/{z}/{x}/{y}", get(road_tile))
         .fallback(static_file)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::error::panic_response,
+        ))
         .layer(axum::middleware::from_fn(track))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(app)
@@ -199,7 +202,7 @@ async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Res
 
 async fn metrics(State(app): AppState) -> Response {
     {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         let open = engine.incidents().filter(|i| i.status.is_open()).count();
         metrics::gauge!("pingan_incidents_open").set(open as f64);
         for s in UnitStatus::ALL {
@@ -353,7 +356,7 @@ fn ok(v: Value) -> Response {
 }
 
 fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     engine
         .incident(id)
         .filter(|i| user.sees(i))
@@ -489,7 +492,7 @@ async fn check_incident(
     ApiJson(body): ApiJson<NewIncident>,
 ) -> ApiResult {
     user.require(Action::CreateIncident)?;
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let (priority, place) = engine.validate_new(&body)?;
     let dups = engine.possible_duplicates(app.now(), &body.kind, body.lat, body.lon);
     let dups: Vec<Value> = dups
@@ -545,7 +548,7 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
         .transpose()?;
     let limit = q.limit.unwrap_or(500).min(5000);
     let now = app.now();
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let mut found: Vec<&Incident> = engine
         .incidents()
         .filter(|i| user.sees(i))
@@ -581,7 +584,7 @@ async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>
     let id = parse_id(&id)?;
     visible_incident(&app, &user, id)?;
     let started = Instant::now();
-    let rec = app.engine.lock().expect("engine lock").recommend(id, &[])?;
+    let rec = app.engine().recommend(id, &[])?;
     let us = started.elapsed().as_micros() as u64;
     metrics::histogram!("pingan_recommendation_seconds").record(us as f64 / 1e6);
     let mut v = serde_json::to_value(&rec).expect("serialises");
@@ -758,7 +761,7 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
                 .ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {s:?}")))
         })
         .transpose()?;
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let list: Vec<Value> = engine
         .units()
         .iter()
@@ -775,7 +778,7 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
 }
 
 fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     engine
         .unit(id)
         .filter(|u| user.sees_unit(app, u))
@@ -851,11 +854,7 @@ async fn unit_position(
 ) -> ApiResult {
     user.require(Action::UpdateStatus)?;
     visible_unit(&app, &user, &id)?;
-    let unit =
-        app.engine
-            .lock()
-            .expect("engine lock")
-            .unit_position(app.now(), &id, b.lat, b.lon)?;
+    let unit = app.engine().unit_position(app.now(), &id, b.lat, b.lon)?;
     app.unit_moved(&id);
     Ok(ok(unit_json(&unit)))
 }
@@ -928,7 +927,7 @@ async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>)
 
 async fn posts(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let list: Vec<&dispatch::Post> = engine
         .posts()
         .iter()
@@ -1095,7 +1094,7 @@ async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>
             ));
         }
     };
-    let engine = app.engine.lock().expect("engine lock");
+    let engine = app.engine();
     let f =
         dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
     Ok(ok(serde_json::to_value(f).expect("serialises")))
@@ -1135,7 +1134,7 @@ async fn isochrones(
     };
     let of = q.of.as_deref().unwrap_or("posts");
     let points: Vec<dispatch::LatLon> = {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         let in_scope = |station: &str| {
             q.station
                 .as_deref()

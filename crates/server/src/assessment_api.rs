@@ -111,7 +111,7 @@ async fn metrics_by_station(
     let sp = span(app, period)?;
     let now = app.now();
     let incidents: Vec<dispatch::Incident> = {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         engine
             .incidents()
             .filter(|i| i.created_at >= sp.from && i.created_at < sp.to && user.sees(i))

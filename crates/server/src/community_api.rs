@@ -163,7 +163,7 @@ pub async fn create_transfer(
     user.require(Action::CommunityWrite)?;
     let station = station_for(&app, &user, body.station_id.clone())?;
     if let Some(id) = body.incident_id {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         match engine.incident(id) {
             Some(i) if user.sees(i) => {}
             _ => {

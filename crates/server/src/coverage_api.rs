@@ -100,7 +100,7 @@ fn sites(
     match sites {
         Sites::Points(p) => snap_all(app, p.iter().map(|c| LatLon::new(c[0], c[1])), field),
         Sites::Named(name) => {
-            let engine = app.engine.lock().expect("engine lock");
+            let engine = app.engine();
             let posts = engine.posts().iter().filter(|p| in_scope(&p.station_id));
             let pts: Vec<LatLon> = match name.as_str() {
                 "posts" => posts.map(|p| LatLon::new(p.lat, p.lon)).collect(),
@@ -236,7 +236,7 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
             snaps.into_iter().zip(p.iter().map(|c| c[2])).collect()
         }
         Demand::Named(n) if n == "incidents" => {
-            let engine = app.engine.lock().expect("engine lock");
+            let engine = app.engine();
             let pts: Vec<(LatLon, f64)> = engine
                 .incidents()
                 .filter(|i| {

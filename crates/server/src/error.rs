@@ -101,9 +101,59 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The answer to a request whose handler panicked: 500 in the usual
+/// envelope. The panic is logged; the server and dispatch go on (a lock
+/// the handler held is recovered by [`crate::App`]).
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(message = "request panicked", panic = what);
+    metrics::counter!("pingan_panics_total").increment(1);
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the server failed on this request; it was logged and nothing else is affected",
+    )
+    .into_response()
+}
+
 /// The error code of a response, for logs and metrics.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("kaboom")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_in_the_envelope() {
+        let app: Router = Router::new().route("/boom", get(boom)).layer(
+            tower_http::catch_panic::CatchPanicLayer::custom(super::panic_response),
+        );
+        let res = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 500);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], "internal_error");
+        assert!(v["message"].as_str().unwrap().contains("logged"));
+    }
+}
 
 /// A JSON body whose problems are reported as [`ApiError`]s naming the field.
 pub struct ApiJson<T>(pub T);

@@ -491,7 +491,7 @@ pub async fn tasks(
     let filed: std::collections::HashSet<i64> =
         transfers.iter().filter_map(|t| t.incident_id).collect();
     let owed: Vec<(i64, String, String, i64)> = {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         engine
             .incidents()
             .filter(|i| {

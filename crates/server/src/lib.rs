@@ -11,6 +11,7 @@ pub mod analysis_api;
 pub mod api;
 pub mod assessment_api;
 pub mod auth;
+pub mod bus;
 pub mod clock;
 pub mod community_api;
 pub mod coverage_api;
@@ -18,10 +19,10 @@ pub mod error;
 pub mod feed;
 pub mod ledgers_api;
 pub mod sim;
-pub mod tiles;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use dispatch::engine::Snapshot;
@@ -29,7 +30,6 @@ use dispatch::{Changes, Config, DispatchError, Engine, Jurisdictions, Millis, Un
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use roads::Graph;
 use store::Store;
-use tokio::sync::broadcast;
 
 use crate::auth::User;
 pub use crate::clock::Clock;
@@ -69,29 +69,26 @@ impl Default for Settings {
     }
 }
 
-/// A message on the live feed with the jurisdictions it concerns.
-#[derive(Debug)]
-pub struct FeedItem {
-    /// Jurisdiction ids the item belongs to (empty: everyone sees it).
-    pub scopes: Vec<String>,
-    /// The JSON text sent.
-    pub json: String,
-    /// For position batches: each unit's scopes and entry, so scoped consoles get only theirs.
-    pub positions: Option<Vec<(Vec<String>, serde_json::Value)>>,
-}
+pub use crate::bus::{EventBus, FeedItem};
 
 /// Shared state of a running server.
 pub struct App {
-    /// Live dispatch state (the single writer).
-    pub engine: Mutex<Engine>,
+    /// Live dispatch state (the single writer); reached through [`App::engine`].
+    engine: Mutex<Engine>,
+    /// Set when a request panicked while holding the engine: its state may be
+    /// half-changed, so it is reloaded from the store before the next command.
+    engine_stale: AtomicBool,
+    /// Commands hold it shared until their changes are durable; a reload
+    /// holds it alone, so no acknowledged command is lost by replacing the engine.
+    commands: tokio::sync::RwLock<()>,
     /// Durable store.
     pub store: Store,
     /// Jurisdictions (also inside the engine).
     pub jurisdictions: Arc<Jurisdictions>,
     /// The road graph.
     pub graph: &'static Graph,
-    /// Live feed.
-    pub feed: broadcast::Sender<Arc<FeedItem>>,
+    /// Live feed: what the store committed, in commit order.
+    pub feed: Arc<dyn EventBus>,
     /// Settings.
     pub settings: Settings,
     /// Base-map vector tiles of the road graph.
@@ -141,9 +138,12 @@ impl App {
             Box::new(dispatch::RoadTravel::new(graph)),
             snapshot,
         );
-        let (feed, _) = broadcast::channel(4096);
+        let feed: Arc<dyn EventBus> = Arc::new(bus::InProcessBus::new(4096));
+        let committed = store.committed();
         let app = Arc::new(App {
             engine: Mutex::new(engine),
+            engine_stale: AtomicBool::new(false),
+            commands: tokio::sync::RwLock::new(()),
             store,
             jurisdictions,
             graph,
@@ -156,12 +156,50 @@ impl App {
             metrics: metrics_handle(),
         });
         tokio::spawn(background(Arc::downgrade(&app)));
+        tokio::spawn(publisher(Arc::downgrade(&app), committed));
         Ok(app)
     }
 
     /// Milliseconds since the epoch, now, by the server's clock.
     pub fn now(&self) -> Millis {
         self.settings.clock.now()
+    }
+
+    /// The live engine, locked. A lock poisoned by a panicking request is
+    /// recovered, not propagated: the engine is marked stale and reloaded
+    /// from the store before the next command, so dispatch goes on.
+    pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
+        match self.engine.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                tracing::error!(
+                    message = "a request panicked holding the engine; reloading it from the store"
+                );
+                self.engine.clear_poison();
+                self.engine_stale.store(true, Ordering::SeqCst);
+                poisoned.into_inner()
+            }
+        }
+    }
+
+    /// Reloads the engine if a panic left it stale.
+    async fn reload_if_stale(&self) {
+        if self.engine_stale.swap(false, Ordering::SeqCst) {
+            self.reload().await;
+        }
+    }
+
+    /// Fault injection for tests: a panic while the engine is locked, as a
+    /// bug in a command would cause.
+    #[doc(hidden)]
+    pub fn inject_panic_holding_engine(&self) {
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _held = self.engine();
+                panic!("injected panic while holding the engine");
+            })
+            .join()
+        });
     }
 
     /// Renders the metrics.
@@ -175,23 +213,33 @@ impl App {
         &self,
         f: impl FnOnce(&mut Engine, Millis) -> Result<(T, Changes), DispatchError>,
     ) -> Result<T, ApiError> {
-        let (value, changes, pending) = {
-            let mut engine = self.engine.lock().expect("engine lock");
+        drop(self.engine()); // notices a lock poisoned since the last command
+        self.reload_if_stale().await;
+        let gate = self.commands.read().await;
+        let (value, pending) = {
+            let mut engine = self.engine();
             let (value, changes) = f(&mut engine, self.now())?;
             // Queued while the lock is held: the store sees commands in engine order.
-            let pending = self.store.submit(changes.clone());
-            (value, changes, pending)
+            let pending = self.store.submit(changes);
+            (value, pending)
         };
-        if let Err(e) = pending.await {
+        let durable = pending.await;
+        drop(gate);
+        if let Err(e) = durable {
             // The engine is ahead of the store: reload it from what is durable.
             self.reload().await;
             return Err(ApiError::store(e));
         }
-        self.publish(&changes);
+        // The store's writer publishes them (see `publisher`), in commit order.
         Ok(value)
     }
 
     async fn reload(&self) {
+        // No command runs meanwhile, and what was queued before is on disk first.
+        let _alone = self.commands.write().await;
+        if let Err(e) = self.store.flush().await {
+            tracing::error!(message = "store flush before reload failed", error = %e);
+        }
         match self.store.load().await {
             Ok(snapshot) => {
                 let engine = Engine::new(
@@ -200,7 +248,7 @@ impl App {
                     Box::new(dispatch::RoadTravel::new(self.graph)),
                     snapshot,
                 );
-                *self.engine.lock().expect("engine lock") = engine;
+                *self.engine() = engine;
                 tracing::warn!(message = "engine reloaded from the store after a failed write");
             }
             Err(e) => tracing::error!(message = "reload failed", error = %e),
@@ -227,29 +275,46 @@ impl App {
         .collect()
     }
 
-    /// Sends changes to the live feed.
-    pub fn publish(&self, ch: &Changes) {
-        if self.feed.receiver_count() == 0 {
+    /// Sends committed changes to the live feed. Each incident and unit
+    /// message carries `seq`, the sequence number of its last event in this
+    /// commit (or the commit's last), so a console keeps the newest state
+    /// whatever order it learns of them in.
+    fn publish(&self, ch: &Changes) {
+        if self.feed.subscribers() == 0 {
             return;
         }
         let now = self.now();
+        let last = ch.events.iter().map(|e| e.seq).max();
+        let seq_of = |incident: Option<i64>, unit: Option<&str>| {
+            ch.events
+                .iter()
+                .filter(|e| {
+                    incident.is_some_and(|id| e.incident_id == Some(id))
+                        || unit.is_some_and(|u| e.unit_id.as_deref() == Some(u))
+                })
+                .map(|e| e.seq)
+                .max()
+                .or(last)
+        };
         for i in &ch.incidents {
-            let json = serde_json::json!({"type": "incident", "incident": api::incident_json(i, &self.settings.dispatch, now)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem {
+            let json = serde_json::json!({"type": "incident", "seq": seq_of(Some(i.id), None),
+                "incident": api::incident_json(i, &self.settings.dispatch, now)})
+            .to_string();
+            self.feed.publish(Arc::new(FeedItem {
                 scopes: Self::incident_scopes(&i.place),
                 json,
                 positions: None,
             }));
         }
         for u in &ch.units {
-            let json = serde_json::json!({"type": "unit", "unit": api::unit_json(u)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem {
+            let json = serde_json::json!({"type": "unit", "seq": seq_of(None, Some(&u.id)), "unit": api::unit_json(u)}).to_string();
+            self.feed.publish(Arc::new(FeedItem {
                 scopes: self.unit_scopes(u),
                 json,
                 positions: None,
             }));
         }
-        let engine = self.engine.lock().expect("engine lock");
+        let engine = self.engine();
         for e in &ch.events {
             let scopes = match (
                 e.incident_id.and_then(|id| engine.incident(id)),
@@ -260,8 +325,9 @@ impl App {
                 _ => vec![],
             };
             let json =
-                serde_json::json!({"type": "event", "event": api::event_json(e)}).to_string();
-            let _ = self.feed.send(Arc::new(FeedItem {
+                serde_json::json!({"type": "event", "seq": e.seq, "event": api::event_json(e)})
+                    .to_string();
+            self.feed.publish(Arc::new(FeedItem {
                 scopes,
                 json,
                 positions: None,
@@ -330,6 +396,7 @@ async fn background(app: std::sync::Weak<App>) {
     loop {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
+        app.reload_if_stale().await;
         // Personal data past its retention period: at start, then hourly.
         if seconds % 3600 == 0 {
             match community_api::purge_expired(&app, app.now()).await {
@@ -340,19 +407,19 @@ async fn background(app: std::sync::Weak<App>) {
         }
         seconds += 1;
         let overdue = {
-            let mut engine = app.engine.lock().expect("engine lock");
+            let mut engine = app.engine();
             engine.overdue(app.now())
         };
         if !overdue.is_empty() {
-            match app.store.commit(overdue.clone()).await {
-                Ok(()) => app.publish(&overdue),
-                Err(e) => tracing::error!(message = "could not store overdue flags", error = %e),
+            // Published by the store's writer once durable, like every change.
+            if let Err(e) = app.store.commit(overdue).await {
+                tracing::error!(message = "could not store overdue flags", error = %e);
             }
         }
         let moved: Vec<String> = app.moved.lock().expect("moved lock").drain().collect();
         if !moved.is_empty() {
             let units: Vec<Unit> = {
-                let engine = app.engine.lock().expect("engine lock");
+                let engine = app.engine();
                 moved
                     .iter()
                     .filter_map(|id| engine.unit(id).cloned())
@@ -371,17 +438,29 @@ async fn background(app: std::sync::Weak<App>) {
                 units,
                 ..Default::default()
             });
-            if app.feed.receiver_count() > 0 {
+            if app.feed.subscribers() > 0 {
                 // One message per second with every moved unit; scoped consoles get their own units only.
                 let all: Vec<&serde_json::Value> = by_scope.iter().map(|(_, v)| v).collect();
                 let json = serde_json::json!({"type": "positions", "units": all}).to_string();
-                let _ = app.feed.send(Arc::new(FeedItem {
+                app.feed.publish(Arc::new(FeedItem {
                     scopes: vec![],
                     json,
                     positions: Some(by_scope),
                 }));
             }
         }
+    }
+}
+
+/// Publishes what the store committed, in commit order, until the app is
+/// dropped: a later change can never overtake an earlier one on the feed.
+async fn publisher(
+    app: std::sync::Weak<App>,
+    mut committed: tokio::sync::mpsc::UnboundedReceiver<Arc<Changes>>,
+) {
+    while let Some(changes) = committed.recv().await {
+        let Some(app) = app.upgrade() else { return };
+        app.publish(&changes);
     }
 }
 

@@ -258,7 +258,7 @@ impl Sim {
     async fn auto_dispatch(&mut self, dt: f64) {
         let now = self.app.now();
         let waiting: Vec<i64> = {
-            let engine = self.app.engine.lock().expect("engine lock");
+            let engine = self.app.engine();
             engine
                 .incidents()
                 .filter(|i| {
@@ -274,13 +274,7 @@ impl Sim {
             let attempt = self.attempts.entry(id).or_insert(0);
             *attempt += 1;
             let key = format!("sim-{id}-{attempt}");
-            let units = match self
-                .app
-                .engine
-                .lock()
-                .expect("engine lock")
-                .recommend(id, &[])
-            {
+            let units = match self.app.engine().recommend(id, &[]) {
                 Ok(r) => r.two_way.unit_ids,
                 Err(_) => continue,
             };
@@ -295,7 +289,7 @@ impl Sim {
     }
 
     fn plan(&mut self, unit: &str, from: LatLon, to: LatLon, purpose: Purpose) {
-        let mut engine = self.app.engine.lock().expect("engine lock");
+        let mut engine = self.app.engine();
         let kind = engine.unit(unit).map_or(UnitKind::PatrolCar, |u| u.kind);
         let max = engine.config().max_snap_m;
         let travel = engine.travel();
@@ -322,7 +316,7 @@ impl Sim {
             home: LatLon,
         }
         let views: Vec<View> = {
-            let engine = self.app.engine.lock().expect("engine lock");
+            let engine = self.app.engine();
             engine
                 .units()
                 .iter()
@@ -416,7 +410,7 @@ impl Sim {
             let p = m.position();
             let (arrived, purpose) = (m.arrived(), m.purpose);
             {
-                let mut engine = self.app.engine.lock().expect("engine lock");
+                let mut engine = self.app.engine();
                 if engine
                     .unit_position(self.app.now(), &v.id, p.lat, p.lon)
                     .is_ok()
@@ -449,7 +443,7 @@ impl Sim {
 
     async fn progress_incidents(&mut self, dt: f64) {
         let open: Vec<(i64, IncidentStatus, u8)> = {
-            let engine = self.app.engine.lock().expect("engine lock");
+            let engine = self.app.engine();
             engine
                 .incidents()
                 .filter(|i| {
@@ -648,7 +642,7 @@ pub async fn seed_community(
     let (mut nt, mut nl) = (0, 0);
     // "两不办": the past criminal incidents go to the units (a few were missed).
     let owed: Vec<(i64, String, i64, &str, &str)> = {
-        let engine = app.engine.lock().expect("engine lock");
+        let engine = app.engine();
         engine
             .incidents()
             .filter_map(|i| {

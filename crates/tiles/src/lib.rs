@@ -3,6 +3,9 @@
 //! server and nothing from the internet. One layer, `roads`, with a class
 //! property `c` (0 fast roads ≥ 70 km/h, 1 ≥ 45 km/h, 2 ≥ 30 km/h, 3 the rest);
 //! low zooms carry only the faster classes.
+//!
+//! Pure: it takes a graph and tile coordinates and returns bytes; serving
+//! them over HTTP is the server's job. It is not a general MVT library.
 
 use std::collections::HashMap;
 use std::f64::consts::PI;

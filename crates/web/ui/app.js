@@ -835,14 +835,18 @@ function connect() {
   };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
+    // `seq` orders what the store committed: an older state never overwrites a newer one.
+    const stale = (prev) => msg.seq != null && prev?.seq != null && msg.seq < prev.seq;
     if (msg.type === 'incident') {
       const prev = state.incidents.get(msg.incident.id);
-      state.incidents.set(msg.incident.id, { ...prev, ...msg.incident, timeline: prev?.timeline });
+      if (stale(prev)) return;
+      state.incidents.set(msg.incident.id, { ...prev, ...msg.incident, seq: msg.seq ?? prev?.seq, timeline: prev?.timeline });
       if (state.tab === 'queue') renderQueue();
       if (msg.incident.id === state.selected) select(state.selected);
       scheduleMapUpdate();
     } else if (msg.type === 'unit') {
-      state.units.set(msg.unit.id, msg.unit);
+      if (stale(state.units.get(msg.unit.id))) return;
+      state.units.set(msg.unit.id, { ...msg.unit, seq: msg.seq });
       if (state.tab === 'units') renderUnits();
       scheduleMapUpdate();
     } else if (msg.type === 'positions') {
