@@ -4,9 +4,6 @@
 
 use std::path::PathBuf;
 
-use analysis::Record;
-use analysis::brief::{BriefInput, render};
-use analysis::records::LocalProjection;
 use analysis::trends::Period;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -89,47 +86,19 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
             ids.join(", ")
         );
     };
-    let level = scope.level;
-    let ring0 = scope
-        .polygon
-        .first()
-        .and_then(|p| p.first())
-        .context("jurisdiction has no polygon")?;
-    let n = ring0.len() as f64;
-    let proj = LocalProjection {
-        lat0: ring0.iter().map(|c| c[1]).sum::<f64>() / n,
-        lon0: ring0.iter().map(|c| c[0]).sum::<f64>() / n,
-    };
-    let outlines: Vec<Vec<(f64, f64)>> = scope
-        .polygon
-        .iter()
-        .flat_map(|poly| poly.iter())
-        .map(|ring| ring.iter().map(|c| proj.forward(c[1], c[0])).collect())
-        .collect();
+    let proj = server::records::projection_of(scope).context("jurisdiction has no polygon")?;
+    // The incidents of the briefing's window only, read from the store.
     let snapshot = store.load().await?;
-    let mut records: Vec<Record> = Vec::new();
-    for inc in &snapshot.incidents {
-        let inside = inc.place.within(&args.scope)
-            || inc
-                .place
-                .station_id
-                .as_deref()
-                .is_some_and(|st| tree.is_within(st, &args.scope));
-        if !inside {
-            continue;
-        }
-        let (x, y) = proj.forward(inc.lat, inc.lon);
-        // Local (UTC+8) clock: periods and hours are local.
-        let t = inc.created_at.div_euclid(1000) + server::LOCAL_UTC_OFFSET_MIN * 60;
-        let mut r = Record::at(inc.id.to_string(), x, y, t);
-        r.kind = Some(inc.kind.clone());
-        r.area = match level {
-            dispatch::jurisdiction::Level::Station => inc.place.community_id.clone(),
-            dispatch::jurisdiction::Level::Bureau => inc.place.station_id.clone(),
-            _ => inc.place.bureau_id.clone(),
-        };
-        records.push(r);
-    }
+    let mut records = server::records::briefing_records(
+        &dispatch::Config::default(),
+        scope.level,
+        period,
+        snapshot
+            .incidents
+            .iter()
+            .filter(|i| server::records::within(&tree, i, &args.scope)),
+        &proj,
+    );
     let from_store = records.len();
     if let Some(path) = &args.input {
         let data = crate::analyze_cmd::read_dataset(path, &Default::default())?;
@@ -145,23 +114,8 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
             records.push(r);
         }
     }
-    let html = render(&BriefInput {
-        scope_name: format!(
-            "{}{}",
-            scope.name_zh,
-            scope
-                .name_en
-                .as_ref()
-                .map(|e| format!(" {e}"))
-                .unwrap_or_default()
-        ),
-        level: level.as_str().to_string(),
-        period,
-        records: &records,
-        outlines,
-        cell: args.cell,
-        generated: dispatch::time::format_rfc3339(clock.now()),
-    });
+    let html =
+        server::records::briefing_html(scope, period, &records, &proj, args.cell, clock.now());
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "brief-{}-{}.html",

@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ::demo::SimOptions;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Deserialize;
-use server::{App, Settings, sim::SimOptions};
+use server::{App, Settings};
 use store::{Store, UserRecord};
 
 /// Options shared by `serve` and `demo`.
@@ -131,7 +132,7 @@ async fn run_server(app: Arc<App>, listen: SocketAddr, sim: Option<SimOptions>) 
             if opts.auto_dispatch { "on" } else { "off" },
             opts.speed
         );
-        tokio::spawn(server::sim::run(app.clone(), opts));
+        tokio::spawn(::demo::sim::run(app.clone(), opts));
     }
     println!(
         "pingan is up: http://{addr}/  (API http://{addr}/api/v1, metrics http://{addr}/metrics)"
@@ -276,57 +277,40 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     let store = Store::open(&url, &settings.agency)
         .await
         .with_context(|| format!("cannot open the store {url}"))?;
-    let mut fresh = false;
-    let hot_areas = match store.meta("demo_city").await? {
-        Some(saved) => {
-            let v: serde_json::Value =
-                serde_json::from_str(&saved).context("stored demo_city is unreadable")?;
+    let (fresh, hot) = match ::demo::city::saved(&store).await? {
+        Some(city) => {
             eprintln!(
                 "reopened the demo city {} ({} incidents so far)",
-                v["name"],
+                city.name,
                 store.incident_ids().await?.len()
             );
             ensure_admin(&store).await?;
-            serde_json::from_value::<Vec<[f64; 4]>>(v["hot_areas"].clone()).unwrap_or_default()
+            (false, city.hot_areas)
         }
-        None => {
-            fresh = true;
-            create_city(&store, graph, &args).await?
-        }
+        None => (true, create_city(&store, graph, &args).await?),
     };
     let app = App::start(store, graph, settings)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     load_assessment(&app, args.server.assessment.as_deref()).await?;
-    let hot: Vec<citygen::HotArea> = hot_areas
-        .iter()
-        .map(|h| citygen::HotArea {
-            centre: roads::LatLon {
-                lat: h[0],
-                lon: h[1],
-            },
-            sigma_m: h[2],
-            weight: h[3],
-        })
-        .collect();
     if fresh && args.history_days > 0 {
         let opts = SimOptions {
             hot_areas: hot.clone(),
             seed: args.seed,
             ..Default::default()
         };
-        let n = server::sim::seed_history(&app, &opts, args.history_days, args.history_per_day)
+        let n = ::demo::seed::seed_history(&app, &opts, args.history_days, args.history_per_day)
             .await
             .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
         eprintln!(
             "history: {n} closed incidents over the past {} days",
             args.history_days
         );
-        let (t, l) = server::sim::seed_community(&app, args.history_days, args.seed)
+        let (t, l) = ::demo::seed::seed_community(&app, args.history_days, args.seed)
             .await
             .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
         eprintln!("history: {t} case transfers and {l} leads from the stations");
-        let counts = server::sim::seed_ledgers(&app, args.history_days, args.seed)
+        let counts = ::demo::seed::seed_ledgers(&app, args.history_days, args.seed)
             .await
             .map_err(|e| anyhow::anyhow!("history: {}", e.message))?;
         eprintln!(
@@ -354,84 +338,43 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     run_server(app, listen, sim).await
 }
 
+/// Creates the demo city, prints its accounts and saves them beside the store.
 async fn create_city(
     store: &Store,
     graph: &roads::Graph,
     args: &DemoArgs,
-) -> Result<Vec<[f64; 4]>> {
-    let city = citygen::generate(graph, args.seed);
-    store.put_jurisdictions(&city.jurisdictions).await?;
-    store.put_posts(&city.posts).await?;
-    store.put_police_offices(&city.offices).await?;
-    store.put_units(&city.units).await?;
+) -> Result<Vec<citygen::HotArea>> {
     let admin_env = std::env::var("PINGAN_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
+    let osm = args.osm.display().to_string();
+    let city = ::demo::city::create(store, graph, args.seed, &osm, admin_env).await?;
     let mut lines = vec![format!(
         "# {} / {}: demo accounts (user, role, scope, password)",
         city.name_zh, city.name_en
     )];
-    // Argon2 on every account takes a moment; spread it over the cores.
-    let mut tasks = Vec::new();
-    for s in city.staff.clone() {
-        let pw = if s.username == "admin" {
-            admin_env.clone().unwrap_or_else(server::auth::new_password)
-        } else {
-            server::auth::new_password()
-        };
-        tasks.push(tokio::task::spawn_blocking(move || {
-            let hash = server::auth::hash_password(&pw);
-            (s, pw, hash)
-        }));
-    }
-    for t in tasks {
-        let (s, pw, hash) = t.await?;
-        store
-            .put_user(&UserRecord {
-                username: s.username.clone(),
-                role: s.role.into(),
-                scope: s.scope.clone(),
-                display_name: s.display_name.clone(),
-                password_hash: hash,
-                disabled: false,
-            })
-            .await?;
-        let shown = if s.username == "admin" && admin_env.is_some() {
-            "(from PINGAN_ADMIN_PASSWORD)".to_string()
-        } else {
-            pw
-        };
+    for a in &city.accounts {
         lines.push(format!(
             "{:<22} {:<16} {:<10} {}",
-            s.username,
-            s.role,
-            s.scope.as_deref().unwrap_or("city"),
-            shown
+            a.username,
+            a.role,
+            a.scope.as_deref().unwrap_or("city"),
+            a.password
+                .as_deref()
+                .unwrap_or("(from PINGAN_ADMIN_PASSWORD)")
         ));
     }
-    let hot: Vec<[f64; 4]> = city
-        .hot_areas
-        .iter()
-        .map(|h| [h.centre.lat, h.centre.lon, h.sigma_m, h.weight])
-        .collect();
-    let count = |l: dispatch::Level| city.jurisdictions.iter().filter(|j| j.level == l).count();
-    let meta = serde_json::json!({
-        "name": city.name_zh, "name_en": city.name_en, "seed": args.seed, "osm": args.osm.display().to_string(), "hot_areas": hot,
-        "bureaus": count(dispatch::Level::Bureau), "stations": count(dispatch::Level::Station),
-        "communities": count(dispatch::Level::Community), "grids": count(dispatch::Level::Grid),
-        "posts": city.posts.len(), "units": city.units.len(), "police_offices": city.offices.len(),
-    });
-    store.set_meta("demo_city", &meta.to_string()).await?;
+    let c = &city.counts;
     eprintln!(
         "created the demo city {}: {} bureaus, {} stations, {} communities/villages with {} police offices, {} grids, {} posts, {} units",
         city.name_zh,
-        meta["bureaus"],
-        meta["stations"],
-        meta["communities"],
-        meta["police_offices"],
-        meta["grids"],
-        meta["posts"],
-        meta["units"]
+        c["bureaus"],
+        c["stations"],
+        c["communities"],
+        c["police_offices"],
+        c["grids"],
+        c["posts"],
+        c["units"]
     );
     let creds = args.data_dir.join("credentials.txt");
     std::fs::write(&creds, lines.join("\n") + "\n")
@@ -443,7 +386,7 @@ async fn create_city(
     }
     println!("{}", lines.join("\n"));
     println!("(also saved in {})", creds.display());
-    Ok(hot)
+    Ok(city.hot_areas)
 }
 
 /// `pingan store check`: integrity of a store; fails when a problem is found.

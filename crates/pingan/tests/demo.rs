@@ -410,5 +410,18 @@ async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
     let said = String::from_utf8_lossy(&brief.stderr);
     assert!(brief.status.success(), "{said}");
     assert!(said.contains("records in 2026-12-01..2026-12-31"), "{said}");
+    // One adapter makes both: the same records, grouped by area, kinds named.
+    let file = std::fs::read_to_string(dir.join("brief.html")).unwrap();
+    let records = |html: &str| {
+        html.split("data-records=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(str::to_string)
+    };
+    assert!(records(&html).is_some_and(|n| n != "0"), "records in the API's");
+    assert_eq!(records(&html), records(&file), "the API's and the file's");
+    for page in [&html, &file] {
+        assert!(page.contains("By area") && page.contains("Theft"));
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

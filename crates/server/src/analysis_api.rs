@@ -10,7 +10,7 @@ use analysis::hotspot::{self, Grid};
 use analysis::knox::{KnoxParams, Metric};
 use analysis::records::LocalProjection;
 use analysis::trends::{GroupBy, Period, compare, hour_by_weekday};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use dispatch::time::parse_rfc3339;
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth::{Action, User};
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -95,13 +95,9 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
         .incidents()
         .filter(|i| user.sees(i))
         .filter(|i| {
-            q.scope.as_deref().is_none_or(|s| {
-                i.place.within(s)
-                    || i.place
-                        .station_id
-                        .as_deref()
-                        .is_some_and(|st| app.jurisdictions.is_within(st, s))
-            })
+            q.scope
+                .as_deref()
+                .is_none_or(|s| crate::records::within(&app.jurisdictions, i, s))
         })
         .filter(|i| q.kind.as_deref().is_none_or(|k| i.kind == k))
         .filter(|i| i.merged_into.is_none() && (from..to).contains(&i.created_at))
@@ -121,13 +117,7 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
     };
     let records = picked
         .iter()
-        .map(|i| {
-            let (x, y) = proj.forward(i.lat, i.lon);
-            let mut r = Record::at(i.id.to_string(), x, y, i.created_at.div_euclid(1000));
-            r.kind = Some(i.kind.clone());
-            r.area = i.place.station_id.clone();
-            r
-        })
+        .map(|i| crate::records::record(i, &proj))
         .collect();
     Ok(Gathered { records, proj })
 }
@@ -141,12 +131,10 @@ fn gather_local(
     kind: Option<String>,
     scope: Option<String>,
 ) -> Result<(Gathered, Vec<Record>), ApiError> {
-    let start = period.year_before().start.min(period.previous().start);
+    let (from, to) = crate::records::briefing_window(period);
     let sel = Selection {
-        from: Some(dispatch::time::format_rfc3339(start * DAY_MS - LOCAL_MS)),
-        to: Some(dispatch::time::format_rfc3339(
-            period.end * DAY_MS - LOCAL_MS,
-        )),
+        from: Some(dispatch::time::format_rfc3339(from)),
+        to: Some(dispatch::time::format_rfc3339(to)),
         kind,
         scope,
         ..Default::default()
@@ -454,40 +442,26 @@ pub async fn briefing(
             )));
         }
     }
-    let (g, local) = gather_local(&app, &user, period, None, Some(scope_id.clone()))?;
-    let records: Vec<Record> = local
-        .into_iter()
-        .map(|mut r| {
-            r.area = None;
-            r.kind = r.kind.map(|k| match app.settings.dispatch.kind(&k) {
-                Some(def) => format!("{} {}", def.name_zh, def.name_en),
-                None => k,
-            });
-            r
-        })
-        .collect();
-    let outlines = scope
-        .polygon
-        .iter()
-        .flat_map(|p| p.iter())
-        .map(|ring| ring.iter().map(|c| g.proj.forward(c[1], c[0])).collect())
-        .collect();
-    let html = analysis::brief::render(&analysis::brief::BriefInput {
-        scope_name: format!(
-            "{}{}",
-            scope.name_zh,
-            scope
-                .name_en
-                .as_ref()
-                .map(|e| format!(" {e}"))
-                .unwrap_or_default()
-        ),
-        level: scope.level.as_str().to_string(),
-        period,
-        records: &records,
-        outlines,
-        cell: q.cell.unwrap_or(250.0),
-        generated: dispatch::time::format_rfc3339(app.now()),
+    let proj = crate::records::projection_of(&scope)
+        .ok_or_else(|| ApiError::invalid("scope", format!("{scope_id} has no outline")))?;
+    let records = app.read(|engine| {
+        crate::records::briefing_records(
+            &app.settings.dispatch,
+            scope.level,
+            period,
+            engine.incidents().filter(|i| {
+                user.sees(i) && crate::records::within(&app.jurisdictions, i, &scope_id)
+            }),
+            &proj,
+        )
     });
+    let html = crate::records::briefing_html(
+        &scope,
+        period,
+        &records,
+        &proj,
+        q.cell.unwrap_or(250.0),
+        app.now(),
+    );
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Path, Query};
 
 type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
@@ -854,8 +854,7 @@ async fn unit_position(
 ) -> ApiResult {
     user.require(Action::UpdateStatus)?;
     visible_unit(&app, &user, &id)?;
-    let unit = app.engine().unit_position(app.now(), &id, b.lat, b.lon)?;
-    app.unit_moved(&id);
+    let unit = app.move_unit(&id, b.lat, b.lon)?;
     Ok(ok(unit_json(&unit)))
 }
 
@@ -1019,13 +1018,14 @@ struct AtQuery {
 async fn jurisdiction_at(
     State(app): AppState,
     user: User,
-    q: Result<Query<AtQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<AtQuery>, ApiError>,
 ) -> ApiResult {
     user.require(Action::Read)?;
     let Query(q) = q.map_err(|e| {
+        let field = e.field.clone().unwrap_or_else(|| "lat".into());
         ApiError::invalid(
-            "lat",
-            format!("give lat and lon as numbers: {}", e.body_text()),
+            &field,
+            format!("give lat and lon as numbers: {}", e.message),
         )
     })?;
     let place = app

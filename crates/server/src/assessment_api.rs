@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use community::assessment::{Catalogue, DEFAULT_CATALOGUE, Metrics, assess, to_csv};
@@ -18,7 +18,7 @@ use crate::App;
 use crate::auth::{Action, User};
 use crate::community_api::span;
 use crate::community_api::{community_error, load_all};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Query};
 
 type ApiResult = Result<Response, ApiError>;
 

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use dispatch::{Incident, Place, Unit};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::App;
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

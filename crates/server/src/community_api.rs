@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use community::transfer::{Lead, NewLead, NewTransfer, Transfer, TransferStatus, figures};
@@ -17,7 +17,7 @@ use store::{AuditEntry, CommunityRecord};
 
 use crate::App;
 use crate::auth::{Action, User};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Path, Query};
 
 type ApiResult = Result<Response, ApiError>;
 

@@ -1,8 +1,10 @@
 //! API errors: one JSON shape `{"code", "message", "field"}` with a stable
-//! code and the right status, and a JSON extractor whose rejections use it.
+//! code and the right status, and the extractors (JSON body, query string,
+//! path) whose rejections use it, naming the field.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use dispatch::DispatchError;
 use serde::de::DeserializeOwned;
@@ -188,42 +190,120 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 }
             })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(v) => Ok(ApiJson(v)),
-            Err(e) => {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let message = inner.to_string();
-                // "missing field `lat`" carries its field in the message, not the path.
-                let field = match message.split('`').nth(1) {
-                    Some(f)
-                        if message.starts_with("missing field")
-                            || message.starts_with("unknown field") =>
-                    {
-                        if path == "." {
-                            f.to_string()
-                        } else {
-                            format!("{path}.{f}")
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let syntax = e.inner().is_syntax() || e.inner().is_eof();
+                if syntax {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "malformed_json",
+                        e.into_inner().to_string(),
+                    )
+                } else {
+                    invalid_at(e.path().to_string(), e.into_inner().to_string(), "")
+                }
+            })
+    }
+}
+
+/// 422 `invalid_field` for a value serde refused at `path`: "missing field
+/// `lat`" and "unknown field `x`" carry their field in the message, not the
+/// path. `what` says where the field was (", in the query string").
+fn invalid_at(path: String, message: String, what: &str) -> ApiError {
+    let field = match message.split('`').nth(1) {
+        Some(f) if message.starts_with("missing field") || message.starts_with("unknown field") => {
+            if path == "." {
+                f.to_string()
+            } else {
+                format!("{path}.{f}")
+            }
+        }
+        _ => path,
+    };
+    let mut err = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        if field == "." || what.is_empty() {
+            message
+        } else {
+            format!("{field}{what}: {message}")
+        },
+    );
+    if field != "." {
+        err = err.field(field);
+    }
+    err
+}
+
+/// The query string, deserialised; a wrong or missing parameter is a 422
+/// `invalid_field` naming it, in the envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> Query<T> {
+    /// Reads the query string of `uri`.
+    pub fn try_from_uri(uri: &axum::http::Uri) -> Result<Self, ApiError> {
+        let q = uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                invalid_at(
+                    e.path().to_string(),
+                    e.into_inner().to_string(),
+                    " (in the query string)",
+                )
+            })
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Self::try_from_uri(&parts.uri)
+    }
+}
+
+/// Path parameters; one that does not parse is a 422 `invalid_field`
+/// naming it, in the envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let message = e.body_text();
+                let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+                Err(match e.into_kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key }
+                    | ErrorKind::DeserializeError { key, .. } => err.field(key),
+                    // A tuple of parameters is parsed by position: name it.
+                    ErrorKind::ParseErrorAtIndex { index, .. } => {
+                        match axum::extract::RawPathParams::from_request_parts(parts, state).await {
+                            Ok(raw) => match raw.iter().nth(index) {
+                                Some((key, _)) => err.field(key),
+                                None => err,
+                            },
+                            Err(_) => err,
                         }
                     }
-                    _ => path,
-                };
-                let code = if inner.is_syntax() || inner.is_eof() {
-                    "malformed_json"
-                } else {
-                    "invalid_field"
-                };
-                let status = if code == "malformed_json" {
-                    StatusCode::BAD_REQUEST
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                let mut err = ApiError::new(status, code, message.to_string());
-                if field != "." && code == "invalid_field" {
-                    err = err.field(field);
-                }
-                Err(err)
+                    _ => err,
+                })
             }
+            Err(e) => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                e.body_text(),
+            )),
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use community::ledgers::{self, Entry, Ledger};
@@ -25,7 +25,7 @@ use crate::community_api::{
     PeriodQuery, Reason, WRITES, audited_read, community_error, community_in_scope, day_date, load,
     load_all, new_id, save, sees, soft_delete, span,
 };
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, Path, Query};
 
 type ApiResult = Result<Response, ApiError>;
 

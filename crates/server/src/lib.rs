@@ -1,11 +1,11 @@
 //! The pingan server: the HTTP/JSON API under `/api/v1`, the live WebSocket
-//! feed, authentication and roles, Prometheus metrics, and the demo
-//! simulator. It owns time, locking and I/O around the pure dispatch engine:
+//! feed, authentication and roles, Prometheus metrics. It owns time, locking and I/O around the pure dispatch engine:
 //! a command locks the engine, is checked and applied, its changes are queued
 //! to the store in the same order, and the answer goes out only once the
 //! store has them on disk; then the feed publishes them.
 //!
-//! It is not the engine (crates/dispatch) nor the store (crates/store).
+//! It is not the engine (crates/dispatch), the store (crates/store) nor
+//! the demo's simulator and seeding (crates/demo, a client of [`App`]).
 
 pub mod analysis_api;
 pub mod api;
@@ -18,7 +18,7 @@ pub mod coverage_api;
 pub mod error;
 pub mod feed;
 pub mod ledgers_api;
-pub mod sim;
+pub mod records;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,6 +103,34 @@ pub struct App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App").field("store", &self.store).finish()
+    }
+}
+
+/// The engine seen from outside the server: everything `&Engine` offers,
+/// and the queries that need the engine's scratch space (routes,
+/// recommendations), but no command. Commands go through [`App::apply`].
+pub struct EngineView<'a>(&'a mut Engine);
+
+impl std::ops::Deref for EngineView<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        self.0
+    }
+}
+
+impl EngineView<'_> {
+    /// Drive times and routes on the road graph.
+    pub fn travel(&mut self) -> &mut dyn dispatch::TravelTimes {
+        self.0.travel()
+    }
+
+    /// The ranked units and the two-way recommendation for an incident.
+    pub fn recommend(
+        &mut self,
+        id: dispatch::model::IncidentId,
+        exclude: &[dispatch::model::UnitId],
+    ) -> Result<dispatch::Recommendation, DispatchError> {
+        self.0.recommend(id, exclude)
     }
 }
 
@@ -335,8 +363,23 @@ impl App {
         }
     }
 
+    /// A look at the live engine that cannot change it (held locked for
+    /// `f`'s duration: keep it short, copy out what you need).
+    pub fn read<T>(&self, f: impl FnOnce(&mut EngineView<'_>) -> T) -> T {
+        f(&mut EngineView(&mut self.engine()))
+    }
+
+    /// A unit's new position: in the engine at once, persisted and
+    /// broadcast in batches (a position is superseded within seconds, so it
+    /// does not wait for the disk as commands do).
+    pub fn move_unit(&self, unit_id: &str, lat: f64, lon: f64) -> Result<Unit, DispatchError> {
+        let unit = self.engine().unit_position(self.now(), unit_id, lat, lon)?;
+        self.unit_moved(unit_id);
+        Ok(unit)
+    }
+
     /// Records a unit's new position (persisted and broadcast in batches).
-    pub fn unit_moved(&self, unit_id: &str) {
+    fn unit_moved(&self, unit_id: &str) {
         self.moved
             .lock()
             .expect("moved lock")

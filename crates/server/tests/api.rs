@@ -329,6 +329,42 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
     let before = s.stored_incidents().await;
     let events_before = s.app.store.events_after(0, 1_000_000).await.unwrap().len();
 
+    // Query-string and path errors come in the envelope, naming the parameter.
+    for (path, field) in [
+        ("/incidents?limit=many", "limit"),
+        ("/incidents?limit=-3", "limit"),
+        ("/jurisdictions/at?lat=north&lon=1", "lat"),
+        ("/jurisdictions/at?lon=1", "lat"),
+        ("/analysis/hotspots?cell=wide", "cell"),
+    ] {
+        let r = s
+            .client
+            .get(format!("{}/api/v1{path}", s.base))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["code"], json!("invalid_field"), "{path}: {e}");
+        assert_eq!(e["field"], json!(field), "{path}: {e}");
+    }
+    let r = s
+        .client
+        .get(format!("{}/tiles/roads/300/1/1.mvt", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&e["code"], &e["field"]),
+        (&json!("invalid_field"), &json!("z")),
+        "{e}"
+    );
+
     // Malformed JSON.
     let r = s
         .client
