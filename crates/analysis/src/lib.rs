@@ -76,7 +76,7 @@ impl Rng {
     /// Uniform in [0, n) (Lemire's multiply-shift; bias below 2^-32 for n < 2^32).
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Fisher-Yates shuffle.

@@ -391,7 +391,10 @@ impl Solved {
 
 /// Pairs of solved cases among `members`: (linked, unlinked) index pairs.
 /// Unlinked pairs are those whose offender sets are disjoint.
-fn pairs_of(members: &[usize], solved: &Solved) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+/// Pairs of record indices.
+type Pairs = Vec<(usize, usize)>;
+
+fn pairs_of(members: &[usize], solved: &Solved) -> (Pairs, Pairs) {
     let (mut l, mut u) = (Vec::new(), Vec::new());
     for (a, &i) in members.iter().enumerate() {
         for &j in &members[a + 1..] {

@@ -3,6 +3,7 @@
 //! dates, and escalation. Parties are personal data: the ledger is a
 //! register with a legal basis, purpose and retention, like key persons.
 
+use dispatch::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 
 use crate::CommunityError;
@@ -209,7 +210,7 @@ impl Dispute {
         });
         if follow_up_days > 0 {
             self.follow_ups.push(FollowUp {
-                due: now + follow_up_days as i64 * 86_400_000,
+                due: now + follow_up_days as i64 * DAY_MS,
                 done_at: None,
             });
         }
@@ -258,7 +259,7 @@ impl Dispute {
     pub fn mediated_within(&self, days: i64) -> bool {
         self.outcome
             .as_ref()
-            .is_some_and(|o| o.resolved && o.at - self.screened_at <= days * 86_400_000)
+            .is_some_and(|o| o.resolved && o.at - self.screened_at <= days * DAY_MS)
     }
 
     /// What lists show without an audited read: parties reduced to initials.
@@ -347,7 +348,7 @@ mod tests {
 
     #[test]
     fn lifecycle() {
-        let day = 86_400_000;
+        let day = DAY_MS;
         let bad = NewDispute {
             parties: vec![Party {
                 name: "李大".into(),

@@ -5,6 +5,7 @@
 //!
 //! First register: key persons (重点人员).
 
+use dispatch::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 
 use crate::CommunityError;
@@ -150,13 +151,13 @@ impl KeyPerson {
                 "say why the person is listed",
             ));
         }
-        if let Some(n) = &input.id_number {
-            if !valid_id_number(n) {
-                return Err(CommunityError::invalid(
-                    "id_number",
-                    "not a valid 18-character resident identity number (check digit)",
-                ));
-            }
+        if let Some(n) = &input.id_number
+            && !valid_id_number(n)
+        {
+            return Err(CommunityError::invalid(
+                "id_number",
+                "not a valid 18-character resident identity number (check digit)",
+            ));
         }
         Ok(KeyPerson {
             id,
@@ -192,7 +193,7 @@ impl KeyPerson {
 /// Whether a record last updated at `updated_at` has outlived the register's
 /// retention period at `now`.
 pub fn expired(register: &Register, updated_at: i64, now: i64) -> bool {
-    now - updated_at > register.retention_days as i64 * 86_400_000
+    now - updated_at > register.retention_days as i64 * DAY_MS
 }
 
 #[cfg(test)]
@@ -242,7 +243,7 @@ mod tests {
                 .to_string()
                 .contains("category")
         );
-        let day = 86_400_000;
+        let day = DAY_MS;
         assert!(!expired(&KEY_PERSONS, 0, 3 * 365 * day));
         assert!(expired(&KEY_PERSONS, 0, 3 * 365 * day + 1));
     }

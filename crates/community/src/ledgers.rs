@@ -9,6 +9,7 @@
 //! Disputes, key persons and case transfers have richer rules of their own
 //! (`dispute`, `ledger`, `transfer`).
 
+use dispatch::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -869,7 +870,7 @@ impl Ledger {
             due_at: self
                 .workflow
                 .and_then(|w| w.first_due_days)
-                .map(|d| now + d as i64 * 86_400_000),
+                .map(|d| now + d as i64 * DAY_MS),
             closed_at: None,
             link: None,
             created_by: by.into(),
@@ -898,7 +899,10 @@ impl Ledger {
     }
 
     /// Takes a workflow action.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "an action's whole context, each of its own kind"
+    )]
     pub fn act(
         &self,
         e: &mut Entry,
@@ -974,7 +978,7 @@ impl Ledger {
         }
         match a.due_days {
             Some(0) => e.due_at = None,
-            Some(d) => e.due_at = Some(now + d as i64 * 86_400_000),
+            Some(d) => e.due_at = Some(now + d as i64 * DAY_MS),
             None => {}
         }
         e.steps.push(Step {
@@ -1348,7 +1352,7 @@ fn day_of(e: &Entry, key: &str) -> Option<i64> {
         .get(key)
         .and_then(Value::as_str)
         .and_then(dispatch::time::parse_rfc3339)
-        .map(|ms| ms / 86_400_000)
+        .map(|ms| ms / DAY_MS)
 }
 
 /// Found items that may match a lost report (or lost reports that may match a
@@ -1449,7 +1453,7 @@ mod tests {
             .create("R1".into(), "V1", "S1", &ok, "o", 0)
             .unwrap();
         assert_eq!(e.status.as_deref(), Some("let"));
-        assert_eq!(e.due_at, Some(90 * 86_400_000));
+        assert_eq!(e.due_at, Some(90 * DAY_MS));
         let err = |v: Value| {
             RENTAL_HOUSING
                 .create("R".into(), "V1", "S1", &obj(v), "o", 0)
@@ -1539,7 +1543,7 @@ mod tests {
             Err(CommunityError::Conflict(_))
         ));
         // Inspections move the due date and keep the result.
-        let day = 86_400_000;
+        let day = DAY_MS;
         let mut v = VENUES
             .create(
                 "VN".into(),

@@ -331,10 +331,10 @@ impl Lead {
                 self.id
             )));
         }
-        if let Some(n) = &note {
-            if n.chars().count() > 1000 {
-                return Err(CommunityError::invalid("note", "at most 1000 characters"));
-            }
+        if let Some(n) = &note
+            && n.chars().count() > 1000
+        {
+            return Err(CommunityError::invalid("note", "at most 1000 characters"));
         }
         self.feedback = Some(LeadFeedback {
             used,

@@ -480,10 +480,10 @@ fn swaps(p: &Problem, o: &Options, s: &[f64], chosen: &mut [u32]) -> usize {
         let beta = o.backup_weight;
         for (k, &j) in chosen.iter().enumerate() {
             for &(i, _) in &p.cover[j as usize] {
-                if let (b, Some((u, next))) = counts.best(i) {
-                    if u == j {
-                        loss[k] += p.weights[i as usize] * (s[b] - s[next]);
-                    }
+                if let (b, Some((u, next))) = counts.best(i)
+                    && u == j
+                {
+                    loss[k] += p.weights[i as usize] * (s[b] - s[next]);
                 }
                 if beta > 0.0 && counts.total[i as usize] == 2 {
                     loss[k] += beta * p.weights[i as usize];

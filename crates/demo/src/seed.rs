@@ -4,6 +4,7 @@
 //! something to show from the first minute.
 
 use citygen::Rng;
+use dispatch::time::DAY_MS;
 use dispatch::{IncidentStatus, LatLon};
 use server::App;
 use server::error::ApiError;
@@ -25,7 +26,7 @@ pub async fn seed_history(
 ) -> Result<usize, ApiError> {
     let mut rng = Rng::new(opts.seed ^ 0x4849_5354);
     let now = app.now();
-    let day_ms = 86_400_000i64;
+    let day_ms = DAY_MS;
     let start = (now / day_ms - days as i64) * day_ms;
     let hourly_total: f64 = HOURLY_PROFILE.iter().sum();
     let mut calls: Vec<(i64, &'static str, LatLon)> = Vec::new();
@@ -131,7 +132,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
     use community::transfer::{Lead, NewLead, NewTransfer, Transfer, UNITS};
     let mut rng = Rng::new(seed ^ 0x434F_4D4D);
     let now = app.now();
-    let day_ms = 86_400_000i64;
+    let day_ms = DAY_MS;
     let stations: Vec<String> = app
         .jurisdictions
         .all()
@@ -238,7 +239,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
                             "command-centre",
                             REASONS[rng.below(REASONS.len())],
                         );
-                        let again = decide + (3_600_000.0 + rng.f64() * 86_400_000.0) as i64;
+                        let again = decide + (3_600_000.0 + rng.f64() * DAY_MS as f64) as i64;
                         if again < now && rng.f64() < 0.8 {
                             let _ = t.resubmit(again, &by, "已补充材料");
                             let accept =
@@ -254,7 +255,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
                 records.push(past_record(
                     "transfer",
                     &t.id,
-                    &station,
+                    station,
                     at,
                     t.history.last().map_or(at, |s| s.at),
                     &t,
@@ -287,7 +288,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
                         "command-centre",
                     );
                 }
-                records.push(past_record("lead", &l.id, &station, at, at, &l));
+                records.push(past_record("lead", &l.id, station, at, at, &l));
                 nl += 1;
             }
         }
@@ -357,7 +358,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
                 records.push(past_record(
                     community::dispute::DISPUTES.kind,
                     &dispute.id,
-                    &community,
+                    community,
                     at,
                     at,
                     &dispute,
@@ -406,7 +407,7 @@ fn settle(rng: &mut Rng, at: i64, limit: i64, now: i64) -> Option<i64> {
                 0.2 + 0.75 * rng.f64()
             }) as i64;
     // Overdue work left open is at most a few weeks old.
-    let left_open = slipped && age < limit + 21 * 86_400_000 && rng.f64() < 0.5;
+    let left_open = slipped && age < limit + 21 * DAY_MS && rng.f64() < 0.5;
     (close < now && !left_open).then_some(close)
 }
 
@@ -451,7 +452,7 @@ pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCount
     use serde_json::json;
     let mut rng = Rng::new(seed ^ 0x4C45_4447);
     let now = app.now();
-    let day = 86_400_000i64;
+    let day = DAY_MS;
     let hour = 3_600_000i64;
     let start = now - days as i64 * day;
     let mut entries: Vec<Entry> = Vec::new();

@@ -44,7 +44,7 @@ impl Default for SimOptions {
             hot_areas: vec![],
             patrols: true,
             seed: 1,
-            utc_offset_h: 8,
+            utc_offset_h: server::LOCAL_UTC_OFFSET_MIN / 60,
         }
     }
 }

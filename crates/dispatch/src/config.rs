@@ -288,7 +288,7 @@ impl Default for Config {
                 StationDuty,
                 SpecialPolice,
             ],
-            max_snap_m: 500.0,
+            max_snap_m: roads::DEFAULT_MAX_SNAP_M,
         }
     }
 }

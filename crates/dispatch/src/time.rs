@@ -5,6 +5,18 @@
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
+/// Milliseconds in a day: the one definition (a UTC day has no leap seconds here).
+pub const DAY_MS: Millis = 86_400_000;
+
+/// The local clock, for local days, periods and hours of day: China
+/// Standard Time, UTC+8, minutes. The one definition.
+pub const LOCAL_UTC_OFFSET_MIN: i64 = 8 * 60;
+
+/// The local day (days since 1970-01-01 on the local clock) of an instant.
+pub fn local_day(ms: Millis) -> i64 {
+    (ms + LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(DAY_MS)
+}
+
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -29,8 +41,8 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// `2026-11-29T12:40:53.123Z`.
 pub fn format_rfc3339(ms: Millis) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
+    let days = ms.div_euclid(DAY_MS);
+    let rem = ms.rem_euclid(DAY_MS);
     let (y, m, d) = civil_from_days(days);
     let (h, mi, s, milli) = (
         rem / 3_600_000,
@@ -60,7 +72,7 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
     {
         return None;
     }
-    let day_ms = days_from_civil(y, mo, d) * 86_400_000;
+    let day_ms = days_from_civil(y, mo, d) * DAY_MS;
     if s.len() == 10 {
         return Some(day_ms);
     }
@@ -101,13 +113,13 @@ pub fn parse_rfc3339(s: &str) -> Option<Millis> {
 
 /// `YYYY-MM` of a timestamp (UTC): the partition key of the store.
 pub fn month_of(ms: Millis) -> String {
-    let (y, m, _) = civil_from_days(ms.div_euclid(86_400_000));
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY_MS));
     format!("{y:04}-{m:02}")
 }
 
 /// Hour of day 0..24 at a UTC offset in minutes.
 pub fn hour_of_day(ms: Millis, utc_offset_min: i64) -> u32 {
-    ((ms + utc_offset_min * 60_000).rem_euclid(86_400_000) / 3_600_000) as u32
+    ((ms + utc_offset_min * 60_000).rem_euclid(DAY_MS) / 3_600_000) as u32
 }
 
 #[cfg(test)]

@@ -272,10 +272,10 @@ pub struct InputArgs {
 pub fn column_map(pairs: &[String]) -> anyhow::Result<ColumnMap> {
     let mut m = ColumnMap::default();
     for p in pairs {
-        let Some((field, col)) = p.split_once('=') else {
+        let Some((field, raw)) = p.split_once('=') else {
             bail!("--map {p:?}: expected FIELD=COLUMN");
         };
-        let col = Some(col.to_string());
+        let col = Some(raw.to_string());
         match field {
             "id" => m.id = col,
             "x" => m.x = col,
@@ -290,8 +290,7 @@ pub fn column_map(pairs: &[String]) -> anyhow::Result<ColumnMap> {
             "area" => m.area = col,
             "attrs" => {
                 m.attrs = Some(
-                    col.unwrap_or_default()
-                        .split(',')
+                    raw.split(',')
                         .filter(|s| !s.is_empty())
                         .map(String::from)
                         .collect(),
@@ -735,7 +734,10 @@ pub fn summary(data: &Dataset) -> Value {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one per `pingan analyze hotspots` flag"
+)]
 fn hotspots(
     data: &Dataset,
     by: HotspotBy,

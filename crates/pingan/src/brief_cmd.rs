@@ -51,8 +51,7 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
     let period = match &args.period {
         Some(p) => Period::parse(p)?,
         None => {
-            let today =
-                (clock.now() + server::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
+            let today = dispatch::time::local_day(clock.now());
             Period::default_briefing(today, args.grace_days)
         }
     };

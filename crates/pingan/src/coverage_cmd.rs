@@ -38,7 +38,7 @@ pub struct Common {
     #[arg(long)]
     lexicographic: bool,
     /// Maximum distance in metres from a point to the road it snaps to.
-    #[arg(long, default_value_t = 500.0)]
+    #[arg(long, default_value_t = roads::DEFAULT_MAX_SNAP_M)]
     max_snap: f64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -201,7 +201,11 @@ fn minute_key(m: f64) -> String {
     }
 }
 
-fn setup(c: &Common) -> Result<(Graph, Vec<(Snap, f64)>, Vec<u32>, Vec<f64>)> {
+/// The graph, the demand points with their weights, the candidate sites and
+/// the minutes asked for.
+type Setup = (Graph, Vec<(Snap, f64)>, Vec<u32>, Vec<f64>);
+
+fn setup(c: &Common) -> Result<Setup> {
     if c.minutes.is_empty()
         || c.minutes.iter().any(|m| !(m.is_finite() && *m > 0.0))
         || c.minutes.windows(2).any(|w| w[0] >= w[1])

@@ -95,7 +95,7 @@ pub struct GraphArg {
     #[arg(long = "graph")]
     path: PathBuf,
     /// Maximum distance in metres from a point to the road it snaps to.
-    #[arg(long, default_value_t = 500.0)]
+    #[arg(long, default_value_t = roads::DEFAULT_MAX_SNAP_M)]
     max_snap: f64,
 }
 

@@ -1,6 +1,7 @@
 //! `pingan demo` as users and acceptance checks run it: the exact flags,
 //! reopening a data dir, the simulator, and a kill -9 under load.
 
+use dispatch::time::DAY_MS;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -383,7 +384,7 @@ async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
         .collect();
     let oldest_days = overdue
         .iter()
-        .map(|d| (now - d) / 86_400_000)
+        .map(|d| (now - d) / DAY_MS)
         .max()
         .unwrap_or(0);
     assert!(oldest_days <= 45, "overdue for {oldest_days} days");
@@ -418,7 +419,10 @@ async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
             .and_then(|r| r.split('"').next())
             .map(str::to_string)
     };
-    assert!(records(&html).is_some_and(|n| n != "0"), "records in the API's");
+    assert!(
+        records(&html).is_some_and(|n| n != "0"),
+        "records in the API's"
+    );
     assert_eq!(records(&html), records(&file), "the API's and the file's");
     for page in [&html, &file] {
         assert!(page.contains("By area") && page.contains("Theft"));

@@ -42,7 +42,7 @@ pub use isochrone::{
 pub use network::{Road, RoadNetwork};
 pub use plain::{Dijkstra, Direction};
 pub use query::{PreparedSources, Route, Router};
-pub use snap::Snap;
+pub use snap::{DEFAULT_MAX_SNAP_M, Snap};
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]

@@ -158,6 +158,9 @@ pub struct Router<'g> {
     sweep: Vec<u32>,
 }
 
+/// A source's entry into the prepared graph: (position in `nodes`, ms to get there).
+type LocalSeed = (u32, u32);
+
 /// A fleet of sources prepared by [`Router::prepare_sources`].
 #[derive(Debug, Clone)]
 pub struct PreparedSources {
@@ -167,7 +170,8 @@ pub struct PreparedSources {
     local: Vec<u32>,
     first: Vec<u32>,
     edges: Vec<(u32, u32)>,
-    seeds: Vec<Option<[Option<(u32, u32)>; 2]>>,
+    /// Per source (`None`: not snapped), up to two entry junctions.
+    seeds: Vec<Option<[Option<LocalSeed>; 2]>>,
     snaps: Vec<Option<Snap>>,
 }
 

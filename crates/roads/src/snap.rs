@@ -5,6 +5,10 @@ use rstar::PointDistance;
 use crate::graph::{Graph, NONE};
 use crate::{LatLon, RoadsError};
 
+/// How far a point may lie from the road it snaps to, metres, unless a
+/// caller is told otherwise: the one default (dispatch config, CLI flags).
+pub const DEFAULT_MAX_SNAP_M: f64 = 500.0;
+
 /// A position on a road: where a unit or an incident really is on the network.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Snap {

@@ -3,6 +3,7 @@
 //! next week's forecast and the monthly briefing. The numbers come from
 //! `analysis`; this module gathers incidents in scope and shapes answers.
 
+use dispatch::time::DAY_MS;
 use std::sync::Arc;
 
 use analysis::Record;
@@ -23,7 +24,6 @@ use crate::error::{ApiError, Query};
 
 type ApiResult = Result<Response, ApiError>;
 
-const DAY_MS: i64 = 86_400_000;
 /// Periods are local (UTC+8) days.
 const LOCAL_MS: i64 = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
 
@@ -82,13 +82,13 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
     if from >= to {
         return Err(ApiError::invalid("from", "from must be before to"));
     }
-    if let Some(s) = &q.scope {
-        if app.jurisdictions.get(s).is_none() {
-            return Err(ApiError::invalid(
-                "scope",
-                format!("unknown jurisdiction {s:?}"),
-            ));
-        }
+    if let Some(s) = &q.scope
+        && app.jurisdictions.get(s).is_none()
+    {
+        return Err(ApiError::invalid(
+            "scope",
+            format!("unknown jurisdiction {s:?}"),
+        ));
     }
     let engine = app.engine();
     let picked: Vec<&dispatch::Incident> = engine
@@ -401,7 +401,7 @@ pub async fn forecast(
 /// The briefing a user gets without naming a period: the month just ended
 /// in the first days of a month, else the current one (local time).
 pub fn default_briefing_period(app: &App) -> Period {
-    let today = (app.now() + LOCAL_MS).div_euclid(DAY_MS);
+    let today = dispatch::time::local_day(app.now());
     Period::default_briefing(today, app.settings.briefing_grace_days)
 }
 
@@ -435,12 +435,12 @@ pub async fn briefing(
             format!("unknown jurisdiction {scope_id:?}"),
         ));
     };
-    if let Some(own) = &user.scope {
-        if !app.jurisdictions.is_within(&scope_id, own) {
-            return Err(ApiError::forbidden(format!(
-                "{scope_id} is outside your jurisdiction {own}"
-            )));
-        }
+    if let Some(own) = &user.scope
+        && !app.jurisdictions.is_within(&scope_id, own)
+    {
+        return Err(ApiError::forbidden(format!(
+            "{scope_id} is outside your jurisdiction {own}"
+        )));
     }
     let proj = crate::records::projection_of(&scope)
         .ok_or_else(|| ApiError::invalid("scope", format!("{scope_id} has no outline")))?;

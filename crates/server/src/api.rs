@@ -1170,7 +1170,7 @@ async fn isochrones(
     };
     let snaps: Vec<roads::Snap> = points
         .iter()
-        .filter_map(|p| app.graph.snap(*p, 500.0).ok())
+        .filter_map(|p| app.graph.snap(*p, app.settings.dispatch.max_snap_m).ok())
         .collect();
     if snaps.is_empty() {
         return Ok(ok(json!({"type": "FeatureCollection", "features": []})));

@@ -3,6 +3,7 @@
 //! station like incidents, every write audited. Records and their rules
 //! live in `community`; they are stored as documents in `store`.
 
+use dispatch::time::DAY_MS;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -70,12 +71,12 @@ fn station_for(app: &App, user: &User, given: Option<String>) -> Result<String, 
             ));
         }
     }
-    if let Some(scope) = &user.scope {
-        if !app.jurisdictions.is_within(&station, scope) {
-            return Err(ApiError::forbidden(format!(
-                "{station} is outside your jurisdiction {scope}"
-            )));
-        }
+    if let Some(scope) = &user.scope
+        && !app.jurisdictions.is_within(&station, scope)
+    {
+        return Err(ApiError::forbidden(format!(
+            "{station} is outside your jurisdiction {scope}"
+        )));
     }
     Ok(station)
 }
@@ -86,6 +87,10 @@ pub(crate) fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
         .is_none_or(|s| app.jurisdictions.is_within(jurisdiction, s))
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a record, its audit entry and the reason, written in one transaction"
+)]
 pub(crate) async fn save<T: serde::Serialize>(
     app: &App,
     user: &User,
@@ -397,7 +402,7 @@ pub(crate) struct Span {
 
 /// A day number (days since the epoch) as `YYYY-MM-DD`.
 pub(crate) fn day_date(day: i64) -> String {
-    dispatch::time::format_rfc3339(day * 86_400_000)[..10].to_string()
+    dispatch::time::format_rfc3339(day * DAY_MS)[..10].to_string()
 }
 
 pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> {
@@ -411,8 +416,8 @@ pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> 
     };
     Ok(Span {
         label: p.label(),
-        from: p.start * 86_400_000 - local,
-        to: p.end * 86_400_000 - local,
+        from: p.start * DAY_MS - local,
+        to: p.end * DAY_MS - local,
         start_day: p.start,
         end_day: p.end,
         from_date: day_date(p.start),

@@ -80,7 +80,7 @@ fn snap_all(
                 ));
             }
             app.graph
-                .snap(p, 500.0)
+                .snap(p, app.settings.dispatch.max_snap_m)
                 .map_err(|e| ApiError::invalid(field, format!("{field}[{n}]: {e}")))
         })
         .collect()
@@ -245,7 +245,7 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
                 })
                 .filter(|i| since.is_none_or(|t| i.created_at >= t))
                 .filter(|i| {
-                    let h = dispatch::time::hour_of_day(i.created_at, 8 * 60);
+                    let h = dispatch::time::hour_of_day(i.created_at, crate::LOCAL_UTC_OFFSET_MIN);
                     match r.shift.as_deref() {
                         Some("day") => (7..19).contains(&h),
                         Some("night") => !(7..19).contains(&h),
@@ -256,7 +256,12 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
                 .collect();
             drop(engine);
             pts.into_iter()
-                .filter_map(|(p, w)| app.graph.snap(p, 500.0).ok().map(|s| (s, w)))
+                .filter_map(|(p, w)| {
+                    app.graph
+                        .snap(p, app.settings.dispatch.max_snap_m)
+                        .ok()
+                        .map(|s| (s, w))
+                })
                 .collect()
         }
         Demand::Named(n) if n == "communities" => app
@@ -272,7 +277,11 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
             })
             .filter_map(|j| {
                 j.seat
-                    .and_then(|s| app.graph.snap(LatLon::new(s[1], s[0]), 500.0).ok())
+                    .and_then(|s| {
+                        app.graph
+                            .snap(LatLon::new(s[1], s[0]), app.settings.dispatch.max_snap_m)
+                            .ok()
+                    })
                     .map(|s| (s, 1.0))
             })
             .collect(),

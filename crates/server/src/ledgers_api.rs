@@ -8,6 +8,7 @@
 //! personal record needs a reason and the read is audited first; deleting is
 //! soft and audited.
 
+use dispatch::time::DAY_MS;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -176,24 +177,22 @@ pub async fn create_entry(
         )
         .map_err(community_error)?;
     let _w = WRITES.lock().await;
-    if l.one_per_community {
-        if let Some(r) = app
+    if l.one_per_community
+        && let Some(r) = app
             .store
             .record(&kind, &e.id)
             .await
             .map_err(ApiError::store)?
-        {
-            if r.deleted_at.is_none() {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    format!(
-                        "{} already has a {kind} record; change it with PATCH",
-                        e.community_id
-                    ),
-                ));
-            }
-        }
+        && r.deleted_at.is_none()
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "{} already has a {kind} record; change it with PATCH",
+                e.community_id
+            ),
+        ));
     }
     if l.register.kind == ledgers::COMMUNITY_DAYS.register.kind {
         let same = |x: &Entry| {
@@ -314,14 +313,14 @@ pub async fn entry_action(
         e.link.clone()
     };
     let mut other: Option<(&'static Ledger, Entry)> = None;
-    if spec.is_some_and(|a| a.both_sides) {
-        if let (Some(ok), Some(oid)) = (l.linked_kind(), other_id.as_deref()) {
-            let ol = ledger_of(ok)?;
-            let o: Entry = load(&app, &user, ok, oid).await.map_err(|_| {
-                ApiError::invalid("link", format!("no {ok} record {oid:?} in your scope"))
-            })?;
-            other = Some((ol, o));
-        }
+    if spec.is_some_and(|a| a.both_sides)
+        && let (Some(ok), Some(oid)) = (l.linked_kind(), other_id.as_deref())
+    {
+        let ol = ledger_of(ok)?;
+        let o: Entry = load(&app, &user, ok, oid).await.map_err(|_| {
+            ApiError::invalid("link", format!("no {ok} record {oid:?} in your scope"))
+        })?;
+        other = Some((ol, o));
     }
     l.act(
         &mut e,
@@ -448,8 +447,8 @@ pub async fn tasks(
     let now = app.now();
     // End of today (local) plus the horizon.
     let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
-    let today_end = ((now + local) / 86_400_000 + 1) * 86_400_000 - local;
-    let until = today_end + (days - 1).max(0) * 86_400_000;
+    let today_end = ((now + local) / DAY_MS + 1) * DAY_MS - local;
+    let until = today_end + (days - 1).max(0) * DAY_MS;
     let in_community = |c: &str| {
         q.community
             .as_deref()
@@ -482,7 +481,7 @@ pub async fn tasks(
                 &d.id,
                 &d.community_id,
                 format!("mediate:{}", d.dispute_type),
-                d.screened_at + 7 * 86_400_000,
+                d.screened_at + 7 * DAY_MS,
             );
         }
     }
@@ -495,7 +494,7 @@ pub async fn tasks(
         engine
             .incidents()
             .filter(|i| {
-                i.created_at > now - 30 * 86_400_000
+                i.created_at > now - 30 * DAY_MS
                     && community::transfer::must_transfer(&i.kind).is_some()
                     && !matches!(
                         i.status,
@@ -584,7 +583,7 @@ pub async fn staffing(
     let teams = entries(&app, &user, ledgers::STAFFING.register.kind).await?;
     let logs = entries(&app, &user, ledgers::COMMUNITY_DAYS.register.kind).await?;
     // Days past the present do not count against the officers.
-    let today = (app.now() + crate::LOCAL_UTC_OFFSET_MIN * 60_000).div_euclid(86_400_000);
+    let today = dispatch::time::local_day(app.now());
     let end_day = if (sp.start_day..sp.end_day).contains(&today) {
         today + 1
     } else {
@@ -809,19 +808,6 @@ pub async fn update_office(
     save_office(&app, &user, o, "update").await
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn opening_hours() {
-        for ok in ["08:00-18:00", "24h", "00:00-23:59"] {
-            assert!(super::valid_hours(ok), "{ok}");
-        }
-        for bad in ["8-18", "18:00-08:00", "08:00-24:00", "08:00 18:00", ""] {
-            assert!(!super::valid_hours(bad), "{bad}");
-        }
-    }
-}
-
 /// Largest ledger import accepted.
 pub const IMPORT_LIMIT: usize = 16 << 20;
 
@@ -955,4 +941,17 @@ pub async fn import_entries(
         axum::Json(json!({"imported": entries.len(), "ids": entries.iter().map(|e| &e.id).collect::<Vec<_>>()})),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn opening_hours() {
+        for ok in ["08:00-18:00", "24h", "00:00-23:59"] {
+            assert!(super::valid_hours(ok), "{ok}");
+        }
+        for bad in ["8-18", "18:00-08:00", "08:00-24:00", "08:00 18:00", ""] {
+            assert!(!super::valid_hours(bad), "{bad}");
+        }
+    }
 }

@@ -134,8 +134,8 @@ impl EngineView<'_> {
     }
 }
 
-/// Local time for time-of-day figures: China Standard Time (UTC+8).
-pub const LOCAL_UTC_OFFSET_MIN: i64 = 8 * 60;
+/// Local time for local days and time-of-day figures (defined in `dispatch::time`).
+pub use dispatch::time::LOCAL_UTC_OFFSET_MIN;
 
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -441,7 +441,7 @@ async fn background(app: std::sync::Weak<App>) {
         let Some(app) = app.upgrade() else { return };
         app.reload_if_stale().await;
         // Personal data past its retention period: at start, then hourly.
-        if seconds % 3600 == 0 {
+        if seconds.is_multiple_of(3600) {
             match community_api::purge_expired(&app, app.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(message = "retention purge", records = n),

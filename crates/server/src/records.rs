@@ -6,11 +6,10 @@
 use analysis::Record;
 use analysis::records::LocalProjection;
 use analysis::trends::Period;
+use dispatch::time::DAY_MS;
 use dispatch::{Config, Incident, Jurisdiction, Jurisdictions, Level, Millis};
 
 use crate::LOCAL_UTC_OFFSET_MIN;
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Whether an incident belongs to jurisdiction `scope`: its place is inside
 /// it, or its station is.

@@ -1,6 +1,7 @@
 //! The API end to end, in process: a demo city on the Monaco extract, a
 //! SQLite store in a temporary folder, a real HTTP server on a free port.
 
+use dispatch::time::DAY_MS;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -1651,7 +1652,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
         0,
         "nothing is due yet"
     );
-    let later = now + (3 * 365 + 1) * 86_400_000;
+    let later = now + (3 * 365 + 1) * DAY_MS;
     assert_eq!(
         server::community_api::purge_expired(&s.app, later)
             .await
@@ -2248,7 +2249,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
     // Retention: everything past its register's period is purged, audited.
     let before = s.app.store.records("livelihood").await.unwrap().len();
     assert_eq!(before, 2, "the soft-deleted one and its replacement");
-    let later = s.app.now() + 366 * 86_400_000;
+    let later = s.app.now() + 366 * DAY_MS;
     let purged = server::community_api::purge_expired(&s.app, later)
         .await
         .unwrap();

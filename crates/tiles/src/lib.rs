@@ -27,11 +27,14 @@ impl RTreeObject for RoadBox {
     }
 }
 
+/// A tile's zoom, column and row.
+type TileId = (u8, u32, u32);
+
 /// Vector tiles of one road graph.
 pub struct RoadTiles {
     graph: &'static Graph,
     index: RTree<RoadBox>,
-    cache: Mutex<HashMap<(u8, u32, u32), Arc<Vec<u8>>>>,
+    cache: Mutex<HashMap<TileId, Arc<Vec<u8>>>>,
 }
 
 /// Deepest zoom served; MapLibre over-zooms beyond it.
