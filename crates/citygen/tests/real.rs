@@ -1,19 +1,11 @@
 //! The demo city on real extracts: a valid tree that covers the roads, and
 //! units inside their own stations.
 
-use std::path::Path;
-
 use dispatch::{Jurisdictions, Level};
-use roads::{BuildOptions, Graph};
+use roads::Graph;
 
 fn graph(name: &str) -> Graph {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/osm")
-        .join(name);
-    let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract readable");
-    Graph::build(&net, &BuildOptions::default(), &mut |_, _, _| {})
-        .expect("graph")
-        .0
+    test_support::graph_of(name)
 }
 
 fn check(name: &str) -> citygen::City {

@@ -2,17 +2,10 @@
 //! (Monaco): 24 random instances of several sizes. Prints the distribution of
 //! heuristic / optimum and bound / optimum.
 
-use std::path::Path;
-
-use roads::{BuildOptions, Graph, Snap};
+use roads::{Graph, Snap};
 
 fn graph() -> Graph {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf");
-    let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract");
-    Graph::build(&net, &BuildOptions::default(), &mut |_, _, _| {})
-        .expect("graph")
-        .0
+    test_support::graph_of(test_support::MONACO)
 }
 
 struct Rng(u64);

@@ -154,15 +154,6 @@ pub async fn create(
 mod tests {
     use super::*;
 
-    fn monaco() -> Graph {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf");
-        let (net, _) = osm_import::import_pbf(&path, &Default::default()).expect("extract");
-        Graph::build(&net, &Default::default(), &mut |_, _, _| {})
-            .expect("graph")
-            .0
-    }
-
     #[tokio::test]
     async fn a_created_city_is_found_again_with_its_hot_areas_and_accounts() {
         let dir = std::env::temp_dir().join(format!("pingan-demo-city-{}", std::process::id()));
@@ -170,8 +161,8 @@ mod tests {
         let url = format!("sqlite://{}", dir.join("t.db").display());
         let store = Store::open(&url, "test").await.unwrap();
         assert!(saved(&store).await.unwrap().is_none(), "an empty store");
-        let g = monaco();
-        let city = create(&store, &g, 7, "monaco.osm.pbf", Some("admin-pw-1".into()))
+        let g = test_support::monaco();
+        let city = create(&store, g, 7, "monaco.osm.pbf", Some("admin-pw-1".into()))
             .await
             .unwrap();
         let again = saved(&store).await.unwrap().expect("saved");

@@ -9,7 +9,7 @@ use dispatch::{IncidentStatus, LatLon};
 use server::App;
 use server::error::ApiError;
 
-use crate::sim::{GIVEN, HOURLY_PROFILE, KINDS, SURNAMES, SimOptions, poisson, random_point};
+use crate::sim::{GIVEN, HOURLY_PROFILE, SURNAMES, SimOptions, poisson, random_kind, random_point};
 
 /// Closed incidents of the past `days` days, so that a new demo city has a
 /// history to analyse (trends, hotspots, near repeats, briefings): about
@@ -37,16 +37,7 @@ pub async fn seed_history(
                 let at = start + d * day_ms + h as i64 * 3_600_000 - opts.utc_offset_h * 3_600_000
                     + (rng.f64() * 3_600_000.0) as i64;
                 let age = 1.0 - d as f64 / days as f64;
-                let total: f64 = KINDS.iter().map(|k| k.1).sum();
-                let mut r = rng.f64() * total;
-                let mut kind = "other";
-                for (k, wk) in KINDS {
-                    r -= wk;
-                    if r <= 0.0 {
-                        kind = k;
-                        break;
-                    }
-                }
+                let kind = random_kind(&mut rng);
                 // Thefts fall: older days have up to 30% more.
                 if kind == "theft" && rng.f64() > 1.0 / (1.0 + 0.3 * age) {
                     continue;

@@ -132,6 +132,19 @@ pub(crate) const GIVEN: [&str; 16] = [
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
 ];
 
+/// A call's kind, drawn with the weights of [`KINDS`].
+pub(crate) fn random_kind(rng: &mut Rng) -> &'static str {
+    let total: f64 = KINDS.iter().map(|k| k.1).sum();
+    let mut r = rng.f64() * total;
+    for (k, w) in KINDS {
+        r -= w;
+        if r <= 0.0 {
+            return k;
+        }
+    }
+    "other"
+}
+
 pub(crate) fn poisson(rng: &mut Rng, lambda: f64) -> usize {
     let l = (-lambda).exp();
     let (mut k, mut p) = (0, 1.0);
@@ -223,16 +236,7 @@ impl Sim {
         let lambda = self.opts.calls_per_hour / 3600.0 * dt * HOURLY_PROFILE[hour];
         for _ in 0..poisson(&mut self.rng, lambda) {
             let p = self.random_point();
-            let total: f64 = KINDS.iter().map(|k| k.1).sum();
-            let mut r = self.rng.f64() * total;
-            let mut kind = "other";
-            for (k, w) in KINDS {
-                r -= w;
-                if r <= 0.0 {
-                    kind = k;
-                    break;
-                }
-            }
+            let kind = random_kind(&mut self.rng);
             let name = format!(
                 "{}{}",
                 SURNAMES[self.rng.below(16)],

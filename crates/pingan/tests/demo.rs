@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const ADMIN_PW: &str = "demo-admin-password";
 
 fn monaco() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf")
+    test_support::extract(test_support::MONACO)
 }
 
 fn temp_dir(name: &str) -> PathBuf {

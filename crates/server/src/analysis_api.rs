@@ -61,7 +61,8 @@ struct Gathered {
     proj: LocalProjection,
 }
 
-fn time(field: &'static str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+/// An optional RFC 3339 time or date parameter, or a 422 naming `field`.
+pub(crate) fn time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
     v.as_deref()
         .map(|s| {
             parse_rfc3339(s).ok_or_else(|| {

@@ -355,6 +355,40 @@ fn ok(v: Value) -> Response {
     Json(v).into_response()
 }
 
+/// Runs an engine command as the user (its name on every event).
+async fn as_user<T>(
+    app: &App,
+    user: &User,
+    f: impl FnOnce(
+        &mut dispatch::Engine,
+        dispatch::Millis,
+        &str,
+    ) -> Result<(T, dispatch::Changes), dispatch::DispatchError>,
+) -> Result<T, ApiError> {
+    let actor = user.username.clone();
+    app.apply(|e, now| f(e, now, &actor)).await
+}
+
+/// The incident of a path's `{id}`, once the user's role allows `action`
+/// and the incident is in the user's scope (else 404).
+fn incident_for(app: &App, user: &User, action: Action, id: &str) -> Result<i64, ApiError> {
+    user.require(action)?;
+    let id = parse_id(id)?;
+    visible_incident(app, user, id)?;
+    Ok(id)
+}
+
+/// Checks that the user's role allows `action` on the unit `id` in scope.
+fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiError> {
+    user.require(action)?;
+    visible_unit(app, user, id).map(|_| ())
+}
+
+/// An incident as the API answers it.
+fn incident_answer(app: &App, incident: &Incident) -> Response {
+    ok(incident_json(incident, &app.settings.dispatch, app.now()))
+}
+
 fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
     let engine = app.engine();
     engine
@@ -474,10 +508,10 @@ async fn create_incident(
             .field("lat"));
         }
     }
-    let actor = user.username.clone();
-    let incident = app
-        .apply(|e, now| e.create_incident(now, &actor, body))
-        .await?;
+    let incident = as_user(&app, &user, |e, now, actor| {
+        e.create_incident(now, actor, body)
+    })
+    .await?;
     metrics::counter!("pingan_incidents_created_total").increment(1);
     Ok(created(incident_json(
         &incident,
@@ -580,9 +614,7 @@ async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) 
 }
 
 async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
-    user.require(Action::Read)?;
-    let id = parse_id(&id)?;
-    visible_incident(&app, &user, id)?;
+    let id = incident_for(&app, &user, Action::Read, &id)?;
     let started = Instant::now();
     let rec = app.engine().recommend(id, &[])?;
     let us = started.elapsed().as_micros() as u64;
@@ -605,13 +637,11 @@ async fn dispatch_units(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DispatchBody>,
 ) -> ApiResult {
-    user.require(Action::Dispatch)?;
-    let id = parse_id(&id)?;
-    visible_incident(&app, &user, id)?;
-    let actor = user.username.clone();
-    let out = app
-        .apply(|e, now| e.dispatch(now, &actor, id, &body.unit_ids, &body.idempotency_key))
-        .await?;
+    let id = incident_for(&app, &user, Action::Dispatch, &id)?;
+    let out = as_user(&app, &user, |e, now, actor| {
+        e.dispatch(now, actor, id, &body.unit_ids, &body.idempotency_key)
+    })
+    .await?;
     let incident = visible_incident(&app, &user, id)?;
     metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string())
         .increment(1);
@@ -633,9 +663,7 @@ async fn set_status(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult {
-    user.require(Action::UpdateStatus)?;
-    let id = parse_id(&id)?;
-    visible_incident(&app, &user, id)?;
+    let id = incident_for(&app, &user, Action::UpdateStatus, &id)?;
     let to = IncidentStatus::parse(&body.status).ok_or_else(|| {
         ApiError::invalid(
             "status",
@@ -646,15 +674,11 @@ async fn set_status(
             ),
         )
     })?;
-    let actor = user.username.clone();
-    let incident = app
-        .apply(|e, now| e.set_status(now, &actor, id, to, body.note))
-        .await?;
-    Ok(ok(incident_json(
-        &incident,
-        &app.settings.dispatch,
-        app.now(),
-    )))
+    let incident = as_user(&app, &user, |e, now, actor| {
+        e.set_status(now, actor, id, to, body.note)
+    })
+    .await?;
+    Ok(incident_answer(&app, &incident))
 }
 
 #[derive(Deserialize)]
@@ -669,20 +693,14 @@ async fn merge(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MergeBody>,
 ) -> ApiResult {
-    user.require(Action::Dispatch)?;
-    let id = parse_id(&id)?;
-    visible_incident(&app, &user, id)?;
+    let id = incident_for(&app, &user, Action::Dispatch, &id)?;
     visible_incident(&app, &user, body.into)
         .map_err(|_| ApiError::invalid("into", format!("unknown incident {}", body.into)))?;
-    let actor = user.username.clone();
-    let incident = app
-        .apply(|e, now| e.merge(now, &actor, id, body.into))
-        .await?;
-    Ok(ok(incident_json(
-        &incident,
-        &app.settings.dispatch,
-        app.now(),
-    )))
+    let incident = as_user(&app, &user, |e, now, actor| {
+        e.merge(now, actor, id, body.into)
+    })
+    .await?;
+    Ok(incident_answer(&app, &incident))
 }
 
 #[derive(Deserialize)]
@@ -697,18 +715,12 @@ async fn release(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReleaseBody>,
 ) -> ApiResult {
-    user.require(Action::Dispatch)?;
-    let id = parse_id(&id)?;
-    visible_incident(&app, &user, id)?;
-    let actor = user.username.clone();
-    let incident = app
-        .apply(|e, now| e.release(now, &actor, id, &body.unit_id))
-        .await?;
-    Ok(ok(incident_json(
-        &incident,
-        &app.settings.dispatch,
-        app.now(),
-    )))
+    let id = incident_for(&app, &user, Action::Dispatch, &id)?;
+    let incident = as_user(&app, &user, |e, now, actor| {
+        e.release(now, actor, id, &body.unit_id)
+    })
+    .await?;
+    Ok(incident_answer(&app, &incident))
 }
 
 async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
@@ -732,10 +744,10 @@ async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -
 async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let (incident, source) = dispatch::eido::import(&doc)?;
-    let actor = user.username.clone();
-    let incident = app
-        .apply(|e, now| e.import_incident(now, &actor, incident, &source))
-        .await?;
+    let incident = as_user(&app, &user, |e, now, actor| {
+        e.import_incident(now, actor, incident, &source)
+    })
+    .await?;
     Ok(created(incident_json(
         &incident,
         &app.settings.dispatch,
@@ -832,10 +844,10 @@ async fn put_unit(
         incident_id: None,
         post_id: b.post_id,
     };
-    let actor = user.username.clone();
-    let unit = app
-        .apply(|e, now| e.register_unit(now, &actor, unit))
-        .await?;
+    let unit = as_user(&app, &user, |e, now, actor| {
+        e.register_unit(now, actor, unit)
+    })
+    .await?;
     Ok(ok(unit_json(&unit)))
 }
 
@@ -852,8 +864,7 @@ async fn unit_position(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<PositionBody>,
 ) -> ApiResult {
-    user.require(Action::UpdateStatus)?;
-    visible_unit(&app, &user, &id)?;
+    unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let unit = app.move_unit(&id, b.lat, b.lon)?;
     Ok(ok(unit_json(&unit)))
 }
@@ -870,8 +881,7 @@ async fn unit_status(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<UnitStatusBody>,
 ) -> ApiResult {
-    user.require(Action::UpdateStatus)?;
-    visible_unit(&app, &user, &id)?;
+    unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let to = UnitStatus::parse(&b.status).ok_or_else(|| {
         ApiError::invalid(
             "status",
@@ -882,10 +892,10 @@ async fn unit_status(
             ),
         )
     })?;
-    let actor = user.username.clone();
-    let unit = app
-        .apply(|e, now| e.unit_status(now, &actor, &id, to))
-        .await?;
+    let unit = as_user(&app, &user, |e, now, actor| {
+        e.unit_status(now, actor, &id, to)
+    })
+    .await?;
     Ok(ok(unit_json(&unit)))
 }
 
@@ -902,25 +912,23 @@ async fn reassign(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ReassignBody>,
 ) -> ApiResult {
-    user.require(Action::Dispatch)?;
-    visible_unit(&app, &user, &id)?;
+    unit_for(&app, &user, Action::Dispatch, &id)?;
     visible_incident(&app, &user, b.incident_id).map_err(|_| {
         ApiError::invalid("incident_id", format!("unknown incident {}", b.incident_id))
     })?;
-    let actor = user.username.clone();
-    let out = app
-        .apply(|e, now| e.reassign(now, &actor, &id, b.incident_id, &b.idempotency_key))
-        .await?;
+    let out = as_user(&app, &user, |e, now, actor| {
+        e.reassign(now, actor, &id, b.incident_id, &b.idempotency_key)
+    })
+    .await?;
     Ok(ok(serde_json::to_value(out).expect("serialises")))
 }
 
 async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
-    user.require(Action::UpdateStatus)?;
-    visible_unit(&app, &user, &id)?;
-    let actor = user.username.clone();
-    let rec = app
-        .apply(|e, now| e.reinforcement(now, &actor, &id))
-        .await?;
+    unit_for(&app, &user, Action::UpdateStatus, &id)?;
+    let rec = as_user(&app, &user, |e, now, actor| {
+        e.reinforcement(now, actor, &id)
+    })
+    .await?;
     Ok(ok(serde_json::to_value(rec).expect("serialises")))
 }
 
@@ -1065,18 +1073,7 @@ struct FiguresQuery {
 
 async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
     user.require(Action::Figures)?;
-    let time = |field: &str, v: &Option<String>| {
-        v.as_deref()
-            .map(|s| {
-                parse_rfc3339(s).ok_or_else(|| {
-                    ApiError::invalid(
-                        field,
-                        format!("expected an RFC 3339 time or date, got {s:?}"),
-                    )
-                })
-            })
-            .transpose()
-    };
+    let time = crate::analysis_api::time;
     let filter = Filter {
         from: time("from", &q.from)?,
         to: time("to", &q.to)?,

@@ -370,6 +370,12 @@ fn describe(
     })
 }
 
+/// The request's `sites`, by default the patrol posts.
+fn current_sites(app: &App, user: &User, r: &Request) -> Result<Vec<roads::Snap>, ApiError> {
+    let posts = Sites::Named("posts".into());
+    sites(app, user, r.sites.as_ref().unwrap_or(&posts), "sites")
+}
+
 /// `POST /api/v1/coverage/evaluate`.
 pub async fn evaluate(
     State(app): State<Arc<App>>,
@@ -378,12 +384,7 @@ pub async fn evaluate(
 ) -> Result<Response, ApiError> {
     user.require(Action::Figures)?;
     let inp = inputs(&app, &user, &r)?;
-    let site_snaps = sites(
-        &app,
-        &user,
-        r.sites.as_ref().unwrap_or(&Sites::Named("posts".into())),
-        "sites",
-    )?;
+    let site_snaps = current_sites(&app, &user, &r)?;
     let app2 = app.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
         let p = coverage::Problem::build(app2.graph, &site_snaps, &inp.demand, &inp.tier_s)
@@ -405,12 +406,7 @@ pub async fn optimise(
 ) -> Result<Response, ApiError> {
     user.require(Action::Figures)?;
     let inp = inputs(&app, &user, &r)?;
-    let current = sites(
-        &app,
-        &user,
-        r.sites.as_ref().unwrap_or(&Sites::Named("posts".into())),
-        "sites",
-    )?;
+    let current = current_sites(&app, &user, &r)?;
     let mut cands = sites(
         &app,
         &user,

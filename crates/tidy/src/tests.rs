@@ -117,6 +117,9 @@ fn the_layers_depend_one_way() {
         if name != "pingan" && deps.contains("pingan") {
             problems.push(format!("{name} depends on the binary"));
         }
+        if deps.contains("test-support") {
+            problems.push(format!("{name} depends on test-support outside its tests"));
+        }
         if name != "pingan" && deps.contains("anyhow") {
             problems.push(format!(
                 "{name} uses anyhow (libraries use thiserror enums)"

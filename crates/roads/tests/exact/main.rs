@@ -1,5 +1,9 @@
 //! Every hierarchy query equals plain Dijkstra on the same weights: on random
-//! graphs (proptest) and on a real OpenStreetMap extract.
+//! graphs (proptest) and on a real OpenStreetMap extract; and hand-made
+//! graphs whose answers can be worked out on paper ([`small`]). One test
+//! binary.
+
+mod small;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

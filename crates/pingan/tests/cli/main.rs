@@ -1,4 +1,8 @@
-//! The `pingan roads` commands, run as a user runs them, on a real extract.
+//! The `pingan roads` commands, run as a user runs them, on a real extract;
+//! and `pingan analyze` ([`analyze`]). One test binary for the commands
+//! that read no clock.
+
+mod analyze;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,9 +13,7 @@ fn bin() -> &'static str {
 }
 
 fn extract(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/osm")
-        .join(name)
+    test_support::extract(name)
 }
 
 fn scratch() -> PathBuf {

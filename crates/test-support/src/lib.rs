@@ -1,0 +1,38 @@
+//! What the tests share, so fixtures are not copied across test files: the
+//! real extracts in `../shared/data/osm` and road graphs built from them
+//! (Monaco once per test process), and the API server fixture ([`api`]).
+//!
+//! A dev-dependency only: nothing in a shipped crate uses it.
+
+pub mod api;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use roads::{BuildOptions, Graph};
+
+/// The small real extract most tests run on.
+pub const MONACO: &str = "monaco-2016-osrm.osm.pbf";
+
+/// The path of a shared OpenStreetMap extract, read in place.
+pub fn extract(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/osm")
+        .join(name)
+}
+
+/// The road graph of a shared extract, built with the default options.
+pub fn graph_of(name: &str) -> Graph {
+    let path = extract(name);
+    let (net, _) = osm_import::import_pbf(&path, &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Graph::build(&net, &BuildOptions::default(), &mut |_, _, _| {})
+        .expect("graph")
+        .0
+}
+
+/// Monaco's road graph, built once per test process.
+pub fn monaco() -> &'static Graph {
+    static G: OnceLock<&'static Graph> = OnceLock::new();
+    G.get_or_init(|| Box::leak(Box::new(graph_of(MONACO))))
+}
