@@ -313,7 +313,7 @@ pub async fn near_repeat(
     let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
     let days: Vec<i64> = g.records.iter().map(|r| r.day()).collect();
     let r = analysis::knox::knox(&xy, &days, &p).map_err(|e| match e {
-        analysis::AnalysisError::Param { field, message } => ApiError::invalid(field, message),
+        analysis::AnalysisError::Param { .. } => ApiError::from(e),
         other => ApiError::invalid("from", other.to_string()),
     })?;
     Ok(axum::Json(serde_json::to_value(&r).expect("serialises")).into_response())

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
-use crate::error::{ApiError, ApiJson, Path, Query};
+use crate::error::{ApiError, ApiJson, Code, Path, Query};
 
 type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
@@ -160,8 +160,7 @@ pub fn routes(app: Arc<App>) -> Router {
         )
         .fallback(|| async {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_such_endpoint",
+                Code::NoSuchEndpoint,
                 "no such endpoint; see /api/v1/openapi.json",
             )
         });
@@ -233,8 +232,7 @@ async fn static_file(uri: axum::http::Uri) -> Response {
                 .into_response()
         }
         None => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_such_endpoint",
+            Code::NoSuchEndpoint,
             "no such page; the dashboard is at /, the API at /api/v1",
         )
         .into_response(),
@@ -1044,8 +1042,7 @@ async fn jurisdiction_at(
         })
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "outside_jurisdiction",
+                Code::OutsideJurisdiction,
                 format!(
                     "{},{} lies outside every police station's jurisdiction",
                     q.lat, q.lon

@@ -31,13 +31,7 @@ pub(crate) fn new_id(prefix: &str, now: i64) -> String {
 }
 
 pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
-    match e {
-        community::CommunityError::Invalid { field, message } => ApiError::invalid(field, message),
-        community::CommunityError::Conflict(m) => {
-            ApiError::new(StatusCode::CONFLICT, "conflict", m)
-        }
-        other => ApiError::invalid("body", other.to_string()),
-    }
+    ApiError::from(e)
 }
 
 /// The station a record is for: the given one (which must be a station in

@@ -10,13 +10,59 @@ use dispatch::DispatchError;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+/// Declares the error codes: the one table of code, HTTP status and meaning.
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $status:ident, $meaning:literal;)*) => {
+        /// A stable, machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as it is written on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The HTTP status it is answered with.
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$variant => StatusCode::$status,)* }
+            }
+
+            /// One line: what it means, what to do.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    MalformedJson = "malformed_json", BAD_REQUEST, "The body is not JSON.";
+    InvalidBody = "invalid_body", BAD_REQUEST, "The body could not be read.";
+    Unauthorized = "unauthorized", UNAUTHORIZED, "No session, or it expired or was revoked: log in.";
+    Forbidden = "forbidden", FORBIDDEN, "The account's role or jurisdiction does not allow this.";
+    NotFound = "not_found", NOT_FOUND, "No such record in the account's jurisdiction.";
+    NoSuchEndpoint = "no_such_endpoint", NOT_FOUND, "No such path or method: see /api/v1/openapi.json.";
+    OutsideJurisdiction = "outside_jurisdiction", NOT_FOUND, "The place lies in no jurisdiction of this agency.";
+    Conflict = "conflict", CONFLICT, "The record's state or another record prevents this (or an idempotency key was reused differently).";
+    IllegalTransition = "illegal_transition", CONFLICT, "The status cannot go from its current value to the one asked.";
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "The body is larger than this server accepts.";
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body's Content-Type is not the one expected.";
+    InvalidField = "invalid_field", UNPROCESSABLE_ENTITY, "A field of the body, query string or path is missing or malformed; `field` names it.";
+    InternalError = "internal_error", INTERNAL_SERVER_ERROR, "The server failed on this request; it was logged and nothing else is affected.";
+    StoreUnavailable = "store_unavailable", SERVICE_UNAVAILABLE, "The store did not confirm the write: nothing was saved; retry.";
+}
+
 /// An error as the API reports it.
 #[derive(Debug)]
 pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable machine-readable code.
-    pub code: &'static str,
+    /// Stable machine-readable code (its HTTP status with it).
+    pub code: Code,
     /// A sentence for a person.
     pub message: String,
     /// The offending field, when one is.
@@ -25,9 +71,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds one.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
-            status,
             code,
             message: message.into(),
             field: None,
@@ -40,30 +85,25 @@ impl ApiError {
     }
     /// 400 with a field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).field(field)
+        Self::new(Code::InvalidField, message).field(field)
     }
     /// 404.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} {id} not found"),
-        )
+        Self::new(Code::NotFound, format!("{what} {id} not found"))
     }
     /// 403.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(Code::Forbidden, message)
     }
     /// 401.
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(Code::Unauthorized, message)
     }
     /// 503: the store did not confirm; nothing was acknowledged.
     pub fn store(e: impl std::fmt::Display) -> Self {
         tracing::error!(message = "store error", error = %e);
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store_unavailable",
+            Code::StoreUnavailable,
             "the store did not confirm the write; nothing was saved, retry",
         )
     }
@@ -71,19 +111,49 @@ impl ApiError {
 
 impl From<DispatchError> for ApiError {
     fn from(e: DispatchError) -> Self {
-        let status = match &e {
-            DispatchError::NotFound { .. } => StatusCode::NOT_FOUND,
-            DispatchError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            DispatchError::IllegalTransition { .. } | DispatchError::Conflict { .. } => {
-                StatusCode::CONFLICT
-            }
-            _ => StatusCode::BAD_REQUEST,
+        let code = match &e {
+            DispatchError::NotFound { .. } => Code::NotFound,
+            DispatchError::Invalid { .. } => Code::InvalidField,
+            DispatchError::IllegalTransition { .. } => Code::IllegalTransition,
+            DispatchError::Conflict { .. } => Code::Conflict,
+            _ => Code::InvalidField,
         };
         ApiError {
-            status,
-            code: e.code(),
+            code,
             field: e.field().map(str::to_string),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<community::CommunityError> for ApiError {
+    fn from(e: community::CommunityError) -> Self {
+        match e {
+            community::CommunityError::Invalid { field, message } => {
+                ApiError::invalid(field, message)
+            }
+            community::CommunityError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            other => ApiError::invalid("body", other.to_string()),
+        }
+    }
+}
+
+impl From<analysis::AnalysisError> for ApiError {
+    fn from(e: analysis::AnalysisError) -> Self {
+        match e {
+            analysis::AnalysisError::Param { field, message } => ApiError::invalid(field, message),
+            other => ApiError::new(Code::InvalidField, other.to_string()),
+        }
+    }
+}
+
+impl From<coverage::CoverageError> for ApiError {
+    fn from(e: coverage::CoverageError) -> Self {
+        match e {
+            coverage::CoverageError::Invalid { field, message } => {
+                ApiError::invalid(field, message)
+            }
+            other => ApiError::new(Code::InternalError, other.to_string()),
         }
     }
 }
@@ -96,9 +166,10 @@ impl From<store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"code": self.code, "message": self.message, "field": self.field});
-        let mut res = (self.status, axum::Json(body)).into_response();
-        res.extensions_mut().insert(ErrorCode(self.code));
+        let body =
+            json!({"code": self.code.as_str(), "message": self.message, "field": self.field});
+        let mut res = (self.code.status(), axum::Json(body)).into_response();
+        res.extensions_mut().insert(ErrorCode(self.code.as_str()));
         res
     }
 }
@@ -115,8 +186,7 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     tracing::error!(message = "request panicked", panic = what);
     metrics::counter!("pingan_panics_total").increment(1);
     ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
+        Code::InternalError,
         "the server failed on this request; it was logged and nothing else is affected",
     )
     .into_response()
@@ -136,6 +206,35 @@ mod tests {
 
     async fn boom() -> &'static str {
         panic!("kaboom")
+    }
+
+    #[test]
+    fn the_code_table_is_the_one_the_readme_lists() {
+        let readme = include_str!("../../../README.md");
+        let mut seen = std::collections::HashSet::new();
+        for code in super::Code::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            let row = format!(
+                "| `{}` | {} | {} |",
+                code.as_str(),
+                code.status().as_u16(),
+                code.meaning()
+            );
+            assert!(readme.contains(&row), "README lacks the row {row}");
+        }
+        // And no row for a code the server does not have.
+        let rows = readme
+            .lines()
+            .filter(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                l.starts_with("| `")
+                    && cells
+                        .get(2)
+                        .and_then(|c| c.parse::<u16>().ok())
+                        .is_some_and(|s| (400..600).contains(&s))
+            })
+            .count();
+        assert_eq!(rows, super::Code::ALL.len(), "README's error table");
     }
 
     #[tokio::test]
@@ -171,8 +270,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         if !json_type {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
@@ -181,12 +279,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
+                        Code::PayloadTooLarge,
                         "the body is larger than this server accepts",
                     )
                 } else {
-                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+                    ApiError::new(Code::InvalidBody, e.body_text())
                 }
             })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
@@ -195,11 +292,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map_err(|e| {
                 let syntax = e.inner().is_syntax() || e.inner().is_eof();
                 if syntax {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "malformed_json",
-                        e.into_inner().to_string(),
-                    )
+                    ApiError::new(Code::MalformedJson, e.into_inner().to_string())
                 } else {
                     invalid_at(e.path().to_string(), e.into_inner().to_string(), "")
                 }
@@ -222,8 +315,7 @@ fn invalid_at(path: String, message: String, what: &str) -> ApiError {
         _ => path,
     };
     let mut err = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
+        Code::InvalidField,
         if field == "." || what.is_empty() {
             message
         } else {
@@ -281,7 +373,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
                 let message = e.body_text();
-                let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+                let err = ApiError::new(Code::InvalidField, message);
                 Err(match e.into_kind() {
                     ErrorKind::ParseErrorAtKey { key, .. }
                     | ErrorKind::InvalidUtf8InPathParam { key }
@@ -299,11 +391,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
                     _ => err,
                 })
             }
-            Err(e) => Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                e.body_text(),
-            )),
+            Err(e) => Err(ApiError::new(Code::InternalError, e.body_text())),
         }
     }
 }

@@ -26,15 +26,14 @@ use crate::community_api::{
     PeriodQuery, Reason, WRITES, audited_read, community_error, community_in_scope, day_date, load,
     load_all, new_id, save, sees, soft_delete, span,
 };
-use crate::error::{ApiError, ApiJson, Path, Query};
+use crate::error::{ApiError, ApiJson, Code, Path, Query};
 
 type ApiResult = Result<Response, ApiError>;
 
 fn ledger_of(kind: &str) -> Result<&'static Ledger, ApiError> {
     ledgers::ledger(kind).ok_or_else(|| {
         ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            Code::NotFound,
             format!(
                 "no ledger {kind:?}; ledgers: {}",
                 ledgers::LEDGERS
@@ -186,8 +185,7 @@ pub async fn create_entry(
         && r.deleted_at.is_none()
     {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
+            Code::Conflict,
             format!(
                 "{} already has a {kind} record; change it with PATCH",
                 e.community_id
@@ -202,8 +200,7 @@ pub async fn create_entry(
         };
         if entries(&app, &user, &kind).await?.iter().any(same) {
             return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
+                Code::Conflict,
                 "this officer's day in this community is already logged",
             ));
         }
@@ -345,8 +342,7 @@ pub async fn entry_action(
         )
         .map_err(|err| {
             ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
+                Code::Conflict,
                 format!("the linked {} {}: {err}", o.kind, o.id),
             )
         })?;
@@ -813,9 +809,9 @@ pub const IMPORT_LIMIT: usize = 16 << 20;
 
 fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
     (
-        StatusCode::UNPROCESSABLE_ENTITY,
+        Code::InvalidField.status(),
         axum::Json(json!({
-            "code": "invalid", "message": message,
+            "code": Code::InvalidField.as_str(), "message": message,
             "field": errors.first().and_then(|e| e.field.clone()).unwrap_or_else(|| "csv".into()),
             "errors": errors,
         })),
@@ -841,8 +837,7 @@ pub async fn import_entries(
         .is_some_and(|v| v.starts_with("text/csv"));
     if !csv_type {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "send the ledger as text/csv: a header of community_id and field names (GET /community/ledgers), one record a line",
         ));
     }
