@@ -234,14 +234,33 @@ pub async fn list_transfers(
     Ok(axum::Json(json!({"transfers": list})).into_response())
 }
 
-/// Body of a decision.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    /// `accept`, `return` or `resubmit`.
-    action: String,
-    /// Why (required to return or resubmit).
-    reason: Option<String>,
+/// Body of a decision on a case transfer, tagged by `action`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Decision {
+    /// The receiving unit takes the case.
+    Accept {},
+    /// The unit hands it back to the station, saying why.
+    Return {
+        /// Why (required).
+        reason: Option<String>,
+    },
+    /// The station hands it over again, saying what it added.
+    Resubmit {
+        /// What was added (required).
+        reason: Option<String>,
+    },
+}
+
+impl Decision {
+    /// The action's name, as audited.
+    fn name(&self) -> &'static str {
+        match self {
+            Decision::Accept {} => "accept",
+            Decision::Return { .. } => "return",
+            Decision::Resubmit { .. } => "resubmit",
+        }
+    }
 }
 
 /// `POST /api/v1/community/transfers/{id}/decision`.
@@ -254,25 +273,24 @@ pub async fn decide_transfer(
     let now = app.now();
     let _w = WRITES.lock().await;
     let mut t: Transfer = load(&app, &user, "transfer", &id).await?;
-    let reason = body.reason.clone().unwrap_or_default();
-    match body.action.as_str() {
-        "accept" => {
+    let action = body.name();
+    let reason = match &body {
+        Decision::Accept {} => None,
+        Decision::Return { reason } | Decision::Resubmit { reason } => reason.clone(),
+    };
+    let given = reason.clone().unwrap_or_default();
+    match body {
+        Decision::Accept {} => {
             user.require(Action::CaseDecide)?;
             t.accept(now, &user.username)
         }
-        "return" => {
+        Decision::Return { .. } => {
             user.require(Action::CaseDecide)?;
-            t.give_back(now, &user.username, &reason)
+            t.give_back(now, &user.username, &given)
         }
-        "resubmit" => {
+        Decision::Resubmit { .. } => {
             user.require(Action::CommunityWrite)?;
-            t.resubmit(now, &user.username, &reason)
-        }
-        other => {
-            return Err(ApiError::invalid(
-                "action",
-                format!("unknown action {other:?}; expected accept, return or resubmit"),
-            ));
+            t.resubmit(now, &user.username, &given)
         }
     }
     .map_err(community_error)?;
@@ -284,8 +302,8 @@ pub async fn decide_transfer(
         &t.station_id.clone(),
         t.created_at,
         &t,
-        &body.action,
-        body.reason,
+        action,
+        reason,
     )
     .await?;
     Ok(axum::Json(transfer_json(&t, now)).into_response())
@@ -772,22 +790,33 @@ pub async fn get_dispute(
     audited_read::<Dispute>(&app, &user, DISPUTES.kind, id, r).await
 }
 
-/// Body of a dispute action.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisputeAction {
-    /// `mediate`, `close`, `follow_up_done` or `escalate`.
-    action: String,
-    /// Mediate/close: what was done or agreed.
-    note: Option<String>,
-    /// Close: settled or not.
-    resolved: Option<bool>,
-    /// Close: days until the follow-up visit (default 30; 0 for none).
-    follow_up_days: Option<u32>,
-    /// Escalate: to whom.
-    to: Option<String>,
-    /// Escalate: why.
-    reason: Option<String>,
+/// Body of a dispute action, tagged by `action`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DisputeAction {
+    /// A mediation session.
+    Mediate {
+        /// What was done.
+        note: Option<String>,
+    },
+    /// Mediation ends.
+    Close {
+        /// What was agreed.
+        note: Option<String>,
+        /// Settled or not (required).
+        resolved: Option<bool>,
+        /// Days until the follow-up visit (default 30; 0 for none).
+        follow_up_days: Option<u32>,
+    },
+    /// The follow-up visit was made.
+    FollowUpDone {},
+    /// Handed on to a higher level.
+    Escalate {
+        /// To whom (required).
+        to: Option<String>,
+        /// Why (required).
+        reason: Option<String>,
+    },
 }
 
 /// `POST /api/v1/community/disputes/{id}/action`.
@@ -801,32 +830,40 @@ pub async fn dispute_action(
     let now = app.now();
     let _w = WRITES.lock().await;
     let mut d: Dispute = load(&app, &user, DISPUTES.kind, &id).await?;
-    let note = b.note.clone().unwrap_or_default();
-    match b.action.as_str() {
-        "mediate" => d.mediate(&note, &user.username, now),
-        "close" => {
-            let Some(resolved) = b.resolved else {
+    let (action, reason) = match &b {
+        DisputeAction::Mediate { .. } => ("mediate", None),
+        DisputeAction::Close { .. } => ("close", None),
+        DisputeAction::FollowUpDone {} => ("follow_up_done", None),
+        DisputeAction::Escalate { reason, .. } => ("escalate", reason.clone()),
+    };
+    match b {
+        DisputeAction::Mediate { note } => {
+            d.mediate(&note.unwrap_or_default(), &user.username, now)
+        }
+        DisputeAction::Close {
+            note,
+            resolved,
+            follow_up_days,
+        } => {
+            let Some(resolved) = resolved else {
                 return Err(ApiError::invalid(
                     "resolved",
                     "say whether mediation settled it",
                 ));
             };
-            d.close(resolved, &note, b.follow_up_days.unwrap_or(30), now)
+            d.close(
+                resolved,
+                &note.unwrap_or_default(),
+                follow_up_days.unwrap_or(30),
+                now,
+            )
         }
-        "follow_up_done" => d.follow_up_done(now),
-        "escalate" => d.escalate(
-            b.to.as_deref().unwrap_or(""),
-            b.reason.as_deref().unwrap_or(""),
+        DisputeAction::FollowUpDone {} => d.follow_up_done(now),
+        DisputeAction::Escalate { to, reason } => d.escalate(
+            to.as_deref().unwrap_or(""),
+            reason.as_deref().unwrap_or(""),
             now,
         ),
-        other => {
-            return Err(ApiError::invalid(
-                "action",
-                format!(
-                    "unknown action {other:?}; expected mediate, close, follow_up_done or escalate"
-                ),
-            ));
-        }
     }
     .map_err(community_error)?;
     save(
@@ -837,8 +874,8 @@ pub async fn dispute_action(
         &d.community_id.clone(),
         d.created_at,
         &d,
-        &b.action,
-        b.reason,
+        action,
+        reason,
     )
     .await?;
     Ok(axum::Json(d.summary_json(now)).into_response())

@@ -312,6 +312,9 @@ fn invalid_at(path: String, message: String, what: &str) -> ApiError {
                 format!("{path}.{f}")
             }
         }
+        // Tagged bodies (`{"action": "close", …}`) name an unknown variant
+        // at the top: the tag is the field at fault.
+        _ if path == "." && message.starts_with("unknown variant") => "action".to_string(),
         _ => path,
     };
     let mut err = ApiError::new(

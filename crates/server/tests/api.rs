@@ -1175,6 +1175,25 @@ async fn case_transfers_and_leads() {
         )
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
+    // Actions are tagged: an unknown one, or a field another action takes, is refused.
+    for (body, field) in [
+        (json!({"action": "approve"}), "action"),
+        (json!({"reason": "x"}), "action"),
+        (json!({"action": "accept", "note": "x"}), "note"),
+    ] {
+        let (code, v) = s
+            .post(
+                &disp,
+                &format!("/community/transfers/{id}/decision"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            (code, v["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!(field)),
+            "{body}: {v}"
+        );
+    }
     let (code, v) = s
         .post(
             &disp,
