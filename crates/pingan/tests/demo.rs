@@ -374,13 +374,15 @@ async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
     );
     // Today's work of the stations: a few items overdue, none for months.
     let (_, tasks) = get(&client, format!("{}/community/tasks", demo.base), &token).await;
-    let now = tasks["now"].as_i64().unwrap();
+    // Instants are RFC 3339 at the API.
+    let instant = |v: &Value| dispatch::time::parse_rfc3339(v.as_str().unwrap()).unwrap();
+    let now = instant(&tasks["now"]);
     let overdue: Vec<i64> = tasks["tasks"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|t| t["overdue"] == json!(true))
-        .map(|t| t["due_at"].as_i64().unwrap())
+        .map(|t| instant(&t["due_at"]))
         .collect();
     let oldest_days = overdue
         .iter()

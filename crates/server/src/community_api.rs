@@ -30,6 +30,44 @@ pub(crate) fn new_id(prefix: &str, now: i64) -> String {
     format!("{prefix}{now}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Keys that hold an instant besides every `*_at`.
+const INSTANT_KEYS: &[&str] = &[
+    "at",
+    "due",
+    "now",
+    "until",
+    "next_follow_up",
+    "next_visit_due",
+];
+
+/// A community-policing record or answer as the API writes it: the
+/// community types keep epoch milliseconds inside, the API answers RFC 3339
+/// (`2026-12-01T08:00:00.000Z`) for every instant. The ledgers' own `fields`
+/// are the user's data and are left as entered.
+pub(crate) fn wire<T: serde::Serialize + ?Sized>(x: &T) -> serde_json::Value {
+    fn instants(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k == "fields" {
+                        continue;
+                    }
+                    let instant = k.ends_with("_at") || INSTANT_KEYS.contains(&k.as_str());
+                    match x.as_i64() {
+                        Some(ms) if instant => *x = json!(dispatch::time::format_rfc3339(ms)),
+                        _ => instants(x),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(instants),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(x).expect("serialises");
+    instants(&mut v);
+    v
+}
+
 pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
     ApiError::from(e)
 }
@@ -181,7 +219,11 @@ pub async fn create_transfer(
         &app, &user, "transfer", &t.id, &station, now, &t, "create", None,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(transfer_json(&t, now))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::community_api::wire(&transfer_json(&t, now))),
+    )
+        .into_response())
 }
 
 fn transfer_json(t: &Transfer, now: i64) -> serde_json::Value {
@@ -231,7 +273,7 @@ pub async fn list_transfers(
         })
         .map(|t| transfer_json(t, now))
         .collect();
-    Ok(axum::Json(json!({"transfers": list})).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!({"transfers": list}))).into_response())
 }
 
 /// Body of a decision on a case transfer, tagged by `action`.
@@ -306,7 +348,7 @@ pub async fn decide_transfer(
         reason,
     )
     .await?;
-    Ok(axum::Json(transfer_json(&t, now)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&transfer_json(&t, now))).into_response())
 }
 
 /// `POST /api/v1/community/leads`.
@@ -327,7 +369,9 @@ pub async fn create_lead(
     .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(serde_json::to_value(&l).expect("serialises")),
+        axum::Json(crate::community_api::wire(
+            &serde_json::to_value(&l).expect("serialises"),
+        )),
     )
         .into_response())
 }
@@ -351,7 +395,7 @@ pub async fn list_leads(
         .rev()
         .filter(|l| q.station.as_deref().is_none_or(|s| l.station_id == s))
         .collect();
-    Ok(axum::Json(json!({"leads": list})).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!({"leads": list}))).into_response())
 }
 
 /// Body of lead feedback.
@@ -389,7 +433,10 @@ pub async fn lead_feedback(
         body.note,
     )
     .await?;
-    Ok(axum::Json(serde_json::to_value(&l).expect("serialises")).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &serde_json::to_value(&l).expect("serialises"),
+    ))
+    .into_response())
 }
 
 /// Period of a report.
@@ -459,7 +506,7 @@ pub async fn community_figures(
         service.extend(load_all::<community::ledgers::Entry>(&app, &user, l.register.kind).await?);
     }
     let service_figures = community::ledgers::service_figures(&service, from, to, now);
-    Ok(axum::Json(json!({"period": sp.label, "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures})).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!({"period": sp.label, "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures}))).into_response())
 }
 
 // ---------------------------------------------------------------- personal data registers
@@ -474,7 +521,7 @@ pub async fn registers(user: User) -> ApiResult {
         json!({"register": DISPUTES, "personal": true}),
     ];
     all.extend(community::ledgers::LEDGERS.iter().map(|l| json!(l)));
-    Ok(axum::Json(json!(all)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!(all))).into_response())
 }
 
 /// Body of a key person.
@@ -547,7 +594,11 @@ pub async fn create_key_person(
         None,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(p.summary())).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::community_api::wire(&p.summary())),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/community/key-persons`: summaries only (no identity number,
@@ -555,7 +606,7 @@ pub async fn create_key_person(
 pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
-    Ok(axum::Json(json!({"register": KEY_PERSONS, "key_persons": all.iter().map(KeyPerson::summary).collect::<Vec<_>>()})).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!({"register": KEY_PERSONS, "key_persons": all.iter().map(KeyPerson::summary).collect::<Vec<_>>()}))).into_response())
 }
 
 /// Why a record is read or deleted.
@@ -598,7 +649,10 @@ pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Seriali
         })
         .await
         .map_err(ApiError::store)?;
-    Ok(axum::Json(serde_json::to_value(&record).expect("serialises")).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &serde_json::to_value(&record).expect("serialises"),
+    ))
+    .into_response())
 }
 
 /// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
@@ -713,7 +767,7 @@ pub async fn audit_log(
         .iter()
         .map(|e| json!({"at": dispatch::time::format_rfc3339(e.at), "actor": e.actor, "action": e.action, "kind": e.kind, "record_id": e.record_id, "reason": e.reason}))
         .collect();
-    Ok(axum::Json(json!({"entries": rows})).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!({"entries": rows}))).into_response())
 }
 
 /// Query of the audit log.
@@ -750,7 +804,11 @@ pub async fn create_dispute(
         None,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(d.summary_json(now))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::community_api::wire(&d.summary_json(now))),
+    )
+        .into_response())
 }
 
 pub(crate) fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), ApiError> {
@@ -777,7 +835,10 @@ pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult
     let now = app.now();
     let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
     let list: Vec<serde_json::Value> = all.iter().rev().map(|d| d.summary_json(now)).collect();
-    Ok(axum::Json(json!({"register": DISPUTES, "disputes": list})).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &json!({"register": DISPUTES, "disputes": list}),
+    ))
+    .into_response())
 }
 
 /// `GET /api/v1/community/disputes/{id}?reason=…`: the whole record, audited.
@@ -878,5 +939,5 @@ pub async fn dispute_action(
         reason,
     )
     .await?;
-    Ok(axum::Json(d.summary_json(now)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&d.summary_json(now))).into_response())
 }

@@ -66,7 +66,7 @@ pub(crate) fn station_of(app: &App, community: &str) -> String {
 /// `GET /api/v1/community/ledgers`: every ledger: register, fields, workflow.
 pub async fn list_ledgers(user: User) -> ApiResult {
     user.require(Action::Read)?;
-    Ok(axum::Json(json!(ledgers::LEDGERS)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!(ledgers::LEDGERS))).into_response())
 }
 
 /// Filters of a ledger list.
@@ -129,7 +129,10 @@ pub async fn list_entries(
         .take(limit)
         .map(|e| l.summary(e, now))
         .collect();
-    Ok(axum::Json(json!({"ledger": l, "total": list.len(), "entries": list})).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &json!({"ledger": l, "total": list.len(), "entries": list}),
+    ))
+    .into_response())
 }
 
 /// A new record.
@@ -217,7 +220,11 @@ pub async fn create_entry(
         None,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(l.summary(&e, now))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::community_api::wire(&l.summary(&e, now))),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}`: the whole record; for
@@ -234,7 +241,7 @@ pub async fn get_entry(
     }
     user.require(Action::Read)?;
     let e: Entry = load(&app, &user, &kind, &id).await?;
-    Ok(axum::Json(json!(e)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&json!(e))).into_response())
 }
 
 /// Changed fields.
@@ -271,7 +278,7 @@ pub async fn update_entry(
         None,
     )
     .await?;
-    Ok(axum::Json(l.summary(&e, now)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&l.summary(&e, now))).into_response())
 }
 
 /// A workflow action.
@@ -373,7 +380,7 @@ pub async fn entry_action(
         )
         .await?;
     }
-    Ok(axum::Json(l.summary(&e, now)).into_response())
+    Ok(axum::Json(crate::community_api::wire(&l.summary(&e, now))).into_response())
 }
 
 /// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
@@ -414,7 +421,10 @@ pub async fn entry_matches(
             Some(json!({"score": c.score, "reasons": c.reasons, "entry": ol.summary(o, now)}))
         })
         .collect();
-    Ok(axum::Json(json!({"for": l.summary(&e, now), "candidates": list})).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &json!({"for": l.summary(&e, now), "candidates": list}),
+    ))
+    .into_response())
 }
 
 /// Horizon of the task list.
@@ -564,7 +574,10 @@ pub async fn tasks(
             t["due_at"].as_i64().unwrap_or(0),
         )
     });
-    Ok(axum::Json(json!({"until": until, "now": now, "tasks": out})).into_response())
+    Ok(axum::Json(crate::community_api::wire(
+        &json!({"until": until, "now": now, "tasks": out}),
+    ))
+    .into_response())
 }
 
 /// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
@@ -597,11 +610,11 @@ pub async fn staffing(
         &days,
         user.scope.as_deref(),
     );
-    Ok(axum::Json(json!({
+    Ok(axum::Json(crate::community_api::wire(&json!({
         "period": sp.label, "days_counted": end_day - sp.start_day,
         "target_days_per_week": community::staffing::TARGET_DAYS_PER_WEEK,
         "total": total, "by_station": by_station, "officers": days,
-    }))
+    })))
     .into_response())
 }
 
@@ -724,7 +737,7 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
     } else {
         StatusCode::OK
     };
-    Ok((status, axum::Json(json!(o))).into_response())
+    Ok((status, axum::Json(crate::community_api::wire(&json!(o)))).into_response())
 }
 
 /// `POST /api/v1/police-offices`: registers an office for a community.
@@ -810,11 +823,11 @@ pub const IMPORT_LIMIT: usize = 16 << 20;
 fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
     (
         Code::InvalidField.status(),
-        axum::Json(json!({
+        axum::Json(crate::community_api::wire(&json!({
             "code": Code::InvalidField.as_str(), "message": message,
             "field": errors.first().and_then(|e| e.field.clone()).unwrap_or_else(|| "csv".into()),
             "errors": errors,
-        })),
+        }))),
     )
         .into_response()
 }
@@ -933,7 +946,7 @@ pub async fn import_entries(
         .map_err(ApiError::store)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"imported": entries.len(), "ids": entries.iter().map(|e| &e.id).collect::<Vec<_>>()})),
+        axum::Json(crate::community_api::wire(&json!({"imported": entries.len(), "ids": entries.iter().map(|e| &e.id).collect::<Vec<_>>()}))),
     )
         .into_response())
 }

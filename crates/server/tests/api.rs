@@ -1599,7 +1599,9 @@ async fn dispute_ledger() {
         act(json!({"action": "close", "resolved": true, "note": "达成协议", "follow_up_days": 30}))
             .await;
     assert_eq!(code, StatusCode::OK, "{v}");
-    assert!(v["next_follow_up"].as_i64().is_some());
+    // An instant, in RFC 3339, about 30 days on.
+    let next = dispatch::time::parse_rfc3339(v["next_follow_up"].as_str().unwrap()).unwrap();
+    assert!((next - s.app.now() - 30 * DAY_MS).abs() < DAY_MS, "{v}");
     let (code, _) = act(json!({"action": "mediate", "note": "again"})).await;
     assert_eq!(
         code,
@@ -1636,6 +1638,40 @@ async fn dispute_ledger() {
         .get(&officer2, &format!("/community/disputes/{id}?reason=查看"))
         .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
+
+    // Every instant the community screens get is RFC 3339, none epoch milliseconds.
+    fn epoch_instants(v: &Value, at: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let instant = k.ends_with("_at")
+                        || ["at", "due", "now", "until", "next_follow_up"].contains(&k.as_str());
+                    if instant && x.is_number() {
+                        out.push(format!("{at}.{k} = {x}"));
+                    } else if instant && x.is_string() {
+                        let t = x.as_str().unwrap();
+                        assert!(dispatch::time::parse_rfc3339(t).is_some(), "{at}.{k} = {t}");
+                    } else {
+                        epoch_instants(x, &format!("{at}.{k}"), out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| epoch_instants(x, at, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for path in [
+        "/community/disputes".to_string(),
+        format!("/community/disputes/{id}?reason=回访准备"),
+        "/community/tasks".to_string(),
+        "/community/transfers".to_string(),
+    ] {
+        let (code, v) = s.get(&officer, &path).await;
+        assert_eq!(code, StatusCode::OK, "{path}: {v}");
+        epoch_instants(&v, &path, &mut found);
+    }
+    assert!(found.is_empty(), "epoch milliseconds at the API: {found:?}");
 }
 
 /// A valid record of every ledger, for a community.
