@@ -88,19 +88,7 @@ fn start(dir: &Path, extra: &[&str]) -> Demo {
 }
 
 async fn login(client: &reqwest::Client, base: &str, user: &str, pw: &str) -> String {
-    let r: Value = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"username": user, "password": pw}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login {user}: {r}"))
-        .to_string()
+    test_support::login(client, base, user, pw).await
 }
 
 async fn get(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
@@ -359,15 +347,8 @@ async fn a_demo_on_new_years_night_briefs_the_month_just_ended() {
     assert_eq!(after["total"], json!(0), "nothing after the demo's now");
     let (_, december) = get(&client, q("2026-11-30T16:00:00Z"), &token).await;
     assert!(december["total"].as_u64().unwrap() > 0, "{december}");
-    let html = client
-        .get(format!("{}/analysis/briefing", demo.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let briefing = format!("{}/analysis/briefing", demo.base);
+    let html = test_support::text(&client, &briefing, Some(&token)).await;
     assert!(
         html.contains("2026-12-01..2026-12-31"),
         "the API's default briefing"

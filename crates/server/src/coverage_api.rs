@@ -370,10 +370,14 @@ fn describe(
     })
 }
 
-/// The request's `sites`, by default the patrol posts.
-fn current_sites(app: &App, user: &User, r: &Request) -> Result<Vec<roads::Snap>, ApiError> {
+/// What both coverage calls start from, once the role allows it: the
+/// demand and tiers, and the request's `sites` (by default the patrol posts).
+fn problem(app: &App, user: &User, r: &Request) -> Result<(Inputs, Vec<roads::Snap>), ApiError> {
+    user.require(Action::Figures)?;
+    let inp = inputs(app, user, r)?;
     let posts = Sites::Named("posts".into());
-    sites(app, user, r.sites.as_ref().unwrap_or(&posts), "sites")
+    let current = sites(app, user, r.sites.as_ref().unwrap_or(&posts), "sites")?;
+    Ok((inp, current))
 }
 
 /// `POST /api/v1/coverage/evaluate`.
@@ -382,9 +386,7 @@ pub async fn evaluate(
     user: User,
     ApiJson(r): ApiJson<Request>,
 ) -> Result<Response, ApiError> {
-    user.require(Action::Figures)?;
-    let inp = inputs(&app, &user, &r)?;
-    let site_snaps = current_sites(&app, &user, &r)?;
+    let (inp, site_snaps) = problem(&app, &user, &r)?;
     let app2 = app.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
         let p = coverage::Problem::build(app2.graph, &site_snaps, &inp.demand, &inp.tier_s)
@@ -404,9 +406,7 @@ pub async fn optimise(
     user: User,
     ApiJson(r): ApiJson<Request>,
 ) -> Result<Response, ApiError> {
-    user.require(Action::Figures)?;
-    let inp = inputs(&app, &user, &r)?;
-    let current = current_sites(&app, &user, &r)?;
+    let (inp, current) = problem(&app, &user, &r)?;
     let mut cands = sites(
         &app,
         &user,

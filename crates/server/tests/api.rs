@@ -762,27 +762,11 @@ async fn metrics_and_openapi() {
         json!({"kind": "theft", "lat": lat, "lon": lon}),
     )
     .await;
-    let text = s
-        .client
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = test_support::text(&s.client, &format!("{}/metrics", s.base), None).await;
     assert!(text.contains("pingan_incidents_created_total"), "{text}");
     assert!(text.contains("pingan_http_requests_total"));
     assert!(text.contains("pingan_units{status=\"available\"}"));
-    let doc: Value = s
-        .client
-        .get(format!("{}/api/v1/openapi.json", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = s.get(&t, "/openapi.json").await;
     assert_eq!(doc["openapi"], json!("3.1.0"));
     // Every documented path is served (none falls through to "no such endpoint").
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -2648,31 +2632,16 @@ async fn the_default_briefing_is_the_month_just_ended_in_a_months_first_days() {
             "{at}: the server's clock reads {}",
             cfg["clock"]["now"]
         );
-        let html = s
-            .client
-            .get(format!("{}/api/v1/analysis/briefing", s.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let briefing = format!("{}/api/v1/analysis/briefing", s.base);
+        let html = test_support::text(&s.client, &briefing, Some(&token)).await;
         assert!(html.contains(label), "{at}: briefing is not for {label}");
         // A chosen period still wins.
-        let html = s
-            .client
-            .get(format!(
-                "{}/api/v1/analysis/briefing?period=2026-10-01..2026-10-07",
-                s.base
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = test_support::text(
+            &s.client,
+            &format!("{briefing}?period=2026-10-01..2026-10-07"),
+            Some(&token),
+        )
+        .await;
         assert!(
             html.contains("2026-10-01..2026-10-07"),
             "{at}: key-date briefing"

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use server::{App, Settings};
 use store::{Store, UserRecord};
 
@@ -110,18 +110,13 @@ impl Server {
 
     /// Logs `user` in; its token.
     pub async fn login(&self, user: &str) -> String {
-        let r = self
-            .client
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": user, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        crate::login(
+            &self.client,
+            &format!("{}/api/v1", self.base),
+            user,
+            PASSWORD,
+        )
+        .await
     }
     /// A request to `/api/v1{path}`: the status and the JSON answer (a
     /// string when the answer is not JSON).

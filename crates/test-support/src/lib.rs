@@ -36,3 +36,34 @@ pub fn monaco() -> &'static Graph {
     static G: OnceLock<&'static Graph> = OnceLock::new();
     G.get_or_init(|| Box::leak(Box::new(graph_of(MONACO))))
 }
+
+/// The body of `GET url` as text (HTML pages, metrics), with a bearer token
+/// when given.
+pub async fn text(client: &reqwest::Client, url: &str, token: Option<&str>) -> String {
+    let mut req = client.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    r.text().await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// Logs in at `api` (`…/api/v1`); the session token.
+pub async fn login(client: &reqwest::Client, api: &str, user: &str, password: &str) -> String {
+    let r: serde_json::Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("login {user}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("login {user}: {e}"));
+    r["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login {user}: {r}"))
+        .to_string()
+}
