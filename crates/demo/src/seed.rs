@@ -42,7 +42,7 @@ pub async fn seed_history(
                 if kind == "theft" && rng.f64() > 1.0 / (1.0 + 0.3 * age) {
                     continue;
                 }
-                let p = random_point(app.graph, &opts.hot_areas, &mut rng);
+                let p = random_point(app.graph(), &opts.hot_areas, &mut rng);
                 calls.push((at, kind, p));
                 if matches!(kind, "theft" | "robbery") && rng.f64() < 0.25 {
                     let proj = roads::LocalProjection::new(p);
@@ -125,7 +125,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
     let now = app.now();
     let day_ms = DAY_MS;
     let stations: Vec<String> = app
-        .jurisdictions
+        .jurisdictions()
         .all()
         .iter()
         .filter(|j| j.level == dispatch::Level::Station)
@@ -294,7 +294,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
         ("land", "宅基地界线争议"),
     ];
     let communities: Vec<String> = app
-        .jurisdictions
+        .jurisdictions()
         .all()
         .iter()
         .filter(|j| j.level == dispatch::Level::Community)
@@ -357,7 +357,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
             }
         }
     }
-    app.store
+    app.store()
         .put_records(&records, "demo-history")
         .await
         .map_err(ApiError::store)?;
@@ -447,7 +447,7 @@ pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCount
     let hour = 3_600_000i64;
     let start = now - days as i64 * day;
     let mut entries: Vec<Entry> = Vec::new();
-    let tree = &app.jurisdictions;
+    let tree = &app.jurisdictions();
     let communities: Vec<(String, String)> = tree
         .all()
         .iter()
@@ -800,7 +800,7 @@ pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCount
             )
         })
         .collect();
-    app.store
+    app.store()
         .put_records(&records, "demo-history")
         .await
         .map_err(ApiError::store)?;

@@ -227,7 +227,7 @@ impl Sim {
     }
 
     fn random_point(&mut self) -> LatLon {
-        random_point(self.app.graph, &self.opts.hot_areas, &mut self.rng)
+        random_point(self.app.graph(), &self.opts.hot_areas, &mut self.rng)
     }
 
     async fn place_calls(&mut self, dt: f64) {
@@ -338,7 +338,7 @@ impl Sim {
                         })
                         .or_else(|| {
                             self.app
-                                .jurisdictions
+                                .jurisdictions()
                                 .get(&u.home_station)
                                 .and_then(|j| j.seat)
                                 .map(|s| LatLon {

@@ -82,19 +82,19 @@ pub struct App {
     /// holds it alone, so no acknowledged command is lost by replacing the engine.
     commands: tokio::sync::RwLock<()>,
     /// Durable store.
-    pub store: Store,
+    store: Store,
     /// Jurisdictions (also inside the engine).
-    pub jurisdictions: Arc<Jurisdictions>,
+    jurisdictions: Arc<Jurisdictions>,
     /// The road graph.
-    pub graph: &'static Graph,
+    graph: &'static Graph,
     /// Live feed: what the store committed, in commit order.
-    pub feed: Arc<dyn EventBus>,
+    feed: Arc<dyn EventBus>,
     /// Settings.
-    pub settings: Settings,
+    settings: Settings,
     /// Base-map vector tiles of the road graph.
-    pub tiles: tiles::RoadTiles,
+    tiles: tiles::RoadTiles,
     /// Village and community police offices.
-    pub offices: std::sync::RwLock<Vec<dispatch::PoliceOffice>>,
+    offices: std::sync::RwLock<Vec<dispatch::PoliceOffice>>,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -186,6 +186,26 @@ impl App {
         tokio::spawn(background(Arc::downgrade(&app)));
         tokio::spawn(publisher(Arc::downgrade(&app), committed));
         Ok(app)
+    }
+
+    /// The durable store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The jurisdiction tree.
+    pub fn jurisdictions(&self) -> &Jurisdictions {
+        &self.jurisdictions
+    }
+
+    /// The road graph.
+    pub fn graph(&self) -> &'static Graph {
+        self.graph
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Milliseconds since the epoch, now, by the server's clock.

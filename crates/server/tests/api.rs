@@ -157,7 +157,13 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
         .await;
     let id = inc["id"].as_i64().unwrap();
     let before = s.stored_incidents().await;
-    let events_before = s.app.store.events_after(0, 1_000_000).await.unwrap().len();
+    let events_before = s
+        .app
+        .store()
+        .events_after(0, 1_000_000)
+        .await
+        .unwrap()
+        .len();
 
     // Query-string and path errors come in the envelope, naming the parameter.
     for (path, field) in [
@@ -379,7 +385,12 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
 
     assert_eq!(s.stored_incidents().await, before, "nothing was written");
     assert_eq!(
-        s.app.store.events_after(0, 1_000_000).await.unwrap().len(),
+        s.app
+            .store()
+            .events_after(0, 1_000_000)
+            .await
+            .unwrap()
+            .len(),
         events_before
     );
 }
@@ -1310,7 +1321,7 @@ async fn case_transfers_and_leads() {
         .get(&officer, &format!("/community/figures?{}", s.this_month()))
         .await;
     assert_eq!(mine_only["total"]["transferred"], 1);
-    let log = s.app.store.audit_log(100).await.unwrap();
+    let log = s.app.store().audit_log(100).await.unwrap();
     let actions: Vec<&str> = log.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -1403,7 +1414,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
         .await;
     assert_eq!(code, StatusCode::OK, "{full}");
     assert_eq!(full["id_number"], "11010519491231002X");
-    let log = s.app.store.audit_log(5).await.unwrap();
+    let log = s.app.store().audit_log(5).await.unwrap();
     assert_eq!(
         (
             log[0].action.as_str(),
@@ -1430,13 +1441,13 @@ async fn key_persons_are_scoped_audited_and_purged() {
         .await;
     assert_eq!(code, StatusCode::FORBIDDEN);
     assert_eq!(
-        s.app.store.audit_log(1).await.unwrap()[0].action,
+        s.app.store().audit_log(1).await.unwrap()[0].action,
         "read",
         "refused reads are not recorded as reads"
     );
     assert_eq!(
         s.app
-            .store
+            .store()
             .audit_log(50)
             .await
             .unwrap()
@@ -1493,7 +1504,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
     );
     assert!(
         s.app
-            .store
+            .store()
             .record("key_person", &id)
             .await
             .unwrap()
@@ -1501,7 +1512,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
     );
     assert!(
         s.app
-            .store
+            .store()
             .record("key_person", kept["id"].as_str().unwrap())
             .await
             .unwrap()
@@ -1509,7 +1520,7 @@ async fn key_persons_are_scoped_audited_and_purged() {
     );
     let purges = s
         .app
-        .store
+        .store()
         .audit_log(10)
         .await
         .unwrap()
@@ -1611,7 +1622,7 @@ async fn dispute_ledger() {
         .await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(full["parties"][1]["phone"], "13800000000");
-    let last = &s.app.store.audit_log(1).await.unwrap()[0];
+    let last = &s.app.store().audit_log(1).await.unwrap()[0];
     assert_eq!(
         (last.action.as_str(), last.kind.as_str()),
         ("read", "dispute")
@@ -1796,7 +1807,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
         let (code, _) = s.post(&calltaker, &path, body.clone()).await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{kind}");
         assert!(
-            s.app.store.records(kind).await.unwrap().is_empty(),
+            s.app.store().records(kind).await.unwrap().is_empty(),
             "{kind}: nothing written"
         );
 
@@ -1838,7 +1849,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
                 created_fields(&sample(kind), &full["fields"]),
                 "{kind}"
             );
-            let last = &s.app.store.audit_log(1).await.unwrap()[0];
+            let last = &s.app.store().audit_log(1).await.unwrap()[0];
             assert_eq!(
                 (
                     last.action.as_str(),
@@ -1908,7 +1919,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
         assert!(list["entries"].as_array().unwrap().is_empty(), "{kind}");
         assert!(
             s.app
-                .store
+                .store()
                 .record(kind, &id)
                 .await
                 .unwrap()
@@ -2115,7 +2126,7 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Retention: everything past its register's period is purged, audited.
-    let before = s.app.store.records("livelihood").await.unwrap().len();
+    let before = s.app.store().records("livelihood").await.unwrap().len();
     assert_eq!(before, 2, "the soft-deleted one and its replacement");
     let later = s.app.now() + 366 * DAY_MS;
     let purged = server::community_api::purge_expired(&s.app, later)
@@ -2125,9 +2136,16 @@ async fn every_ledger_is_validated_scoped_audited_and_purged() {
         purged, 6,
         "the 365-day ledgers (livelihood, lost property, found items): two records each"
     );
-    assert!(s.app.store.records("livelihood").await.unwrap().is_empty());
+    assert!(
+        s.app
+            .store()
+            .records("livelihood")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        s.app.store.records("staffing").await.unwrap().len(),
+        s.app.store().records("staffing").await.unwrap().len(),
         1,
         "kept for ten years"
     );
@@ -2150,14 +2168,13 @@ async fn office_registry_and_assessment() {
     let admin = s.login("admin").await;
     let officer = s.login("officer").await;
     let dispatcher = s.login("dispatcher").await;
-    let office = s
-        .app
-        .offices
-        .read()
+    let (_, offices) = s.get(&admin, "/police-offices").await;
+    let office: dispatch::PoliceOffice = offices
+        .as_array()
         .unwrap()
         .iter()
+        .map(|o| serde_json::from_value::<dispatch::PoliceOffice>(o.clone()).unwrap())
         .find(|o| o.station_id == *mine)
-        .cloned()
         .unwrap();
     let path = format!("/police-offices/{}", office.id);
     let put = |token: String, body: Value| {
@@ -2187,7 +2204,7 @@ async fn office_registry_and_assessment() {
     );
     assert_eq!(
         s.app
-            .store
+            .store()
             .police_offices()
             .await
             .unwrap()
@@ -2476,7 +2493,7 @@ async fn ledger_import_and_the_duty_to_transfer() {
     );
     assert!(
         s.app
-            .store
+            .store()
             .records("rental_housing")
             .await
             .unwrap()
@@ -2489,7 +2506,7 @@ async fn ledger_import_and_the_duty_to_transfer() {
     let (_, list) = s.get(&officer, "/community/ledgers/rental_housing").await;
     assert_eq!(list["entries"].as_array().unwrap().len(), 2);
     assert!(!list.to_string().contains("11010519491231002X"));
-    let log = s.app.store.audit_log(2).await.unwrap();
+    let log = s.app.store().audit_log(2).await.unwrap();
     assert!(
         log.iter()
             .all(|e| e.action == "import" && e.actor == "officer")

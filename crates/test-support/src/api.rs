@@ -172,6 +172,6 @@ impl Server {
     }
     /// How many incidents the store holds.
     pub async fn stored_incidents(&self) -> usize {
-        self.app.store.incident_ids().await.unwrap().len()
+        self.app.store().incident_ids().await.unwrap().len()
     }
 }
