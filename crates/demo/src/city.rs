@@ -96,10 +96,10 @@ pub async fn create(
         let pw = if from_env {
             admin_password.clone().unwrap_or_default()
         } else {
-            server::auth::new_password()
+            app::auth::new_password()
         };
         tasks.push(tokio::task::spawn_blocking(move || {
-            let hash = server::auth::hash_password(&pw);
+            let hash = app::auth::hash_password(&pw);
             (s, pw, hash, from_env)
         }));
     }
@@ -184,7 +184,7 @@ mod tests {
             "the admin's password came from the caller"
         );
         let stored = store.user("admin").await.unwrap().unwrap();
-        assert!(server::auth::verify_password(
+        assert!(app::auth::verify_password(
             "admin-pw-1",
             &stored.password_hash
         ));
@@ -195,7 +195,7 @@ mod tests {
             .unwrap();
         let pw = other.password.as_deref().expect("a generated password");
         let rec = store.user(&other.username).await.unwrap().unwrap();
-        assert!(server::auth::verify_password(pw, &rec.password_hash));
+        assert!(app::auth::verify_password(pw, &rec.password_hash));
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -3,7 +3,7 @@
 //! calls and drives the units along the roads, so a new user sees the
 //! system alive from the first minute.
 //!
-//! It is a client of the server's [`server::App`] like any other: it reads
+//! It is a client of the server's [`app::App`] like any other: it reads
 //! the engine through `App::read` and acts only through the engine's
 //! commands, as a dispatcher and the units' crews would. It is not the
 //! city generator (crates/citygen, pure) nor the server.

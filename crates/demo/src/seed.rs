@@ -3,11 +3,11 @@
 //! trends, hotspots, near repeats, briefings and the community screens have
 //! something to show from the first minute.
 
+use app::App;
+use app::AppError;
 use citygen::Rng;
 use dispatch::time::DAY_MS;
 use dispatch::{IncidentStatus, LatLon};
-use server::App;
-use server::error::ApiError;
 
 use crate::sim::{GIVEN, HOURLY_PROFILE, SURNAMES, SimOptions, poisson, random_kind, random_point};
 
@@ -23,7 +23,7 @@ pub async fn seed_history(
     opts: &SimOptions,
     days: u32,
     per_day: f64,
-) -> Result<usize, ApiError> {
+) -> Result<usize, AppError> {
     let mut rng = Rng::new(opts.seed ^ 0x4849_5354);
     let now = app.now();
     let day_ms = DAY_MS;
@@ -119,7 +119,7 @@ pub async fn seed_history(
 /// (most accepted within hours, some returned with a reason and resubmitted,
 /// the newest still pending) and leads (about one in five used: the
 /// report's 265 of 1,417). Stored in one transaction. Returns (transfers, leads).
-pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, usize), ApiError> {
+pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, usize), AppError> {
     use community::transfer::{Lead, NewLead, NewTransfer, Transfer, UNITS};
     let mut rng = Rng::new(seed ^ 0x434F_4D4D);
     let now = app.now();
@@ -360,7 +360,7 @@ pub async fn seed_community(app: &App, days: u32, seed: u64) -> Result<(usize, u
     app.store()
         .put_records(&records, "demo-history")
         .await
-        .map_err(ApiError::store)?;
+        .map_err(AppError::store)?;
     Ok((nt, nl))
 }
 
@@ -427,7 +427,7 @@ fn demo_phone(rng: &mut Rng) -> String {
 }
 
 fn local_date(ms: i64) -> String {
-    dispatch::time::format_rfc3339(ms + server::LOCAL_UTC_OFFSET_MIN * 60_000)[..10].to_string()
+    dispatch::time::format_rfc3339(ms + app::LOCAL_UTC_OFFSET_MIN * 60_000)[..10].to_string()
 }
 
 /// What [`seed_ledgers`] wrote, per ledger kind.
@@ -438,7 +438,7 @@ pub type LedgerCounts = std::collections::BTreeMap<&'static str, usize>;
 /// regulated venues with inspections, and the 365x24 service (lost and found
 /// property with matches, missing persons, livelihood requests). Every
 /// record goes through the same validation and workflow as the API's.
-pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCounts, ApiError> {
+pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCounts, AppError> {
     use community::ledgers::*;
     use serde_json::json;
     let mut rng = Rng::new(seed ^ 0x4C45_4447);
@@ -803,6 +803,6 @@ pub async fn seed_ledgers(app: &App, days: u32, seed: u64) -> Result<LedgerCount
     app.store()
         .put_records(&records, "demo-history")
         .await
-        .map_err(ApiError::store)?;
+        .map_err(AppError::store)?;
     Ok(counts)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use citygen::{HotArea, Rng};
 use dispatch::{IncidentStatus, LatLon, NewIncident, UnitKind, UnitStatus, haversine_m};
 
-use server::App;
+use app::App;
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl Default for SimOptions {
             hot_areas: vec![],
             patrols: true,
             seed: 1,
-            utc_offset_h: server::LOCAL_UTC_OFFSET_MIN / 60,
+            utc_offset_h: app::LOCAL_UTC_OFFSET_MIN / 60,
         }
     }
 }

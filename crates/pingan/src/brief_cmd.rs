@@ -85,17 +85,17 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
             ids.join(", ")
         );
     };
-    let proj = server::records::projection_of(scope).context("jurisdiction has no polygon")?;
+    let proj = app::records::projection_of(scope).context("jurisdiction has no polygon")?;
     // The incidents of the briefing's window only, read from the store.
     let snapshot = store.load().await?;
-    let mut records = server::records::briefing_records(
+    let mut records = app::records::briefing_records(
         &dispatch::Config::default(),
         scope.level,
         period,
         snapshot
             .incidents
             .iter()
-            .filter(|i| server::records::within(&tree, i, &args.scope)),
+            .filter(|i| app::records::within(&tree, i, &args.scope)),
         &proj,
     );
     let from_store = records.len();
@@ -113,8 +113,7 @@ pub async fn run(args: BriefArgs) -> anyhow::Result<()> {
             records.push(r);
         }
     }
-    let html =
-        server::records::briefing_html(scope, period, &records, &proj, args.cell, clock.now());
+    let html = app::records::briefing_html(scope, period, &records, &proj, args.cell, clock.now());
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "brief-{}-{}.html",

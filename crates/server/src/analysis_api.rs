@@ -28,8 +28,9 @@ type ApiResult = Result<Response, ApiError>;
 const LOCAL_MS: i64 = crate::LOCAL_UTC_OFFSET_MIN * 60_000;
 
 /// Which incidents.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Selection {
     /// From this RFC 3339 time or date (default: 90 days ago).
     from: Option<String>,
@@ -40,19 +41,33 @@ pub struct Selection {
     /// Only inside this jurisdiction (within the user's own scope).
     scope: Option<String>,
     // Method-specific parameters share the query string.
+    /// gistar (default), kde, grid, h3, segments
     method: Option<String>,
+    /// grid cell, metres (25..5000, default 250)
     cell: Option<f64>,
+    /// kernel bandwidth, metres (default 1.5 cells)
     bandwidth: Option<f64>,
+    /// H3 resolution (default 8)
     resolution: Option<u8>,
+    /// metres (default 100)
     space_band: Option<f64>,
+    /// default 3
     space_bands: Option<usize>,
+    /// days (default 7)
     time_band: Option<u32>,
+    /// default 3
     time_bands: Option<usize>,
+    /// default 99, at most 9999
     permutations: Option<usize>,
+    /// default 1
     seed: Option<u64>,
+    /// manhattan (default) or euclidean
     metric: Option<String>,
+    /// YYYY-MM, YYYY, YYYY-MM-DD or FROM..TO (default: the last 30 days)
     period: Option<String>,
+    /// kind (default), station or all
     by: Option<String>,
+    /// gistar: largest q-value kept
     max_q: Option<f64>,
 }
 
@@ -84,28 +99,28 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
         return Err(ApiError::invalid("from", "from must be before to"));
     }
     if let Some(s) = &q.scope
-        && app.jurisdictions.get(s).is_none()
+        && app.jurisdictions().get(s).is_none()
     {
         return Err(ApiError::invalid(
             "scope",
             format!("unknown jurisdiction {s:?}"),
         ));
     }
-    let engine = app.engine();
+    let engine = app.view(user);
     let picked: Vec<&dispatch::Incident> = engine
         .incidents()
         .filter(|i| user.sees(i))
         .filter(|i| {
             q.scope
                 .as_deref()
-                .is_none_or(|s| crate::records::within(&app.jurisdictions, i, s))
+                .is_none_or(|s| app::records::within(app.jurisdictions(), i, s))
         })
         .filter(|i| q.kind.as_deref().is_none_or(|k| i.kind == k))
         .filter(|i| i.merged_into.is_none() && (from..to).contains(&i.created_at))
         .collect();
     let n = picked.len().max(1) as f64;
     let proj = if picked.is_empty() {
-        let b = app.graph.node(0);
+        let b = app.graph().node(0);
         LocalProjection {
             lat0: b.lat,
             lon0: b.lon,
@@ -118,7 +133,7 @@ fn gather(app: &App, user: &User, q: &Selection, default_days: i64) -> Result<Ga
     };
     let records = picked
         .iter()
-        .map(|i| crate::records::record(i, &proj))
+        .map(|i| app::records::record(i, &proj))
         .collect();
     Ok(Gathered { records, proj })
 }
@@ -132,7 +147,7 @@ fn gather_local(
     kind: Option<String>,
     scope: Option<String>,
 ) -> Result<(Gathered, Vec<Record>), ApiError> {
-    let (from, to) = crate::records::briefing_window(period);
+    let (from, to) = app::records::briefing_window(period);
     let sel = Selection {
         from: Some(dispatch::time::format_rfc3339(from)),
         to: Some(dispatch::time::format_rfc3339(to)),
@@ -187,6 +202,19 @@ fn cell_param(q: &Selection) -> Result<f64, ApiError> {
 }
 
 /// `GET /api/v1/analysis/hotspots`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/hotspots",
+    tag = "analysis",
+    summary = "Hotspots of incidents in scope (GeoJSON): Getis-Ord Gi* cells at FDR q <= max_q (default 0.05), kernel density, grid counts, H3 hexagons or road segments; with global Moran's I for grids",
+    params(
+        Selection
+    ),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn hotspots(
     State(app): State<Arc<App>>,
     user: User,
@@ -249,15 +277,15 @@ pub async fn hotspots(
             extra = json!({"resolution": res});
         }
         "segments" => {
-            let (counts, off) = hotspot::segment_counts(app.graph, &latlon(), 100.0);
+            let (counts, off) = hotspot::segment_counts(app.graph(), &latlon(), 100.0);
             for (road, n) in counts.into_iter().take(2000) {
                 let line: Vec<Value> = app
-                    .graph
+                    .graph()
                     .road_geometry(road)
                     .iter()
                     .map(|p| json!([p.lon, p.lat]))
                     .collect();
-                let km = (app.graph.road_meters(road) / 1000.0).max(0.01);
+                let km = (app.graph().road_meters(road) / 1000.0).max(0.01);
                 features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
                     "properties": {"road": road, "count": n, "per_km": n as f64 / km}}));
             }
@@ -278,6 +306,19 @@ pub async fn hotspots(
 }
 
 /// `GET /api/v1/analysis/near-repeat`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/near-repeat",
+    tag = "analysis",
+    summary = "Knox near-repeat test in the Near Repeat Calculator's layout: observed, expected, Knox ratio and p per space x time band",
+    params(
+        Selection
+    ),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn near_repeat(
     State(app): State<Arc<App>>,
     user: User,
@@ -320,6 +361,19 @@ pub async fn near_repeat(
 }
 
 /// `GET /api/v1/analysis/trends`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/trends",
+    tag = "analysis",
+    summary = "Counts by kind or station: period on period and year on year (per-day change, Poisson test), and an hour x weekday table (UTC+8)",
+    params(
+        Selection
+    ),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn trends(
     State(app): State<Arc<App>>,
     user: User,
@@ -362,6 +416,19 @@ pub async fn trends(
 
 /// `GET /api/v1/analysis/forecast`: next week's hot cells (retrospective
 /// density blended with prospective recency) from the past year.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/forecast",
+    tag = "analysis",
+    summary = "Next week's hot cells (the top 10% of occupied cells): past-year density blended with recent (8-week) incidents (GeoJSON)",
+    params(
+        Selection
+    ),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn forecast(
     State(app): State<Arc<App>>,
     user: User,
@@ -403,11 +470,24 @@ pub async fn forecast(
 /// in the first days of a month, else the current one (local time).
 pub fn default_briefing_period(app: &App) -> Period {
     let today = dispatch::time::local_day(app.now());
-    Period::default_briefing(today, app.settings.briefing_grace_days)
+    Period::default_briefing(today, app.settings().briefing_grace_days)
 }
 
 /// `GET /api/v1/analysis/briefing?period=2026-10&scope=B1`: HTML; without
 /// a period, [`default_briefing_period`].
+#[utoipa::path(
+    get,
+    path = "/api/v1/analysis/briefing",
+    tag = "analysis",
+    summary = "Monthly (or key-date) briefing for a city bureau, bureau or station as one self-contained HTML page",
+    params(
+        Selection
+    ),
+    responses(
+        (status = 200, description = "OK", content_type = "text/html"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn briefing(
     State(app): State<Arc<App>>,
     user: User,
@@ -423,40 +503,40 @@ pub async fn briefing(
         .clone()
         .or_else(|| user.scope.clone())
         .or_else(|| {
-            app.jurisdictions
+            app.jurisdictions()
                 .all()
                 .iter()
                 .find(|j| j.parent_id.is_none())
                 .map(|j| j.id.clone())
         })
         .ok_or_else(|| ApiError::invalid("scope", "no jurisdiction"))?;
-    let Some(scope) = app.jurisdictions.get(&scope_id).cloned() else {
+    let Some(scope) = app.jurisdictions().get(&scope_id).cloned() else {
         return Err(ApiError::invalid(
             "scope",
             format!("unknown jurisdiction {scope_id:?}"),
         ));
     };
     if let Some(own) = &user.scope
-        && !app.jurisdictions.is_within(&scope_id, own)
+        && !app.jurisdictions().is_within(&scope_id, own)
     {
         return Err(ApiError::forbidden(format!(
             "{scope_id} is outside your jurisdiction {own}"
         )));
     }
-    let proj = crate::records::projection_of(&scope)
+    let proj = app::records::projection_of(&scope)
         .ok_or_else(|| ApiError::invalid("scope", format!("{scope_id} has no outline")))?;
     let records = app.read(|engine| {
-        crate::records::briefing_records(
-            &app.settings.dispatch,
+        app::records::briefing_records(
+            &app.settings().dispatch,
             scope.level,
             period,
             engine.incidents().filter(|i| {
-                user.sees(i) && crate::records::within(&app.jurisdictions, i, &scope_id)
+                user.sees(i) && app::records::within(app.jurisdictions(), i, &scope_id)
             }),
             &proj,
         )
     });
-    let html = crate::records::briefing_html(
+    let html = app::records::briefing_html(
         &scope,
         period,
         &records,

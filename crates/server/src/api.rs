@@ -11,8 +11,8 @@ use axum::{Json, Router};
 use dispatch::figures::{Filter, Period};
 use dispatch::time::{format_rfc3339, parse_rfc3339};
 use dispatch::{
-    Config, Event, EventKind, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Phase,
-    Unit, UnitKind, UnitStatus,
+    Config, Event, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Unit, UnitKind,
+    UnitStatus,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,12 +24,9 @@ use crate::error::{ApiError, ApiJson, Code, Path, Query};
 type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
 
-/// The OpenAPI document (kept beside the code; a test checks it lists every route).
-pub const OPENAPI: &str = include_str!("../openapi.json");
-
 /// Every route: (method, path) as in the OpenAPI document.
 pub fn routes(app: Arc<App>) -> Router {
-    let limit = app.settings.body_limit;
+    let limit = app.settings().body_limit;
     let api = Router::new()
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
@@ -154,10 +151,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/users", get(users).post(create_user))
         .route("/users/{username}/revoke", post(revoke_user))
         .route("/feed", get(crate::feed::feed))
-        .route(
-            "/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
-        )
+        .route("/openapi.json", get(openapi_json))
         .fallback(|| async {
             ApiError::new(
                 Code::NoSuchEndpoint,
@@ -167,7 +161,7 @@ pub fn routes(app: Arc<App>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/tiles/roads/{z}/{x}/{y}", get(road_tile))
         .fallback(static_file)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -176,6 +170,34 @@ pub fn routes(app: Arc<App>) -> Router {
         .layer(axum::middleware::from_fn(track))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(app)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    summary = "This document",
+    responses((status = 200, description = "OK")),
+    security(())
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::document(),
+    )
+        .into_response()
+}
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    summary = "Liveness",
+    responses((status = 200, description = "OK")),
+    security(())
+)]
+async fn healthz() -> &'static str {
+    "ok"
 }
 
 async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -199,16 +221,26 @@ async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Res
     res
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    ),
+    security(())
+)]
 async fn metrics(State(app): AppState) -> Response {
-    {
-        let engine = app.engine();
+    app.read(|engine| {
         let open = engine.incidents().filter(|i| i.status.is_open()).count();
         metrics::gauge!("pingan_incidents_open").set(open as f64);
         for s in UnitStatus::ALL {
             let n = engine.units().iter().filter(|u| u.status == s).count();
             metrics::gauge!("pingan_units", "status" => s.as_str()).set(n as f64);
         }
-    }
+    });
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.render_metrics(),
@@ -239,6 +271,22 @@ async fn static_file(uri: axum::http::Uri) -> Response {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/tiles/roads/{z}/{x}/{y}",
+    tag = "meta",
+    summary = "Base-map vector tile (MVT) of the road graph",
+    params(
+        ("z" = i64, Path),
+        ("x" = i64, Path),
+        ("y" = i64, Path)
+    ),
+    responses(
+        (status = 200, description = "application/vnd.mapbox-vector-tile"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    ),
+    security(())
+)]
 async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)>) -> ApiResult {
     let y: u32 = y
         .trim_end_matches(".pbf")
@@ -246,7 +294,7 @@ async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)
         .parse()
         .map_err(|_| ApiError::invalid("y", "tile row must be a number"))?;
     let tile = app
-        .tiles
+        .tiles()
         .tile(z, x, y)
         .ok_or_else(|| ApiError::not_found("tile", format!("{z}/{x}/{y}")))?;
     Ok((
@@ -263,86 +311,17 @@ async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)
 
 /// An incident as the API shows it.
 pub fn incident_json(i: &Incident, config: &Config, now: i64) -> Value {
-    let times: serde_json::Map<String, Value> = IncidentStatus::ALL
-        .iter()
-        .filter_map(|s| {
-            i.reached_at(*s)
-                .map(|t| (s.as_str().to_string(), json!(format_rfc3339(t))))
-        })
-        .collect();
-    // The running phase and its timer.
-    let timer = Phase::ALL.iter().find_map(|p| {
-        let (a, b) = p.bounds();
-        let start = i.reached_at(a)?;
-        if i.reached_at(b).is_some() || !i.status.is_open() {
-            return None;
-        }
-        let elapsed = (now - start) as f64 / 1000.0;
-        let target = config.targets.of(*p);
-        Some(json!({"phase": p.as_str(), "since": format_rfc3339(start), "elapsed_s": elapsed.round(), "target_s": target, "overdue": elapsed > f64::from(target)}))
-    });
-    let first = i.callers.first();
-    json!({
-        "id": i.id,
-        "kind": i.kind,
-        "priority": i.priority,
-        "status": i.status,
-        "lat": i.lat,
-        "lon": i.lon,
-        "address": i.address,
-        "caller_name": first.and_then(|c| c.name.clone()),
-        "caller_phone": first.and_then(|c| c.phone.clone()),
-        "callers": i.callers.iter().map(|c| json!({"name": c.name, "phone": c.phone, "at": format_rfc3339(c.at)})).collect::<Vec<_>>(),
-        "description": i.description,
-        "bureau_id": i.place.bureau_id,
-        "station_id": i.place.station_id,
-        "community_id": i.place.community_id,
-        "grid_id": i.place.grid_id,
-        "created_at": format_rfc3339(i.created_at),
-        "times": times,
-        "response_s": i.response_s(),
-        "timer": timer,
-        "overdue": i.overdue,
-        "units": i.assignments.iter().map(|a| json!({
-            "unit_id": a.unit_id, "dispatched_at": format_rfc3339(a.at), "eta_s": a.eta_s,
-            "released_at": a.released_at.map(format_rfc3339), "active": a.released_at.is_none(),
-        })).collect::<Vec<_>>(),
-        "merged_into": i.merged_into,
-        "merged_from": i.merged_from,
-        "possible_duplicates": i.possible_duplicates,
-    })
+    serde_json::to_value(crate::wire::IncidentOut::new(i, config, now)).expect("serialises")
 }
 
 /// A unit as the API shows it.
 pub fn unit_json(u: &Unit) -> Value {
-    json!({
-        "id": u.id, "callsign": u.callsign, "kind": u.kind, "home_station": u.home_station, "crew": u.crew,
-        "capabilities": u.capabilities, "status": u.status, "lat": u.lat, "lon": u.lon,
-        "position_at": format_rfc3339(u.position_at), "incident_id": u.incident_id, "post_id": u.post_id,
-    })
+    serde_json::to_value(crate::wire::UnitOut::from(u)).expect("serialises")
 }
 
 /// A timeline entry: status changes as `status`, everything else as `event`.
 pub fn event_json(e: &Event) -> Value {
-    let mut v = json!({"seq": e.seq, "at": format_rfc3339(e.at), "actor": e.actor, "incident_id": e.incident_id, "unit_id": e.unit_id, "note": e.note});
-    let obj = v.as_object_mut().expect("object");
-    match &e.kind {
-        EventKind::StatusChanged { from, to } => {
-            obj.insert("status".into(), json!(to));
-            obj.insert("from".into(), json!(from));
-        }
-        other => {
-            obj.insert("event".into(), json!(e.name()));
-            if let Value::Object(payload) = serde_json::to_value(other).expect("events serialise") {
-                for (k, val) in payload {
-                    if k != "event" {
-                        obj.insert(k, val);
-                    }
-                }
-            }
-        }
-    }
-    v
+    serde_json::to_value(crate::wire::EventOut::from(e)).expect("serialises")
 }
 
 fn created(v: Value) -> Response {
@@ -364,7 +343,7 @@ async fn as_user<T>(
     ) -> Result<(T, dispatch::Changes), dispatch::DispatchError>,
 ) -> Result<T, ApiError> {
     let actor = user.username.clone();
-    app.apply(|e, now| f(e, now, &actor)).await
+    Ok(app.apply(|e, now| f(e, now, &actor)).await?)
 }
 
 /// The incident of a path's `{id}`, once the user's role allows `action`
@@ -384,11 +363,11 @@ fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiE
 
 /// An incident as the API answers it.
 fn incident_answer(app: &App, incident: &Incident) -> Response {
-    ok(incident_json(incident, &app.settings.dispatch, app.now()))
+    ok(incident_json(incident, &app.settings().dispatch, app.now()))
 }
 
 fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
-    let engine = app.engine();
+    let engine = app.view(user);
     engine
         .incident(id)
         .filter(|i| user.sees(i))
@@ -403,16 +382,32 @@ fn parse_id(raw: &str) -> Result<i64, ApiError> {
 
 // ---------------------------------------------------------------- auth
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     username: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    summary = "Log in; returns a session token",
+    request_body = Login,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    ),
+    security(())
+)]
 async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult {
     let refused = || ApiError::unauthorized("wrong user name or password");
-    let rec = app.store.user(&body.username).await?.ok_or_else(refused)?;
+    let rec = app
+        .store()
+        .user(&body.username)
+        .await?
+        .ok_or_else(refused)?;
     let hash = rec.password_hash.clone();
     let password = body.password;
     // Argon2 is deliberately slow: keep it off the async workers.
@@ -425,8 +420,8 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
     }
     let token = new_token();
     let now = app.now();
-    let expires_at = now + app.settings.session_ttl_s * 1000;
-    app.store
+    let expires_at = now + app.settings().session_ttl_s * 1000;
+    app.store()
         .put_session(&store::SessionRecord {
             token_hash: token_hash(&token),
             username: rec.username.clone(),
@@ -441,30 +436,60 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    summary = "Revoke this session",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn logout(State(app): AppState, user: User) -> ApiResult {
-    app.store
+    app.store()
         .revoke(Some(&user.token_hash), None, app.now())
         .await?;
     app.forget_sessions(Some(&user.token_hash), None);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    summary = "The logged-in user",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn me(user: User) -> ApiResult {
     Ok(ok(
         json!({"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name, "expires_at": format_rfc3339(user.expires_at)}),
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/config",
+    tag = "config",
+    summary = "Incident kinds, response plans, targets",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn config(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let c = &app.settings.dispatch;
+    let c = &app.settings().dispatch;
     let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for j in app.jurisdictions.all().iter().filter(|j| {
+    for j in app.jurisdictions().all().iter().filter(|j| {
         j.level == Level::Station
             && user
                 .scope
                 .as_deref()
-                .is_none_or(|s| app.jurisdictions.is_within(&j.id, s))
+                .is_none_or(|s| app.jurisdictions().is_within(&j.id, s))
     }) {
         for p in j.polygon.iter().flat_map(|p| p.first()).flatten() {
             bounds = [
@@ -477,24 +502,36 @@ async fn config(State(app): AppState, user: User) -> ApiResult {
     }
     Ok(ok(
         json!({"bounds": bounds, "user": {"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name},
-        "agency": app.settings.agency, "agency_name": app.settings.agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
+        "agency": app.settings().agency, "agency_name": app.settings().agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
         "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES,
         "clock": {"now": dispatch::time::format_rfc3339(app.now()), "utc_offset_min": crate::LOCAL_UTC_OFFSET_MIN,
-            "briefing_grace_days": app.settings.briefing_grace_days,
+            "briefing_grace_days": app.settings().briefing_grace_days,
             "default_briefing": crate::analysis_api::default_briefing_period(&app).name()}}),
     ))
 }
 
 // ---------------------------------------------------------------- incidents
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    summary = "Create an incident from a 110 call (durable before the answer)",
+    request_body = crate::wire::NewIncidentBody,
+    responses(
+        (status = 201, description = "Created", body = crate::wire::IncidentOut),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn create_incident(
     State(app): AppState,
     user: User,
-    ApiJson(body): ApiJson<NewIncident>,
+    ApiJson(body): ApiJson<crate::wire::NewIncidentBody>,
 ) -> ApiResult {
     user.require(Action::CreateIncident)?;
+    let body = NewIncident::from(body);
     if let Some(scope) = &user.scope {
-        let place = app.jurisdictions.resolve(dispatch::LatLon {
+        let place = app.jurisdictions().resolve(dispatch::LatLon {
             lat: body.lat,
             lon: body.lon,
         });
@@ -513,38 +550,69 @@ async fn create_incident(
     metrics::counter!("pingan_incidents_created_total").increment(1);
     Ok(created(incident_json(
         &incident,
-        &app.settings.dispatch,
+        &app.settings().dispatch,
         app.now(),
     )))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/check",
+    tag = "incidents",
+    summary = "Validate a call and list possible duplicates without saving",
+    request_body = crate::wire::NewIncidentBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn check_incident(
     State(app): AppState,
     user: User,
-    ApiJson(body): ApiJson<NewIncident>,
+    ApiJson(body): ApiJson<crate::wire::NewIncidentBody>,
 ) -> ApiResult {
     user.require(Action::CreateIncident)?;
-    let engine = app.engine();
+    let body = NewIncident::from(body);
+    let engine = app.view(&user);
     let (priority, place) = engine.validate_new(&body)?;
     let dups = engine.possible_duplicates(app.now(), &body.kind, body.lat, body.lon);
     let dups: Vec<Value> = dups
         .into_iter()
-        .filter_map(|d| engine.incident(d.incident_id).filter(|i| user.sees(i)).map(|i| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address})))
+        .map(|(d, i)| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address}))
         .collect();
     Ok(ok(
         json!({"priority": priority, "place": place, "possible_duplicates": dups}),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// `open`, `all`, or a comma list of statuses.
     status: Option<String>,
+    /// Only incidents in this jurisdiction.
     station: Option<String>,
+    /// Only this kind.
     kind: Option<String>,
+    /// Only incidents since this RFC 3339 time.
     since: Option<String>,
+    /// At most this many (default 500, at most 5000).
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    summary = "List and filter incidents in the user's jurisdiction",
+    params(
+        ListQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQuery>) -> ApiResult {
     user.require(Action::Read)?;
     let statuses: Option<Vec<IncidentStatus>> = match q.status.as_deref() {
@@ -580,7 +648,7 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
         .transpose()?;
     let limit = q.limit.unwrap_or(500).min(5000);
     let now = app.now();
-    let engine = app.engine();
+    let engine = app.view(&user);
     let mut found: Vec<&Incident> = engine
         .incidents()
         .filter(|i| user.sees(i))
@@ -595,26 +663,52 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
     let list: Vec<Value> = found
         .into_iter()
         .take(limit)
-        .map(|i| incident_json(i, &app.settings.dispatch, now))
+        .map(|i| incident_json(i, &app.settings().dispatch, now))
         .collect();
     Ok(ok(json!({"total": total, "incidents": list})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    summary = "One incident with its timeline (from its events)",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::wire::IncidentOut),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
     let mut ids = vec![incident.id];
     ids.extend(&incident.merged_from);
-    let timeline = app.store.timeline(&ids).await?;
-    let mut v = incident_json(&incident, &app.settings.dispatch, app.now());
+    let timeline = app.store().timeline(&ids).await?;
+    let mut v = incident_json(&incident, &app.settings().dispatch, app.now());
     v["timeline"] = Value::Array(timeline.iter().map(event_json).collect());
     Ok(ok(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/recommendation",
+    tag = "dispatch",
+    summary = "Available units by driving time, tiers, the two-way dispatch, waves",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     let id = incident_for(&app, &user, Action::Read, &id)?;
     let started = Instant::now();
-    let rec = app.engine().recommend(id, &[])?;
+    let rec = app.view(&user).recommend(id, &[])?;
     let us = started.elapsed().as_micros() as u64;
     metrics::histogram!("pingan_recommendation_seconds").record(us as f64 / 1e6);
     let mut v = serde_json::to_value(&rec).expect("serialises");
@@ -622,13 +716,27 @@ async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>
     Ok(ok(v))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DispatchBody {
     unit_ids: Vec<String>,
     idempotency_key: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/dispatch",
+    tag = "dispatch",
+    summary = "Send units (idempotent by key)",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    request_body = DispatchBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn dispatch_units(
     State(app): AppState,
     user: User,
@@ -644,17 +752,31 @@ async fn dispatch_units(
     metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string())
         .increment(1);
     Ok(ok(
-        json!({"incident": incident_json(&incident, &app.settings.dispatch, app.now()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
+        json!({"incident": incident_json(&incident, &app.settings().dispatch, app.now()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     status: String,
     note: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/status",
+    tag = "incidents",
+    summary = "Move the incident along its lifecycle",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn set_status(
     State(app): AppState,
     user: User,
@@ -679,12 +801,26 @@ async fn set_status(
     Ok(incident_answer(&app, &incident))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MergeBody {
     into: i64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/merge",
+    tag = "incidents",
+    summary = "Merge this incident into another (callers and timelines kept)",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    request_body = MergeBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn merge(
     State(app): AppState,
     user: User,
@@ -701,12 +837,26 @@ async fn merge(
     Ok(incident_answer(&app, &incident))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReleaseBody {
     unit_id: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/release",
+    tag = "dispatch",
+    summary = "Release a unit from the incident",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    request_body = ReleaseBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn release(
     State(app): AppState,
     user: User,
@@ -721,13 +871,26 @@ async fn release(
     Ok(incident_answer(&app, &incident))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/eido",
+    tag = "interchange",
+    summary = "Export as a NENA EIDO JSON document",
+    params(
+        ("id" = i64, Path, description = "Incident id")
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
-    let timeline = app.store.timeline(&[incident.id]).await?;
+    let timeline = app.store().timeline(&[incident.id]).await?;
     let doc = dispatch::eido::export(
-        &app.settings.agency,
-        &app.settings.agency_name,
+        &app.settings().agency,
+        &app.settings().agency_name,
         &incident,
         &timeline,
         app.now(),
@@ -739,6 +902,17 @@ async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -
         .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/eido",
+    tag = "interchange",
+    summary = "Import an incident from a NENA EIDO JSON document",
+    request_body(content = Object, content_type = "application/json", description = "A NENA EIDO JSON document (NENA-STA-021)"),
+    responses(
+        (status = 201, description = "Imported"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let (incident, source) = dispatch::eido::import(&doc)?;
@@ -748,19 +922,33 @@ async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Val
     .await?;
     Ok(created(incident_json(
         &incident,
-        &app.settings.dispatch,
+        &app.settings().dispatch,
         app.now(),
     )))
 }
 
 // ---------------------------------------------------------------- units
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnitQuery {
     status: Option<String>,
     station: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/units",
+    tag = "units",
+    summary = "Units in the user's jurisdiction",
+    params(
+        UnitQuery
+    ),
+    responses(
+        (status = 200, description = "OK", body = [crate::wire::UnitOut]),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>) -> ApiResult {
     user.require(Action::Read)?;
     let status = q
@@ -771,16 +959,15 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
                 .ok_or_else(|| ApiError::invalid("status", format!("unknown unit status {s:?}")))
         })
         .transpose()?;
-    let engine = app.engine();
+    let engine = app.view(&user);
     let list: Vec<Value> = engine
         .units()
-        .iter()
         .filter(|u| user.sees_unit(&app, u))
         .filter(|u| status.is_none_or(|s| u.status == s))
         .filter(|u| {
             q.station
                 .as_ref()
-                .is_none_or(|s| app.jurisdictions.is_within(&u.home_station, s))
+                .is_none_or(|s| app.jurisdictions().is_within(&u.home_station, s))
         })
         .map(unit_json)
         .collect();
@@ -788,7 +975,7 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
 }
 
 fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
-    let engine = app.engine();
+    let engine = app.view(user);
     engine
         .unit(id)
         .filter(|u| user.sees_unit(app, u))
@@ -796,15 +983,31 @@ fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
         .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/units/{id}",
+    tag = "units",
+    summary = "One unit",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     Ok(ok(unit_json(&visible_unit(&app, &user, &id)?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UnitBody {
     callsign: String,
+    /// `patrol_car`, `foot_patrol`, `bike_patrol`, `station_duty`,
+    /// `criminal_investigation`, `narcotics`, `traffic` or `special_police`.
+    #[schema(value_type = String)]
     kind: UnitKind,
     home_station: String,
     #[serde(default = "two")]
@@ -821,6 +1024,20 @@ fn two() -> u32 {
     2
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/units/{id}",
+    tag = "units",
+    summary = "Register or update a unit (admin)",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    request_body = UnitBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn put_unit(
     State(app): AppState,
     user: User,
@@ -849,13 +1066,27 @@ async fn put_unit(
     Ok(ok(unit_json(&unit)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PositionBody {
     lat: f64,
     lon: f64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/units/{id}/position",
+    tag = "units",
+    summary = "Position report from the field",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    request_body = PositionBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn unit_position(
     State(app): AppState,
     user: User,
@@ -867,12 +1098,26 @@ async fn unit_position(
     Ok(ok(unit_json(&unit)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UnitStatusBody {
     status: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/units/{id}/status",
+    tag = "units",
+    summary = "Status report from the field; the incident follows",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    request_body = UnitStatusBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn unit_status(
     State(app): AppState,
     user: User,
@@ -897,13 +1142,27 @@ async fn unit_status(
     Ok(ok(unit_json(&unit)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReassignBody {
     incident_id: i64,
     idempotency_key: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/units/{id}/reassign",
+    tag = "dispatch",
+    summary = "Move a unit to another incident",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    request_body = ReassignBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn reassign(
     State(app): AppState,
     user: User,
@@ -921,6 +1180,19 @@ async fn reassign(
     Ok(ok(serde_json::to_value(out).expect("serialises")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/units/{id}/reinforcement",
+    tag = "dispatch",
+    summary = "Reinforcement request from a unit on scene: a recommendation without the units already there",
+    params(
+        ("id" = String, Path, description = "Unit id")
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let rec = as_user(&app, &user, |e, now, actor| {
@@ -930,30 +1202,49 @@ async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>)
     Ok(ok(serde_json::to_value(rec).expect("serialises")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts",
+    tag = "units",
+    summary = "Patrol posts",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn posts(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let engine = app.engine();
+    let engine = app.view(&user);
     let list: Vec<&dispatch::Post> = engine
         .posts()
-        .iter()
         .filter(|p| {
             user.scope
                 .as_deref()
-                .is_none_or(|s| app.jurisdictions.is_within(&p.station_id, s))
+                .is_none_or(|s| app.jurisdictions().is_within(&p.station_id, s))
         })
         .collect();
     Ok(ok(json!(list)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/police-offices",
+    tag = "jurisdictions",
+    summary = "Village and community police offices (警务室) in the user's jurisdiction",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn police_offices(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let offices = app.offices.read().expect("offices lock");
+    let offices = app.offices();
     let list: Vec<&dispatch::PoliceOffice> = offices
         .iter()
         .filter(|o| {
             user.scope
                 .as_deref()
-                .is_none_or(|s| app.jurisdictions.is_within(&o.community_id, s))
+                .is_none_or(|s| app.jurisdictions().is_within(&o.community_id, s))
         })
         .collect();
     Ok(ok(json!(list)))
@@ -961,23 +1252,45 @@ async fn police_offices(State(app): AppState, user: User) -> ApiResult {
 
 /// Villages and communities with a police office, by bureau and station
 /// (the report's "572 offices for 587 villages = 97.4%"), within the user's scope.
+#[utoipa::path(
+    get,
+    path = "/api/v1/police-offices/coverage",
+    tag = "community",
+    summary = "Village police office (警务室) coverage: communities with an office / all communities, co-location with the village committee, classes and staff; in total, by bureau and by station, within your scope",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn police_office_coverage(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
-    let report = community::office_coverage(
-        &app.jurisdictions,
-        &app.offices.read().expect("offices lock"),
-        user.scope.as_deref(),
-    );
+    let report =
+        community::office_coverage(app.jurisdictions(), &app.offices(), user.scope.as_deref());
     Ok(ok(serde_json::to_value(report).expect("serialises")))
 }
 
 // ---------------------------------------------------------------- jurisdictions and figures
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JurisdictionQuery {
+    /// comma list of city_bureau, bureau, station, community, grid
     level: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/jurisdictions",
+    tag = "jurisdictions",
+    summary = "The jurisdiction tree as GeoJSON",
+    params(
+        JurisdictionQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn jurisdictions(
     State(app): AppState,
     user: User,
@@ -995,9 +1308,20 @@ async fn jurisdictions(
                 .collect::<Result<_, _>>()
         })
         .transpose()?;
-    Ok(ok(app.jurisdictions.to_geojson(levels.as_deref())))
+    Ok(ok(app.jurisdictions().to_geojson(levels.as_deref())))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/jurisdictions",
+    tag = "jurisdictions",
+    summary = "Replace the jurisdiction tree from GeoJSON (admin; applies at the next start)",
+    request_body(content = Object, content_type = "application/json", description = "The whole jurisdiction tree: an array of {id, name, level, parent_id, polygon}"),
+    responses(
+        (status = 202, description = "Stored"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn put_jurisdictions(
     State(app): AppState,
     user: User,
@@ -1006,7 +1330,7 @@ async fn put_jurisdictions(
     user.require(Action::Admin)?;
     let all = Jurisdictions::from_geojson(&doc)?;
     Jurisdictions::new(all.clone())?;
-    app.store.put_jurisdictions(&all).await?;
+    app.store().put_jurisdictions(&all).await?;
     // The live tree is fixed for the process: applied at the next start.
     Ok((
         StatusCode::ACCEPTED,
@@ -1021,6 +1345,20 @@ struct AtQuery {
     lon: f64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/jurisdictions/at",
+    tag = "jurisdictions",
+    summary = "Bureau, station, community and grid of a point",
+    params(
+        ("lat" = Option<f64>, Query),
+        ("lon" = Option<f64>, Query)
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn jurisdiction_at(
     State(app): AppState,
     user: User,
@@ -1035,7 +1373,7 @@ async fn jurisdiction_at(
         )
     })?;
     let place = app
-        .jurisdictions
+        .jurisdictions()
         .resolve(dispatch::LatLon {
             lat: q.lat,
             lon: q.lon,
@@ -1051,7 +1389,7 @@ async fn jurisdiction_at(
         })?;
     let name = |id: &Option<String>| {
         id.as_deref()
-            .and_then(|id| app.jurisdictions.get(id))
+            .and_then(|id| app.jurisdictions().get(id))
             .map(|j| json!({"id": j.id, "name_zh": j.name_zh, "name_en": j.name_en}))
     };
     Ok(ok(
@@ -1059,15 +1397,30 @@ async fn jurisdiction_at(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FiguresQuery {
     from: Option<String>,
     to: Option<String>,
     station: Option<String>,
     kind: Option<String>,
+    /// hour, day or month
     period: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/figures",
+    tag = "figures",
+    summary = "Share reached within 1/3/5 minutes, phase medians and 90th percentiles, by station, kind and period",
+    params(
+        FiguresQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
     user.require(Action::Figures)?;
     let time = crate::analysis_api::time;
@@ -1088,20 +1441,35 @@ async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>
             ));
         }
     };
-    let engine = app.engine();
+    let engine = app.view(&user);
     let f =
         dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
     Ok(ok(serde_json::to_value(f).expect("serialises")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct IsochroneQuery {
+    /// posts or units
     of: Option<String>,
     minutes: Option<String>,
     station: Option<String>,
 }
 
 /// The 1/3/5-minute areas reachable from patrol posts or from available units.
+#[utoipa::path(
+    get,
+    path = "/api/v1/isochrones",
+    tag = "coverage",
+    summary = "1/3/5-minute areas reachable from the posts or the available units (GeoJSON)",
+    params(
+        IsochroneQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn isochrones(
     State(app): AppState,
     user: User,
@@ -1128,20 +1496,19 @@ async fn isochrones(
     };
     let of = q.of.as_deref().unwrap_or("posts");
     let points: Vec<dispatch::LatLon> = {
-        let engine = app.engine();
+        let engine = app.view(&user);
         let in_scope = |station: &str| {
             q.station
                 .as_deref()
-                .is_none_or(|s| app.jurisdictions.is_within(station, s))
+                .is_none_or(|s| app.jurisdictions().is_within(station, s))
                 && user
                     .scope
                     .as_deref()
-                    .is_none_or(|s| app.jurisdictions.is_within(station, s))
+                    .is_none_or(|s| app.jurisdictions().is_within(station, s))
         };
         match of {
             "posts" => engine
                 .posts()
-                .iter()
                 .filter(|p| in_scope(&p.station_id))
                 .map(|p| dispatch::LatLon {
                     lat: p.lat,
@@ -1150,7 +1517,6 @@ async fn isochrones(
                 .collect(),
             "units" => engine
                 .units()
-                .iter()
                 .filter(|u| u.status == UnitStatus::Available && in_scope(&u.home_station))
                 .map(|u| u.position())
                 .collect(),
@@ -1164,13 +1530,17 @@ async fn isochrones(
     };
     let snaps: Vec<roads::Snap> = points
         .iter()
-        .filter_map(|p| app.graph.snap(*p, app.settings.dispatch.max_snap_m).ok())
+        .filter_map(|p| {
+            app.graph()
+                .snap(*p, app.settings().dispatch.max_snap_m)
+                .ok()
+        })
         .collect();
     if snaps.is_empty() {
         return Ok(ok(json!({"type": "FeatureCollection", "features": []})));
     }
     let limits: Vec<u32> = minutes.iter().map(|m| (m * 60_000.0) as u32).collect();
-    let graph = app.graph;
+    let graph = app.graph();
     let iso = tokio::task::spawn_blocking(move || {
         roads::isochrones(graph, &snaps, &limits, &roads::IsochroneOptions::default())
     })
@@ -1182,13 +1552,23 @@ async fn isochrones(
 
 // ---------------------------------------------------------------- users
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "admin",
+    summary = "Accounts (admin)",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn users(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Admin)?;
-    let list: Vec<Value> = app.store.users().await?.into_iter().map(|u| json!({"username": u.username, "role": u.role, "scope": u.scope, "display_name": u.display_name, "disabled": u.disabled})).collect();
+    let list: Vec<Value> = app.store().users().await?.into_iter().map(|u| json!({"username": u.username, "role": u.role, "scope": u.scope, "display_name": u.display_name, "disabled": u.disabled})).collect();
     Ok(ok(Value::Array(list)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUser {
     username: String,
@@ -1198,6 +1578,17 @@ struct NewUser {
     display_name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "admin",
+    summary = "Create an account (admin)",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUser>) -> ApiResult {
     user.require(Action::Admin)?;
     if b.username.trim().is_empty() || b.username.len() > 64 {
@@ -1217,7 +1608,7 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         ));
     }
     if let Some(s) = &b.scope
-        && app.jurisdictions.get(s).is_none()
+        && app.jurisdictions().get(s).is_none()
     {
         return Err(ApiError::invalid(
             "scope",
@@ -1236,15 +1627,28 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         password_hash: hash,
         disabled: false,
     };
-    app.store.put_user(&rec).await?;
+    app.store().put_user(&rec).await?;
     Ok(created(
         json!({"username": rec.username, "role": rec.role, "scope": rec.scope}),
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{username}/revoke",
+    tag = "admin",
+    summary = "Revoke every session of a user (admin)",
+    params(
+        ("username" = String, Path)
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 async fn revoke_user(State(app): AppState, user: User, Path(username): Path<String>) -> ApiResult {
     user.require(Action::Admin)?;
-    let n = app.store.revoke(None, Some(&username), app.now()).await?;
+    let n = app.store().revoke(None, Some(&username), app.now()).await?;
     app.forget_sessions(None, Some(&username));
     Ok(ok(json!({"revoked_sessions": n})))
 }

@@ -16,9 +16,10 @@ use serde_json::json;
 
 use crate::App;
 use crate::auth::{Action, User};
+use crate::community_api::community_error;
 use crate::community_api::span;
-use crate::community_api::{community_error, load_all};
 use crate::error::{ApiError, ApiJson, Query};
+use app::repository::load_all;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -27,7 +28,7 @@ const META_KEY: &str = "assessment_catalogue";
 /// The catalogue in force (TOML text and parsed).
 pub async fn catalogue(app: &App) -> Result<(String, Catalogue), ApiError> {
     let text = app
-        .store
+        .store()
         .meta(META_KEY)
         .await
         .map_err(ApiError::store)?
@@ -40,7 +41,7 @@ pub async fn catalogue(app: &App) -> Result<(String, Catalogue), ApiError> {
 /// Checks and stores a catalogue (the binary's `--assessment FILE` too).
 pub async fn set_catalogue(app: &App, text: &str) -> Result<Catalogue, ApiError> {
     let c = Catalogue::parse(text, &metric_names()).map_err(community_error)?;
-    app.store
+    app.store()
         .set_meta(META_KEY, text)
         .await
         .map_err(ApiError::store)?;
@@ -48,6 +49,17 @@ pub async fn set_catalogue(app: &App, text: &str) -> Result<Catalogue, ApiError>
 }
 
 /// `GET /api/v1/assessment/catalogue`: indicators, their TOML and the metrics formulas may use.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assessment/catalogue",
+    tag = "assessment",
+    summary = "indicators (formula, weight, target, unit), their TOML, and the metrics formulas may use",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn get_catalogue(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::Figures)?;
     let (text, c) = catalogue(&app).await?;
@@ -62,7 +74,7 @@ pub async fn get_catalogue(State(app): State<Arc<App>>, user: User) -> ApiResult
 }
 
 /// A new catalogue.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueBody {
     /// The catalogue as TOML (`[[indicator]]` tables).
@@ -70,6 +82,18 @@ pub struct CatalogueBody {
 }
 
 /// `PUT /api/v1/assessment/catalogue` (administrators): replaces the catalogue.
+#[utoipa::path(
+    put,
+    path = "/api/v1/assessment/catalogue",
+    tag = "assessment",
+    summary = "replace the catalogue (administrators); every formula is checked against the metrics",
+    request_body = CatalogueBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn put_catalogue(
     State(app): State<Arc<App>>,
     user: User,
@@ -77,7 +101,7 @@ pub async fn put_catalogue(
 ) -> ApiResult {
     user.require(Action::Admin)?;
     let c = set_catalogue(&app, &b.toml).await?;
-    app.store
+    app.store()
         .audit(&store::AuditEntry {
             at: app.now(),
             actor: user.username.clone(),
@@ -92,8 +116,9 @@ pub async fn put_catalogue(
 }
 
 /// Query of the table.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TableQuery {
     /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
     period: Option<String>,
@@ -111,7 +136,7 @@ async fn metrics_by_station(
     let sp = span(app, period)?;
     let now = app.now();
     let incidents: Vec<dispatch::Incident> = {
-        let engine = app.engine();
+        let engine = app.view(user);
         engine
             .incidents()
             .filter(|i| i.created_at >= sp.from && i.created_at < sp.to && user.sees(i))
@@ -127,9 +152,9 @@ async fn metrics_by_station(
     for l in community::ledgers::LEDGERS.iter() {
         entries.extend(load_all::<community::ledgers::Entry>(app, user, l.register.kind).await?);
     }
-    let offices = app.offices.read().expect("offices lock").clone();
+    let offices = app.offices();
     let inputs = Inputs {
-        tree: &app.jurisdictions,
+        tree: app.jurisdictions(),
         incidents: &refs,
         transfers: &transfers,
         leads: &leads,
@@ -144,12 +169,12 @@ async fn metrics_by_station(
         now,
     };
     let stations: Vec<(String, String, Metrics)> = app
-        .jurisdictions
+        .jurisdictions()
         .all()
         .iter()
         .filter(|j| {
             j.level == Level::Station
-                && crate::community_api::sees(app, user, &j.id)
+                && app::repository::sees(app, user, &j.id)
                 && only.is_none_or(|o| o == j.id)
         })
         .map(|j| {
@@ -165,6 +190,20 @@ async fn metrics_by_station(
 
 /// `GET /api/v1/assessment?period=&format=`: every station in scope scored
 /// by the catalogue, ranked; `format=csv` downloads the table.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assessment",
+    tag = "assessment",
+    summary = "every station in scope scored by the catalogue, ranked; format=csv downloads it",
+    params(
+        TableQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn table(
     State(app): State<Arc<App>>,
     user: User,
@@ -205,8 +244,9 @@ pub async fn table(
 }
 
 /// Query of the source data.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SourceQuery {
     /// Station.
     station: String,
@@ -218,6 +258,20 @@ pub struct SourceQuery {
 
 /// `GET /api/v1/assessment/source?station=&indicator=&period=`: the metric
 /// values behind one score and the ids of the records counted in each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/assessment/source",
+    tag = "assessment",
+    summary = "the metric values behind one station's score and the ids of the records counted",
+    params(
+        SourceQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn source(
     State(app): State<Arc<App>>,
     user: User,
@@ -239,7 +293,7 @@ pub async fn source(
             ),
         ));
     };
-    match app.jurisdictions.get(&q.station) {
+    match app.jurisdictions().get(&q.station) {
         Some(j) if j.level == Level::Station => {}
         _ => {
             return Err(ApiError::invalid(

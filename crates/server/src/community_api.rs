@@ -5,7 +5,6 @@
 
 use dispatch::time::DAY_MS;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,21 +13,15 @@ use community::transfer::{Lead, NewLead, NewTransfer, Transfer, TransferStatus, 
 use dispatch::Level;
 use serde::Deserialize;
 use serde_json::json;
-use store::{AuditEntry, CommunityRecord};
 
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson, Path, Query};
+use app::repository::{
+    self, WRITES, community_in_scope, load, load_all, new_id, save, sees, station_for,
+};
 
 type ApiResult = Result<Response, ApiError>;
-
-/// Community writes are read-modify-write on stored documents: one at a time.
-pub(crate) static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-static SEQ: AtomicU64 = AtomicU64::new(0);
-
-pub(crate) fn new_id(prefix: &str, now: i64) -> String {
-    format!("{prefix}{now}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
-}
 
 /// Keys that hold an instant besides every `*_at`.
 const INSTANT_KEYS: &[&str] = &[
@@ -72,135 +65,28 @@ pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
     ApiError::from(e)
 }
 
-/// The station a record is for: the given one (which must be a station in
-/// the user's scope) or the user's own station.
-fn station_for(app: &App, user: &User, given: Option<String>) -> Result<String, ApiError> {
-    let station = match given {
-        Some(s) => s,
-        None => match &user.scope {
-            Some(s)
-                if app
-                    .jurisdictions
-                    .get(s)
-                    .is_some_and(|j| j.level == Level::Station) =>
-            {
-                s.clone()
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    "station_id",
-                    "give the station the record is for",
-                ));
-            }
-        },
-    };
-    match app.jurisdictions.get(&station) {
-        Some(j) if j.level == Level::Station => {}
-        _ => {
-            return Err(ApiError::invalid(
-                "station_id",
-                format!("{station:?} is not a police station"),
-            ));
-        }
-    }
-    if let Some(scope) = &user.scope
-        && !app.jurisdictions.is_within(&station, scope)
-    {
-        return Err(ApiError::forbidden(format!(
-            "{station} is outside your jurisdiction {scope}"
-        )));
-    }
-    Ok(station)
-}
-
-pub(crate) fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
-    user.scope
-        .as_deref()
-        .is_none_or(|s| app.jurisdictions.is_within(jurisdiction, s))
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "a record, its audit entry and the reason, written in one transaction"
-)]
-pub(crate) async fn save<T: serde::Serialize>(
-    app: &App,
-    user: &User,
-    kind: &str,
-    id: &str,
-    station: &str,
-    created_at: i64,
-    value: &T,
-    action: &str,
-    reason: Option<String>,
-) -> Result<(), ApiError> {
-    let now = app.now();
-    app.store
-        .put_record(
-            &CommunityRecord {
-                kind: kind.into(),
-                id: id.into(),
-                jurisdiction_id: station.into(),
-                doc: serde_json::to_string(value).expect("serialises"),
-                created_at,
-                updated_at: now,
-                deleted_at: None,
-            },
-            &AuditEntry {
-                at: now,
-                actor: user.username.clone(),
-                action: action.into(),
-                kind: kind.into(),
-                record_id: id.into(),
-                reason,
-            },
-        )
-        .await
-        .map_err(ApiError::store)
-}
-
-pub(crate) async fn load<T: serde::de::DeserializeOwned>(
-    app: &App,
-    user: &User,
-    kind: &str,
-    id: &str,
-) -> Result<T, ApiError> {
-    let rec = app.store.record(kind, id).await.map_err(ApiError::store)?;
-    match rec {
-        Some(r) if r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id) => {
-            serde_json::from_str(&r.doc)
-                .map_err(|e| ApiError::store(format!("stored {kind} {id}: {e}")))
-        }
-        // Out of scope is not found, as for incidents.
-        _ => Err(ApiError::not_found(kind, id)),
-    }
-}
-
-pub(crate) async fn load_all<T: serde::de::DeserializeOwned>(
-    app: &App,
-    user: &User,
-    kind: &str,
-) -> Result<Vec<T>, ApiError> {
-    let recs = app.store.records(kind).await.map_err(ApiError::store)?;
-    recs.into_iter()
-        .filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
-        .map(|r| {
-            serde_json::from_str(&r.doc)
-                .map_err(|e| ApiError::store(format!("stored {kind} {}: {e}", r.id)))
-        })
-        .collect()
-}
-
 /// `POST /api/v1/community/transfers`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/transfers",
+    tag = "community",
+    summary = "A station transfers a criminal or vice case to a specialised unit (两不办)",
+    request_body = crate::wire::NewTransferBody,
+    responses(
+        (status = 201, description = "Created"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn create_transfer(
     State(app): State<Arc<App>>,
     user: User,
-    ApiJson(body): ApiJson<NewTransfer>,
+    ApiJson(body): ApiJson<crate::wire::NewTransferBody>,
 ) -> ApiResult {
+    let body = NewTransfer::from(body);
     user.require(Action::CommunityWrite)?;
     let station = station_for(&app, &user, body.station_id.clone())?;
     if let Some(id) = body.incident_id {
-        let engine = app.engine();
+        let engine = app.view(&user);
         match engine.incident(id) {
             Some(i) if user.sees(i) => {}
             _ => {
@@ -234,8 +120,9 @@ fn transfer_json(t: &Transfer, now: i64) -> serde_json::Value {
 }
 
 /// Query of the lists.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `pending`, `accepted` or `returned`.
     status: Option<String>,
@@ -244,6 +131,19 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/community/transfers`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/transfers",
+    tag = "community",
+    summary = "Transfers in your scope, newest first, with overdue flags and minutes to acceptance",
+    params(
+        ListQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn list_transfers(
     State(app): State<Arc<App>>,
     user: User,
@@ -277,7 +177,7 @@ pub async fn list_transfers(
 }
 
 /// Body of a decision on a case transfer, tagged by `action`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Decision {
     /// The receiving unit takes the case.
@@ -306,6 +206,20 @@ impl Decision {
 }
 
 /// `POST /api/v1/community/transfers/{id}/decision`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/transfers/{id}/decision",
+    tag = "community",
+    summary = "The unit accepts or returns (with a reason) a pending transfer; the station resubmits a returned one",
+    params(
+        ("id" = String, Path)
+    ),
+    request_body = Decision,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn decide_transfer(
     State(app): State<Arc<App>>,
     user: User,
@@ -352,11 +266,23 @@ pub async fn decide_transfer(
 }
 
 /// `POST /api/v1/community/leads`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/leads",
+    tag = "community",
+    summary = "A station hands a lead (线索) to a specialised unit",
+    request_body = crate::wire::NewLeadBody,
+    responses(
+        (status = 201, description = "Created"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn create_lead(
     State(app): State<Arc<App>>,
     user: User,
-    ApiJson(body): ApiJson<NewLead>,
+    ApiJson(body): ApiJson<crate::wire::NewLeadBody>,
 ) -> ApiResult {
+    let body = NewLead::from(body);
     user.require(Action::CommunityWrite)?;
     let station = station_for(&app, &user, body.station_id.clone())?;
     let now = app.now();
@@ -377,6 +303,19 @@ pub async fn create_lead(
 }
 
 /// `GET /api/v1/community/leads`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/leads",
+    tag = "community",
+    summary = "Leads in your scope, newest first",
+    params(
+        ListQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn list_leads(
     State(app): State<Arc<App>>,
     user: User,
@@ -399,7 +338,7 @@ pub async fn list_leads(
 }
 
 /// Body of lead feedback.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Feedback {
     /// Whether the lead was used.
@@ -409,6 +348,20 @@ pub struct Feedback {
 }
 
 /// `POST /api/v1/community/leads/{id}/feedback`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/leads/{id}/feedback",
+    tag = "community",
+    summary = "The unit says whether it used the lead (once)",
+    params(
+        ("id" = String, Path)
+    ),
+    request_body = Feedback,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn lead_feedback(
     State(app): State<Arc<App>>,
     user: User,
@@ -440,8 +393,9 @@ pub async fn lead_feedback(
 }
 
 /// Period of a report.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// `YYYY-MM`, `YYYY`, a date or `FROM..TO` (default: this month).
     pub(crate) period: Option<String>,
@@ -486,6 +440,19 @@ pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> 
 }
 
 /// `GET /api/v1/community/figures`: transfers and leads of the period, by station.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/figures",
+    tag = "community",
+    summary = "Transfers (made, accepted, returned, pending, overdue, median minutes to acceptance) and leads (provided, used) of a period, in total and by station",
+    params(
+        PeriodQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn community_figures(
     State(app): State<Arc<App>>,
     user: User,
@@ -511,9 +478,19 @@ pub async fn community_figures(
 
 // ---------------------------------------------------------------- personal data registers
 
-use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson, expired};
+use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson};
 
 /// `GET /api/v1/community/registers`: each register's legal basis, purpose and retention.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/registers",
+    tag = "community",
+    summary = "Personal-data registers: legal basis, purpose, retention period",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn registers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     let mut all = vec![
@@ -525,7 +502,7 @@ pub async fn registers(user: User) -> ApiResult {
 }
 
 /// Body of a key person.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyPersonBody {
     community_id: String,
@@ -539,13 +516,24 @@ pub struct KeyPersonBody {
 }
 
 /// `POST /api/v1/community/key-persons`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/key-persons",
+    tag = "community",
+    summary = "Add a key person (重点人员) to the register of a community in your jurisdiction",
+    request_body = KeyPersonBody,
+    responses(
+        (status = 201, description = "Created (summary)"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn create_key_person(
     State(app): State<Arc<App>>,
     user: User,
     ApiJson(b): ApiJson<KeyPersonBody>,
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
-    match app.jurisdictions.get(&b.community_id) {
+    match app.jurisdictions().get(&b.community_id) {
         Some(j) if j.level == Level::Community => {}
         _ => {
             return Err(ApiError::invalid(
@@ -603,6 +591,16 @@ pub async fn create_key_person(
 
 /// `GET /api/v1/community/key-persons`: summaries only (no identity number,
 /// address or full name), so listing needs no reason.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/key-persons",
+    tag = "community",
+    summary = "Key persons in your jurisdiction: summaries without identity number, address or full name",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
@@ -610,20 +608,12 @@ pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiRes
 }
 
 /// Why a record is read or deleted.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Reason {
+    /// why (audited)
     pub(crate) reason: Option<String>,
-}
-
-pub(crate) fn reason_given(r: Reason) -> Result<String, ApiError> {
-    match r.reason.map(|s| s.trim().to_string()) {
-        Some(s) if s.chars().count() >= 2 => Ok(s),
-        _ => Err(ApiError::invalid(
-            "reason",
-            "give the reason for reading personal data (it is audited)",
-        )),
-    }
 }
 
 /// A whole personal-data record: only with a reason, and the read is
@@ -635,28 +625,26 @@ pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Seriali
     id: String,
     r: Reason,
 ) -> ApiResult {
-    user.require(Action::CommunityWrite)?;
-    let reason = reason_given(r)?;
-    let record: T = load(app, user, kind, &id).await?;
-    app.store
-        .audit(&AuditEntry {
-            at: app.now(),
-            actor: user.username.clone(),
-            action: "read".into(),
-            kind: kind.into(),
-            record_id: id,
-            reason: Some(reason),
-        })
-        .await
-        .map_err(ApiError::store)?;
-    Ok(axum::Json(crate::community_api::wire(
-        &serde_json::to_value(&record).expect("serialises"),
-    ))
-    .into_response())
+    let record: T = repository::read_with_reason(app, user, kind, id, r.reason).await?;
+    Ok(axum::Json(wire(&record)).into_response())
 }
 
 /// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
 /// read and its reason are audited before anything is returned.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/key-persons/{id}",
+    tag = "community",
+    summary = "The whole record; the read and its reason are audited first",
+    params(
+        ("id" = String, Path),
+        Reason
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn get_key_person(
     State(app): State<Arc<App>>,
     user: User,
@@ -667,6 +655,20 @@ pub async fn get_key_person(
 }
 
 /// `DELETE /api/v1/community/key-persons/{id}?reason=…`: soft delete, audited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/key-persons/{id}",
+    tag = "community",
+    summary = "Soft delete with the reason audited (the retention purge removes it for good)",
+    params(
+        ("id" = String, Path),
+        Reason
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn delete_key_person(
     State(app): State<Arc<App>>,
     user: User,
@@ -685,73 +687,24 @@ pub(crate) async fn soft_delete(
     id: &str,
     r: Reason,
 ) -> ApiResult {
-    user.require(Action::CommunityWrite)?;
-    let reason = reason_given(r)?;
-    let _w = WRITES.lock().await;
-    let rec = app.store.record(kind, id).await.map_err(ApiError::store)?;
-    let Some(rec) = rec.filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
-    else {
-        // Out of scope is not found, as for incidents.
-        return Err(ApiError::not_found(kind, id));
-    };
-    let now = app.now();
-    app.store
-        .put_record(
-            &CommunityRecord {
-                updated_at: now,
-                deleted_at: Some(now),
-                ..rec
-            },
-            &AuditEntry {
-                at: now,
-                actor: user.username.clone(),
-                action: "delete".into(),
-                kind: kind.into(),
-                record_id: id.into(),
-                reason: Some(reason),
-            },
-        )
-        .await
-        .map_err(ApiError::store)?;
+    repository::soft_delete(app, user, kind, id, r.reason).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Purges every personal-data record past its register's retention period
-/// (soft-deleted ones included), auditing each purge. Returns how many.
-pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreError> {
-    let mut n = 0;
-    let registers = [KEY_PERSONS, DISPUTES]
-        .into_iter()
-        .chain(community::ledgers::LEDGERS.iter().map(|l| l.register));
-    for register in registers {
-        for rec in app.store.records(register.kind).await? {
-            let last = rec.deleted_at.unwrap_or(rec.updated_at).max(rec.updated_at);
-            if expired(&register, last, now) {
-                app.store
-                    .purge_record(
-                        register.kind,
-                        &rec.id,
-                        &AuditEntry {
-                            at: now,
-                            actor: "retention".into(),
-                            action: "purge".into(),
-                            kind: register.kind.into(),
-                            record_id: rec.id.clone(),
-                            reason: Some(format!(
-                                "retention of {} days passed",
-                                register.retention_days
-                            )),
-                        },
-                    )
-                    .await?;
-                n += 1;
-            }
-        }
-    }
-    Ok(n)
-}
-
 /// `GET /api/v1/audit?limit=`: the newest audit entries (administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "users",
+    summary = "The newest audit entries: who created, changed, read, deleted or purged which record, when and why (administrators)",
+    params(
+        AuditQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn audit_log(
     State(app): State<Arc<App>>,
     user: User,
@@ -762,7 +715,11 @@ pub async fn audit_log(
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid("limit", "1..10000"));
     }
-    let log = app.store.audit_log(limit).await.map_err(ApiError::store)?;
+    let log = app
+        .store()
+        .audit_log(limit)
+        .await
+        .map_err(ApiError::store)?;
     let rows: Vec<serde_json::Value> = log
         .iter()
         .map(|e| json!({"at": dispatch::time::format_rfc3339(e.at), "actor": e.actor, "action": e.action, "kind": e.kind, "record_id": e.record_id, "reason": e.reason}))
@@ -771,8 +728,9 @@ pub async fn audit_log(
 }
 
 /// Query of the audit log.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     limit: Option<i64>,
 }
@@ -782,11 +740,23 @@ pub struct AuditQuery {
 use community::dispute::{DISPUTES, Dispute, NewDispute};
 
 /// `POST /api/v1/community/disputes`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/disputes",
+    tag = "community",
+    summary = "Register a dispute (矛盾纠纷) in a community of your jurisdiction",
+    request_body = crate::wire::NewDisputeBody,
+    responses(
+        (status = 201, description = "Created (summary)"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn create_dispute(
     State(app): State<Arc<App>>,
     user: User,
-    ApiJson(body): ApiJson<NewDispute>,
+    ApiJson(body): ApiJson<crate::wire::NewDisputeBody>,
 ) -> ApiResult {
+    let body = NewDispute::from(body);
     user.require(Action::CommunityWrite)?;
     community_in_scope(&app, &user, &body.community_id)?;
     let now = app.now();
@@ -811,25 +781,17 @@ pub async fn create_dispute(
         .into_response())
 }
 
-pub(crate) fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), ApiError> {
-    match app.jurisdictions.get(community) {
-        Some(j) if j.level == Level::Community => {}
-        _ => {
-            return Err(ApiError::invalid(
-                "community_id",
-                format!("{community:?} is not a community or village"),
-            ));
-        }
-    }
-    if !sees(app, user, community) {
-        return Err(ApiError::forbidden(format!(
-            "{community} is outside your jurisdiction"
-        )));
-    }
-    Ok(())
-}
-
 /// `GET /api/v1/community/disputes`: summaries (parties as initials).
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/disputes",
+    tag = "community",
+    summary = "Disputes in your jurisdiction: summaries, parties as initials",
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let now = app.now();
@@ -842,6 +804,20 @@ pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult
 }
 
 /// `GET /api/v1/community/disputes/{id}?reason=…`: the whole record, audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/disputes/{id}",
+    tag = "community",
+    summary = "The whole dispute with the parties; the read and its reason are audited",
+    params(
+        ("id" = String, Path),
+        Reason
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn get_dispute(
     State(app): State<Arc<App>>,
     user: User,
@@ -852,7 +828,7 @@ pub async fn get_dispute(
 }
 
 /// Body of a dispute action, tagged by `action`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DisputeAction {
     /// A mediation session.
@@ -881,6 +857,20 @@ pub enum DisputeAction {
 }
 
 /// `POST /api/v1/community/disputes/{id}/action`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/disputes/{id}/action",
+    tag = "community",
+    summary = "mediate (note), close (resolved, note, follow_up_days), follow_up_done, escalate (to, reason)",
+    params(
+        ("id" = String, Path)
+    ),
+    request_body = DisputeAction,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn dispute_action(
     State(app): State<Arc<App>>,
     user: User,

@@ -17,7 +17,7 @@ use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson};
 
 /// Where demand comes from.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Demand {
     /// `incidents` (past incidents, weighted 5 - priority), `communities` (community seats).
@@ -27,7 +27,7 @@ pub enum Demand {
 }
 
 /// Which sites.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Sites {
     /// `posts`, `posts:day`, `posts:night`, `grid:<metres>` (candidates only).
@@ -37,7 +37,7 @@ pub enum Sites {
 }
 
 /// `POST /api/v1/coverage/evaluate` and `/optimise`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     demand: Option<Demand>,
@@ -79,8 +79,8 @@ fn snap_all(
                     format!("{field}[{n}]: coordinate out of range"),
                 ));
             }
-            app.graph
-                .snap(p, app.settings.dispatch.max_snap_m)
+            app.graph()
+                .snap(p, app.settings().dispatch.max_snap_m)
                 .map_err(|e| ApiError::invalid(field, format!("{field}[{n}]: {e}")))
         })
         .collect()
@@ -95,43 +95,47 @@ fn sites(
     let in_scope = |station: &str| {
         user.scope
             .as_deref()
-            .is_none_or(|s| app.jurisdictions.is_within(station, s))
+            .is_none_or(|s| app.jurisdictions().is_within(station, s))
     };
     match sites {
         Sites::Points(p) => snap_all(app, p.iter().map(|c| LatLon::new(c[0], c[1])), field),
         Sites::Named(name) => {
-            let engine = app.engine();
-            let posts = engine.posts().iter().filter(|p| in_scope(&p.station_id));
+            let engine = app.view(user);
             let pts: Vec<LatLon> = match name.as_str() {
-                "posts" => posts.map(|p| LatLon::new(p.lat, p.lon)).collect(),
+                "posts" => engine
+                    .posts()
+                    .filter(|p| in_scope(&p.station_id))
+                    .map(|p| LatLon::new(p.lat, p.lon))
+                    .collect(),
                 "units" => engine
                     .units()
-                    .iter()
                     .filter(|u| {
                         u.status == dispatch::UnitStatus::Available && in_scope(&u.home_station)
                     })
                     .map(|u| u.position())
                     .collect(),
                 "offices" => app
-                    .offices
-                    .read()
-                    .expect("offices lock")
+                    .offices()
                     .iter()
                     .filter(|o| in_scope(&o.station_id))
                     .map(|o| LatLon::new(o.lat, o.lon))
                     .collect(),
                 "stations" => app
-                    .jurisdictions
+                    .jurisdictions()
                     .all()
                     .iter()
                     .filter(|j| j.level == Level::Station && in_scope(&j.id))
                     .filter_map(|j| j.seat.map(|s| LatLon::new(s[1], s[0])))
                     .collect(),
-                "posts:day" => posts
+                "posts:day" => engine
+                    .posts()
+                    .filter(|p| in_scope(&p.station_id))
                     .filter(|p| p.shift != "night")
                     .map(|p| LatLon::new(p.lat, p.lon))
                     .collect(),
-                "posts:night" => posts
+                "posts:night" => engine
+                    .posts()
+                    .filter(|p| in_scope(&p.station_id))
                     .filter(|p| p.shift != "day")
                     .map(|p| LatLon::new(p.lat, p.lon))
                     .collect(),
@@ -141,14 +145,14 @@ fn sites(
                         .ok()
                         .filter(|m: &f64| *m >= 100.0)
                         .ok_or_else(|| ApiError::invalid(field, "grid:<metres>, at least 100"))?;
-                    let proj = app.graph.projection();
+                    let proj = app.graph().projection();
                     let mut best: std::collections::HashMap<(i64, i64), (f64, u32)> =
                         std::collections::HashMap::new();
-                    for v in 0..app.graph.stats().nodes as u32 {
-                        let ll = app.graph.node(v);
+                    for v in 0..app.graph().stats().nodes as u32 {
+                        let ll = app.graph().node(v);
                         if user.scope.is_some()
                             && app
-                                .jurisdictions
+                                .jurisdictions()
                                 .resolve(ll)
                                 .is_none_or(|pl| !user.sees_place(&pl))
                         {
@@ -167,7 +171,7 @@ fn sites(
                     cells.sort_by_key(|(c, _)| *c);
                     cells
                         .into_iter()
-                        .map(|(_, (_, v))| app.graph.node(v))
+                        .map(|(_, (_, v))| app.graph().node(v))
                         .collect()
                 }
                 other => {
@@ -236,7 +240,7 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
             snaps.into_iter().zip(p.iter().map(|c| c[2])).collect()
         }
         Demand::Named(n) if n == "incidents" => {
-            let engine = app.engine();
+            let engine = app.view(user);
             let pts: Vec<(LatLon, f64)> = engine
                 .incidents()
                 .filter(|i| {
@@ -257,15 +261,15 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
             drop(engine);
             pts.into_iter()
                 .filter_map(|(p, w)| {
-                    app.graph
-                        .snap(p, app.settings.dispatch.max_snap_m)
+                    app.graph()
+                        .snap(p, app.settings().dispatch.max_snap_m)
                         .ok()
                         .map(|s| (s, w))
                 })
                 .collect()
         }
         Demand::Named(n) if n == "communities" => app
-            .jurisdictions
+            .jurisdictions()
             .all()
             .iter()
             .filter(|j| {
@@ -273,13 +277,13 @@ fn inputs(app: &App, user: &User, r: &Request) -> Result<Inputs, ApiError> {
                     && user
                         .scope
                         .as_deref()
-                        .is_none_or(|s| app.jurisdictions.is_within(&j.id, s))
+                        .is_none_or(|s| app.jurisdictions().is_within(&j.id, s))
             })
             .filter_map(|j| {
                 j.seat
                     .and_then(|s| {
-                        app.graph
-                            .snap(LatLon::new(s[1], s[0]), app.settings.dispatch.max_snap_m)
+                        app.graph()
+                            .snap(LatLon::new(s[1], s[0]), app.settings().dispatch.max_snap_m)
                             .ok()
                     })
                     .map(|s| (s, 1.0))
@@ -338,7 +342,7 @@ fn describe(
         .enumerate()
         .map(|(i, (s, w))| {
             let b = e.best_tier[i] as usize;
-            let place = app.jurisdictions.resolve(s.point).unwrap_or_default();
+            let place = app.jurisdictions().resolve(s.point).unwrap_or_default();
             for (rows, id) in [
                 (&mut by_station, place.station_id),
                 (&mut by_community, place.community_id),
@@ -381,6 +385,17 @@ fn problem(app: &App, user: &User, r: &Request) -> Result<(Inputs, Vec<roads::Sn
 }
 
 /// `POST /api/v1/coverage/evaluate`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/coverage/evaluate",
+    tag = "coverage",
+    summary = "Demand weight reached within 1/3/5 minutes of the posts (or a plan), by station, with backup coverage and uncovered places",
+    request_body = Request,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn evaluate(
     State(app): State<Arc<App>>,
     user: User,
@@ -389,7 +404,7 @@ pub async fn evaluate(
     let (inp, site_snaps) = problem(&app, &user, &r)?;
     let app2 = app.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let p = coverage::Problem::build(app2.graph, &site_snaps, &inp.demand, &inp.tier_s)
+        let p = coverage::Problem::build(app2.graph(), &site_snaps, &inp.demand, &inp.tier_s)
             .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
         let all: Vec<u32> = (0..site_snaps.len() as u32).collect();
         let e = coverage::evaluate(&p, &all, &inp.weights);
@@ -401,6 +416,17 @@ pub async fn evaluate(
 }
 
 /// `POST /api/v1/coverage/optimise`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/coverage/optimise",
+    tag = "coverage",
+    summary = "Choose k sites among candidates (greedy, swaps, Lagrangian heuristic) with a proven upper bound; before/after comparison",
+    request_body = Request,
+    responses(
+        (status = 200, description = "OK"),
+        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
+    )
+)]
 pub async fn optimise(
     State(app): State<Arc<App>>,
     user: User,
@@ -422,7 +448,7 @@ pub async fn optimise(
     let k = r.k.unwrap_or(n_current.max(1)) + if keep { n_current } else { 0 };
     let app2 = app.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let p = coverage::Problem::build(app2.graph, &cands, &inp.demand, &inp.tier_s)
+        let p = coverage::Problem::build(app2.graph(), &cands, &inp.demand, &inp.tier_s)
             .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
         let mut o = coverage::Options::new(k, inp.minutes.len());
         o.tier_weights = inp.weights.clone();

@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use dispatch::DispatchError;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 /// Declares the error codes: the one table of code, HTTP status and meaning.
 macro_rules! codes {
@@ -126,6 +125,27 @@ impl From<DispatchError> for ApiError {
     }
 }
 
+impl From<app::AppError> for ApiError {
+    fn from(e: app::AppError) -> Self {
+        use app::ErrorKind as K;
+        let code = match e.kind {
+            K::Invalid => Code::InvalidField,
+            K::NotFound => Code::NotFound,
+            K::Forbidden => Code::Forbidden,
+            K::Unauthorized => Code::Unauthorized,
+            K::Conflict => Code::Conflict,
+            K::IllegalTransition => Code::IllegalTransition,
+            K::StoreUnavailable => Code::StoreUnavailable,
+            K::Internal => Code::InternalError,
+        };
+        ApiError {
+            code,
+            message: e.message,
+            field: e.field,
+        }
+    }
+}
+
 impl From<community::CommunityError> for ApiError {
     fn from(e: community::CommunityError) -> Self {
         match e {
@@ -166,8 +186,11 @@ impl From<store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            json!({"code": self.code.as_str(), "message": self.message, "field": self.field});
+        let body = crate::wire::ErrorBody {
+            code: self.code.as_str().into(),
+            message: self.message,
+            field: self.field,
+        };
         let mut res = (self.code.status(), axum::Json(body)).into_response();
         res.extensions_mut().insert(ErrorCode(self.code.as_str()));
         res

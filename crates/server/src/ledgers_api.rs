@@ -18,15 +18,15 @@ use community::ledgers::{self, Entry, Ledger};
 use dispatch::{LatLon, Level, PoliceOffice};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use store::{AuditEntry, CommunityRecord};
+use store::CommunityRecord;
 
 use crate::App;
 use crate::auth::{Action, User};
 use crate::community_api::{
-    PeriodQuery, Reason, WRITES, audited_read, community_error, community_in_scope, day_date, load,
-    load_all, new_id, save, sees, soft_delete, span,
+    PeriodQuery, Reason, audited_read, community_error, day_date, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
+use app::repository::{WRITES, community_in_scope, load, load_all, new_id, save, sees};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -48,15 +48,15 @@ fn ledger_of(kind: &str) -> Result<&'static Ledger, ApiError> {
 
 /// Personal ledgers are a station's own work; the others anyone may read.
 fn require_read(user: &User, l: &Ledger) -> Result<(), ApiError> {
-    user.require(if l.personal {
+    Ok(user.require(if l.personal {
         Action::CommunityWrite
     } else {
         Action::Read
-    })
+    })?)
 }
 
 pub(crate) fn station_of(app: &App, community: &str) -> String {
-    app.jurisdictions
+    app.jurisdictions()
         .ancestors(community)
         .find(|j| j.level == Level::Station)
         .map(|j| j.id.clone())
@@ -64,14 +64,26 @@ pub(crate) fn station_of(app: &App, community: &str) -> String {
 }
 
 /// `GET /api/v1/community/ledgers`: every ledger: register, fields, workflow.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/ledgers",
+    tag = "community",
+    summary = "every ledger: register (legal basis, purpose, retention), fields with what lists show, workflow (statuses, actions, timers)",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn list_ledgers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     Ok(axum::Json(crate::community_api::wire(&json!(ledgers::LEDGERS))).into_response())
 }
 
 /// Filters of a ledger list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     /// Only this community.
     community: Option<String>,
@@ -86,10 +98,25 @@ pub struct EntryQuery {
 }
 
 async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiError> {
-    load_all(app, user, kind).await
+    Ok(load_all(app, user, kind).await?)
 }
 
 /// `GET /api/v1/community/ledgers/{kind}`: summaries, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/ledgers/{kind}",
+    tag = "community",
+    summary = "summaries newest first; personal fields masked or hidden as the ledger says",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        EntryQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn list_entries(
     State(app): State<Arc<App>>,
     user: User,
@@ -136,7 +163,7 @@ pub async fn list_entries(
 }
 
 /// A new record.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntryBody {
     /// Community or village.
@@ -146,6 +173,21 @@ pub struct EntryBody {
 }
 
 /// `POST /api/v1/community/ledgers/{kind}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/ledgers/{kind}",
+    tag = "community",
+    summary = "new record; one per community for staffing; community days default to the caller",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day")
+    ),
+    request_body = EntryBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn create_entry(
     State(app): State<Arc<App>>,
     user: User,
@@ -181,7 +223,7 @@ pub async fn create_entry(
     let _w = WRITES.lock().await;
     if l.one_per_community
         && let Some(r) = app
-            .store
+            .store()
             .record(&kind, &e.id)
             .await
             .map_err(ApiError::store)?
@@ -229,6 +271,22 @@ pub async fn create_entry(
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}`: the whole record; for
 /// personal ledgers only with `?reason=`, and the read is audited first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/ledgers/{kind}/{id}",
+    tag = "community",
+    summary = "the whole record; personal ledgers only with ?reason=, audited before anything is returned",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        ("id" = String, Path),
+        Reason
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn get_entry(
     State(app): State<Arc<App>>,
     user: User,
@@ -245,7 +303,7 @@ pub async fn get_entry(
 }
 
 /// Changed fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     /// Fields to change (`null` clears an optional one).
@@ -253,6 +311,22 @@ pub struct UpdateBody {
 }
 
 /// `PATCH /api/v1/community/ledgers/{kind}/{id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/community/ledgers/{kind}/{id}",
+    tag = "community",
+    summary = "change fields (null clears an optional one); audited",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        ("id" = String, Path)
+    ),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn update_entry(
     State(app): State<Arc<App>>,
     user: User,
@@ -282,7 +356,7 @@ pub async fn update_entry(
 }
 
 /// A workflow action.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// The action (see the ledger's workflow).
@@ -297,6 +371,22 @@ pub struct ActionBody {
 
 /// `POST /api/v1/community/ledgers/{kind}/{id}/action`. Matching a lost
 /// report with a found item (and unmatching, returning) changes both.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/ledgers/{kind}/{id}/action",
+    tag = "community",
+    summary = "workflow action (inspect with result, match with link, return, close with note, …); a match changes both records",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        ("id" = String, Path)
+    ),
+    request_body = ActionBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn entry_action(
     State(app): State<Arc<App>>,
     user: User,
@@ -384,6 +474,22 @@ pub async fn entry_action(
 }
 
 /// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/ledgers/{kind}/{id}",
+    tag = "community",
+    summary = "soft delete with ?reason=, audited; the retention purge removes it later",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        ("id" = String, Path),
+        Reason
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn delete_entry(
     State(app): State<Arc<App>>,
     user: User,
@@ -396,6 +502,21 @@ pub async fn delete_entry(
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}/matches`: found items that may
 /// be a lost report's (or lost reports that may be a found item's), best first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/ledgers/{kind}/{id}/matches",
+    tag = "community",
+    summary = "lost_property/found_item: candidates of the other kind, best first, with reasons",
+    params(
+        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
+        ("id" = String, Path)
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn entry_matches(
     State(app): State<Arc<App>>,
     user: User,
@@ -428,8 +549,9 @@ pub async fn entry_matches(
 }
 
 /// Horizon of the task list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TasksQuery {
     /// Days ahead (default 1: today's tasks and everything overdue).
     days: Option<i64>,
@@ -440,6 +562,20 @@ pub struct TasksQuery {
 /// `GET /api/v1/community/tasks`: what is due: dispute follow-up visits,
 /// key-person visits, venue and rental inspections, open 365x24 requests,
 /// transfers waiting; overdue first, then by due time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/tasks",
+    tag = "community",
+    summary = "due work in scope: dispute follow-ups and mediation, key-person visits, inspections, open 365x24 requests; overdue first",
+    params(
+        TasksQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn tasks(
     State(app): State<Arc<App>>,
     user: User,
@@ -458,7 +594,7 @@ pub async fn tasks(
     let in_community = |c: &str| {
         q.community
             .as_deref()
-            .is_none_or(|x| app.jurisdictions.is_within(c, x))
+            .is_none_or(|x| app.jurisdictions().is_within(c, x))
     };
     let mut out: Vec<Value> = Vec::new();
     // Owed transfers are shown at once, whatever their due time.
@@ -496,7 +632,7 @@ pub async fn tasks(
     let filed: std::collections::HashSet<i64> =
         transfers.iter().filter_map(|t| t.incident_id).collect();
     let owed: Vec<(i64, String, String, i64)> = {
-        let engine = app.engine();
+        let engine = app.view(&user);
         engine
             .incidents()
             .filter(|i| {
@@ -582,6 +718,20 @@ pub async fn tasks(
 
 /// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
 /// days by station, and each officer's days a week against the 3.5 target.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/staffing",
+    tag = "community",
+    summary = "1+X+N staffing by station and each officer's community days a week against the 3.5 target",
+    params(
+        PeriodQuery
+    ),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn staffing(
     State(app): State<Arc<App>>,
     user: User,
@@ -605,7 +755,7 @@ pub async fn staffing(
         end_day - sp.start_day,
     );
     let (total, by_station) = community::staffing::staffing_report(
-        &app.jurisdictions,
+        app.jurisdictions(),
         &teams,
         &days,
         user.scope.as_deref(),
@@ -621,7 +771,7 @@ pub async fn staffing(
 // ---------------------------------------------------------------- police office registry
 
 /// A police office as submitted.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfficeBody {
     /// Name.
@@ -695,7 +845,7 @@ fn apply_office(app: &App, o: &mut PoliceOffice, b: OfficeBody) -> Result<(), Ap
         (None, None) => {}
         (Some(lat), Some(lon)) => {
             let inside = app
-                .jurisdictions
+                .jurisdictions()
                 .resolve(LatLon::new(lat, lon))
                 .and_then(|p| p.community_id)
                 .is_some_and(|c| c == o.community_id);
@@ -714,24 +864,7 @@ fn apply_office(app: &App, o: &mut PoliceOffice, b: OfficeBody) -> Result<(), Ap
 }
 
 async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> ApiResult {
-    app.store
-        .put_police_office(
-            &o,
-            &AuditEntry {
-                at: app.now(),
-                actor: user.username.clone(),
-                action: action.into(),
-                kind: "police_office".into(),
-                record_id: o.id.clone(),
-                reason: None,
-            },
-        )
-        .await
-        .map_err(ApiError::store)?;
-    let mut offices = app.offices.write().expect("offices lock");
-    offices.retain(|x| x.id != o.id);
-    offices.push(o.clone());
-    offices.sort_by(|a, b| a.id.cmp(&b.id));
+    app.put_office(user, &o, action).await?;
     let status = if action == "create" {
         StatusCode::CREATED
     } else {
@@ -741,6 +874,18 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
 }
 
 /// `POST /api/v1/police-offices`: registers an office for a community.
+#[utoipa::path(
+    post,
+    path = "/api/v1/police-offices",
+    tag = "community",
+    summary = "register a village police office (class, staffing, hours, co-location); audited",
+    request_body = OfficeBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn create_office(
     State(app): State<Arc<App>>,
     user: User,
@@ -762,9 +907,7 @@ pub async fn create_office(
     }
     let _w = WRITES.lock().await;
     let n = app
-        .offices
-        .read()
-        .expect("offices lock")
+        .offices()
         .iter()
         .filter(|o| o.community_id == community)
         .count();
@@ -786,6 +929,21 @@ pub async fn create_office(
 
 /// `PUT /api/v1/police-offices/{id}`: changes class, staffing, hours,
 /// co-location, name or position.
+#[utoipa::path(
+    put,
+    path = "/api/v1/police-offices/{id}",
+    tag = "community",
+    summary = "change an office's class, staffing, hours, co-location, name or position; audited",
+    params(
+        ("id" = String, Path)
+    ),
+    request_body = OfficeBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 422, description = "bad input: {code, message, field}"),
+        (status = 403, description = "role or jurisdiction")
+    )
+)]
 pub async fn update_office(
     State(app): State<Arc<App>>,
     user: User,
@@ -794,13 +952,7 @@ pub async fn update_office(
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let _w = WRITES.lock().await;
-    let found = app
-        .offices
-        .read()
-        .expect("offices lock")
-        .iter()
-        .find(|o| o.id == id)
-        .cloned();
+    let found = app.offices().iter().find(|o| o.id == id).cloned();
     let Some(mut o) = found.filter(|o| sees(&app, &user, &o.community_id)) else {
         return Err(ApiError::not_found("police office", &id));
     };
@@ -835,6 +987,21 @@ fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
 /// `POST /api/v1/community/ledgers/{kind}/import` (`text/csv`): an existing
 /// ledger brought in at once. All or nothing: every bad line is listed with
 /// its field, and nothing is written unless every line is good.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/ledgers/{kind}/import",
+    tag = "community",
+    summary = "import a ledger from text/csv (header: community_id and field names; people as name/from/id; …, teams as name:size; …); all or nothing, every bad line listed with its field",
+    params(
+        ("kind" = String, Path)
+    ),
+    request_body(content = Object, content_type = "text/csv", description = "CSV with a header row naming the ledger's fields"),
+    responses(
+        (status = 201, description = "{imported, ids}"),
+        (status = 415, description = "not text/csv"),
+        (status = 422, description = "{code, message, field, errors: [{line, field, message}]}")
+    )
+)]
 pub async fn import_entries(
     State(app): State<Arc<App>>,
     user: User,
@@ -890,7 +1057,7 @@ pub async fn import_entries(
         let id = if l.one_per_community {
             if !seen.insert(row.community_id.clone())
                 || app
-                    .store
+                    .store()
                     .record(&kind, &row.community_id)
                     .await
                     .map_err(ApiError::store)?
@@ -940,7 +1107,7 @@ pub async fn import_entries(
             deleted_at: None,
         })
         .collect();
-    app.store
+    app.store()
         .put_records(&records, &user.username)
         .await
         .map_err(ApiError::store)?;

@@ -1,0 +1,673 @@
+//! The service layer around the pure dispatch engine: [`App`] owns time,
+//! locking and I/O. A command locks the engine, is checked and applied, its
+//! changes are queued to the store in the same order, and the caller is
+//! answered only once the store has them on disk; the store's writer then
+//! hands them, in commit order, to the feed's [`EventBus`]. Reads go
+//! through views: [`App::view`] (scoped to a user: it cannot show what lies
+//! outside their jurisdiction) or [`App::read`] (the whole city, for the
+//! demo, metrics and jobs). Sessions, the record repository with its audit,
+//! background jobs (timers, positions, the retention purge).
+//!
+//! It is not the HTTP API (crates/server knows HTTP and JSON; this crate
+//! knows neither), the engine (crates/dispatch), the store (crates/store)
+//! nor the demo (crates/demo, a client of [`App`]).
+
+pub mod auth;
+pub mod bus;
+pub mod clock;
+pub mod error;
+pub mod records;
+pub mod repository;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use dispatch::engine::Snapshot;
+use dispatch::{Changes, Config, DispatchError, Engine, Jurisdictions, Millis, Unit};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use roads::Graph;
+use store::Store;
+
+use crate::auth::User;
+pub use crate::clock::Clock;
+pub use crate::error::{AppError, ErrorKind};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Agency id on every row.
+    pub agency: String,
+    /// Agency name (EIDO, dashboard title).
+    pub agency_name: String,
+    /// Session lifetime, seconds.
+    pub session_ttl_s: i64,
+    /// Largest accepted request body, bytes.
+    pub body_limit: usize,
+    /// Dispatch configuration.
+    pub dispatch: Config,
+    /// The clock every part of the server reads.
+    pub clock: Clock,
+    /// In the first this many days of a month the default briefing is the
+    /// month just ended (the monthly analysis meeting looks back).
+    pub briefing_grace_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            agency: "demo".into(),
+            agency_name: "平安市公安局 Ping'an City PSB".into(),
+            session_ttl_s: 12 * 3600,
+            body_limit: 64 * 1024,
+            dispatch: Config::default(),
+            clock: Clock::system(),
+            briefing_grace_days: 7,
+        }
+    }
+}
+
+pub use crate::bus::{EventBus, FeedItem, FeedMessage, Position};
+
+/// Shared state of a running server.
+pub struct App {
+    /// Live dispatch state (the single writer); reached through [`App::engine`].
+    engine: Mutex<Engine>,
+    /// Set when a request panicked while holding the engine: its state may be
+    /// half-changed, so it is reloaded from the store before the next command.
+    engine_stale: AtomicBool,
+    /// Commands hold it shared until their changes are durable; a reload
+    /// holds it alone, so no acknowledged command is lost by replacing the engine.
+    commands: tokio::sync::RwLock<()>,
+    /// Durable store.
+    store: Store,
+    /// Jurisdictions (also inside the engine).
+    jurisdictions: Arc<Jurisdictions>,
+    /// The road graph.
+    graph: &'static Graph,
+    /// Live feed: what the store committed, in commit order.
+    feed: Arc<dyn EventBus>,
+    /// Settings.
+    settings: Settings,
+    /// Base-map vector tiles of the road graph.
+    tiles: tiles::RoadTiles,
+    /// Village and community police offices.
+    offices: std::sync::RwLock<Vec<dispatch::PoliceOffice>>,
+    sessions: Mutex<HashMap<String, User>>,
+    moved: Mutex<HashSet<String>>,
+    metrics: PrometheusHandle,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish()
+    }
+}
+
+/// The engine seen from outside the server: everything `&Engine` offers,
+/// and the queries that need the engine's scratch space (routes,
+/// recommendations), but no command. Commands go through [`App::apply`].
+pub struct EngineView<'a>(&'a mut Engine);
+
+impl std::ops::Deref for EngineView<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        self.0
+    }
+}
+
+impl EngineView<'_> {
+    /// Drive times and routes on the road graph.
+    pub fn travel(&mut self) -> &mut dyn dispatch::TravelTimes {
+        self.0.travel()
+    }
+
+    /// The ranked units and the two-way recommendation for an incident.
+    pub fn recommend(
+        &mut self,
+        id: dispatch::model::IncidentId,
+        exclude: &[dispatch::model::UnitId],
+    ) -> Result<dispatch::Recommendation, DispatchError> {
+        self.0.recommend(id, exclude)
+    }
+}
+
+/// The engine as one user may see it: every list and lookup keeps to the
+/// user's jurisdiction (out of scope is not found), and no command can be
+/// run through it. Built only by [`App::view`], which needs the user.
+pub struct ScopedView<'a> {
+    engine: MutexGuard<'a, Engine>,
+    user: &'a User,
+    jurisdictions: &'a Jurisdictions,
+}
+
+impl ScopedView<'_> {
+    /// Whether the user's jurisdiction covers `jurisdiction` (or a station's place in it).
+    pub fn covers(&self, jurisdiction: &str) -> bool {
+        self.user
+            .scope
+            .as_deref()
+            .is_none_or(|s| self.jurisdictions.is_within(jurisdiction, s))
+    }
+
+    /// The incidents in scope.
+    pub fn incidents(&self) -> impl Iterator<Item = &dispatch::Incident> {
+        self.engine.incidents().filter(|i| self.user.sees(i))
+    }
+
+    /// One incident, if in scope.
+    pub fn incident(&self, id: dispatch::model::IncidentId) -> Option<&dispatch::Incident> {
+        self.engine.incident(id).filter(|i| self.user.sees(i))
+    }
+
+    /// The units whose home station is in scope.
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.engine
+            .units()
+            .iter()
+            .filter(|u| self.covers(&u.home_station))
+    }
+
+    /// One unit, if in scope.
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.engine
+            .unit(id)
+            .filter(|u| self.covers(&u.home_station))
+    }
+
+    /// The patrol posts of stations in scope.
+    pub fn posts(&self) -> impl Iterator<Item = &dispatch::Post> {
+        self.engine
+            .posts()
+            .iter()
+            .filter(|p| self.covers(&p.station_id))
+    }
+
+    /// The ranked units and the two-way recommendation for an incident in scope.
+    pub fn recommend(
+        &mut self,
+        id: dispatch::model::IncidentId,
+        exclude: &[dispatch::model::UnitId],
+    ) -> Result<dispatch::Recommendation, AppError> {
+        if self.incident(id).is_none() {
+            return Err(AppError::not_found("incident", id));
+        }
+        Ok(self.engine.recommend(id, exclude)?)
+    }
+
+    /// Checks a new incident without creating it: its priority and place.
+    pub fn validate_new(
+        &self,
+        new: &dispatch::NewIncident,
+    ) -> Result<(u8, dispatch::Place), AppError> {
+        Ok(self.engine.validate_new(new)?)
+    }
+
+    /// Open incidents near a place that may be the same event, in scope.
+    pub fn possible_duplicates(
+        &self,
+        now: Millis,
+        kind: &str,
+        lat: f64,
+        lon: f64,
+    ) -> Vec<(dispatch::DuplicateHint, &dispatch::Incident)> {
+        self.engine
+            .possible_duplicates(now, kind, lat, lon)
+            .into_iter()
+            .filter_map(|d| self.incident(d.incident_id).map(|i| (d, i)))
+            .collect()
+    }
+
+    /// Drive times and routes on the road graph.
+    pub fn travel(&mut self) -> &mut dyn dispatch::TravelTimes {
+        self.engine.travel()
+    }
+
+    /// The dispatch configuration.
+    pub fn config(&self) -> &Config {
+        self.engine.config()
+    }
+}
+
+/// Local time for local days and time-of-day figures (defined in `dispatch::time`).
+pub use dispatch::time::LOCAL_UTC_OFFSET_MIN;
+
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
+}
+
+impl App {
+    /// Loads the state from the store and starts the background tasks
+    /// (timers, position persistence, position feed).
+    pub async fn start(
+        store: Store,
+        graph: &'static Graph,
+        settings: Settings,
+    ) -> Result<Arc<App>, AppError> {
+        let tree = store.jurisdictions().await?;
+        let jurisdictions = Arc::new(Jurisdictions::new(tree).map_err(AppError::from)?);
+        let snapshot: Snapshot = store.load().await?;
+        let offices = store.police_offices().await?;
+        let engine = Engine::new(
+            settings.dispatch.clone(),
+            jurisdictions.clone(),
+            Box::new(dispatch::RoadTravel::new(graph)),
+            snapshot,
+        );
+        let feed: Arc<dyn EventBus> = Arc::new(bus::InProcessBus::new(4096));
+        let committed = store.committed();
+        let app = Arc::new(App {
+            engine: Mutex::new(engine),
+            engine_stale: AtomicBool::new(false),
+            commands: tokio::sync::RwLock::new(()),
+            store,
+            jurisdictions,
+            graph,
+            feed,
+            settings,
+            tiles: tiles::RoadTiles::new(graph),
+            offices: std::sync::RwLock::new(offices),
+            sessions: Mutex::new(HashMap::new()),
+            moved: Mutex::new(HashSet::new()),
+            metrics: metrics_handle(),
+        });
+        tokio::spawn(background(Arc::downgrade(&app)));
+        tokio::spawn(publisher(Arc::downgrade(&app), committed));
+        Ok(app)
+    }
+
+    /// The durable store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The jurisdiction tree.
+    pub fn jurisdictions(&self) -> &Jurisdictions {
+        &self.jurisdictions
+    }
+
+    /// The road graph.
+    pub fn graph(&self) -> &'static Graph {
+        self.graph
+    }
+
+    /// The base map's vector tiles of the road graph.
+    pub fn tiles(&self) -> &tiles::RoadTiles {
+        &self.tiles
+    }
+
+    /// The village and community police offices, by id.
+    pub fn offices(&self) -> Vec<dispatch::PoliceOffice> {
+        self.offices
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Stores a police office (new or changed) with its audit entry, and
+    /// keeps the registry in memory current.
+    pub async fn put_office(
+        &self,
+        user: &User,
+        office: &dispatch::PoliceOffice,
+        action: &str,
+    ) -> Result<(), AppError> {
+        self.store
+            .put_police_office(
+                office,
+                &store::AuditEntry {
+                    at: self.now(),
+                    actor: user.username.clone(),
+                    action: action.into(),
+                    kind: "police_office".into(),
+                    record_id: office.id.clone(),
+                    reason: None,
+                },
+            )
+            .await
+            .map_err(AppError::store)?;
+        let mut offices = self.offices.write().unwrap_or_else(|p| p.into_inner());
+        offices.retain(|x| x.id != office.id);
+        offices.push(office.clone());
+        offices.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(())
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Milliseconds since the epoch, now, by the server's clock.
+    pub fn now(&self) -> Millis {
+        self.settings.clock.now()
+    }
+
+    /// The live engine, locked. A lock poisoned by a panicking request is
+    /// recovered, not propagated: the engine is marked stale and reloaded
+    /// from the store before the next command, so dispatch goes on.
+    fn engine(&self) -> MutexGuard<'_, Engine> {
+        match self.engine.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                tracing::error!(
+                    message = "a request panicked holding the engine; reloading it from the store"
+                );
+                self.engine.clear_poison();
+                self.engine_stale.store(true, Ordering::SeqCst);
+                poisoned.into_inner()
+            }
+        }
+    }
+
+    /// Reloads the engine if a panic left it stale.
+    async fn reload_if_stale(&self) {
+        if self.engine_stale.swap(false, Ordering::SeqCst) {
+            self.reload().await;
+        }
+    }
+
+    /// Fault injection for tests: a panic while the engine is locked, as a
+    /// bug in a command would cause.
+    #[doc(hidden)]
+    pub fn inject_panic_holding_engine(&self) {
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _held = self.engine();
+                panic!("injected panic while holding the engine");
+            })
+            .join()
+        });
+    }
+
+    /// Renders the metrics.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render()
+    }
+
+    /// Runs a command on the engine; answers once its changes are durable,
+    /// then publishes them.
+    pub async fn apply<T>(
+        &self,
+        f: impl FnOnce(&mut Engine, Millis) -> Result<(T, Changes), DispatchError>,
+    ) -> Result<T, AppError> {
+        drop(self.engine()); // notices a lock poisoned since the last command
+        self.reload_if_stale().await;
+        let gate = self.commands.read().await;
+        let (value, pending) = {
+            let mut engine = self.engine();
+            let (value, changes) = f(&mut engine, self.now())?;
+            // Queued while the lock is held: the store sees commands in engine order.
+            let pending = self.store.submit(changes);
+            (value, pending)
+        };
+        let durable = pending.await;
+        drop(gate);
+        if let Err(e) = durable {
+            // The engine is ahead of the store: reload it from what is durable.
+            self.reload().await;
+            return Err(AppError::store(e));
+        }
+        // The store's writer publishes them (see `publisher`), in commit order.
+        Ok(value)
+    }
+
+    async fn reload(&self) {
+        // No command runs meanwhile, and what was queued before is on disk first.
+        let _alone = self.commands.write().await;
+        if let Err(e) = self.store.flush().await {
+            tracing::error!(message = "store flush before reload failed", error = %e);
+        }
+        match self.store.load().await {
+            Ok(snapshot) => {
+                let engine = Engine::new(
+                    self.settings.dispatch.clone(),
+                    self.jurisdictions.clone(),
+                    Box::new(dispatch::RoadTravel::new(self.graph)),
+                    snapshot,
+                );
+                *self.engine() = engine;
+                tracing::warn!(message = "engine reloaded from the store after a failed write");
+            }
+            Err(e) => tracing::error!(message = "reload failed", error = %e),
+        }
+    }
+
+    fn unit_scopes(&self, u: &Unit) -> Vec<String> {
+        self.jurisdictions
+            .ancestors(&u.home_station)
+            .map(|j| j.id.clone())
+            .collect()
+    }
+
+    /// Sends committed changes to the live feed. Each incident and unit
+    /// message carries `seq`, the sequence number of its last event in this
+    /// commit (or the commit's last), so a console keeps the newest state
+    /// whatever order it learns of them in.
+    fn publish(&self, ch: &Changes) {
+        if self.feed.subscribers() == 0 {
+            return;
+        }
+        let last = ch.events.iter().map(|e| e.seq).max();
+        let seq_of = |incident: Option<i64>, unit: Option<&str>| {
+            ch.events
+                .iter()
+                .filter(|e| {
+                    incident.is_some_and(|id| e.incident_id == Some(id))
+                        || unit.is_some_and(|u| e.unit_id.as_deref() == Some(u))
+                })
+                .map(|e| e.seq)
+                .max()
+                .or(last)
+        };
+        for i in &ch.incidents {
+            let message = FeedMessage::Incident {
+                seq: seq_of(Some(i.id), None),
+                incident: i.clone(),
+            };
+            self.feed
+                .publish(Arc::new(FeedItem::new(incident_scopes(&i.place), message)));
+        }
+        for u in &ch.units {
+            let message = FeedMessage::Unit {
+                seq: seq_of(None, Some(&u.id)),
+                unit: u.clone(),
+            };
+            self.feed
+                .publish(Arc::new(FeedItem::new(self.unit_scopes(u), message)));
+        }
+        let engine = self.engine();
+        for e in &ch.events {
+            let scopes = match (
+                e.incident_id.and_then(|id| engine.incident(id)),
+                e.unit_id.as_deref().and_then(|u| engine.unit(u)),
+            ) {
+                (Some(i), _) => incident_scopes(&i.place),
+                (None, Some(u)) => self.unit_scopes(u),
+                _ => vec![],
+            };
+            self.feed.publish(Arc::new(FeedItem::new(
+                scopes,
+                FeedMessage::Event(e.clone()),
+            )));
+        }
+    }
+
+    /// The live feed: every committed change, in commit order.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<FeedItem>> {
+        self.feed.subscribe()
+    }
+
+    /// The live engine as `user` may see it (held locked while the view
+    /// lives: keep it short, and never across an `.await`).
+    pub fn view<'a>(&'a self, user: &'a User) -> ScopedView<'a> {
+        ScopedView {
+            engine: self.engine(),
+            user,
+            jurisdictions: &self.jurisdictions,
+        }
+    }
+
+    /// A look at the live engine that cannot change it (held locked for
+    /// `f`'s duration: keep it short, copy out what you need).
+    pub fn read<T>(&self, f: impl FnOnce(&mut EngineView<'_>) -> T) -> T {
+        f(&mut EngineView(&mut self.engine()))
+    }
+
+    /// A unit's new position: in the engine at once, persisted and
+    /// broadcast in batches (a position is superseded within seconds, so it
+    /// does not wait for the disk as commands do).
+    pub fn move_unit(&self, unit_id: &str, lat: f64, lon: f64) -> Result<Unit, DispatchError> {
+        let unit = self.engine().unit_position(self.now(), unit_id, lat, lon)?;
+        self.unit_moved(unit_id);
+        Ok(unit)
+    }
+
+    /// Records a unit's new position (persisted and broadcast in batches).
+    fn unit_moved(&self, unit_id: &str) {
+        self.moved
+            .lock()
+            .expect("moved lock")
+            .insert(unit_id.to_string());
+    }
+
+    /// The user of a session token hash.
+    pub async fn session(&self, hash: &str) -> Result<User, AppError> {
+        let now = self.now();
+        if let Some(u) = self.sessions.lock().expect("sessions lock").get(hash)
+            && u.expires_at > now
+        {
+            return Ok(u.clone());
+        }
+        let expired =
+            || AppError::unauthorized("the session has expired or was revoked; log in again");
+        let s = self.store.session(hash).await?.ok_or_else(expired)?;
+        if s.revoked_at.is_some() || s.expires_at <= now {
+            return Err(expired());
+        }
+        let rec = self
+            .store
+            .user(&s.username)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or_else(expired)?;
+        let user = User {
+            username: rec.username,
+            role: rec.role,
+            scope: rec.scope,
+            display_name: rec.display_name,
+            token_hash: hash.into(),
+            expires_at: s.expires_at,
+        };
+        self.sessions
+            .lock()
+            .expect("sessions lock")
+            .insert(hash.into(), user.clone());
+        Ok(user)
+    }
+
+    /// Forgets cached sessions (after a revocation).
+    pub fn forget_sessions(&self, token_hash: Option<&str>, username: Option<&str>) {
+        self.sessions
+            .lock()
+            .expect("sessions lock")
+            .retain(|h, u| Some(h.as_str()) != token_hash && Some(u.username.as_str()) != username);
+    }
+}
+
+/// The jurisdictions an incident's place lies in.
+fn incident_scopes(place: &dispatch::Place) -> Vec<String> {
+    [
+        &place.bureau_id,
+        &place.station_id,
+        &place.community_id,
+        &place.grid_id,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+/// Timers (overdue phases, every second), position persistence and the
+/// batched position feed. Stops when the app is dropped.
+async fn background(app: std::sync::Weak<App>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut seconds: u64 = 0;
+    loop {
+        tick.tick().await;
+        let Some(app) = app.upgrade() else { return };
+        app.reload_if_stale().await;
+        // Personal data past its retention period: at start, then hourly.
+        if seconds.is_multiple_of(3600) {
+            match repository::purge_expired(&app, app.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(message = "retention purge", records = n),
+                Err(e) => tracing::error!(message = "retention purge failed", error = %e),
+            }
+        }
+        seconds += 1;
+        let overdue = {
+            let mut engine = app.engine();
+            engine.overdue(app.now())
+        };
+        if !overdue.is_empty() {
+            // Published by the store's writer once durable, like every change.
+            if let Err(e) = app.store.commit(overdue).await {
+                tracing::error!(message = "could not store overdue flags", error = %e);
+            }
+        }
+        let moved: Vec<String> = app.moved.lock().expect("moved lock").drain().collect();
+        if !moved.is_empty() {
+            let units: Vec<Unit> = {
+                let engine = app.engine();
+                moved
+                    .iter()
+                    .filter_map(|id| engine.unit(id).cloned())
+                    .collect()
+            };
+            let positions: Vec<Position> = units
+                .iter()
+                .map(|u| Position {
+                    scopes: app.unit_scopes(u),
+                    unit_id: u.id.clone(),
+                    lat: u.lat,
+                    lon: u.lon,
+                    status: u.status,
+                })
+                .collect();
+            app.store.commit_later(Changes {
+                units,
+                ..Default::default()
+            });
+            if app.feed.subscribers() > 0 {
+                // One message per second with every moved unit; scoped consoles get their own units only.
+                app.feed.publish(Arc::new(FeedItem::new(
+                    vec![],
+                    FeedMessage::Positions(positions),
+                )));
+            }
+        }
+    }
+}
+
+/// Publishes what the store committed, in commit order, until the app is
+/// dropped: a later change can never overtake an earlier one on the feed.
+async fn publisher(
+    app: std::sync::Weak<App>,
+    mut committed: tokio::sync::mpsc::UnboundedReceiver<Arc<Changes>>,
+) {
+    while let Some(changes) = committed.recv().await {
+        let Some(app) = app.upgrade() else { return };
+        app.publish(&changes);
+    }
+}

@@ -1,0 +1,287 @@
+//! The record repository: community-policing records stored as documents
+//! (`store::CommunityRecord`), scoped by jurisdiction, every write audited
+//! in the same transaction, every full read of personal data audited with
+//! its reason before it is returned, and the retention purge. Every
+//! register's handlers go through here; the wire format is the API's.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use community::dispute::DISPUTES;
+use community::ledger::{KEY_PERSONS, expired};
+use dispatch::Level;
+use store::{AuditEntry, CommunityRecord};
+
+use crate::App;
+use crate::auth::{Action, User};
+use crate::error::AppError;
+
+/// Community writes are read-modify-write on stored documents: one at a time.
+pub static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A new record id: a prefix, the time and a counter.
+pub fn new_id(prefix: &str, now: i64) -> String {
+    format!("{prefix}{now}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The station a record is for: the given one (which must be a station in
+/// the user's scope) or the user's own station.
+pub fn station_for(app: &App, user: &User, given: Option<String>) -> Result<String, AppError> {
+    let station = match given {
+        Some(s) => s,
+        None => match &user.scope {
+            Some(s)
+                if app
+                    .jurisdictions()
+                    .get(s)
+                    .is_some_and(|j| j.level == Level::Station) =>
+            {
+                s.clone()
+            }
+            _ => {
+                return Err(AppError::invalid(
+                    "station_id",
+                    "give the station the record is for",
+                ));
+            }
+        },
+    };
+    match app.jurisdictions().get(&station) {
+        Some(j) if j.level == Level::Station => {}
+        _ => {
+            return Err(AppError::invalid(
+                "station_id",
+                format!("{station:?} is not a police station"),
+            ));
+        }
+    }
+    if let Some(scope) = &user.scope
+        && !app.jurisdictions().is_within(&station, scope)
+    {
+        return Err(AppError::forbidden(format!(
+            "{station} is outside your jurisdiction {scope}"
+        )));
+    }
+    Ok(station)
+}
+
+/// Whether the user's scope covers `jurisdiction`.
+pub fn sees(app: &App, user: &User, jurisdiction: &str) -> bool {
+    user.scope
+        .as_deref()
+        .is_none_or(|s| app.jurisdictions().is_within(jurisdiction, s))
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a record, its audit entry and the reason, written in one transaction"
+)]
+/// Stores a record and its audit entry in one transaction.
+pub async fn save<T: serde::Serialize>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+    station: &str,
+    created_at: i64,
+    value: &T,
+    action: &str,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    let now = app.now();
+    app.store()
+        .put_record(
+            &CommunityRecord {
+                kind: kind.into(),
+                id: id.into(),
+                jurisdiction_id: station.into(),
+                doc: serde_json::to_string(value).expect("serialises"),
+                created_at,
+                updated_at: now,
+                deleted_at: None,
+            },
+            &AuditEntry {
+                at: now,
+                actor: user.username.clone(),
+                action: action.into(),
+                kind: kind.into(),
+                record_id: id.into(),
+                reason,
+            },
+        )
+        .await
+        .map_err(AppError::store)
+}
+
+/// One record in the user's scope (out of scope is not found).
+pub async fn load<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+) -> Result<T, AppError> {
+    let rec = app
+        .store()
+        .record(kind, id)
+        .await
+        .map_err(AppError::store)?;
+    match rec {
+        Some(r) if r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id) => {
+            serde_json::from_str(&r.doc)
+                .map_err(|e| AppError::store(format!("stored {kind} {id}: {e}")))
+        }
+        // Out of scope is not found, as for incidents.
+        _ => Err(AppError::not_found(kind, id)),
+    }
+}
+
+/// Every record of a kind in the user's scope.
+pub async fn load_all<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+) -> Result<Vec<T>, AppError> {
+    let recs = app.store().records(kind).await.map_err(AppError::store)?;
+    recs.into_iter()
+        .filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
+        .map(|r| {
+            serde_json::from_str(&r.doc)
+                .map_err(|e| AppError::store(format!("stored {kind} {}: {e}", r.id)))
+        })
+        .collect()
+}
+
+/// The reason given for reading or deleting personal data (audited).
+pub fn reason_given(reason: Option<String>) -> Result<String, AppError> {
+    match reason.map(|s| s.trim().to_string()) {
+        Some(s) if s.chars().count() >= 2 => Ok(s),
+        _ => Err(AppError::invalid(
+            "reason",
+            "give the reason for reading personal data (it is audited)",
+        )),
+    }
+}
+
+/// A whole personal-data record: only with a reason, and the read is
+/// audited before anything is returned.
+pub async fn read_with_reason<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: String,
+    reason: Option<String>,
+) -> Result<T, AppError> {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(reason)?;
+    let record: T = load(app, user, kind, &id).await?;
+    app.store()
+        .audit(&AuditEntry {
+            at: app.now(),
+            actor: user.username.clone(),
+            action: "read".into(),
+            kind: kind.into(),
+            record_id: id,
+            reason: Some(reason),
+        })
+        .await
+        .map_err(AppError::store)?;
+    Ok(record)
+}
+
+/// Soft delete of any community record: only with a reason, audited in the
+/// same transaction; the record stays until its retention purge.
+pub async fn soft_delete(
+    app: &App,
+    user: &User,
+    kind: &str,
+    id: &str,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    user.require(Action::CommunityWrite)?;
+    let reason = reason_given(reason)?;
+    let _w = WRITES.lock().await;
+    let rec = app
+        .store()
+        .record(kind, id)
+        .await
+        .map_err(AppError::store)?;
+    let Some(rec) = rec.filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
+    else {
+        // Out of scope is not found, as for incidents.
+        return Err(AppError::not_found(kind, id));
+    };
+    let now = app.now();
+    app.store()
+        .put_record(
+            &CommunityRecord {
+                updated_at: now,
+                deleted_at: Some(now),
+                ..rec
+            },
+            &AuditEntry {
+                at: now,
+                actor: user.username.clone(),
+                action: "delete".into(),
+                kind: kind.into(),
+                record_id: id.into(),
+                reason: Some(reason),
+            },
+        )
+        .await
+        .map_err(AppError::store)?;
+    Ok(())
+}
+
+/// Purges every personal-data record past its register's retention period
+/// (soft-deleted ones included), auditing each purge. Returns how many.
+pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreError> {
+    let mut n = 0;
+    let registers = [KEY_PERSONS, DISPUTES]
+        .into_iter()
+        .chain(community::ledgers::LEDGERS.iter().map(|l| l.register));
+    for register in registers {
+        for rec in app.store().records(register.kind).await? {
+            let last = rec.deleted_at.unwrap_or(rec.updated_at).max(rec.updated_at);
+            if expired(&register, last, now) {
+                app.store()
+                    .purge_record(
+                        register.kind,
+                        &rec.id,
+                        &AuditEntry {
+                            at: now,
+                            actor: "retention".into(),
+                            action: "purge".into(),
+                            kind: register.kind.into(),
+                            record_id: rec.id.clone(),
+                            reason: Some(format!(
+                                "retention of {} days passed",
+                                register.retention_days
+                            )),
+                        },
+                    )
+                    .await?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Refuses unless `community` is a community (or village) in the user's scope.
+pub fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), AppError> {
+    match app.jurisdictions().get(community) {
+        Some(j) if j.level == Level::Community => {}
+        _ => {
+            return Err(AppError::invalid(
+                "community_id",
+                format!("{community:?} is not a community or village"),
+            ));
+        }
+    }
+    if !sees(app, user, community) {
+        return Err(AppError::forbidden(format!(
+            "{community} is outside your jurisdiction"
+        )));
+    }
+    Ok(())
+}
