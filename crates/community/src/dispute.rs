@@ -263,20 +263,61 @@ impl Dispute {
     }
 
     /// What lists show without an audited read: parties reduced to initials.
-    pub fn summary_json(&self, now: i64) -> serde_json::Value {
-        let parties: Vec<String> = self
-            .parties
-            .iter()
-            .map(|p| format!("{}**", p.name.chars().next().unwrap_or('?')))
-            .collect();
-        serde_json::json!({
-            "id": self.id, "community_id": self.community_id, "parties": parties,
-            "dispute_type": self.dispute_type, "risk": self.risk, "screened_at": self.screened_at,
-            "steps": self.steps.len(), "outcome": self.outcome.as_ref().map(|o| if o.resolved { "resolved" } else { "unresolved" }),
-            "escalated": self.escalation.is_some(), "overdue_follow_ups": self.overdue_follow_ups(now),
-            "next_follow_up": self.follow_ups.iter().filter(|f| f.done_at.is_none()).map(|f| f.due).min(),
-        })
+    pub fn summary(&self, now: i64) -> DisputeSummary {
+        DisputeSummary {
+            id: self.id.clone(),
+            community_id: self.community_id.clone(),
+            parties: self
+                .parties
+                .iter()
+                .map(|p| format!("{}**", p.name.chars().next().unwrap_or('?')))
+                .collect(),
+            dispute_type: self.dispute_type.clone(),
+            risk: self.risk.clone(),
+            screened_at: self.screened_at,
+            steps: self.steps.len(),
+            outcome: self.outcome.as_ref().map(
+                |o| {
+                    if o.resolved { "resolved" } else { "unresolved" }
+                },
+            ),
+            escalated: self.escalation.is_some(),
+            overdue_follow_ups: self.overdue_follow_ups(now),
+            next_follow_up: self
+                .follow_ups
+                .iter()
+                .filter(|f| f.done_at.is_none())
+                .map(|f| f.due)
+                .min(),
+        }
     }
+}
+
+/// A dispute as a list shows it (see [`Dispute::summary`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeSummary {
+    /// Record id.
+    pub id: String,
+    /// Community or village.
+    pub community_id: String,
+    /// The parties' initials.
+    pub parties: Vec<String>,
+    /// Type.
+    pub dispute_type: String,
+    /// Risk level.
+    pub risk: String,
+    /// When screened (ms).
+    pub screened_at: i64,
+    /// Mediation steps so far.
+    pub steps: usize,
+    /// `resolved` or `unresolved`, once there is an outcome.
+    pub outcome: Option<&'static str>,
+    /// Escalated.
+    pub escalated: bool,
+    /// Follow-ups past due.
+    pub overdue_follow_ups: usize,
+    /// The next follow-up due (ms).
+    pub next_follow_up: Option<i64>,
 }
 
 /// Dispute figures of a period (screened within it).
@@ -382,10 +423,7 @@ mod tests {
         d.follow_up_done(34 * day).unwrap();
         assert_eq!(d.overdue_follow_ups(40 * day), 0);
         assert!(d.follow_up_done(41 * day).is_err());
-        assert_eq!(
-            d.summary_json(0)["parties"],
-            serde_json::json!(["李**", "张**"])
-        );
+        assert_eq!(d.summary(0).parties, ["李**", "张**"]);
         let mut e = Dispute::new(
             "D2".into(),
             NewDispute {

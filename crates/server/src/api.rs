@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
+use crate::wire;
 
 type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
@@ -396,7 +397,7 @@ struct Login {
     summary = "Log in; returns a session token",
     request_body = Login,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "OK", body = crate::wire::LoginOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     ),
     security(())
@@ -431,9 +432,17 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
         })
         .await?;
     metrics::counter!("pingan_logins_total", "result" => "ok").increment(1);
-    Ok(ok(
-        json!({"token": token, "expires_at": format_rfc3339(expires_at), "user": {"username": rec.username, "role": rec.role, "scope": rec.scope, "display_name": rec.display_name}}),
-    ))
+    Ok(Json(wire::LoginOut {
+        token,
+        expires_at: format_rfc3339(expires_at),
+        user: wire::AccountOut {
+            username: rec.username,
+            role: rec.role,
+            scope: rec.scope,
+            display_name: rec.display_name,
+        },
+    })
+    .into_response())
 }
 
 #[utoipa::path(
@@ -460,14 +469,19 @@ async fn logout(State(app): AppState, user: User) -> ApiResult {
     tag = "auth",
     summary = "The logged-in user",
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::MeOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
 async fn me(user: User) -> ApiResult {
-    Ok(ok(
-        json!({"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name, "expires_at": format_rfc3339(user.expires_at)}),
-    ))
+    Ok(Json(wire::MeOut {
+        username: user.username.clone(),
+        role: user.role.clone(),
+        scope: user.scope.clone(),
+        display_name: user.display_name.clone(),
+        expires_at: format_rfc3339(user.expires_at),
+    })
+    .into_response())
 }
 
 #[utoipa::path(
@@ -562,7 +576,7 @@ async fn create_incident(
     summary = "Validate a call and list possible duplicates without saving",
     request_body = crate::wire::NewIncidentBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::CheckOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -576,13 +590,23 @@ async fn check_incident(
     let engine = app.view(&user);
     let (priority, place) = engine.validate_new(&body)?;
     let dups = engine.possible_duplicates(app.now(), &body.kind, body.lat, body.lon);
-    let dups: Vec<Value> = dups
+    let possible_duplicates = dups
         .into_iter()
-        .map(|(d, i)| json!({"incident_id": d.incident_id, "meters": d.meters, "minutes": d.minutes, "kind": i.kind, "status": i.status, "address": i.address}))
+        .map(|(d, i)| wire::PossibleDuplicateOut {
+            incident_id: d.incident_id,
+            meters: d.meters,
+            minutes: d.minutes,
+            kind: i.kind.clone(),
+            status: i.status.as_str(),
+            address: i.address.clone(),
+        })
         .collect();
-    Ok(ok(
-        json!({"priority": priority, "place": place, "possible_duplicates": dups}),
-    ))
+    Ok(Json(wire::CheckOut {
+        priority,
+        place: wire::PlaceOut::from(&place),
+        possible_duplicates,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -609,7 +633,7 @@ struct ListQuery {
         ListQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::IncidentListOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -660,12 +684,12 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
     let total = found.len();
     // Most urgent first, then oldest first: the dispatcher's queue.
     found.sort_by_key(|i| (!i.status.is_open(), i.priority, i.created_at, i.id));
-    let list: Vec<Value> = found
+    let incidents = found
         .into_iter()
         .take(limit)
-        .map(|i| incident_json(i, &app.settings().dispatch, now))
+        .map(|i| wire::IncidentOut::new(i, &app.settings().dispatch, now))
         .collect();
-    Ok(ok(json!({"total": total, "incidents": list})))
+    Ok(Json(wire::IncidentListOut { total, incidents }).into_response())
 }
 
 #[utoipa::path(
@@ -701,7 +725,7 @@ async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) 
         ("id" = i64, Path, description = "Incident id")
     ),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "OK", body = crate::wire::RecommendationOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -711,9 +735,8 @@ async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>
     let rec = app.view(&user).recommend(id, &[])?;
     let us = started.elapsed().as_micros() as u64;
     metrics::histogram!("pingan_recommendation_seconds").record(us as f64 / 1e6);
-    let mut v = serde_json::to_value(&rec).expect("serialises");
-    v["computed_us"] = json!(us);
-    Ok(ok(v))
+    let v = wire::RecommendationOut::new(&rec, us);
+    Ok(Json(v).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -733,7 +756,7 @@ struct DispatchBody {
     ),
     request_body = DispatchBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::DispatchOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -751,9 +774,12 @@ async fn dispatch_units(
     let incident = visible_incident(&app, &user, id)?;
     metrics::counter!("pingan_dispatches_total", "replayed" => out.replayed.to_string())
         .increment(1);
-    Ok(ok(
-        json!({"incident": incident_json(&incident, &app.settings().dispatch, app.now()), "unit_ids": out.unit_ids, "replayed": out.replayed}),
-    ))
+    Ok(Json(wire::DispatchOut {
+        incident: wire::IncidentOut::new(&incident, &app.settings().dispatch, app.now()),
+        unit_ids: out.unit_ids,
+        replayed: out.replayed,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -773,7 +799,7 @@ struct StatusBody {
     ),
     request_body = StatusBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::IncidentOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -817,7 +843,7 @@ struct MergeBody {
     ),
     request_body = MergeBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::IncidentOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -853,7 +879,7 @@ struct ReleaseBody {
     ),
     request_body = ReleaseBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::IncidentOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -992,7 +1018,7 @@ fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
         ("id" = String, Path, description = "Unit id")
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::UnitOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1034,7 +1060,7 @@ fn two() -> u32 {
     ),
     request_body = UnitBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::UnitOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1083,7 +1109,7 @@ struct PositionBody {
     ),
     request_body = PositionBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::UnitOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1114,7 +1140,7 @@ struct UnitStatusBody {
     ),
     request_body = UnitStatusBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::UnitOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1558,14 +1584,26 @@ async fn isochrones(
     tag = "admin",
     summary = "Accounts (admin)",
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = [crate::wire::UserOut]),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
 async fn users(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Admin)?;
-    let list: Vec<Value> = app.store().users().await?.into_iter().map(|u| json!({"username": u.username, "role": u.role, "scope": u.scope, "display_name": u.display_name, "disabled": u.disabled})).collect();
-    Ok(ok(Value::Array(list)))
+    let list: Vec<wire::UserOut> = app
+        .store()
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| wire::UserOut {
+            username: u.username,
+            role: u.role,
+            scope: u.scope,
+            display_name: u.display_name,
+            disabled: u.disabled,
+        })
+        .collect();
+    Ok(Json(list).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -1585,7 +1623,7 @@ struct NewUser {
     summary = "Create an account (admin)",
     request_body = NewUser,
     responses(
-        (status = 201, description = "Created"),
+        (status = 201, description = "Created", body = crate::wire::CreatedUserOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1628,9 +1666,15 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         disabled: false,
     };
     app.store().put_user(&rec).await?;
-    Ok(created(
-        json!({"username": rec.username, "role": rec.role, "scope": rec.scope}),
-    ))
+    Ok((
+        StatusCode::CREATED,
+        Json(wire::CreatedUserOut {
+            username: rec.username,
+            role: rec.role,
+            scope: rec.scope,
+        }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(
@@ -1642,7 +1686,7 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         ("username" = String, Path)
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::RevokedOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -1650,5 +1694,8 @@ async fn revoke_user(State(app): AppState, user: User, Path(username): Path<Stri
     user.require(Action::Admin)?;
     let n = app.store().revoke(None, Some(&username), app.now()).await?;
     app.forget_sessions(None, Some(&username));
-    Ok(ok(json!({"revoked_sessions": n})))
+    Ok(Json(wire::RevokedOut {
+        revoked_sessions: n as u64,
+    })
+    .into_response())
 }

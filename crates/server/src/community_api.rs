@@ -17,6 +17,10 @@ use serde_json::json;
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson, Path, Query};
+use crate::wire::community::{
+    AuditEntryOut, AuditLogOut, DisputeSummaryOut, DisputesOut, KeyPersonSummaryOut, KeyPersonsOut,
+    LeadOut, LeadsOut, TransferOut, TransfersOut,
+};
 use app::repository::{
     self, WRITES, community_in_scope, load, load_all, new_id, save, sees, station_for,
 };
@@ -73,7 +77,7 @@ pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
     summary = "A station transfers a criminal or vice case to a specialised unit (两不办)",
     request_body = crate::wire::NewTransferBody,
     responses(
-        (status = 201, description = "Created"),
+        (status = 201, description = "Created", body = crate::wire::community::TransferOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -105,18 +109,7 @@ pub async fn create_transfer(
         &app, &user, "transfer", &t.id, &station, now, &t, "create", None,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(&transfer_json(&t, now))),
-    )
-        .into_response())
-}
-
-fn transfer_json(t: &Transfer, now: i64) -> serde_json::Value {
-    let mut v = serde_json::to_value(t).expect("serialises");
-    v["overdue"] = json!(t.overdue(now));
-    v["minutes_to_accept"] = json!(t.time_to_accept().map(|ms| ms as f64 / 60_000.0));
-    v
+    Ok((StatusCode::CREATED, axum::Json(TransferOut::new(&t, now))).into_response())
 }
 
 /// Query of the lists.
@@ -140,7 +133,7 @@ pub struct ListQuery {
         ListQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::TransfersOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -164,16 +157,16 @@ pub async fn list_transfers(
     };
     let now = app.now();
     let all: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
-    let list: Vec<serde_json::Value> = all
+    let transfers = all
         .iter()
         .rev()
         .filter(|t| {
             status.is_none_or(|s| t.status == s)
                 && q.station.as_deref().is_none_or(|s| t.station_id == s)
         })
-        .map(|t| transfer_json(t, now))
+        .map(|t| TransferOut::new(t, now))
         .collect();
-    Ok(axum::Json(crate::community_api::wire(&json!({"transfers": list}))).into_response())
+    Ok(axum::Json(TransfersOut { transfers }).into_response())
 }
 
 /// Body of a decision on a case transfer, tagged by `action`.
@@ -216,7 +209,7 @@ impl Decision {
     ),
     request_body = Decision,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::TransferOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -262,7 +255,7 @@ pub async fn decide_transfer(
         reason,
     )
     .await?;
-    Ok(axum::Json(crate::community_api::wire(&transfer_json(&t, now))).into_response())
+    Ok(axum::Json(TransferOut::new(&t, now)).into_response())
 }
 
 /// `POST /api/v1/community/leads`.
@@ -273,7 +266,7 @@ pub async fn decide_transfer(
     summary = "A station hands a lead (线索) to a specialised unit",
     request_body = crate::wire::NewLeadBody,
     responses(
-        (status = 201, description = "Created"),
+        (status = 201, description = "Created", body = crate::wire::community::LeadOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -293,13 +286,7 @@ pub async fn create_lead(
         &app, &user, "lead", &l.id, &station, now, &l, "create", None,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(
-            &serde_json::to_value(&l).expect("serialises"),
-        )),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, axum::Json(LeadOut::from(&l))).into_response())
 }
 
 /// `GET /api/v1/community/leads`.
@@ -312,7 +299,7 @@ pub async fn create_lead(
         ListQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::LeadsOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -329,12 +316,13 @@ pub async fn list_leads(
         ));
     }
     let all: Vec<Lead> = load_all(&app, &user, "lead").await?;
-    let list: Vec<&Lead> = all
+    let leads = all
         .iter()
         .rev()
         .filter(|l| q.station.as_deref().is_none_or(|s| l.station_id == s))
+        .map(LeadOut::from)
         .collect();
-    Ok(axum::Json(crate::community_api::wire(&json!({"leads": list}))).into_response())
+    Ok(axum::Json(LeadsOut { leads }).into_response())
 }
 
 /// Body of lead feedback.
@@ -358,7 +346,7 @@ pub struct Feedback {
     ),
     request_body = Feedback,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::LeadOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -386,10 +374,7 @@ pub async fn lead_feedback(
         body.note,
     )
     .await?;
-    Ok(axum::Json(crate::community_api::wire(
-        &serde_json::to_value(&l).expect("serialises"),
-    ))
-    .into_response())
+    Ok(axum::Json(LeadOut::from(&l)).into_response())
 }
 
 /// Period of a report.
@@ -523,7 +508,7 @@ pub struct KeyPersonBody {
     summary = "Add a key person (重点人员) to the register of a community in your jurisdiction",
     request_body = KeyPersonBody,
     responses(
-        (status = 201, description = "Created (summary)"),
+        (status = 201, description = "Created (summary)", body = crate::wire::community::KeyPersonSummaryOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -584,7 +569,7 @@ pub async fn create_key_person(
     .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(&p.summary())),
+        axum::Json(KeyPersonSummaryOut::from(p.summary())),
     )
         .into_response())
 }
@@ -597,14 +582,18 @@ pub async fn create_key_person(
     tag = "community",
     summary = "Key persons in your jurisdiction: summaries without identity number, address or full name",
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::KeyPersonsOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
 pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
-    Ok(axum::Json(crate::community_api::wire(&json!({"register": KEY_PERSONS, "key_persons": all.iter().map(KeyPerson::summary).collect::<Vec<_>>()}))).into_response())
+    Ok(axum::Json(KeyPersonsOut {
+        register: json!(KEY_PERSONS),
+        key_persons: all.iter().map(|p| p.summary().into()).collect(),
+    })
+    .into_response())
 }
 
 /// Why a record is read or deleted.
@@ -618,15 +607,19 @@ pub struct Reason {
 
 /// A whole personal-data record: only with a reason, and the read is
 /// audited before anything is returned.
-pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Serialize>(
+pub(crate) async fn audited_read<T, Out>(
     app: &App,
     user: &User,
     kind: &str,
     id: String,
     r: Reason,
-) -> ApiResult {
+) -> ApiResult
+where
+    T: serde::de::DeserializeOwned,
+    Out: for<'a> From<&'a T> + serde::Serialize,
+{
     let record: T = repository::read_with_reason(app, user, kind, id, r.reason).await?;
-    Ok(axum::Json(wire(&record)).into_response())
+    Ok(axum::Json(Out::from(&record)).into_response())
 }
 
 /// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
@@ -641,7 +634,7 @@ pub(crate) async fn audited_read<T: serde::de::DeserializeOwned + serde::Seriali
         Reason
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::KeyPersonOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -651,7 +644,14 @@ pub async fn get_key_person(
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    audited_read::<KeyPerson>(&app, &user, KEY_PERSONS.kind, id, r).await
+    audited_read::<KeyPerson, crate::wire::community::KeyPersonOut>(
+        &app,
+        &user,
+        KEY_PERSONS.kind,
+        id,
+        r,
+    )
+    .await
 }
 
 /// `DELETE /api/v1/community/key-persons/{id}?reason=…`: soft delete, audited.
@@ -701,7 +701,7 @@ pub(crate) async fn soft_delete(
         AuditQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::AuditLogOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -720,11 +720,8 @@ pub async fn audit_log(
         .audit_log(limit)
         .await
         .map_err(ApiError::store)?;
-    let rows: Vec<serde_json::Value> = log
-        .iter()
-        .map(|e| json!({"at": dispatch::time::format_rfc3339(e.at), "actor": e.actor, "action": e.action, "kind": e.kind, "record_id": e.record_id, "reason": e.reason}))
-        .collect();
-    Ok(axum::Json(crate::community_api::wire(&json!({"entries": rows}))).into_response())
+    let entries = log.iter().map(AuditEntryOut::from).collect();
+    Ok(axum::Json(AuditLogOut { entries }).into_response())
 }
 
 /// Query of the audit log.
@@ -747,7 +744,7 @@ use community::dispute::{DISPUTES, Dispute, NewDispute};
     summary = "Register a dispute (矛盾纠纷) in a community of your jurisdiction",
     request_body = crate::wire::NewDisputeBody,
     responses(
-        (status = 201, description = "Created (summary)"),
+        (status = 201, description = "Created (summary)", body = crate::wire::community::DisputeSummaryOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -776,7 +773,7 @@ pub async fn create_dispute(
     .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(&d.summary_json(now))),
+        axum::Json(DisputeSummaryOut::from(d.summary(now))),
     )
         .into_response())
 }
@@ -788,7 +785,7 @@ pub async fn create_dispute(
     tag = "community",
     summary = "Disputes in your jurisdiction: summaries, parties as initials",
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::DisputesOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -796,10 +793,11 @@ pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult
     user.require(Action::Read)?;
     let now = app.now();
     let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
-    let list: Vec<serde_json::Value> = all.iter().rev().map(|d| d.summary_json(now)).collect();
-    Ok(axum::Json(crate::community_api::wire(
-        &json!({"register": DISPUTES, "disputes": list}),
-    ))
+    let disputes = all.iter().rev().map(|d| d.summary(now).into()).collect();
+    Ok(axum::Json(DisputesOut {
+        register: json!(DISPUTES),
+        disputes,
+    })
     .into_response())
 }
 
@@ -814,7 +812,7 @@ pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult
         Reason
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::DisputeOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -824,7 +822,8 @@ pub async fn get_dispute(
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    audited_read::<Dispute>(&app, &user, DISPUTES.kind, id, r).await
+    audited_read::<Dispute, crate::wire::community::DisputeOut>(&app, &user, DISPUTES.kind, id, r)
+        .await
 }
 
 /// Body of a dispute action, tagged by `action`.
@@ -867,7 +866,7 @@ pub enum DisputeAction {
     ),
     request_body = DisputeAction,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::DisputeSummaryOut),
         (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
     )
 )]
@@ -929,5 +928,5 @@ pub async fn dispute_action(
         reason,
     )
     .await?;
-    Ok(axum::Json(crate::community_api::wire(&d.summary_json(now))).into_response())
+    Ok(axum::Json(DisputeSummaryOut::from(d.summary(now))).into_response())
 }

@@ -26,6 +26,10 @@ use crate::community_api::{
     PeriodQuery, Reason, audited_read, community_error, day_date, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
+use crate::wire::community::{
+    EntriesOut, EntryOut, EntrySummaryOut, ImportedOut, MatchOut, MatchesOut, PoliceOfficeOut,
+    TaskOut, TasksOut,
+};
 use app::repository::{WRITES, community_in_scope, load, load_all, new_id, save, sees};
 
 type ApiResult = Result<Response, ApiError>;
@@ -112,7 +116,7 @@ async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiEr
         EntryQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::EntriesOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -142,7 +146,7 @@ pub async fn list_entries(
     }
     let now = app.now();
     let all = entries(&app, &user, &kind).await?;
-    let list: Vec<Value> = all
+    let list: Vec<EntrySummaryOut> = all
         .iter()
         .rev()
         .filter(|e| {
@@ -154,11 +158,13 @@ pub async fn list_entries(
                 && q.overdue.is_none_or(|o| l.overdue(e, now) == o)
         })
         .take(limit)
-        .map(|e| l.summary(e, now))
+        .map(|e| EntrySummaryOut::from(l.summary(e, now)))
         .collect();
-    Ok(axum::Json(crate::community_api::wire(
-        &json!({"ledger": l, "total": list.len(), "entries": list}),
-    ))
+    Ok(axum::Json(EntriesOut {
+        ledger: crate::community_api::wire(l),
+        total: list.len(),
+        entries: list,
+    })
     .into_response())
 }
 
@@ -183,7 +189,7 @@ pub struct EntryBody {
     ),
     request_body = EntryBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -264,7 +270,7 @@ pub async fn create_entry(
     .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(&l.summary(&e, now))),
+        axum::Json(EntrySummaryOut::from(l.summary(&e, now))),
     )
         .into_response())
 }
@@ -282,7 +288,7 @@ pub async fn create_entry(
         Reason
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::EntryOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -295,11 +301,12 @@ pub async fn get_entry(
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     if l.personal {
-        return audited_read::<Entry>(&app, &user, &kind, id, r).await;
+        return audited_read::<Entry, crate::wire::community::EntryOut>(&app, &user, &kind, id, r)
+            .await;
     }
     user.require(Action::Read)?;
     let e: Entry = load(&app, &user, &kind, &id).await?;
-    Ok(axum::Json(crate::community_api::wire(&json!(e))).into_response())
+    Ok(axum::Json(EntryOut::from(&e)).into_response())
 }
 
 /// Changed fields.
@@ -322,7 +329,7 @@ pub struct UpdateBody {
     ),
     request_body = UpdateBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -352,7 +359,7 @@ pub async fn update_entry(
         None,
     )
     .await?;
-    Ok(axum::Json(crate::community_api::wire(&l.summary(&e, now))).into_response())
+    Ok(axum::Json(EntrySummaryOut::from(l.summary(&e, now))).into_response())
 }
 
 /// A workflow action.
@@ -382,7 +389,7 @@ pub struct ActionBody {
     ),
     request_body = ActionBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -470,7 +477,7 @@ pub async fn entry_action(
         )
         .await?;
     }
-    Ok(axum::Json(crate::community_api::wire(&l.summary(&e, now))).into_response())
+    Ok(axum::Json(EntrySummaryOut::from(l.summary(&e, now))).into_response())
 }
 
 /// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
@@ -512,7 +519,7 @@ pub async fn delete_entry(
         ("id" = String, Path)
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::MatchesOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -535,16 +542,21 @@ pub async fn entry_matches(
     let ol = ledger_of(other_kind)?;
     let now = app.now();
     let cands = ledgers::match_candidates(&e, &others, 10);
-    let list: Vec<Value> = cands
+    let candidates = cands
         .iter()
         .filter_map(|c| {
             let o = others.iter().find(|o| o.id == c.id)?;
-            Some(json!({"score": c.score, "reasons": c.reasons, "entry": ol.summary(o, now)}))
+            Some(MatchOut {
+                score: c.score,
+                reasons: c.reasons.clone(),
+                entry: ol.summary(o, now).into(),
+            })
         })
         .collect();
-    Ok(axum::Json(crate::community_api::wire(
-        &json!({"for": l.summary(&e, now), "candidates": list}),
-    ))
+    Ok(axum::Json(MatchesOut {
+        for_entry: l.summary(&e, now).into(),
+        candidates,
+    })
     .into_response())
 }
 
@@ -571,7 +583,7 @@ pub struct TasksQuery {
         TasksQuery
     ),
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::TasksOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -596,14 +608,21 @@ pub async fn tasks(
             .as_deref()
             .is_none_or(|x| app.jurisdictions().is_within(c, x))
     };
-    let mut out: Vec<Value> = Vec::new();
+    let mut out: Vec<(i64, TaskOut)> = Vec::new();
     // Owed transfers are shown at once, whatever their due time.
     let mut push = |kind: &str, id: &str, community: &str, what: String, due: i64| {
         if (due < until || kind == "incident") && in_community(community) {
-            out.push(
-                json!({"kind": kind, "id": id, "community_id": community, "what": what,
-                "due_at": due, "overdue": due < now}),
-            );
+            out.push((
+                due,
+                TaskOut {
+                    kind: kind.into(),
+                    id: id.into(),
+                    community_id: community.into(),
+                    what,
+                    due_at: dispatch::time::format_rfc3339(due),
+                    overdue: due < now,
+                },
+            ));
         }
     };
     let disputes: Vec<community::dispute::Dispute> =
@@ -704,15 +723,12 @@ pub async fn tasks(
             }
         }
     }
-    out.sort_by_key(|t| {
-        (
-            !t["overdue"].as_bool().unwrap_or(false),
-            t["due_at"].as_i64().unwrap_or(0),
-        )
-    });
-    Ok(axum::Json(crate::community_api::wire(
-        &json!({"until": until, "now": now, "tasks": out}),
-    ))
+    out.sort_by_key(|(due, t)| (!t.overdue, *due));
+    Ok(axum::Json(TasksOut {
+        until: dispatch::time::format_rfc3339(until),
+        now: dispatch::time::format_rfc3339(now),
+        tasks: out.into_iter().map(|(_, t)| t).collect(),
+    })
     .into_response())
 }
 
@@ -870,7 +886,7 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
     } else {
         StatusCode::OK
     };
-    Ok((status, axum::Json(crate::community_api::wire(&json!(o)))).into_response())
+    Ok((status, axum::Json(PoliceOfficeOut::from(&o))).into_response())
 }
 
 /// `POST /api/v1/police-offices`: registers an office for a community.
@@ -881,7 +897,7 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
     summary = "register a village police office (class, staffing, hours, co-location); audited",
     request_body = OfficeBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::PoliceOfficeOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -939,7 +955,7 @@ pub async fn create_office(
     ),
     request_body = OfficeBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "OK", body = crate::wire::community::PoliceOfficeOut),
         (status = 422, description = "bad input: {code, message, field}"),
         (status = 403, description = "role or jurisdiction")
     )
@@ -997,7 +1013,7 @@ fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
     ),
     request_body(content = Object, content_type = "text/csv", description = "CSV with a header row naming the ledger's fields"),
     responses(
-        (status = 201, description = "{imported, ids}"),
+        (status = 201, description = "{imported, ids}", body = crate::wire::community::ImportedOut),
         (status = 415, description = "not text/csv"),
         (status = 422, description = "{code, message, field, errors: [{line, field, message}]}")
     )
@@ -1113,7 +1129,10 @@ pub async fn import_entries(
         .map_err(ApiError::store)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::community_api::wire(&json!({"imported": entries.len(), "ids": entries.iter().map(|e| &e.id).collect::<Vec<_>>()}))),
+        axum::Json(ImportedOut {
+            imported: entries.len(),
+            ids: entries.iter().map(|e| e.id.clone()).collect(),
+        }),
     )
         .into_response())
 }

@@ -9,6 +9,8 @@ use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, NewIncident, 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod community;
+
 /// The error envelope of every refusal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -385,9 +387,9 @@ pub struct NewTransferBody {
     pub summary: String,
 }
 
-impl From<NewTransferBody> for community::transfer::NewTransfer {
+impl From<NewTransferBody> for ::community::transfer::NewTransfer {
     fn from(b: NewTransferBody) -> Self {
-        community::transfer::NewTransfer {
+        ::community::transfer::NewTransfer {
             station_id: b.station_id,
             incident_id: b.incident_id,
             case_class: b.case_class,
@@ -409,9 +411,9 @@ pub struct NewLeadBody {
     pub summary: String,
 }
 
-impl From<NewLeadBody> for community::transfer::NewLead {
+impl From<NewLeadBody> for ::community::transfer::NewLead {
     fn from(b: NewLeadBody) -> Self {
-        community::transfer::NewLead {
+        ::community::transfer::NewLead {
             station_id: b.station_id,
             to_unit: b.to_unit,
             summary: b.summary,
@@ -445,14 +447,14 @@ pub struct NewDisputeBody {
     pub summary: String,
 }
 
-impl From<NewDisputeBody> for community::dispute::NewDispute {
+impl From<NewDisputeBody> for ::community::dispute::NewDispute {
     fn from(b: NewDisputeBody) -> Self {
-        community::dispute::NewDispute {
+        ::community::dispute::NewDispute {
             community_id: b.community_id,
             parties: b
                 .parties
                 .into_iter()
-                .map(|p| community::dispute::Party {
+                .map(|p| ::community::dispute::Party {
                     name: p.name,
                     phone: p.phone,
                 })
@@ -460,6 +462,291 @@ impl From<NewDisputeBody> for community::dispute::NewDispute {
             dispute_type: b.dispute_type,
             risk: b.risk,
             summary: b.summary,
+        }
+    }
+}
+
+/// An account as the API shows it (never its password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOut {
+    /// Login.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Jurisdiction (none: the whole agency).
+    pub scope: Option<String>,
+    /// Display name.
+    pub display_name: String,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginOut {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the session ends (RFC 3339).
+    pub expires_at: String,
+    /// Who logged in.
+    pub user: AccountOut,
+}
+
+/// The caller's session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// Login.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Jurisdiction (none: the whole agency).
+    pub scope: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// When the session ends (RFC 3339).
+    pub expires_at: String,
+}
+
+/// An account in the administrators' list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    /// Login.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Jurisdiction.
+    pub scope: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Cannot log in.
+    pub disabled: bool,
+}
+
+/// A created account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUserOut {
+    /// Login.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Jurisdiction.
+    pub scope: Option<String>,
+}
+
+/// Sessions revoked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedOut {
+    /// How many sessions ended.
+    pub revoked_sessions: u64,
+}
+
+/// Incidents of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentListOut {
+    /// How many matched (before `limit`).
+    pub total: usize,
+    /// Most urgent first, then oldest first.
+    pub incidents: Vec<IncidentOut>,
+}
+
+/// The jurisdictions of a place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceOut {
+    /// Bureau (分局).
+    pub bureau_id: Option<String>,
+    /// Police station (派出所).
+    pub station_id: Option<String>,
+    /// Community or village (社区/村).
+    pub community_id: Option<String>,
+    /// Grid (网格).
+    pub grid_id: Option<String>,
+}
+
+impl From<&dispatch::Place> for PlaceOut {
+    fn from(p: &dispatch::Place) -> PlaceOut {
+        PlaceOut {
+            bureau_id: p.bureau_id.clone(),
+            station_id: p.station_id.clone(),
+            community_id: p.community_id.clone(),
+            grid_id: p.grid_id.clone(),
+        }
+    }
+}
+
+/// An open incident that may be the same event as a call being taken.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PossibleDuplicateOut {
+    /// The incident.
+    pub incident_id: i64,
+    /// Straight-line metres.
+    pub meters: f64,
+    /// Minutes since it was called in.
+    pub minutes: f64,
+    /// Its kind.
+    pub kind: String,
+    /// Its status.
+    pub status: &'static str,
+    /// Its address.
+    pub address: Option<String>,
+}
+
+/// A call checked before it is created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckOut {
+    /// The priority it would get.
+    pub priority: u8,
+    /// Where it lies.
+    pub place: PlaceOut,
+    /// Open incidents nearby that may be the same event.
+    pub possible_duplicates: Vec<PossibleDuplicateOut>,
+}
+
+/// What a dispatch did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DispatchOut {
+    /// The incident after it.
+    pub incident: IncidentOut,
+    /// The units sent.
+    pub unit_ids: Vec<String>,
+    /// A retried request with a known idempotency key: nothing new was sent.
+    pub replayed: bool,
+}
+
+/// A unit ranked for an incident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedUnitOut {
+    /// The unit.
+    pub unit_id: String,
+    /// Call sign.
+    pub callsign: String,
+    /// Kind.
+    pub kind: &'static str,
+    /// Its police station.
+    pub home_station: String,
+    /// Drive time, seconds.
+    pub seconds: f64,
+    /// Response circle: `1`, `3`, `5` or `beyond` (minutes).
+    pub tier: &'static str,
+}
+
+/// Why a unit is recommended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonOut {
+    /// The unit.
+    pub unit_id: String,
+    /// The rule that chose it.
+    pub rule: String,
+    /// Drive time, seconds.
+    pub seconds: f64,
+    /// Response circle.
+    pub tier: &'static str,
+    /// For the dispatcher.
+    pub text: String,
+}
+
+/// The two-way dispatch: the station responsible and the fastest unit(s).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwoWayOut {
+    /// The station responsible for the place.
+    pub station_id: Option<String>,
+    /// The units to send.
+    pub unit_ids: Vec<String>,
+    /// Why each.
+    pub reasons: Vec<ReasonOut>,
+}
+
+/// A wave of a tiered response plan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaveOut {
+    /// Its response circle.
+    pub tier: &'static str,
+    /// Its units.
+    pub unit_ids: Vec<String>,
+}
+
+/// A part of the response plan no available unit meets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnmetOut {
+    /// The kinds asked for.
+    pub unit_kinds: Vec<&'static str>,
+    /// How many were asked for.
+    pub count: u32,
+    /// How many were found.
+    pub found: u32,
+    /// Within this many seconds.
+    pub within_s: Option<u32>,
+}
+
+/// Whom to send to an incident, by real driving time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationOut {
+    /// The incident.
+    pub incident_id: i64,
+    /// Available units, fastest first.
+    pub units: Vec<RankedUnitOut>,
+    /// The recommendation.
+    pub two_way: TwoWayOut,
+    /// Waves of a tiered response plan.
+    pub waves: Option<Vec<WaveOut>>,
+    /// What cannot be met.
+    pub unmet: Vec<UnmetOut>,
+    /// Units no road reaches.
+    pub unreachable: Vec<String>,
+    /// Time to compute, microseconds.
+    pub computed_us: u64,
+}
+
+impl RecommendationOut {
+    /// The engine's recommendation, computed in `computed_us`.
+    pub fn new(r: &dispatch::Recommendation, computed_us: u64) -> RecommendationOut {
+        RecommendationOut {
+            incident_id: r.incident_id,
+            units: r
+                .units
+                .iter()
+                .map(|u| RankedUnitOut {
+                    unit_id: u.unit_id.clone(),
+                    callsign: u.callsign.clone(),
+                    kind: u.kind.as_str(),
+                    home_station: u.home_station.clone(),
+                    seconds: u.seconds,
+                    tier: u.tier.as_str(),
+                })
+                .collect(),
+            two_way: TwoWayOut {
+                station_id: r.two_way.station_id.clone(),
+                unit_ids: r.two_way.unit_ids.clone(),
+                reasons: r
+                    .two_way
+                    .reasons
+                    .iter()
+                    .map(|x| ReasonOut {
+                        unit_id: x.unit_id.clone(),
+                        rule: x.rule.clone(),
+                        seconds: x.seconds,
+                        tier: x.tier.as_str(),
+                        text: x.text.clone(),
+                    })
+                    .collect(),
+            },
+            waves: r.waves.as_ref().map(|ws| {
+                ws.iter()
+                    .map(|w| WaveOut {
+                        tier: w.tier.as_str(),
+                        unit_ids: w.unit_ids.clone(),
+                    })
+                    .collect()
+            }),
+            unmet: r
+                .unmet
+                .iter()
+                .map(|u| UnmetOut {
+                    unit_kinds: u.unit_kinds.iter().map(|k| k.as_str()).collect(),
+                    count: u.count,
+                    found: u.found,
+                    within_s: u.within_s,
+                })
+                .collect(),
+            unreachable: r.unreachable.clone(),
+            computed_us,
         }
     }
 }
