@@ -9,7 +9,7 @@ use dispatch::{Incident, Place, Unit};
 use sha2::{Digest, Sha256};
 
 use crate::App;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

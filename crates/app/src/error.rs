@@ -45,34 +45,44 @@ impl AppError {
             field: None,
         }
     }
+}
+
+/// The ways to refuse, written once for the service layer's error and the
+/// API's (which converts from [`AppError`]): bring the trait into scope and
+/// call `AppError::invalid(…)` or `ApiError::invalid(…)` alike.
+pub trait Refusal: From<AppError> {
     /// A missing or malformed field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError {
             field: Some(field.into()),
-            ..Self::new(ErrorKind::Invalid, message)
+            ..AppError::new(ErrorKind::Invalid, message)
         }
+        .into()
     }
     /// Not found (also for what lies outside the caller's jurisdiction).
-    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::new(ErrorKind::NotFound, format!("{what} {id} not found"))
+    fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        AppError::new(ErrorKind::NotFound, format!("{what} {id} not found")).into()
     }
     /// Not allowed.
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, message)
+    fn forbidden(message: impl Into<String>) -> Self {
+        AppError::new(ErrorKind::Forbidden, message).into()
     }
     /// No session.
-    pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthorized, message)
+    fn unauthorized(message: impl Into<String>) -> Self {
+        AppError::new(ErrorKind::Unauthorized, message).into()
     }
     /// The store did not confirm; the cause is logged, not shown.
-    pub fn store(e: impl std::fmt::Display) -> Self {
+    fn store(e: impl std::fmt::Display) -> Self {
         tracing::error!(message = "store error", error = %e);
-        Self::new(
+        AppError::new(
             ErrorKind::StoreUnavailable,
             "the store did not confirm the write; nothing was saved, retry",
         )
+        .into()
     }
 }
+
+impl Refusal for AppError {}
 
 impl From<DispatchError> for AppError {
     fn from(e: DispatchError) -> Self {

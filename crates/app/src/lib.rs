@@ -32,7 +32,7 @@ use store::Store;
 
 use crate::auth::User;
 pub use crate::clock::Clock;
-pub use crate::error::{AppError, ErrorKind};
+pub use crate::error::{AppError, ErrorKind, Refusal};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -204,16 +204,14 @@ impl ScopedView<'_> {
         Ok(self.engine.validate_new(new)?)
     }
 
-    /// Open incidents near a place that may be the same event, in scope.
+    /// Open incidents in scope that may be the same event as a new call.
     pub fn possible_duplicates(
         &self,
         now: Millis,
-        kind: &str,
-        lat: f64,
-        lon: f64,
+        call: &dispatch::NewIncident,
     ) -> Vec<(dispatch::DuplicateHint, &dispatch::Incident)> {
         self.engine
-            .possible_duplicates(now, kind, lat, lon)
+            .possible_duplicates(now, &call.kind, call.lat, call.lon)
             .into_iter()
             .filter_map(|d| self.incident(d.incident_id).map(|i| (d, i)))
             .collect()

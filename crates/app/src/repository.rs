@@ -13,7 +13,7 @@ use store::{AuditEntry, CommunityRecord};
 
 use crate::App;
 use crate::auth::{Action, User};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 
 /// Community writes are read-modify-write on stored documents: one at a time.
 pub static WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -46,23 +46,39 @@ pub fn station_for(app: &App, user: &User, given: Option<String>) -> Result<Stri
             }
         },
     };
-    match app.jurisdictions().get(&station) {
-        Some(j) if j.level == Level::Station => {}
-        _ => {
-            return Err(AppError::invalid(
-                "station_id",
-                format!("{station:?} is not a police station"),
-            ));
-        }
-    }
+    jurisdiction_in_scope(app, user, "station_id", &station, Some(Level::Station))?;
+    Ok(station)
+}
+
+/// A jurisdiction a request names in `field`: it must exist (at `level`,
+/// when one is asked) and lie in the user's scope.
+pub fn jurisdiction_in_scope(
+    app: &App,
+    user: &User,
+    field: &str,
+    id: &str,
+    level: Option<Level>,
+) -> Result<dispatch::Jurisdiction, AppError> {
+    let found = app.jurisdictions().get(id);
+    let Some(j) = found.filter(|j| level.is_none_or(|l| j.level == l)) else {
+        return Err(AppError::invalid(
+            field,
+            match level {
+                Some(Level::Station) => format!("{id:?} is not a police station"),
+                Some(Level::Community) => format!("{id:?} is not a community or village"),
+                Some(l) => format!("{id:?} is not a {l:?}"),
+                None => format!("unknown jurisdiction {id:?}"),
+            },
+        ));
+    };
     if let Some(scope) = &user.scope
-        && !app.jurisdictions().is_within(&station, scope)
+        && !app.jurisdictions().is_within(id, scope)
     {
         return Err(AppError::forbidden(format!(
-            "{station} is outside your jurisdiction {scope}"
+            "{id} is outside your jurisdiction {scope}"
         )));
     }
-    Ok(station)
+    Ok(j.clone())
 }
 
 /// Whether the user's scope covers `jurisdiction`.
@@ -269,19 +285,5 @@ pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreErr
 
 /// Refuses unless `community` is a community (or village) in the user's scope.
 pub fn community_in_scope(app: &App, user: &User, community: &str) -> Result<(), AppError> {
-    match app.jurisdictions().get(community) {
-        Some(j) if j.level == Level::Community => {}
-        _ => {
-            return Err(AppError::invalid(
-                "community_id",
-                format!("{community:?} is not a community or village"),
-            ));
-        }
-    }
-    if !sees(app, user, community) {
-        return Err(AppError::forbidden(format!(
-            "{community} is outside your jurisdiction"
-        )));
-    }
-    Ok(())
+    jurisdiction_in_scope(app, user, "community_id", community, Some(Level::Community)).map(|_| ())
 }

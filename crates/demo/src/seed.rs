@@ -4,7 +4,7 @@
 //! something to show from the first minute.
 
 use app::App;
-use app::AppError;
+use app::{AppError, Refusal};
 use citygen::Rng;
 use dispatch::time::DAY_MS;
 use dispatch::{IncidentStatus, LatLon};

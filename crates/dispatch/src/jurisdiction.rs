@@ -372,38 +372,38 @@ impl Jurisdictions {
     }
 }
 
+/// A rectangular jurisdiction from (x0, y0) to (x1, y1), for tests.
+#[cfg(test)]
+pub(crate) fn square(
+    id: &str,
+    level: Level,
+    parent: Option<&str>,
+    [x0, y0]: [f64; 2],
+    [x1, y1]: [f64; 2],
+) -> Jurisdiction {
+    Jurisdiction {
+        id: id.into(),
+        level,
+        parent_id: parent.map(str::to_string),
+        name_zh: id.into(),
+        name_en: None,
+        polygon: vec![vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]],
+        seat: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn square(
-        id: &str,
-        level: Level,
-        parent: Option<&str>,
-        x0: f64,
-        y0: f64,
-        x1: f64,
-        y1: f64,
-    ) -> Jurisdiction {
-        Jurisdiction {
-            id: id.into(),
-            level,
-            parent_id: parent.map(str::to_string),
-            name_zh: id.into(),
-            name_en: None,
-            polygon: vec![vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]],
-            seat: None,
-        }
-    }
-
     #[test]
     fn resolves_the_chain() {
         let t = Jurisdictions::new(vec![
-            square("city", Level::CityBureau, None, 0.0, 0.0, 2.0, 2.0),
-            square("b1", Level::Bureau, Some("city"), 0.0, 0.0, 1.0, 2.0),
-            square("s1", Level::Station, Some("b1"), 0.0, 0.0, 1.0, 1.0),
-            square("c1", Level::Community, Some("s1"), 0.0, 0.0, 0.5, 1.0),
-            square("g1", Level::Grid, Some("c1"), 0.0, 0.0, 0.5, 0.5),
+            square("city", Level::CityBureau, None, [0.0, 0.0], [2.0, 2.0]),
+            square("b1", Level::Bureau, Some("city"), [0.0, 0.0], [1.0, 2.0]),
+            square("s1", Level::Station, Some("b1"), [0.0, 0.0], [1.0, 1.0]),
+            square("c1", Level::Community, Some("s1"), [0.0, 0.0], [0.5, 1.0]),
+            square("g1", Level::Grid, Some("c1"), [0.0, 0.0], [0.5, 0.5]),
         ])
         .unwrap();
         let p = t
@@ -441,10 +441,8 @@ mod tests {
             "s",
             Level::Station,
             Some("nope"),
-            0.0,
-            0.0,
-            1.0,
-            1.0,
+            [0.0, 0.0],
+            [1.0, 1.0],
         )])
         .unwrap_err();
         assert!(e.to_string().contains("unknown parent nope"), "{e}");

@@ -4,7 +4,6 @@
 //! `analysis`; this module gathers incidents in scope and shapes answers.
 
 use dispatch::time::DAY_MS;
-use std::sync::Arc;
 
 use analysis::Record;
 use analysis::hotspot::{self, Grid};
@@ -21,6 +20,7 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, Query};
+use app::Refusal;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -202,21 +202,10 @@ fn cell_param(q: &Selection) -> Result<f64, ApiError> {
 }
 
 /// `GET /api/v1/analysis/hotspots`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analysis/hotspots",
-    tag = "analysis",
-    summary = "Hotspots of incidents in scope (GeoJSON): Getis-Ord Gi* cells at FDR q <= max_q (default 0.05), kernel density, grid counts, H3 hexagons or road segments; with global Moran's I for grids",
-    params(
-        Selection
-    ),
-    responses(
-        (status = 200, description = "OK", body = Object),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/analysis/hotspots", tag = "analysis", summary = "Hotspots of incidents in scope (GeoJSON): Getis-Ord Gi* cells at FDR q <= max_q (default 0.05), kernel density, grid counts, H3 hexagons or road segments; with global Moran's I for grids",
+    params(Selection), responses((status = 200, description = "OK", body = Object)))]
 pub async fn hotspots(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
@@ -306,21 +295,10 @@ pub async fn hotspots(
 }
 
 /// `GET /api/v1/analysis/near-repeat`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analysis/near-repeat",
-    tag = "analysis",
-    summary = "Knox near-repeat test in the Near Repeat Calculator's layout: observed, expected, Knox ratio and p per space x time band",
-    params(
-        Selection
-    ),
-    responses(
-        (status = 200, description = "OK", body = Object),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/analysis/near-repeat", tag = "analysis", summary = "Knox near-repeat test in the Near Repeat Calculator's layout: observed, expected, Knox ratio and p per space x time band",
+    params(Selection), responses((status = 200, description = "OK", body = Object)))]
 pub async fn near_repeat(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
@@ -361,21 +339,10 @@ pub async fn near_repeat(
 }
 
 /// `GET /api/v1/analysis/trends`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analysis/trends",
-    tag = "analysis",
-    summary = "Counts by kind or station: period on period and year on year (per-day change, Poisson test), and an hour x weekday table (UTC+8)",
-    params(
-        Selection
-    ),
-    responses(
-        (status = 200, description = "OK", body = Object),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/analysis/trends", tag = "analysis", summary = "Counts by kind or station: period on period and year on year (per-day change, Poisson test), and an hour x weekday table (UTC+8)",
+    params(Selection), responses((status = 200, description = "OK", body = Object)))]
 pub async fn trends(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
@@ -416,21 +383,10 @@ pub async fn trends(
 
 /// `GET /api/v1/analysis/forecast`: next week's hot cells (retrospective
 /// density blended with prospective recency) from the past year.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analysis/forecast",
-    tag = "analysis",
-    summary = "Next week's hot cells (the top 10% of occupied cells): past-year density blended with recent (8-week) incidents (GeoJSON)",
-    params(
-        Selection
-    ),
-    responses(
-        (status = 200, description = "OK", body = Object),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/analysis/forecast", tag = "analysis", summary = "Next week's hot cells (the top 10% of occupied cells): past-year density blended with recent (8-week) incidents (GeoJSON)",
+    params(Selection), responses((status = 200, description = "OK", body = Object)))]
 pub async fn forecast(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
@@ -475,21 +431,10 @@ pub fn default_briefing_period(app: &App) -> Period {
 
 /// `GET /api/v1/analysis/briefing?period=2026-10&scope=B1`: HTML; without
 /// a period, [`default_briefing_period`].
-#[utoipa::path(
-    get,
-    path = "/api/v1/analysis/briefing",
-    tag = "analysis",
-    summary = "Monthly (or key-date) briefing for a city bureau, bureau or station as one self-contained HTML page",
-    params(
-        Selection
-    ),
-    responses(
-        (status = 200, description = "OK", content_type = "text/html"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/analysis/briefing", tag = "analysis", summary = "Monthly (or key-date) briefing for a city bureau, bureau or station as one self-contained HTML page",
+    params(Selection), responses((status = 200, description = "OK", content_type = "text/html")))]
 pub async fn briefing(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<Selection>,
 ) -> ApiResult {
@@ -510,19 +455,7 @@ pub async fn briefing(
                 .map(|j| j.id.clone())
         })
         .ok_or_else(|| ApiError::invalid("scope", "no jurisdiction"))?;
-    let Some(scope) = app.jurisdictions().get(&scope_id).cloned() else {
-        return Err(ApiError::invalid(
-            "scope",
-            format!("unknown jurisdiction {scope_id:?}"),
-        ));
-    };
-    if let Some(own) = &user.scope
-        && !app.jurisdictions().is_within(&scope_id, own)
-    {
-        return Err(ApiError::forbidden(format!(
-            "{scope_id} is outside your jurisdiction {own}"
-        )));
-    }
+    let scope = app::repository::jurisdiction_in_scope(&app, &user, "scope", &scope_id, None)?;
     let proj = app::records::projection_of(&scope)
         .ok_or_else(|| ApiError::invalid("scope", format!("{scope_id} has no outline")))?;
     let records = app.read(|engine| {

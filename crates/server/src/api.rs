@@ -21,8 +21,10 @@ use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
 use crate::wire;
+use app::Refusal;
 
-type AppState = State<Arc<App>>;
+/// The server's state as a handler takes it.
+pub(crate) type AppState = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
 
 /// Every route: (method, path) as in the OpenAPI document.
@@ -173,14 +175,8 @@ pub fn routes(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/openapi.json",
-    tag = "meta",
-    summary = "This document",
-    responses((status = 200, description = "OK")),
-    security(())
-)]
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", summary = "This document",
+    responses((status = 200, description = "OK")), security(()))]
 async fn openapi_json() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -189,14 +185,8 @@ async fn openapi_json() -> Response {
         .into_response()
 }
 
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    tag = "meta",
-    summary = "Liveness",
-    responses((status = 200, description = "OK")),
-    security(())
-)]
+#[utoipa::path(get, path = "/healthz", tag = "meta", summary = "Liveness",
+    responses((status = 200, description = "OK")), security(()))]
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -222,17 +212,8 @@ async fn track(req: axum::extract::Request, next: axum::middleware::Next) -> Res
     res
 }
 
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "meta",
-    summary = "Prometheus metrics",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    ),
-    security(())
-)]
+#[utoipa::path(get, path = "/metrics", tag = "meta", summary = "Prometheus metrics",
+    responses((status = 200, description = "OK")), security(()))]
 async fn metrics(State(app): AppState) -> Response {
     app.read(|engine| {
         let open = engine.incidents().filter(|i| i.status.is_open()).count();
@@ -272,22 +253,8 @@ async fn static_file(uri: axum::http::Uri) -> Response {
     }
 }
 
-#[utoipa::path(
-    get,
-    path = "/tiles/roads/{z}/{x}/{y}",
-    tag = "meta",
-    summary = "Base-map vector tile (MVT) of the road graph",
-    params(
-        ("z" = i64, Path),
-        ("x" = i64, Path),
-        ("y" = i64, Path)
-    ),
-    responses(
-        (status = 200, description = "application/vnd.mapbox-vector-tile"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    ),
-    security(())
-)]
+#[utoipa::path(get, path = "/tiles/roads/{z}/{x}/{y}", tag = "meta", summary = "Base-map vector tile (MVT) of the road graph",
+    params(("z" = i64, Path), ("x" = i64, Path), ("y" = i64, Path)), responses((status = 200, description = "application/vnd.mapbox-vector-tile")), security(()))]
 async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)>) -> ApiResult {
     let y: u32 = y
         .trim_end_matches(".pbf")
@@ -390,18 +357,8 @@ struct Login {
     password: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/login",
-    tag = "auth",
-    summary = "Log in; returns a session token",
-    request_body = Login,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::LoginOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    ),
-    security(())
-)]
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", summary = "Log in; returns a session token",
+    request_body = Login, responses((status = 200, description = "OK", body = crate::wire::LoginOut)), security(()))]
 async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult {
     let refused = || ApiError::unauthorized("wrong user name or password");
     let rec = app
@@ -445,16 +402,8 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
     .into_response())
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/logout",
-    tag = "auth",
-    summary = "Revoke this session",
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", summary = "Revoke this session",
+    responses((status = 204, description = "Revoked")))]
 async fn logout(State(app): AppState, user: User) -> ApiResult {
     app.store()
         .revoke(Some(&user.token_hash), None, app.now())
@@ -463,16 +412,8 @@ async fn logout(State(app): AppState, user: User) -> ApiResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/auth/me",
-    tag = "auth",
-    summary = "The logged-in user",
-    responses(
-        (status = 200, description = "OK", body = crate::wire::MeOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", summary = "The logged-in user",
+    responses((status = 200, description = "OK", body = crate::wire::MeOut)))]
 async fn me(user: User) -> ApiResult {
     Ok(Json(wire::MeOut {
         username: user.username.clone(),
@@ -484,16 +425,8 @@ async fn me(user: User) -> ApiResult {
     .into_response())
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/config",
-    tag = "config",
-    summary = "Incident kinds, response plans, targets",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/config", tag = "config", summary = "Incident kinds, response plans, targets",
+    responses((status = 200, description = "OK")))]
 async fn config(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let c = &app.settings().dispatch;
@@ -526,17 +459,8 @@ async fn config(State(app): AppState, user: User) -> ApiResult {
 
 // ---------------------------------------------------------------- incidents
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents",
-    tag = "incidents",
-    summary = "Create an incident from a 110 call (durable before the answer)",
-    request_body = crate::wire::NewIncidentBody,
-    responses(
-        (status = 201, description = "Created", body = crate::wire::IncidentOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", summary = "Create an incident from a 110 call (durable before the answer)",
+    request_body = crate::wire::NewIncidentBody, responses((status = 201, description = "Created", body = crate::wire::IncidentOut)))]
 async fn create_incident(
     State(app): AppState,
     user: User,
@@ -569,17 +493,8 @@ async fn create_incident(
     )))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/check",
-    tag = "incidents",
-    summary = "Validate a call and list possible duplicates without saving",
-    request_body = crate::wire::NewIncidentBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::CheckOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents/check", tag = "incidents", summary = "Validate a call and list possible duplicates without saving",
+    request_body = crate::wire::NewIncidentBody, responses((status = 200, description = "OK", body = crate::wire::CheckOut)))]
 async fn check_incident(
     State(app): AppState,
     user: User,
@@ -589,7 +504,7 @@ async fn check_incident(
     let body = NewIncident::from(body);
     let engine = app.view(&user);
     let (priority, place) = engine.validate_new(&body)?;
-    let dups = engine.possible_duplicates(app.now(), &body.kind, body.lat, body.lon);
+    let dups = engine.possible_duplicates(app.now(), &body);
     let possible_duplicates = dups
         .into_iter()
         .map(|(d, i)| wire::PossibleDuplicateOut {
@@ -624,19 +539,8 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/incidents",
-    tag = "incidents",
-    summary = "List and filter incidents in the user's jurisdiction",
-    params(
-        ListQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::IncidentListOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", summary = "List and filter incidents in the user's jurisdiction",
+    params(ListQuery), responses((status = 200, description = "OK", body = crate::wire::IncidentListOut)))]
 async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQuery>) -> ApiResult {
     user.require(Action::Read)?;
     let statuses: Option<Vec<IncidentStatus>> = match q.status.as_deref() {
@@ -692,19 +596,8 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
     Ok(Json(wire::IncidentListOut { total, incidents }).into_response())
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/incidents/{id}",
-    tag = "incidents",
-    summary = "One incident with its timeline (from its events)",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::IncidentOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", summary = "One incident with its timeline (from its events)",
+    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK", body = crate::wire::IncidentOut)))]
 async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
@@ -716,19 +609,8 @@ async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) 
     Ok(ok(v))
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/incidents/{id}/recommendation",
-    tag = "dispatch",
-    summary = "Available units by driving time, tiers, the two-way dispatch, waves",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::RecommendationOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendation", tag = "dispatch", summary = "Available units by driving time, tiers, the two-way dispatch, waves",
+    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK", body = crate::wire::RecommendationOut)))]
 async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     let id = incident_for(&app, &user, Action::Read, &id)?;
     let started = Instant::now();
@@ -746,20 +628,8 @@ struct DispatchBody {
     idempotency_key: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/dispatch",
-    tag = "dispatch",
-    summary = "Send units (idempotent by key)",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    request_body = DispatchBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::DispatchOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/dispatch", tag = "dispatch", summary = "Send units (idempotent by key)",
+    params(("id" = i64, Path, description = "Incident id")), request_body = DispatchBody, responses((status = 200, description = "OK", body = crate::wire::DispatchOut)))]
 async fn dispatch_units(
     State(app): AppState,
     user: User,
@@ -789,20 +659,8 @@ struct StatusBody {
     note: Option<String>,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/status",
-    tag = "incidents",
-    summary = "Move the incident along its lifecycle",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    request_body = StatusBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::IncidentOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents", summary = "Move the incident along its lifecycle",
+    params(("id" = i64, Path, description = "Incident id")), request_body = StatusBody, responses((status = 200, description = "OK", body = crate::wire::IncidentOut)))]
 async fn set_status(
     State(app): AppState,
     user: User,
@@ -833,20 +691,8 @@ struct MergeBody {
     into: i64,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/merge",
-    tag = "incidents",
-    summary = "Merge this incident into another (callers and timelines kept)",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    request_body = MergeBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::IncidentOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/merge", tag = "incidents", summary = "Merge this incident into another (callers and timelines kept)",
+    params(("id" = i64, Path, description = "Incident id")), request_body = MergeBody, responses((status = 200, description = "OK", body = crate::wire::IncidentOut)))]
 async fn merge(
     State(app): AppState,
     user: User,
@@ -869,20 +715,8 @@ struct ReleaseBody {
     unit_id: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/incidents/{id}/release",
-    tag = "dispatch",
-    summary = "Release a unit from the incident",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    request_body = ReleaseBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::IncidentOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/release", tag = "dispatch", summary = "Release a unit from the incident",
+    params(("id" = i64, Path, description = "Incident id")), request_body = ReleaseBody, responses((status = 200, description = "OK", body = crate::wire::IncidentOut)))]
 async fn release(
     State(app): AppState,
     user: User,
@@ -897,19 +731,8 @@ async fn release(
     Ok(incident_answer(&app, &incident))
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/incidents/{id}/eido",
-    tag = "interchange",
-    summary = "Export as a NENA EIDO JSON document",
-    params(
-        ("id" = i64, Path, description = "Incident id")
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/eido", tag = "interchange", summary = "Export as a NENA EIDO JSON document",
+    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK")))]
 async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
@@ -928,17 +751,8 @@ async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -
         .into_response())
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/eido",
-    tag = "interchange",
-    summary = "Import an incident from a NENA EIDO JSON document",
-    request_body(content = Object, content_type = "application/json", description = "A NENA EIDO JSON document (NENA-STA-021)"),
-    responses(
-        (status = 201, description = "Imported"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/eido", tag = "interchange", summary = "Import an incident from a NENA EIDO JSON document",
+    request_body(content = Object, content_type = "application/json", description = "A NENA EIDO JSON document (NENA-STA-021)"), responses((status = 201, description = "Imported")))]
 async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let (incident, source) = dispatch::eido::import(&doc)?;
@@ -962,19 +776,8 @@ struct UnitQuery {
     station: Option<String>,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/units",
-    tag = "units",
-    summary = "Units in the user's jurisdiction",
-    params(
-        UnitQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = [crate::wire::UnitOut]),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", summary = "Units in the user's jurisdiction",
+    params(UnitQuery), responses((status = 200, description = "OK", body = [crate::wire::UnitOut])))]
 async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>) -> ApiResult {
     user.require(Action::Read)?;
     let status = q
@@ -1009,19 +812,8 @@ fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
         .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/units/{id}",
-    tag = "units",
-    summary = "One unit",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::UnitOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", summary = "One unit",
+    params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     Ok(ok(unit_json(&visible_unit(&app, &user, &id)?)))
@@ -1050,20 +842,8 @@ fn two() -> u32 {
     2
 }
 
-#[utoipa::path(
-    put,
-    path = "/api/v1/units/{id}",
-    tag = "units",
-    summary = "Register or update a unit (admin)",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    request_body = UnitBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::UnitOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", summary = "Register or update a unit (admin)",
+    params(("id" = String, Path, description = "Unit id")), request_body = UnitBody, responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn put_unit(
     State(app): AppState,
     user: User,
@@ -1099,20 +879,8 @@ struct PositionBody {
     lon: f64,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/units/{id}/position",
-    tag = "units",
-    summary = "Position report from the field",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    request_body = PositionBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::UnitOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "units", summary = "Position report from the field",
+    params(("id" = String, Path, description = "Unit id")), request_body = PositionBody, responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn unit_position(
     State(app): AppState,
     user: User,
@@ -1130,20 +898,8 @@ struct UnitStatusBody {
     status: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/units/{id}/status",
-    tag = "units",
-    summary = "Status report from the field; the incident follows",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    request_body = UnitStatusBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::UnitOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "units", summary = "Status report from the field; the incident follows",
+    params(("id" = String, Path, description = "Unit id")), request_body = UnitStatusBody, responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn unit_status(
     State(app): AppState,
     user: User,
@@ -1175,20 +931,8 @@ struct ReassignBody {
     idempotency_key: String,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/units/{id}/reassign",
-    tag = "dispatch",
-    summary = "Move a unit to another incident",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    request_body = ReassignBody,
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", summary = "Move a unit to another incident",
+    params(("id" = String, Path, description = "Unit id")), request_body = ReassignBody, responses((status = 200, description = "OK")))]
 async fn reassign(
     State(app): AppState,
     user: User,
@@ -1206,19 +950,8 @@ async fn reassign(
     Ok(ok(serde_json::to_value(out).expect("serialises")))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/units/{id}/reinforcement",
-    tag = "dispatch",
-    summary = "Reinforcement request from a unit on scene: a recommendation without the units already there",
-    params(
-        ("id" = String, Path, description = "Unit id")
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/units/{id}/reinforcement", tag = "dispatch", summary = "Reinforcement request from a unit on scene: a recommendation without the units already there",
+    params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK")))]
 async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let rec = as_user(&app, &user, |e, now, actor| {
@@ -1228,16 +961,8 @@ async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>)
     Ok(ok(serde_json::to_value(rec).expect("serialises")))
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/posts",
-    tag = "units",
-    summary = "Patrol posts",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/posts", tag = "units", summary = "Patrol posts",
+    responses((status = 200, description = "OK")))]
 async fn posts(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let engine = app.view(&user);
@@ -1252,16 +977,8 @@ async fn posts(State(app): AppState, user: User) -> ApiResult {
     Ok(ok(json!(list)))
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/police-offices",
-    tag = "jurisdictions",
-    summary = "Village and community police offices (警务室) in the user's jurisdiction",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/police-offices", tag = "jurisdictions", summary = "Village and community police offices (警务室) in the user's jurisdiction",
+    responses((status = 200, description = "OK")))]
 async fn police_offices(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let offices = app.offices();
@@ -1278,16 +995,8 @@ async fn police_offices(State(app): AppState, user: User) -> ApiResult {
 
 /// Villages and communities with a police office, by bureau and station
 /// (the report's "572 offices for 587 villages = 97.4%"), within the user's scope.
-#[utoipa::path(
-    get,
-    path = "/api/v1/police-offices/coverage",
-    tag = "community",
-    summary = "Village police office (警务室) coverage: communities with an office / all communities, co-location with the village committee, classes and staff; in total, by bureau and by station, within your scope",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/police-offices/coverage", tag = "community", summary = "Village police office (警务室) coverage: communities with an office / all communities, co-location with the village committee, classes and staff; in total, by bureau and by station, within your scope",
+    responses((status = 200, description = "OK")))]
 async fn police_office_coverage(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
     let report =
@@ -1304,19 +1013,8 @@ struct JurisdictionQuery {
     level: Option<String>,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/jurisdictions",
-    tag = "jurisdictions",
-    summary = "The jurisdiction tree as GeoJSON",
-    params(
-        JurisdictionQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "jurisdictions", summary = "The jurisdiction tree as GeoJSON",
+    params(JurisdictionQuery), responses((status = 200, description = "OK")))]
 async fn jurisdictions(
     State(app): AppState,
     user: User,
@@ -1337,17 +1035,8 @@ async fn jurisdictions(
     Ok(ok(app.jurisdictions().to_geojson(levels.as_deref())))
 }
 
-#[utoipa::path(
-    put,
-    path = "/api/v1/jurisdictions",
-    tag = "jurisdictions",
-    summary = "Replace the jurisdiction tree from GeoJSON (admin; applies at the next start)",
-    request_body(content = Object, content_type = "application/json", description = "The whole jurisdiction tree: an array of {id, name, level, parent_id, polygon}"),
-    responses(
-        (status = 202, description = "Stored"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(put, path = "/api/v1/jurisdictions", tag = "jurisdictions", summary = "Replace the jurisdiction tree from GeoJSON (admin; applies at the next start)",
+    request_body(content = Object, content_type = "application/json", description = "The whole jurisdiction tree: an array of {id, name, level, parent_id, polygon}"), responses((status = 202, description = "Stored")))]
 async fn put_jurisdictions(
     State(app): AppState,
     user: User,
@@ -1371,20 +1060,8 @@ struct AtQuery {
     lon: f64,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/jurisdictions/at",
-    tag = "jurisdictions",
-    summary = "Bureau, station, community and grid of a point",
-    params(
-        ("lat" = Option<f64>, Query),
-        ("lon" = Option<f64>, Query)
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/jurisdictions/at", tag = "jurisdictions", summary = "Bureau, station, community and grid of a point",
+    params(("lat" = Option<f64>, Query), ("lon" = Option<f64>, Query)), responses((status = 200, description = "OK")))]
 async fn jurisdiction_at(
     State(app): AppState,
     user: User,
@@ -1434,19 +1111,8 @@ struct FiguresQuery {
     period: Option<String>,
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/figures",
-    tag = "figures",
-    summary = "Share reached within 1/3/5 minutes, phase medians and 90th percentiles, by station, kind and period",
-    params(
-        FiguresQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/figures", tag = "figures", summary = "Share reached within 1/3/5 minutes, phase medians and 90th percentiles, by station, kind and period",
+    params(FiguresQuery), responses((status = 200, description = "OK")))]
 async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
     user.require(Action::Figures)?;
     let time = crate::analysis_api::time;
@@ -1483,19 +1149,8 @@ struct IsochroneQuery {
 }
 
 /// The 1/3/5-minute areas reachable from patrol posts or from available units.
-#[utoipa::path(
-    get,
-    path = "/api/v1/isochrones",
-    tag = "coverage",
-    summary = "1/3/5-minute areas reachable from the posts or the available units (GeoJSON)",
-    params(
-        IsochroneQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/isochrones", tag = "coverage", summary = "1/3/5-minute areas reachable from the posts or the available units (GeoJSON)",
+    params(IsochroneQuery), responses((status = 200, description = "OK")))]
 async fn isochrones(
     State(app): AppState,
     user: User,
@@ -1578,16 +1233,8 @@ async fn isochrones(
 
 // ---------------------------------------------------------------- users
 
-#[utoipa::path(
-    get,
-    path = "/api/v1/users",
-    tag = "admin",
-    summary = "Accounts (admin)",
-    responses(
-        (status = 200, description = "OK", body = [crate::wire::UserOut]),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", summary = "Accounts (admin)",
+    responses((status = 200, description = "OK", body = [crate::wire::UserOut])))]
 async fn users(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Admin)?;
     let list: Vec<wire::UserOut> = app
@@ -1616,17 +1263,8 @@ struct NewUser {
     display_name: Option<String>,
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/users",
-    tag = "admin",
-    summary = "Create an account (admin)",
-    request_body = NewUser,
-    responses(
-        (status = 201, description = "Created", body = crate::wire::CreatedUserOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", summary = "Create an account (admin)",
+    request_body = NewUser, responses((status = 201, description = "Created", body = crate::wire::CreatedUserOut)))]
 async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUser>) -> ApiResult {
     user.require(Action::Admin)?;
     if b.username.trim().is_empty() || b.username.len() > 64 {
@@ -1677,19 +1315,8 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
         .into_response())
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/users/{username}/revoke",
-    tag = "admin",
-    summary = "Revoke every session of a user (admin)",
-    params(
-        ("username" = String, Path)
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::RevokedOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/users/{username}/revoke", tag = "admin", summary = "Revoke every session of a user (admin)",
+    params(("username" = String, Path)), responses((status = 200, description = "OK", body = crate::wire::RevokedOut)))]
 async fn revoke_user(State(app): AppState, user: User, Path(username): Path<String>) -> ApiResult {
     user.require(Action::Admin)?;
     let n = app.store().revoke(None, Some(&username), app.now()).await?;

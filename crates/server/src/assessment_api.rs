@@ -3,8 +3,6 @@
 //! scores per station and period with a ranking and a CSV export, and the
 //! source data of any score.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +17,7 @@ use crate::auth::{Action, User};
 use crate::community_api::community_error;
 use crate::community_api::span;
 use crate::error::{ApiError, ApiJson, Query};
+use app::Refusal;
 use app::repository::load_all;
 
 type ApiResult = Result<Response, ApiError>;
@@ -49,18 +48,9 @@ pub async fn set_catalogue(app: &App, text: &str) -> Result<Catalogue, ApiError>
 }
 
 /// `GET /api/v1/assessment/catalogue`: indicators, their TOML and the metrics formulas may use.
-#[utoipa::path(
-    get,
-    path = "/api/v1/assessment/catalogue",
-    tag = "assessment",
-    summary = "indicators (formula, weight, target, unit), their TOML, and the metrics formulas may use",
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
-pub async fn get_catalogue(State(app): State<Arc<App>>, user: User) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/assessment/catalogue", tag = "assessment", summary = "indicators (formula, weight, target, unit), their TOML, and the metrics formulas may use",
+    responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+pub async fn get_catalogue(State(app): crate::api::AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
     let (text, c) = catalogue(&app).await?;
     let metrics: Vec<_> = METRICS
@@ -82,20 +72,10 @@ pub struct CatalogueBody {
 }
 
 /// `PUT /api/v1/assessment/catalogue` (administrators): replaces the catalogue.
-#[utoipa::path(
-    put,
-    path = "/api/v1/assessment/catalogue",
-    tag = "assessment",
-    summary = "replace the catalogue (administrators); every formula is checked against the metrics",
-    request_body = CatalogueBody,
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(put, path = "/api/v1/assessment/catalogue", tag = "assessment", summary = "replace the catalogue (administrators); every formula is checked against the metrics",
+    request_body = CatalogueBody, responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn put_catalogue(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(b): ApiJson<CatalogueBody>,
 ) -> ApiResult {
@@ -190,22 +170,10 @@ async fn metrics_by_station(
 
 /// `GET /api/v1/assessment?period=&format=`: every station in scope scored
 /// by the catalogue, ranked; `format=csv` downloads the table.
-#[utoipa::path(
-    get,
-    path = "/api/v1/assessment",
-    tag = "assessment",
-    summary = "every station in scope scored by the catalogue, ranked; format=csv downloads it",
-    params(
-        TableQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", summary = "every station in scope scored by the catalogue, ranked; format=csv downloads it",
+    params(TableQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn table(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<TableQuery>,
 ) -> ApiResult {
@@ -258,22 +226,10 @@ pub struct SourceQuery {
 
 /// `GET /api/v1/assessment/source?station=&indicator=&period=`: the metric
 /// values behind one score and the ids of the records counted in each.
-#[utoipa::path(
-    get,
-    path = "/api/v1/assessment/source",
-    tag = "assessment",
-    summary = "the metric values behind one station's score and the ids of the records counted",
-    params(
-        SourceQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/assessment/source", tag = "assessment", summary = "the metric values behind one station's score and the ids of the records counted",
+    params(SourceQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn source(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<SourceQuery>,
 ) -> ApiResult {

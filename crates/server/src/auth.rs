@@ -16,6 +16,7 @@ pub use app::auth::{
 
 use crate::App;
 use crate::error::{ApiError, Query};
+use app::Refusal;
 
 /// The logged-in user of a request (an extractor: a handler that takes one
 /// refuses requests without a valid session).

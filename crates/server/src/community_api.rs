@@ -4,7 +4,6 @@
 //! live in `community`; they are stored as documents in `store`.
 
 use dispatch::time::DAY_MS;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,10 +16,11 @@ use serde_json::json;
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson, Path, Query};
-use crate::wire::community::{
+use crate::wire::{
     AuditEntryOut, AuditLogOut, DisputeSummaryOut, DisputesOut, KeyPersonSummaryOut, KeyPersonsOut,
     LeadOut, LeadsOut, TransferOut, TransfersOut,
 };
+use app::Refusal;
 use app::repository::{
     self, WRITES, community_in_scope, load, load_all, new_id, save, sees, station_for,
 };
@@ -70,19 +70,10 @@ pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
 }
 
 /// `POST /api/v1/community/transfers`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/transfers",
-    tag = "community",
-    summary = "A station transfers a criminal or vice case to a specialised unit (两不办)",
-    request_body = crate::wire::NewTransferBody,
-    responses(
-        (status = 201, description = "Created", body = crate::wire::community::TransferOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/transfers", tag = "community", summary = "A station transfers a criminal or vice case to a specialised unit (两不办)",
+    request_body = crate::wire::NewTransferBody, responses((status = 201, description = "Created", body = crate::wire::TransferOut)))]
 pub async fn create_transfer(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(body): ApiJson<crate::wire::NewTransferBody>,
 ) -> ApiResult {
@@ -124,21 +115,10 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/community/transfers`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/transfers",
-    tag = "community",
-    summary = "Transfers in your scope, newest first, with overdue flags and minutes to acceptance",
-    params(
-        ListQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::TransfersOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/transfers", tag = "community", summary = "Transfers in your scope, newest first, with overdue flags and minutes to acceptance",
+    params(ListQuery), responses((status = 200, description = "OK", body = crate::wire::TransfersOut)))]
 pub async fn list_transfers(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
@@ -199,22 +179,10 @@ impl Decision {
 }
 
 /// `POST /api/v1/community/transfers/{id}/decision`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/transfers/{id}/decision",
-    tag = "community",
-    summary = "The unit accepts or returns (with a reason) a pending transfer; the station resubmits a returned one",
-    params(
-        ("id" = String, Path)
-    ),
-    request_body = Decision,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::TransferOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/transfers/{id}/decision", tag = "community", summary = "The unit accepts or returns (with a reason) a pending transfer; the station resubmits a returned one",
+    params(("id" = String, Path)), request_body = Decision, responses((status = 200, description = "OK", body = crate::wire::TransferOut)))]
 pub async fn decide_transfer(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Decision>,
@@ -259,19 +227,10 @@ pub async fn decide_transfer(
 }
 
 /// `POST /api/v1/community/leads`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/leads",
-    tag = "community",
-    summary = "A station hands a lead (线索) to a specialised unit",
-    request_body = crate::wire::NewLeadBody,
-    responses(
-        (status = 201, description = "Created", body = crate::wire::community::LeadOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/leads", tag = "community", summary = "A station hands a lead (线索) to a specialised unit",
+    request_body = crate::wire::NewLeadBody, responses((status = 201, description = "Created", body = crate::wire::LeadOut)))]
 pub async fn create_lead(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(body): ApiJson<crate::wire::NewLeadBody>,
 ) -> ApiResult {
@@ -290,21 +249,10 @@ pub async fn create_lead(
 }
 
 /// `GET /api/v1/community/leads`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/leads",
-    tag = "community",
-    summary = "Leads in your scope, newest first",
-    params(
-        ListQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::LeadsOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/leads", tag = "community", summary = "Leads in your scope, newest first",
+    params(ListQuery), responses((status = 200, description = "OK", body = crate::wire::LeadsOut)))]
 pub async fn list_leads(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
@@ -336,22 +284,10 @@ pub struct Feedback {
 }
 
 /// `POST /api/v1/community/leads/{id}/feedback`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/leads/{id}/feedback",
-    tag = "community",
-    summary = "The unit says whether it used the lead (once)",
-    params(
-        ("id" = String, Path)
-    ),
-    request_body = Feedback,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::LeadOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/leads/{id}/feedback", tag = "community", summary = "The unit says whether it used the lead (once)",
+    params(("id" = String, Path)), request_body = Feedback, responses((status = 200, description = "OK", body = crate::wire::LeadOut)))]
 pub async fn lead_feedback(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Feedback>,
@@ -425,21 +361,10 @@ pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> 
 }
 
 /// `GET /api/v1/community/figures`: transfers and leads of the period, by station.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/figures",
-    tag = "community",
-    summary = "Transfers (made, accepted, returned, pending, overdue, median minutes to acceptance) and leads (provided, used) of a period, in total and by station",
-    params(
-        PeriodQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/figures", tag = "community", summary = "Transfers (made, accepted, returned, pending, overdue, median minutes to acceptance) and leads (provided, used) of a period, in total and by station",
+    params(PeriodQuery), responses((status = 200, description = "OK")))]
 pub async fn community_figures(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
@@ -466,16 +391,8 @@ pub async fn community_figures(
 use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson};
 
 /// `GET /api/v1/community/registers`: each register's legal basis, purpose and retention.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/registers",
-    tag = "community",
-    summary = "Personal-data registers: legal basis, purpose, retention period",
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/registers", tag = "community", summary = "Personal-data registers: legal basis, purpose, retention period",
+    responses((status = 200, description = "OK")))]
 pub async fn registers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     let mut all = vec![
@@ -501,19 +418,10 @@ pub struct KeyPersonBody {
 }
 
 /// `POST /api/v1/community/key-persons`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/key-persons",
-    tag = "community",
-    summary = "Add a key person (重点人员) to the register of a community in your jurisdiction",
-    request_body = KeyPersonBody,
-    responses(
-        (status = 201, description = "Created (summary)", body = crate::wire::community::KeyPersonSummaryOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/key-persons", tag = "community", summary = "Add a key person (重点人员) to the register of a community in your jurisdiction",
+    request_body = KeyPersonBody, responses((status = 201, description = "Created (summary)", body = crate::wire::KeyPersonSummaryOut)))]
 pub async fn create_key_person(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(b): ApiJson<KeyPersonBody>,
 ) -> ApiResult {
@@ -576,17 +484,9 @@ pub async fn create_key_person(
 
 /// `GET /api/v1/community/key-persons`: summaries only (no identity number,
 /// address or full name), so listing needs no reason.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/key-persons",
-    tag = "community",
-    summary = "Key persons in your jurisdiction: summaries without identity number, address or full name",
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::KeyPersonsOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
-pub async fn list_key_persons(State(app): State<Arc<App>>, user: User) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/community/key-persons", tag = "community", summary = "Key persons in your jurisdiction: summaries without identity number, address or full name",
+    responses((status = 200, description = "OK", body = crate::wire::KeyPersonsOut)))]
+pub async fn list_key_persons(State(app): crate::api::AppState, user: User) -> ApiResult {
     user.require(Action::CommunityWrite)?;
     let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
     Ok(axum::Json(KeyPersonsOut {
@@ -624,53 +524,22 @@ where
 
 /// `GET /api/v1/community/key-persons/{id}?reason=…`: the whole record; the
 /// read and its reason are audited before anything is returned.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/key-persons/{id}",
-    tag = "community",
-    summary = "The whole record; the read and its reason are audited first",
-    params(
-        ("id" = String, Path),
-        Reason
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::KeyPersonOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/key-persons/{id}", tag = "community", summary = "The whole record; the read and its reason are audited first",
+    params(("id" = String, Path), Reason), responses((status = 200, description = "OK", body = crate::wire::KeyPersonOut)))]
 pub async fn get_key_person(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    audited_read::<KeyPerson, crate::wire::community::KeyPersonOut>(
-        &app,
-        &user,
-        KEY_PERSONS.kind,
-        id,
-        r,
-    )
-    .await
+    audited_read::<KeyPerson, crate::wire::KeyPersonOut>(&app, &user, KEY_PERSONS.kind, id, r).await
 }
 
 /// `DELETE /api/v1/community/key-persons/{id}?reason=…`: soft delete, audited.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/community/key-persons/{id}",
-    tag = "community",
-    summary = "Soft delete with the reason audited (the retention purge removes it for good)",
-    params(
-        ("id" = String, Path),
-        Reason
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(delete, path = "/api/v1/community/key-persons/{id}", tag = "community", summary = "Soft delete with the reason audited (the retention purge removes it for good)",
+    params(("id" = String, Path), Reason), responses((status = 204, description = "Deleted")))]
 pub async fn delete_key_person(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     Query(r): Query<Reason>,
@@ -692,21 +561,10 @@ pub(crate) async fn soft_delete(
 }
 
 /// `GET /api/v1/audit?limit=`: the newest audit entries (administrators).
-#[utoipa::path(
-    get,
-    path = "/api/v1/audit",
-    tag = "users",
-    summary = "The newest audit entries: who created, changed, read, deleted or purged which record, when and why (administrators)",
-    params(
-        AuditQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::AuditLogOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/audit", tag = "users", summary = "The newest audit entries: who created, changed, read, deleted or purged which record, when and why (administrators)",
+    params(AuditQuery), responses((status = 200, description = "OK", body = crate::wire::AuditLogOut)))]
 pub async fn audit_log(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult {
@@ -737,19 +595,10 @@ pub struct AuditQuery {
 use community::dispute::{DISPUTES, Dispute, NewDispute};
 
 /// `POST /api/v1/community/disputes`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/disputes",
-    tag = "community",
-    summary = "Register a dispute (矛盾纠纷) in a community of your jurisdiction",
-    request_body = crate::wire::NewDisputeBody,
-    responses(
-        (status = 201, description = "Created (summary)", body = crate::wire::community::DisputeSummaryOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/disputes", tag = "community", summary = "Register a dispute (矛盾纠纷) in a community of your jurisdiction",
+    request_body = crate::wire::NewDisputeBody, responses((status = 201, description = "Created (summary)", body = crate::wire::DisputeSummaryOut)))]
 pub async fn create_dispute(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(body): ApiJson<crate::wire::NewDisputeBody>,
 ) -> ApiResult {
@@ -779,17 +628,9 @@ pub async fn create_dispute(
 }
 
 /// `GET /api/v1/community/disputes`: summaries (parties as initials).
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/disputes",
-    tag = "community",
-    summary = "Disputes in your jurisdiction: summaries, parties as initials",
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::DisputesOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
-pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/community/disputes", tag = "community", summary = "Disputes in your jurisdiction: summaries, parties as initials",
+    responses((status = 200, description = "OK", body = crate::wire::DisputesOut)))]
+pub async fn list_disputes(State(app): crate::api::AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let now = app.now();
     let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
@@ -802,28 +643,15 @@ pub async fn list_disputes(State(app): State<Arc<App>>, user: User) -> ApiResult
 }
 
 /// `GET /api/v1/community/disputes/{id}?reason=…`: the whole record, audited.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/disputes/{id}",
-    tag = "community",
-    summary = "The whole dispute with the parties; the read and its reason are audited",
-    params(
-        ("id" = String, Path),
-        Reason
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::DisputeOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/disputes/{id}", tag = "community", summary = "The whole dispute with the parties; the read and its reason are audited",
+    params(("id" = String, Path), Reason), responses((status = 200, description = "OK", body = crate::wire::DisputeOut)))]
 pub async fn get_dispute(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
-    audited_read::<Dispute, crate::wire::community::DisputeOut>(&app, &user, DISPUTES.kind, id, r)
-        .await
+    audited_read::<Dispute, crate::wire::DisputeOut>(&app, &user, DISPUTES.kind, id, r).await
 }
 
 /// Body of a dispute action, tagged by `action`.
@@ -856,22 +684,10 @@ pub enum DisputeAction {
 }
 
 /// `POST /api/v1/community/disputes/{id}/action`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/disputes/{id}/action",
-    tag = "community",
-    summary = "mediate (note), close (resolved, note, follow_up_days), follow_up_done, escalate (to, reason)",
-    params(
-        ("id" = String, Path)
-    ),
-    request_body = DisputeAction,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::DisputeSummaryOut),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/disputes/{id}/action", tag = "community", summary = "mediate (note), close (resolved, note, follow_up_days), follow_up_done, escalate (to, reason)",
+    params(("id" = String, Path)), request_body = DisputeAction, responses((status = 200, description = "OK", body = crate::wire::DisputeSummaryOut)))]
 pub async fn dispute_action(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<DisputeAction>,

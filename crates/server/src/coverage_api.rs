@@ -3,8 +3,6 @@
 //! better posts. The numbers come from `coverage`; this module only gathers
 //! the inputs from the live state and shapes the answer.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +13,7 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson};
+use app::Refusal;
 
 /// Where demand comes from.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -385,19 +384,10 @@ fn problem(app: &App, user: &User, r: &Request) -> Result<(Inputs, Vec<roads::Sn
 }
 
 /// `POST /api/v1/coverage/evaluate`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/coverage/evaluate",
-    tag = "coverage",
-    summary = "Demand weight reached within 1/3/5 minutes of the posts (or a plan), by station, with backup coverage and uncovered places",
-    request_body = Request,
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/coverage/evaluate", tag = "coverage", summary = "Demand weight reached within 1/3/5 minutes of the posts (or a plan), by station, with backup coverage and uncovered places",
+    request_body = Request, responses((status = 200, description = "OK")))]
 pub async fn evaluate(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(r): ApiJson<Request>,
 ) -> Result<Response, ApiError> {
@@ -416,19 +406,10 @@ pub async fn evaluate(
 }
 
 /// `POST /api/v1/coverage/optimise`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/coverage/optimise",
-    tag = "coverage",
-    summary = "Choose k sites among candidates (greedy, swaps, Lagrangian heuristic) with a proven upper bound; before/after comparison",
-    request_body = Request,
-    responses(
-        (status = 200, description = "OK"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/coverage/optimise", tag = "coverage", summary = "Choose k sites among candidates (greedy, swaps, Lagrangian heuristic) with a proven upper bound; before/after comparison",
+    request_body = Request, responses((status = 200, description = "OK")))]
 pub async fn optimise(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(r): ApiJson<Request>,
 ) -> Result<Response, ApiError> {

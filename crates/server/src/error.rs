@@ -2,6 +2,7 @@
 //! code and the right status, and the extractors (JSON body, query string,
 //! path) whose rejections use it, naming the field.
 
+use app::Refusal;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -82,46 +83,13 @@ impl ApiError {
         self.field = Some(field.into());
         self
     }
-    /// 400 with a field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(Code::InvalidField, message).field(field)
-    }
-    /// 404.
-    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::new(Code::NotFound, format!("{what} {id} not found"))
-    }
-    /// 403.
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(Code::Forbidden, message)
-    }
-    /// 401.
-    pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(Code::Unauthorized, message)
-    }
-    /// 503: the store did not confirm; nothing was acknowledged.
-    pub fn store(e: impl std::fmt::Display) -> Self {
-        tracing::error!(message = "store error", error = %e);
-        Self::new(
-            Code::StoreUnavailable,
-            "the store did not confirm the write; nothing was saved, retry",
-        )
-    }
 }
+
+impl app::Refusal for ApiError {}
 
 impl From<DispatchError> for ApiError {
     fn from(e: DispatchError) -> Self {
-        let code = match &e {
-            DispatchError::NotFound { .. } => Code::NotFound,
-            DispatchError::Invalid { .. } => Code::InvalidField,
-            DispatchError::IllegalTransition { .. } => Code::IllegalTransition,
-            DispatchError::Conflict { .. } => Code::Conflict,
-            _ => Code::InvalidField,
-        };
-        ApiError {
-            code,
-            field: e.field().map(str::to_string),
-            message: e.to_string(),
-        }
+        app::AppError::from(e).into()
     }
 }
 
@@ -148,13 +116,7 @@ impl From<app::AppError> for ApiError {
 
 impl From<community::CommunityError> for ApiError {
     fn from(e: community::CommunityError) -> Self {
-        match e {
-            community::CommunityError::Invalid { field, message } => {
-                ApiError::invalid(field, message)
-            }
-            community::CommunityError::Conflict(m) => ApiError::new(Code::Conflict, m),
-            other => ApiError::invalid("body", other.to_string()),
-        }
+        app::AppError::from(e).into()
     }
 }
 
@@ -180,7 +142,7 @@ impl From<coverage::CoverageError> for ApiError {
 
 impl From<store::StoreError> for ApiError {
     fn from(e: store::StoreError) -> Self {
-        ApiError::store(e)
+        app::AppError::from(e).into()
     }
 }
 

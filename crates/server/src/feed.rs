@@ -16,21 +16,10 @@ use crate::auth::{Action, User};
 use crate::error::ApiError;
 
 /// `GET /api/v1/feed` (WebSocket; token in `Authorization` or `?token=`).
-#[utoipa::path(
-    get,
-    path = "/api/v1/feed",
-    tag = "feed",
-    summary = "Live feed (WebSocket upgrade; token in Authorization or ?token=): incident, unit, event, positions, resync messages",
-    params(
-        ("token" = Option<String>, Query)
-    ),
-    responses(
-        (status = 101, description = "Switching protocols"),
-        (status = "4XX", description = "Error", body = crate::wire::ErrorBody)
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/feed", tag = "feed", summary = "Live feed (WebSocket upgrade; token in Authorization or ?token=): incident, unit, event, positions, resync messages",
+    params(("token" = Option<String>, Query)), responses((status = 101, description = "Switching protocols")))]
 pub async fn feed(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {

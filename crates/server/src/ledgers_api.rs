@@ -9,7 +9,6 @@
 //! soft and audited.
 
 use dispatch::time::DAY_MS;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,10 +25,11 @@ use crate::community_api::{
     PeriodQuery, Reason, audited_read, community_error, day_date, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
-use crate::wire::community::{
+use crate::wire::{
     EntriesOut, EntryOut, EntrySummaryOut, ImportedOut, MatchOut, MatchesOut, PoliceOfficeOut,
     TaskOut, TasksOut,
 };
+use app::Refusal;
 use app::repository::{WRITES, community_in_scope, load, load_all, new_id, save, sees};
 
 type ApiResult = Result<Response, ApiError>;
@@ -68,17 +68,8 @@ pub(crate) fn station_of(app: &App, community: &str) -> String {
 }
 
 /// `GET /api/v1/community/ledgers`: every ledger: register, fields, workflow.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/ledgers",
-    tag = "community",
-    summary = "every ledger: register (legal basis, purpose, retention), fields with what lists show, workflow (statuses, actions, timers)",
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/ledgers", tag = "community", summary = "every ledger: register (legal basis, purpose, retention), fields with what lists show, workflow (statuses, actions, timers)",
+    responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn list_ledgers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     Ok(axum::Json(crate::community_api::wire(&json!(ledgers::LEDGERS))).into_response())
@@ -106,23 +97,10 @@ async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiEr
 }
 
 /// `GET /api/v1/community/ledgers/{kind}`: summaries, newest first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/ledgers/{kind}",
-    tag = "community",
-    summary = "summaries newest first; personal fields masked or hidden as the ledger says",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        EntryQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::EntriesOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/ledgers/{kind}", tag = "community", summary = "summaries newest first; personal fields masked or hidden as the ledger says",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), EntryQuery), responses((status = 200, description = "OK", body = crate::wire::EntriesOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn list_entries(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(kind): Path<String>,
     Query(q): Query<EntryQuery>,
@@ -179,23 +157,10 @@ pub struct EntryBody {
 }
 
 /// `POST /api/v1/community/ledgers/{kind}`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/ledgers/{kind}",
-    tag = "community",
-    summary = "new record; one per community for staffing; community days default to the caller",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day")
-    ),
-    request_body = EntryBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/ledgers/{kind}", tag = "community", summary = "new record; one per community for staffing; community days default to the caller",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day")), request_body = EntryBody, responses((status = 200, description = "OK", body = crate::wire::EntrySummaryOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn create_entry(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(kind): Path<String>,
     ApiJson(mut body): ApiJson<EntryBody>,
@@ -277,32 +242,17 @@ pub async fn create_entry(
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}`: the whole record; for
 /// personal ledgers only with `?reason=`, and the read is audited first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/ledgers/{kind}/{id}",
-    tag = "community",
-    summary = "the whole record; personal ledgers only with ?reason=, audited before anything is returned",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        ("id" = String, Path),
-        Reason
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::EntryOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/ledgers/{kind}/{id}", tag = "community", summary = "the whole record; personal ledgers only with ?reason=, audited before anything is returned",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path), Reason), responses((status = 200, description = "OK", body = crate::wire::EntryOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn get_entry(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path((kind, id)): Path<(String, String)>,
     Query(r): Query<Reason>,
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     if l.personal {
-        return audited_read::<Entry, crate::wire::community::EntryOut>(&app, &user, &kind, id, r)
-            .await;
+        return audited_read::<Entry, crate::wire::EntryOut>(&app, &user, &kind, id, r).await;
     }
     user.require(Action::Read)?;
     let e: Entry = load(&app, &user, &kind, &id).await?;
@@ -318,24 +268,10 @@ pub struct UpdateBody {
 }
 
 /// `PATCH /api/v1/community/ledgers/{kind}/{id}`.
-#[utoipa::path(
-    patch,
-    path = "/api/v1/community/ledgers/{kind}/{id}",
-    tag = "community",
-    summary = "change fields (null clears an optional one); audited",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        ("id" = String, Path)
-    ),
-    request_body = UpdateBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(patch, path = "/api/v1/community/ledgers/{kind}/{id}", tag = "community", summary = "change fields (null clears an optional one); audited",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path)), request_body = UpdateBody, responses((status = 200, description = "OK", body = crate::wire::EntrySummaryOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn update_entry(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path((kind, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateBody>,
@@ -378,24 +314,10 @@ pub struct ActionBody {
 
 /// `POST /api/v1/community/ledgers/{kind}/{id}/action`. Matching a lost
 /// report with a found item (and unmatching, returning) changes both.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/ledgers/{kind}/{id}/action",
-    tag = "community",
-    summary = "workflow action (inspect with result, match with link, return, close with note, …); a match changes both records",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        ("id" = String, Path)
-    ),
-    request_body = ActionBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::EntrySummaryOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/ledgers/{kind}/{id}/action", tag = "community", summary = "workflow action (inspect with result, match with link, return, close with note, …); a match changes both records",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path)), request_body = ActionBody, responses((status = 200, description = "OK", body = crate::wire::EntrySummaryOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn entry_action(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path((kind, id)): Path<(String, String)>,
     ApiJson(b): ApiJson<ActionBody>,
@@ -481,24 +403,10 @@ pub async fn entry_action(
 }
 
 /// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/community/ledgers/{kind}/{id}",
-    tag = "community",
-    summary = "soft delete with ?reason=, audited; the retention purge removes it later",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        ("id" = String, Path),
-        Reason
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(delete, path = "/api/v1/community/ledgers/{kind}/{id}", tag = "community", summary = "soft delete with ?reason=, audited; the retention purge removes it later",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path), Reason), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn delete_entry(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path((kind, id)): Path<(String, String)>,
     Query(r): Query<Reason>,
@@ -509,23 +417,10 @@ pub async fn delete_entry(
 
 /// `GET /api/v1/community/ledgers/{kind}/{id}/matches`: found items that may
 /// be a lost report's (or lost reports that may be a found item's), best first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/ledgers/{kind}/{id}/matches",
-    tag = "community",
-    summary = "lost_property/found_item: candidates of the other kind, best first, with reasons",
-    params(
-        ("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"),
-        ("id" = String, Path)
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::MatchesOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/ledgers/{kind}/{id}/matches", tag = "community", summary = "lost_property/found_item: candidates of the other kind, best first, with reasons",
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path)), responses((status = 200, description = "OK", body = crate::wire::MatchesOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn entry_matches(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path((kind, id)): Path<(String, String)>,
 ) -> ApiResult {
@@ -574,22 +469,10 @@ pub struct TasksQuery {
 /// `GET /api/v1/community/tasks`: what is due: dispute follow-up visits,
 /// key-person visits, venue and rental inspections, open 365x24 requests,
 /// transfers waiting; overdue first, then by due time.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/tasks",
-    tag = "community",
-    summary = "due work in scope: dispute follow-ups and mediation, key-person visits, inspections, open 365x24 requests; overdue first",
-    params(
-        TasksQuery
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::TasksOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/tasks", tag = "community", summary = "due work in scope: dispute follow-ups and mediation, key-person visits, inspections, open 365x24 requests; overdue first",
+    params(TasksQuery), responses((status = 200, description = "OK", body = crate::wire::TasksOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn tasks(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<TasksQuery>,
 ) -> ApiResult {
@@ -734,22 +617,10 @@ pub async fn tasks(
 
 /// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
 /// days by station, and each officer's days a week against the 3.5 target.
-#[utoipa::path(
-    get,
-    path = "/api/v1/community/staffing",
-    tag = "community",
-    summary = "1+X+N staffing by station and each officer's community days a week against the 3.5 target",
-    params(
-        PeriodQuery
-    ),
-    responses(
-        (status = 200, description = "OK"),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/community/staffing", tag = "community", summary = "1+X+N staffing by station and each officer's community days a week against the 3.5 target",
+    params(PeriodQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn staffing(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
@@ -890,20 +761,10 @@ async fn save_office(app: &App, user: &User, o: PoliceOffice, action: &str) -> A
 }
 
 /// `POST /api/v1/police-offices`: registers an office for a community.
-#[utoipa::path(
-    post,
-    path = "/api/v1/police-offices",
-    tag = "community",
-    summary = "register a village police office (class, staffing, hours, co-location); audited",
-    request_body = OfficeBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::PoliceOfficeOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/police-offices", tag = "community", summary = "register a village police office (class, staffing, hours, co-location); audited",
+    request_body = OfficeBody, responses((status = 200, description = "OK", body = crate::wire::PoliceOfficeOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn create_office(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     ApiJson(b): ApiJson<OfficeBody>,
 ) -> ApiResult {
@@ -945,23 +806,10 @@ pub async fn create_office(
 
 /// `PUT /api/v1/police-offices/{id}`: changes class, staffing, hours,
 /// co-location, name or position.
-#[utoipa::path(
-    put,
-    path = "/api/v1/police-offices/{id}",
-    tag = "community",
-    summary = "change an office's class, staffing, hours, co-location, name or position; audited",
-    params(
-        ("id" = String, Path)
-    ),
-    request_body = OfficeBody,
-    responses(
-        (status = 200, description = "OK", body = crate::wire::community::PoliceOfficeOut),
-        (status = 422, description = "bad input: {code, message, field}"),
-        (status = 403, description = "role or jurisdiction")
-    )
-)]
+#[utoipa::path(put, path = "/api/v1/police-offices/{id}", tag = "community", summary = "change an office's class, staffing, hours, co-location, name or position; audited",
+    params(("id" = String, Path)), request_body = OfficeBody, responses((status = 200, description = "OK", body = crate::wire::PoliceOfficeOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn update_office(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<OfficeBody>,
@@ -1003,23 +851,10 @@ fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
 /// `POST /api/v1/community/ledgers/{kind}/import` (`text/csv`): an existing
 /// ledger brought in at once. All or nothing: every bad line is listed with
 /// its field, and nothing is written unless every line is good.
-#[utoipa::path(
-    post,
-    path = "/api/v1/community/ledgers/{kind}/import",
-    tag = "community",
-    summary = "import a ledger from text/csv (header: community_id and field names; people as name/from/id; …, teams as name:size; …); all or nothing, every bad line listed with its field",
-    params(
-        ("kind" = String, Path)
-    ),
-    request_body(content = Object, content_type = "text/csv", description = "CSV with a header row naming the ledger's fields"),
-    responses(
-        (status = 201, description = "{imported, ids}", body = crate::wire::community::ImportedOut),
-        (status = 415, description = "not text/csv"),
-        (status = 422, description = "{code, message, field, errors: [{line, field, message}]}")
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/community/ledgers/{kind}/import", tag = "community", summary = "import a ledger from text/csv (header: community_id and field names; people as name/from/id; …, teams as name:size; …); all or nothing, every bad line listed with its field",
+    params(("kind" = String, Path)), request_body(content = Object, content_type = "text/csv", description = "CSV with a header row naming the ledger's fields"), responses((status = 201, description = "{imported, ids}", body = crate::wire::ImportedOut), (status = 415, description = "not text/csv"), (status = 422, description = "{code, message, field, errors: [{line, field, message}]}")))]
 pub async fn import_entries(
-    State(app): State<Arc<App>>,
+    State(app): crate::api::AppState,
     user: User,
     Path(kind): Path<String>,
     headers: axum::http::HeaderMap,

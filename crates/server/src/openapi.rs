@@ -22,7 +22,7 @@ use crate::wire::{
     ),
     servers((url = "/")),
     security(("bearer" = [])),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Refusals),
     paths(
         crate::api::login,
         crate::api::logout,
@@ -121,6 +121,41 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation can be refused: `4XX` with the error envelope.
+struct Refusals;
+
+impl Modify for Refusals {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let refused = ResponseBuilder::new()
+            .description("Refused: the error envelope; `code` says why (see the README's table)")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("4XX".into())
+                    .or_insert_with(|| refused.clone().into());
+            }
+        }
     }
 }
 

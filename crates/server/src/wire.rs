@@ -1,52 +1,54 @@
-//! The typed wire format of the dispatch spine: what the API answers for
-//! incidents, units, timeline events and errors, and the body of a new
-//! call. Each type is built from the engine's record by hand, field by
-//! field, so renaming a stored field cannot change the API (nor the
-//! reverse), and each one's schema goes into the OpenAPI document.
+//! The typed wire format: what the API answers for incidents, units,
+//! timeline events, errors and accounts, the bodies it reads, and
+//! community policing's stored records (case transfers, leads, key persons,
+//! disputes, ledger entries, police offices) in full and as lists show
+//! them. The ledgers' `fields` are the user's data and go out as entered
+//! (masked in summaries by the ledger's rules). Each type is built from
+//! the engine's record by hand, field by field, so renaming a stored field
+//! cannot change the API (nor the reverse); every instant is RFC 3339; each
+//! one's schema goes into the OpenAPI document.
 
+use ::community::dispute::{Dispute, DisputeSummary};
+use ::community::ledger::{KeyPerson, KeyPersonSummary};
+use ::community::ledgers::{Entry, EntrySummary};
+use ::community::transfer::{Lead, Transfer, TransferStatus};
 use dispatch::time::format_rfc3339;
 use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, NewIncident, Phase, Unit};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub mod community;
-
 /// The error envelope of every refusal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code (see the README's table).
-    pub code: String,
+    pub(crate) code: String,
     /// A sentence for a person: what is wrong, what to do.
-    pub message: String,
+    pub(crate) message: String,
     /// The offending field of the body, query string or path, when one is.
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 /// A new 110 call, as the call taker enters it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewIncidentBody {
     /// Kind code from the catalogue (`GET /api/v1/config`).
-    pub kind: String,
+    pub(crate) kind: String,
     /// 1 (most urgent) to 4; the kind's default when absent.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 4)]
-    pub priority: Option<u8>,
-    /// Latitude, WGS 84.
-    pub lat: f64,
-    /// Longitude, WGS 84.
-    pub lon: f64,
+    pub(crate) priority: Option<u8>,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
     /// The place as the caller said it.
     #[serde(default)]
-    pub address: Option<String>,
-    /// The caller's name.
+    pub(crate) address: Option<String>,
     #[serde(default)]
-    pub caller_name: Option<String>,
+    pub(crate) caller_name: Option<String>,
     /// The caller's phone number.
     #[serde(default)]
-    pub caller_phone: Option<String>,
-    /// What happened.
+    pub(crate) caller_phone: Option<String>,
     #[serde(default)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 impl From<NewIncidentBody> for NewIncident {
@@ -67,106 +69,90 @@ impl From<NewIncidentBody> for NewIncident {
 /// A caller of an incident (a repeated call adds one).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallerOut {
-    /// Name.
-    pub name: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) phone: Option<String>,
     /// When they called (RFC 3339).
-    pub at: String,
+    pub(crate) at: String,
 }
 
 /// The running phase of an incident and its timer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimerOut {
-    /// `call_to_dispatch`, `dispatch_to_arrival`, …
-    pub phase: &'static str,
+    pub(crate) phase: &'static str,
     /// When the phase began (RFC 3339).
-    pub since: String,
-    /// Seconds since then.
-    pub elapsed_s: f64,
+    pub(crate) since: String,
+    pub(crate) elapsed_s: f64,
     /// The phase's target, seconds.
-    pub target_s: u32,
-    /// Past its target.
-    pub overdue: bool,
+    pub(crate) target_s: u32,
+    pub(crate) overdue: bool,
 }
 
 /// A unit sent to an incident.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentOut {
-    /// The unit.
-    pub unit_id: String,
+    pub(crate) unit_id: String,
     /// When it was sent (RFC 3339).
-    pub dispatched_at: String,
+    pub(crate) dispatched_at: String,
     /// Estimated drive time when sent, seconds.
-    pub eta_s: Option<f64>,
+    pub(crate) eta_s: Option<f64>,
     /// When it was released (RFC 3339).
-    pub released_at: Option<String>,
-    /// Still assigned.
-    pub active: bool,
+    pub(crate) released_at: Option<String>,
+    pub(crate) active: bool,
 }
 
 /// An earlier open incident near in space and time: maybe the same event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateOut {
-    /// The other incident.
-    pub incident_id: i64,
+    pub(crate) incident_id: i64,
     /// Straight-line metres between the two.
-    pub meters: f64,
+    pub(crate) meters: f64,
     /// Minutes between the two calls.
-    pub minutes: f64,
+    pub(crate) minutes: f64,
 }
 
 /// An incident as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentOut {
-    /// Incident number.
-    pub id: i64,
-    /// Kind code.
-    pub kind: String,
+    pub(crate) id: i64,
+    pub(crate) kind: String,
     /// 1 (most urgent) to 4.
-    pub priority: u8,
-    /// Lifecycle status.
-    pub status: &'static str,
-    /// Latitude.
-    pub lat: f64,
-    /// Longitude.
-    pub lon: f64,
+    pub(crate) priority: u8,
+    pub(crate) status: &'static str,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
     /// The place as given.
-    pub address: Option<String>,
+    pub(crate) address: Option<String>,
     /// The first caller's name.
-    pub caller_name: Option<String>,
+    pub(crate) caller_name: Option<String>,
     /// The first caller's phone.
-    pub caller_phone: Option<String>,
+    pub(crate) caller_phone: Option<String>,
     /// Everyone who called about it.
-    pub callers: Vec<CallerOut>,
-    /// What happened.
-    pub description: Option<String>,
+    pub(crate) callers: Vec<CallerOut>,
+    pub(crate) description: Option<String>,
     /// Bureau (分局) of the place.
-    pub bureau_id: Option<String>,
+    pub(crate) bureau_id: Option<String>,
     /// Police station (派出所) responsible for the place.
-    pub station_id: Option<String>,
+    pub(crate) station_id: Option<String>,
     /// Community or village (社区/村).
-    pub community_id: Option<String>,
-    /// Grid (网格).
-    pub grid_id: Option<String>,
+    pub(crate) community_id: Option<String>,
+    pub(crate) grid_id: Option<String>,
     /// When the call was taken (RFC 3339).
-    pub created_at: String,
+    pub(crate) created_at: String,
     /// When each status was reached (RFC 3339), by status.
-    pub times: std::collections::BTreeMap<&'static str, String>,
+    pub(crate) times: std::collections::BTreeMap<&'static str, String>,
     /// Seconds from the call to the first unit on scene.
-    pub response_s: Option<f64>,
+    pub(crate) response_s: Option<f64>,
     /// The running phase, while the incident is open.
-    pub timer: Option<TimerOut>,
+    pub(crate) timer: Option<TimerOut>,
     /// Phases past their target.
-    pub overdue: Vec<&'static str>,
-    /// Units sent.
-    pub units: Vec<AssignmentOut>,
+    pub(crate) overdue: Vec<&'static str>,
+    pub(crate) units: Vec<AssignmentOut>,
     /// The incident this one was merged into.
-    pub merged_into: Option<i64>,
+    pub(crate) merged_into: Option<i64>,
     /// Incidents merged into this one.
-    pub merged_from: Vec<i64>,
+    pub(crate) merged_from: Vec<i64>,
     /// Possible duplicates flagged when the call was taken.
-    pub possible_duplicates: Vec<DuplicateOut>,
+    pub(crate) possible_duplicates: Vec<DuplicateOut>,
 }
 
 impl IncidentOut {
@@ -251,30 +237,23 @@ impl IncidentOut {
 /// A unit as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnitOut {
-    /// Unit id.
-    pub id: String,
-    /// Radio call sign.
-    pub callsign: String,
-    /// `patrol_car`, `foot_patrol`, …
-    pub kind: &'static str,
-    /// Its police station.
-    pub home_station: String,
-    /// Officers on board.
-    pub crew: u32,
+    pub(crate) id: String,
+    pub(crate) callsign: String,
+    pub(crate) kind: &'static str,
+    pub(crate) home_station: String,
+    pub(crate) crew: u32,
     /// What it can do beyond its kind.
-    pub capabilities: Vec<String>,
+    pub(crate) capabilities: Vec<String>,
     /// `available`, `dispatched`, `en_route`, `on_scene`, …
-    pub status: &'static str,
-    /// Latitude.
-    pub lat: f64,
-    /// Longitude.
-    pub lon: f64,
+    pub(crate) status: &'static str,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
     /// When the position was reported (RFC 3339).
-    pub position_at: String,
+    pub(crate) position_at: String,
     /// The incident it is sent to.
-    pub incident_id: Option<i64>,
+    pub(crate) incident_id: Option<i64>,
     /// Its patrol post (巡逻岗).
-    pub post_id: Option<String>,
+    pub(crate) post_id: Option<String>,
 }
 
 impl From<&Unit> for UnitOut {
@@ -301,30 +280,25 @@ impl From<&Unit> for UnitOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventOut {
     /// Sequence number in the event log (increasing).
-    pub seq: i64,
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who.
-    pub actor: String,
-    /// The incident.
-    pub incident_id: Option<i64>,
-    /// The unit.
-    pub unit_id: Option<String>,
-    /// A note.
-    pub note: Option<String>,
+    pub(crate) seq: i64,
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) incident_id: Option<i64>,
+    pub(crate) unit_id: Option<String>,
+    pub(crate) note: Option<String>,
     /// The new status, for a status change.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// The status before, for a status change.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// What happened, for any other event (`dispatched`, `merged`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
+    pub(crate) event: Option<String>,
     /// The event's own fields.
     #[serde(flatten)]
     #[schema(value_type = Object)]
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub(crate) details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl From<&Event> for EventOut {
@@ -376,15 +350,13 @@ impl From<&Event> for EventOut {
 #[serde(deny_unknown_fields)]
 pub struct NewTransferBody {
     /// Station (default: the submitter's own).
-    pub station_id: Option<String>,
+    pub(crate) station_id: Option<String>,
     /// Incident, if the case came from a 110 call.
-    pub incident_id: Option<i64>,
-    /// `criminal` or `vice`.
-    pub case_class: String,
-    /// Receiving specialised unit.
-    pub to_unit: String,
+    pub(crate) incident_id: Option<i64>,
+    pub(crate) case_class: String,
+    pub(crate) to_unit: String,
     /// What the case is.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 impl From<NewTransferBody> for ::community::transfer::NewTransfer {
@@ -404,11 +376,9 @@ impl From<NewTransferBody> for ::community::transfer::NewTransfer {
 #[serde(deny_unknown_fields)]
 pub struct NewLeadBody {
     /// Station (default: the submitter's own).
-    pub station_id: Option<String>,
-    /// Receiving unit.
-    pub to_unit: String,
-    /// What it is.
-    pub summary: String,
+    pub(crate) station_id: Option<String>,
+    pub(crate) to_unit: String,
+    pub(crate) summary: String,
 }
 
 impl From<NewLeadBody> for ::community::transfer::NewLead {
@@ -425,26 +395,22 @@ impl From<NewLeadBody> for ::community::transfer::NewLead {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyBody {
-    /// Name.
-    pub name: String,
-    /// Phone.
-    pub phone: Option<String>,
+    pub(crate) name: String,
+    pub(crate) phone: Option<String>,
 }
 
 /// A dispute (矛盾纠纷) an officer screens.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDisputeBody {
-    /// Community or village.
-    pub community_id: String,
+    pub(crate) community_id: String,
     /// Parties (at least two).
-    pub parties: Vec<PartyBody>,
+    pub(crate) parties: Vec<PartyBody>,
     /// Type (`GET /api/v1/community/registers` lists them).
-    pub dispute_type: String,
-    /// Risk level.
-    pub risk: String,
+    pub(crate) dispute_type: String,
+    pub(crate) risk: String,
     /// What it is about.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 impl From<NewDisputeBody> for ::community::dispute::NewDispute {
@@ -469,95 +435,77 @@ impl From<NewDisputeBody> for ::community::dispute::NewDispute {
 /// An account as the API shows it (never its password hash).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountOut {
-    /// Login.
-    pub username: String,
-    /// Role.
-    pub role: String,
+    pub(crate) username: String,
+    pub(crate) role: String,
     /// Jurisdiction (none: the whole agency).
-    pub scope: Option<String>,
-    /// Display name.
-    pub display_name: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) display_name: String,
 }
 
 /// A new session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginOut {
     /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
+    pub(crate) token: String,
     /// When the session ends (RFC 3339).
-    pub expires_at: String,
-    /// Who logged in.
-    pub user: AccountOut,
+    pub(crate) expires_at: String,
+    pub(crate) user: AccountOut,
 }
 
 /// The caller's session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeOut {
-    /// Login.
-    pub username: String,
-    /// Role.
-    pub role: String,
+    pub(crate) username: String,
+    pub(crate) role: String,
     /// Jurisdiction (none: the whole agency).
-    pub scope: Option<String>,
-    /// Display name.
-    pub display_name: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) display_name: String,
     /// When the session ends (RFC 3339).
-    pub expires_at: String,
+    pub(crate) expires_at: String,
 }
 
 /// An account in the administrators' list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserOut {
-    /// Login.
-    pub username: String,
-    /// Role.
-    pub role: String,
-    /// Jurisdiction.
-    pub scope: Option<String>,
-    /// Display name.
-    pub display_name: String,
-    /// Cannot log in.
-    pub disabled: bool,
+    pub(crate) username: String,
+    pub(crate) role: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) display_name: String,
+    pub(crate) disabled: bool,
 }
 
 /// A created account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUserOut {
-    /// Login.
-    pub username: String,
-    /// Role.
-    pub role: String,
-    /// Jurisdiction.
-    pub scope: Option<String>,
+    pub(crate) username: String,
+    pub(crate) role: String,
+    pub(crate) scope: Option<String>,
 }
 
 /// Sessions revoked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevokedOut {
     /// How many sessions ended.
-    pub revoked_sessions: u64,
+    pub(crate) revoked_sessions: u64,
 }
 
 /// Incidents of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentListOut {
     /// How many matched (before `limit`).
-    pub total: usize,
+    pub(crate) total: usize,
     /// Most urgent first, then oldest first.
-    pub incidents: Vec<IncidentOut>,
+    pub(crate) incidents: Vec<IncidentOut>,
 }
 
 /// The jurisdictions of a place.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlaceOut {
-    /// Bureau (分局).
-    pub bureau_id: Option<String>,
-    /// Police station (派出所).
-    pub station_id: Option<String>,
+    pub(crate) bureau_id: Option<String>,
+    pub(crate) station_id: Option<String>,
     /// Community or village (社区/村).
-    pub community_id: Option<String>,
-    /// Grid (网格).
-    pub grid_id: Option<String>,
+    pub(crate) community_id: Option<String>,
+    pub(crate) grid_id: Option<String>,
 }
 
 impl From<&dispatch::Place> for PlaceOut {
@@ -574,124 +522,103 @@ impl From<&dispatch::Place> for PlaceOut {
 /// An open incident that may be the same event as a call being taken.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PossibleDuplicateOut {
-    /// The incident.
-    pub incident_id: i64,
-    /// Straight-line metres.
-    pub meters: f64,
+    pub(crate) incident_id: i64,
+    pub(crate) meters: f64,
     /// Minutes since it was called in.
-    pub minutes: f64,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: &'static str,
-    /// Its address.
-    pub address: Option<String>,
+    pub(crate) minutes: f64,
+    pub(crate) kind: String,
+    pub(crate) status: &'static str,
+    pub(crate) address: Option<String>,
 }
 
 /// A call checked before it is created.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckOut {
     /// The priority it would get.
-    pub priority: u8,
-    /// Where it lies.
-    pub place: PlaceOut,
+    pub(crate) priority: u8,
+    pub(crate) place: PlaceOut,
     /// Open incidents nearby that may be the same event.
-    pub possible_duplicates: Vec<PossibleDuplicateOut>,
+    pub(crate) possible_duplicates: Vec<PossibleDuplicateOut>,
 }
 
 /// What a dispatch did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DispatchOut {
     /// The incident after it.
-    pub incident: IncidentOut,
-    /// The units sent.
-    pub unit_ids: Vec<String>,
+    pub(crate) incident: IncidentOut,
+    pub(crate) unit_ids: Vec<String>,
     /// A retried request with a known idempotency key: nothing new was sent.
-    pub replayed: bool,
+    pub(crate) replayed: bool,
 }
 
 /// A unit ranked for an incident.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankedUnitOut {
-    /// The unit.
-    pub unit_id: String,
-    /// Call sign.
-    pub callsign: String,
-    /// Kind.
-    pub kind: &'static str,
-    /// Its police station.
-    pub home_station: String,
-    /// Drive time, seconds.
-    pub seconds: f64,
+    pub(crate) unit_id: String,
+    pub(crate) callsign: String,
+    pub(crate) kind: &'static str,
+    pub(crate) home_station: String,
+    pub(crate) seconds: f64,
     /// Response circle: `1`, `3`, `5` or `beyond` (minutes).
-    pub tier: &'static str,
+    pub(crate) tier: &'static str,
 }
 
 /// Why a unit is recommended.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReasonOut {
-    /// The unit.
-    pub unit_id: String,
+    pub(crate) unit_id: String,
     /// The rule that chose it.
-    pub rule: String,
-    /// Drive time, seconds.
-    pub seconds: f64,
-    /// Response circle.
-    pub tier: &'static str,
-    /// For the dispatcher.
-    pub text: String,
+    pub(crate) rule: String,
+    pub(crate) seconds: f64,
+    pub(crate) tier: &'static str,
+    pub(crate) text: String,
 }
 
 /// The two-way dispatch: the station responsible and the fastest unit(s).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TwoWayOut {
     /// The station responsible for the place.
-    pub station_id: Option<String>,
+    pub(crate) station_id: Option<String>,
     /// The units to send.
-    pub unit_ids: Vec<String>,
-    /// Why each.
-    pub reasons: Vec<ReasonOut>,
+    pub(crate) unit_ids: Vec<String>,
+    pub(crate) reasons: Vec<ReasonOut>,
 }
 
 /// A wave of a tiered response plan.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WaveOut {
-    /// Its response circle.
-    pub tier: &'static str,
-    /// Its units.
-    pub unit_ids: Vec<String>,
+    pub(crate) tier: &'static str,
+    pub(crate) unit_ids: Vec<String>,
 }
 
 /// A part of the response plan no available unit meets.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnmetOut {
     /// The kinds asked for.
-    pub unit_kinds: Vec<&'static str>,
+    pub(crate) unit_kinds: Vec<&'static str>,
     /// How many were asked for.
-    pub count: u32,
+    pub(crate) count: u32,
     /// How many were found.
-    pub found: u32,
+    pub(crate) found: u32,
     /// Within this many seconds.
-    pub within_s: Option<u32>,
+    pub(crate) within_s: Option<u32>,
 }
 
 /// Whom to send to an incident, by real driving time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationOut {
-    /// The incident.
-    pub incident_id: i64,
+    pub(crate) incident_id: i64,
     /// Available units, fastest first.
-    pub units: Vec<RankedUnitOut>,
-    /// The recommendation.
-    pub two_way: TwoWayOut,
+    pub(crate) units: Vec<RankedUnitOut>,
+    pub(crate) two_way: TwoWayOut,
     /// Waves of a tiered response plan.
-    pub waves: Option<Vec<WaveOut>>,
+    pub(crate) waves: Option<Vec<WaveOut>>,
     /// What cannot be met.
-    pub unmet: Vec<UnmetOut>,
+    pub(crate) unmet: Vec<UnmetOut>,
     /// Units no road reaches.
-    pub unreachable: Vec<String>,
+    pub(crate) unreachable: Vec<String>,
     /// Time to compute, microseconds.
-    pub computed_us: u64,
+    pub(crate) computed_us: u64,
 }
 
 impl RecommendationOut {
@@ -749,4 +676,607 @@ impl RecommendationOut {
             computed_us,
         }
     }
+}
+
+// ---------------------------------------------------------------- community policing
+
+fn time(ms: i64) -> String {
+    format_rfc3339(ms)
+}
+
+fn transfer_status(s: TransferStatus) -> &'static str {
+    match s {
+        TransferStatus::Pending => "pending",
+        TransferStatus::Accepted => "accepted",
+        TransferStatus::Returned => "returned",
+    }
+}
+
+/// One step of a transfer's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferStepOut {
+    /// `pending`, `accepted` or `returned`.
+    pub(crate) status: &'static str,
+    pub(crate) at: String,
+    pub(crate) by: String,
+    /// Why (a return's reason).
+    pub(crate) reason: Option<String>,
+}
+
+/// A case transfer ("两不办") from a station to a specialised unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferOut {
+    pub(crate) id: String,
+    pub(crate) station_id: String,
+    /// The 110 incident it came from.
+    pub(crate) incident_id: Option<i64>,
+    pub(crate) case_class: String,
+    pub(crate) to_unit: String,
+    /// What the case is.
+    pub(crate) summary: String,
+    /// `pending`, `accepted` or `returned`.
+    pub(crate) status: &'static str,
+    pub(crate) created_at: String,
+    /// Every step, oldest first.
+    pub(crate) history: Vec<TransferStepOut>,
+    /// Pending past the decision timer.
+    pub(crate) overdue: bool,
+    /// Minutes from filing to acceptance.
+    pub(crate) minutes_to_accept: Option<f64>,
+}
+
+impl TransferOut {
+    /// The transfer at `now` (for its timer).
+    pub fn new(t: &Transfer, now: i64) -> TransferOut {
+        TransferOut {
+            id: t.id.clone(),
+            station_id: t.station_id.clone(),
+            incident_id: t.incident_id,
+            case_class: t.case_class.clone(),
+            to_unit: t.to_unit.clone(),
+            summary: t.summary.clone(),
+            status: transfer_status(t.status),
+            created_at: time(t.created_at),
+            history: t
+                .history
+                .iter()
+                .map(|s| TransferStepOut {
+                    status: transfer_status(s.status),
+                    at: time(s.at),
+                    by: s.by.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            overdue: t.overdue(now),
+            minutes_to_accept: t.time_to_accept().map(|ms| ms as f64 / 60_000.0),
+        }
+    }
+}
+
+/// A unit's feedback on a lead.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadFeedbackOut {
+    /// Whether the unit used it.
+    pub(crate) used: bool,
+    /// What came of it.
+    pub(crate) note: Option<String>,
+    pub(crate) at: String,
+    pub(crate) by: String,
+}
+
+/// A lead (线索) a station handed to a unit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadOut {
+    pub(crate) id: String,
+    pub(crate) station_id: String,
+    pub(crate) to_unit: String,
+    pub(crate) summary: String,
+    /// Handed over (RFC 3339).
+    pub(crate) created_at: String,
+    pub(crate) created_by: String,
+    /// The unit's feedback, once given.
+    pub(crate) feedback: Option<LeadFeedbackOut>,
+}
+
+impl From<&Lead> for LeadOut {
+    fn from(l: &Lead) -> LeadOut {
+        LeadOut {
+            id: l.id.clone(),
+            station_id: l.station_id.clone(),
+            to_unit: l.to_unit.clone(),
+            summary: l.summary.clone(),
+            created_at: time(l.created_at),
+            created_by: l.created_by.clone(),
+            feedback: l.feedback.as_ref().map(|f| LeadFeedbackOut {
+                used: f.used,
+                note: f.note.clone(),
+                at: time(f.at),
+                by: f.by.clone(),
+            }),
+        }
+    }
+}
+
+/// A key person's whole record (an audited read).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyPersonOut {
+    pub(crate) id: String,
+    pub(crate) community_id: String,
+    pub(crate) name: String,
+    pub(crate) id_number: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) category: String,
+    /// Why they are registered.
+    pub(crate) reason: String,
+    pub(crate) officer: String,
+    /// Next visit due (RFC 3339).
+    pub(crate) next_visit_due: Option<String>,
+    pub(crate) created_at: String,
+    /// Last change (RFC 3339).
+    pub(crate) updated_at: String,
+}
+
+impl From<&KeyPerson> for KeyPersonOut {
+    fn from(p: &KeyPerson) -> KeyPersonOut {
+        KeyPersonOut {
+            id: p.id.clone(),
+            community_id: p.community_id.clone(),
+            name: p.name.clone(),
+            id_number: p.id_number.clone(),
+            address: p.address.clone(),
+            category: p.category.clone(),
+            reason: p.reason.clone(),
+            officer: p.officer.clone(),
+            next_visit_due: p.next_visit_due.map(time),
+            created_at: time(p.created_at),
+            updated_at: time(p.updated_at),
+        }
+    }
+}
+
+/// A key person as lists show them: the name's initial only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyPersonSummaryOut {
+    pub(crate) id: String,
+    pub(crate) community_id: String,
+    /// The name's first character and `**`.
+    pub(crate) name: String,
+    pub(crate) category: String,
+    pub(crate) officer: String,
+    /// Next visit due (RFC 3339).
+    pub(crate) next_visit_due: Option<String>,
+    /// Last change (RFC 3339).
+    pub(crate) updated_at: String,
+}
+
+impl From<KeyPersonSummary> for KeyPersonSummaryOut {
+    fn from(s: KeyPersonSummary) -> KeyPersonSummaryOut {
+        KeyPersonSummaryOut {
+            id: s.id,
+            community_id: s.community_id,
+            name: s.name,
+            category: s.category,
+            officer: s.officer,
+            next_visit_due: s.next_visit_due.map(time),
+            updated_at: time(s.updated_at),
+        }
+    }
+}
+
+/// A party to a dispute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyOut {
+    pub(crate) name: String,
+    pub(crate) phone: Option<String>,
+}
+
+/// A mediation step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediationStepOut {
+    pub(crate) at: String,
+    pub(crate) by: String,
+    pub(crate) note: String,
+}
+
+/// How a mediation ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeOut {
+    pub(crate) resolved: bool,
+    pub(crate) at: String,
+    pub(crate) note: String,
+}
+
+/// A follow-up visit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpOut {
+    pub(crate) due: String,
+    pub(crate) done_at: Option<String>,
+}
+
+/// A dispute passed up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationOut {
+    pub(crate) at: String,
+    pub(crate) to: String,
+    pub(crate) reason: String,
+}
+
+/// A dispute's whole record (an audited read).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeOut {
+    pub(crate) id: String,
+    pub(crate) community_id: String,
+    pub(crate) parties: Vec<PartyOut>,
+    pub(crate) dispute_type: String,
+    pub(crate) risk: String,
+    /// What it is about.
+    pub(crate) summary: String,
+    pub(crate) screened_at: String,
+    pub(crate) steps: Vec<MediationStepOut>,
+    pub(crate) outcome: Option<OutcomeOut>,
+    pub(crate) follow_ups: Vec<FollowUpOut>,
+    pub(crate) escalation: Option<EscalationOut>,
+    pub(crate) created_at: String,
+}
+
+impl From<&Dispute> for DisputeOut {
+    fn from(d: &Dispute) -> DisputeOut {
+        DisputeOut {
+            id: d.id.clone(),
+            community_id: d.community_id.clone(),
+            parties: d
+                .parties
+                .iter()
+                .map(|p| PartyOut {
+                    name: p.name.clone(),
+                    phone: p.phone.clone(),
+                })
+                .collect(),
+            dispute_type: d.dispute_type.clone(),
+            risk: d.risk.clone(),
+            summary: d.summary.clone(),
+            screened_at: time(d.screened_at),
+            steps: d
+                .steps
+                .iter()
+                .map(|s| MediationStepOut {
+                    at: time(s.at),
+                    by: s.by.clone(),
+                    note: s.note.clone(),
+                })
+                .collect(),
+            outcome: d.outcome.as_ref().map(|o| OutcomeOut {
+                resolved: o.resolved,
+                at: time(o.at),
+                note: o.note.clone(),
+            }),
+            follow_ups: d
+                .follow_ups
+                .iter()
+                .map(|f| FollowUpOut {
+                    due: time(f.due),
+                    done_at: f.done_at.map(time),
+                })
+                .collect(),
+            escalation: d.escalation.as_ref().map(|e| EscalationOut {
+                at: time(e.at),
+                to: e.to.clone(),
+                reason: e.reason.clone(),
+            }),
+            created_at: time(d.created_at),
+        }
+    }
+}
+
+/// A dispute as lists show it: the parties' initials only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeSummaryOut {
+    pub(crate) id: String,
+    pub(crate) community_id: String,
+    pub(crate) parties: Vec<String>,
+    pub(crate) dispute_type: String,
+    pub(crate) risk: String,
+    pub(crate) screened_at: String,
+    /// Mediation steps so far.
+    pub(crate) steps: usize,
+    /// `resolved` or `unresolved`, once there is an outcome.
+    pub(crate) outcome: Option<&'static str>,
+    pub(crate) escalated: bool,
+    pub(crate) overdue_follow_ups: usize,
+    /// The next follow-up due (RFC 3339).
+    pub(crate) next_follow_up: Option<String>,
+}
+
+impl From<DisputeSummary> for DisputeSummaryOut {
+    fn from(s: DisputeSummary) -> DisputeSummaryOut {
+        DisputeSummaryOut {
+            id: s.id,
+            community_id: s.community_id,
+            parties: s.parties,
+            dispute_type: s.dispute_type,
+            risk: s.risk,
+            screened_at: time(s.screened_at),
+            steps: s.steps,
+            outcome: s.outcome,
+            escalated: s.escalated,
+            overdue_follow_ups: s.overdue_follow_ups,
+            next_follow_up: s.next_follow_up.map(time),
+        }
+    }
+}
+
+/// One step of a ledger entry's workflow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryStepOut {
+    pub(crate) at: String,
+    pub(crate) by: String,
+    pub(crate) action: String,
+    /// The status it led to.
+    pub(crate) status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) note: Option<String>,
+    /// The action's result (e.g. an inspection's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) link: Option<String>,
+}
+
+/// A ledger entry's whole record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryOut {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) community_id: String,
+    pub(crate) station_id: String,
+    /// The ledger's fields, as entered.
+    #[schema(value_type = Object)]
+    pub(crate) fields: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<String>,
+    pub(crate) steps: Vec<EntryStepOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) due_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) closed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) link: Option<String>,
+    pub(crate) created_by: String,
+    pub(crate) created_at: String,
+    /// Last change (RFC 3339).
+    pub(crate) updated_at: String,
+}
+
+impl From<&Entry> for EntryOut {
+    fn from(e: &Entry) -> EntryOut {
+        EntryOut {
+            id: e.id.clone(),
+            kind: e.kind.clone(),
+            community_id: e.community_id.clone(),
+            station_id: e.station_id.clone(),
+            fields: e.fields.clone(),
+            status: e.status.clone(),
+            steps: e
+                .steps
+                .iter()
+                .map(|s| EntryStepOut {
+                    at: time(s.at),
+                    by: s.by.clone(),
+                    action: s.action.clone(),
+                    status: s.status.clone(),
+                    note: s.note.clone(),
+                    result: s.result.clone(),
+                    link: s.link.clone(),
+                })
+                .collect(),
+            due_at: e.due_at.map(time),
+            closed_at: e.closed_at.map(time),
+            link: e.link.clone(),
+            created_by: e.created_by.clone(),
+            created_at: time(e.created_at),
+            updated_at: time(e.updated_at),
+        }
+    }
+}
+
+/// A ledger entry as lists show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntrySummaryOut {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) community_id: String,
+    pub(crate) station_id: String,
+    /// The fields a list may show, masked where the ledger says.
+    #[schema(value_type = Object)]
+    pub(crate) fields: serde_json::Map<String, serde_json::Value>,
+    pub(crate) status: Option<String>,
+    pub(crate) due_at: Option<String>,
+    pub(crate) closed_at: Option<String>,
+    pub(crate) link: Option<String>,
+    /// Workflow steps so far.
+    pub(crate) steps: usize,
+    /// The last step's result.
+    pub(crate) last_result: Option<String>,
+    pub(crate) overdue: bool,
+    /// Hours from registration to closure.
+    pub(crate) hours_to_close: Option<f64>,
+    pub(crate) created_at: String,
+    /// Last change (RFC 3339).
+    pub(crate) updated_at: String,
+}
+
+impl From<EntrySummary> for EntrySummaryOut {
+    fn from(s: EntrySummary) -> EntrySummaryOut {
+        EntrySummaryOut {
+            id: s.id,
+            kind: s.kind,
+            community_id: s.community_id,
+            station_id: s.station_id,
+            fields: s.fields,
+            status: s.status,
+            due_at: s.due_at.map(time),
+            closed_at: s.closed_at.map(time),
+            link: s.link,
+            steps: s.steps,
+            last_result: s.last_result,
+            overdue: s.overdue,
+            hours_to_close: s.hours_to_close,
+            created_at: time(s.created_at),
+            updated_at: time(s.updated_at),
+        }
+    }
+}
+
+/// A village or community police office (警务室).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoliceOfficeOut {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The community or village it serves.
+    pub(crate) community_id: String,
+    pub(crate) station_id: String,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    /// Class (1 to 3).
+    pub(crate) class: u8,
+    pub(crate) staff: u32,
+    pub(crate) hours: String,
+    /// In the same building as the village or community committee.
+    pub(crate) shares_committee_office: bool,
+}
+
+impl From<&dispatch::PoliceOffice> for PoliceOfficeOut {
+    fn from(o: &dispatch::PoliceOffice) -> PoliceOfficeOut {
+        PoliceOfficeOut {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            community_id: o.community_id.clone(),
+            station_id: o.station_id.clone(),
+            lat: o.lat,
+            lon: o.lon,
+            class: o.class,
+            staff: o.staff,
+            hours: o.hours.clone(),
+            shares_committee_office: o.shares_committee_office,
+        }
+    }
+}
+
+/// The transfers of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransfersOut {
+    pub(crate) transfers: Vec<TransferOut>,
+}
+
+/// The leads of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadsOut {
+    pub(crate) leads: Vec<LeadOut>,
+}
+
+/// The key persons register: its legal basis and the summaries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyPersonsOut {
+    /// The register (legal basis, purpose, retention).
+    #[schema(value_type = Object)]
+    pub(crate) register: serde_json::Value,
+    pub(crate) key_persons: Vec<KeyPersonSummaryOut>,
+}
+
+/// The dispute ledger: its legal basis and the summaries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputesOut {
+    /// The register (legal basis, purpose, retention).
+    #[schema(value_type = Object)]
+    pub(crate) register: serde_json::Value,
+    pub(crate) disputes: Vec<DisputeSummaryOut>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryOut {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    /// `create`, `read`, `update`, `delete`, `purge`, …
+    pub(crate) action: String,
+    pub(crate) kind: String,
+    pub(crate) record_id: String,
+    pub(crate) reason: Option<String>,
+}
+
+impl From<&store::AuditEntry> for AuditEntryOut {
+    fn from(e: &store::AuditEntry) -> AuditEntryOut {
+        AuditEntryOut {
+            at: time(e.at),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            kind: e.kind.clone(),
+            record_id: e.record_id.clone(),
+            reason: e.reason.clone(),
+        }
+    }
+}
+
+/// The newest audit entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLogOut {
+    pub(crate) entries: Vec<AuditEntryOut>,
+}
+
+/// A ledger's entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntriesOut {
+    /// The ledger's description (fields, workflow, register).
+    #[schema(value_type = Object)]
+    pub(crate) ledger: serde_json::Value,
+    /// How many entries follow.
+    pub(crate) total: usize,
+    pub(crate) entries: Vec<EntrySummaryOut>,
+}
+
+/// A candidate match of a lost or found item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchOut {
+    /// Similarity, 0 to 1.
+    pub(crate) score: f64,
+    pub(crate) reasons: Vec<String>,
+    pub(crate) entry: EntrySummaryOut,
+}
+
+/// The candidates for one record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchesOut {
+    #[serde(rename = "for")]
+    pub(crate) for_entry: EntrySummaryOut,
+    pub(crate) candidates: Vec<MatchOut>,
+}
+
+/// Something a community officer has to do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskOut {
+    /// What kind of record it comes from (`dispute`, `key_person`, `incident`, a ledger kind).
+    pub(crate) kind: String,
+    pub(crate) id: String,
+    pub(crate) community_id: String,
+    pub(crate) what: String,
+    pub(crate) due_at: String,
+    pub(crate) overdue: bool,
+}
+
+/// The task list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TasksOut {
+    /// Tasks due before this (RFC 3339).
+    pub(crate) until: String,
+    /// The time of the list (RFC 3339).
+    pub(crate) now: String,
+    /// Overdue first, then by due time.
+    pub(crate) tasks: Vec<TaskOut>,
+}
+
+/// What an import wrote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedOut {
+    pub(crate) imported: usize,
+    pub(crate) ids: Vec<String>,
 }

@@ -1,29 +1,9 @@
 //! Engine tests on a toy geometry (straight lines at 10 m/s).
 
 use super::*;
-use crate::jurisdiction::{Jurisdiction, Level};
+use crate::jurisdiction::{Level, square};
 use crate::recommend::Tier;
 use crate::travel::StraightLine;
-
-fn square(
-    id: &str,
-    level: Level,
-    parent: Option<&str>,
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-) -> Jurisdiction {
-    Jurisdiction {
-        id: id.into(),
-        level,
-        parent_id: parent.map(str::to_string),
-        name_zh: id.into(),
-        name_en: None,
-        polygon: vec![vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]],
-        seat: None,
-    }
-}
 
 fn unit(id: &str, kind: UnitKind, station: &str, lat: f64, lon: f64) -> Unit {
     Unit {
@@ -45,10 +25,10 @@ fn unit(id: &str, kind: UnitKind, station: &str, lat: f64, lon: f64) -> Unit {
 /// Two stations side by side along the equator-ish band; 0.001° ≈ 111 m ≈ 11 s at 10 m/s.
 fn engine() -> Engine {
     let j = Jurisdictions::new(vec![
-        square("city", Level::CityBureau, None, 0.0, 0.0, 0.2, 0.1),
-        square("b1", Level::Bureau, Some("city"), 0.0, 0.0, 0.2, 0.1),
-        square("s1", Level::Station, Some("b1"), 0.0, 0.0, 0.1, 0.1),
-        square("s2", Level::Station, Some("b1"), 0.1, 0.0, 0.2, 0.1),
+        square("city", Level::CityBureau, None, [0.0, 0.0], [0.2, 0.1]),
+        square("b1", Level::Bureau, Some("city"), [0.0, 0.0], [0.2, 0.1]),
+        square("s1", Level::Station, Some("b1"), [0.0, 0.0], [0.1, 0.1]),
+        square("s2", Level::Station, Some("b1"), [0.1, 0.0], [0.2, 0.1]),
     ])
     .unwrap();
     let units = vec![
