@@ -617,7 +617,7 @@ async fn recommendation(State(app): AppState, user: User, Path(id): Path<String>
     let rec = app.view(&user).recommend(id, &[])?;
     let us = started.elapsed().as_micros() as u64;
     metrics::histogram!("pingan_recommendation_seconds").record(us as f64 / 1e6);
-    let v = wire::RecommendationOut::new(&rec, us);
+    let v = wire::RecommendationOut::new(&rec, Some(us));
     Ok(Json(v).into_response())
 }
 
@@ -932,7 +932,7 @@ struct ReassignBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", summary = "Move a unit to another incident",
-    params(("id" = String, Path, description = "Unit id")), request_body = ReassignBody, responses((status = 200, description = "OK")))]
+    params(("id" = String, Path, description = "Unit id")), request_body = ReassignBody, responses((status = 200, description = "OK", body = wire::ReassignOut)))]
 async fn reassign(
     State(app): AppState,
     user: User,
@@ -947,50 +947,45 @@ async fn reassign(
         e.reassign(now, actor, &id, b.incident_id, &b.idempotency_key)
     })
     .await?;
-    Ok(ok(serde_json::to_value(out).expect("serialises")))
+    Ok(Json(wire::ReassignOut {
+        incident_id: out.incident_id,
+        unit_ids: out.unit_ids,
+        replayed: out.replayed,
+    })
+    .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/reinforcement", tag = "dispatch", summary = "Reinforcement request from a unit on scene: a recommendation without the units already there",
-    params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK")))]
+    params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK", body = wire::RecommendationOut)))]
 async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let rec = as_user(&app, &user, |e, now, actor| {
         e.reinforcement(now, actor, &id)
     })
     .await?;
-    Ok(ok(serde_json::to_value(rec).expect("serialises")))
+    Ok(Json(wire::RecommendationOut::new(&rec, None)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/posts", tag = "units", summary = "Patrol posts",
-    responses((status = 200, description = "OK")))]
+    responses((status = 200, description = "OK", body = [wire::PostOut])))]
 async fn posts(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let engine = app.view(&user);
-    let list: Vec<&dispatch::Post> = engine
-        .posts()
-        .filter(|p| {
-            user.scope
-                .as_deref()
-                .is_none_or(|s| app.jurisdictions().is_within(&p.station_id, s))
-        })
-        .collect();
-    Ok(ok(json!(list)))
+    // The view keeps to the user's jurisdiction.
+    let list: Vec<wire::PostOut> = app.view(&user).posts().map(wire::PostOut::from).collect();
+    Ok(Json(list).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/police-offices", tag = "jurisdictions", summary = "Village and community police offices (警务室) in the user's jurisdiction",
-    responses((status = 200, description = "OK")))]
+    responses((status = 200, description = "OK", body = [wire::PoliceOfficeOut])))]
 async fn police_offices(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
-    let offices = app.offices();
-    let list: Vec<&dispatch::PoliceOffice> = offices
+    let list: Vec<wire::PoliceOfficeOut> = app
+        .offices()
         .iter()
-        .filter(|o| {
-            user.scope
-                .as_deref()
-                .is_none_or(|s| app.jurisdictions().is_within(&o.community_id, s))
-        })
+        .filter(|o| app::repository::sees(&app, &user, &o.community_id))
+        .map(wire::PoliceOfficeOut::from)
         .collect();
-    Ok(ok(json!(list)))
+    Ok(Json(list).into_response())
 }
 
 /// Villages and communities with a police office, by bureau and station

@@ -604,6 +604,17 @@ pub struct UnmetOut {
     pub(crate) within_s: Option<u32>,
 }
 
+/// A unit moved to another incident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReassignOut {
+    /// The incident it now serves.
+    pub(crate) incident_id: i64,
+    /// The units moved.
+    pub(crate) unit_ids: Vec<String>,
+    /// A retried request with a known idempotency key: nothing new was done.
+    pub(crate) replayed: bool,
+}
+
 /// Whom to send to an incident, by real driving time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationOut {
@@ -617,13 +628,14 @@ pub struct RecommendationOut {
     pub(crate) unmet: Vec<UnmetOut>,
     /// Units no road reaches.
     pub(crate) unreachable: Vec<String>,
-    /// Time to compute, microseconds.
-    pub(crate) computed_us: u64,
+    /// Time to compute, microseconds (when the answer measured it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) computed_us: Option<u64>,
 }
 
 impl RecommendationOut {
     /// The engine's recommendation, computed in `computed_us`.
-    pub fn new(r: &dispatch::Recommendation, computed_us: u64) -> RecommendationOut {
+    pub fn new(r: &dispatch::Recommendation, computed_us: Option<u64>) -> RecommendationOut {
         RecommendationOut {
             incident_id: r.incident_id,
             units: r
@@ -1123,6 +1135,33 @@ impl From<EntrySummary> for EntrySummaryOut {
             hours_to_close: s.hours_to_close,
             created_at: time(s.created_at),
             updated_at: time(s.updated_at),
+        }
+    }
+}
+
+/// A patrol post (巡逻岗): where a unit waits between calls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostOut {
+    /// Post id.
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The station that staffs it.
+    pub(crate) station_id: String,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    /// `day`, `night` or `all`.
+    pub(crate) shift: String,
+}
+
+impl From<&dispatch::Post> for PostOut {
+    fn from(p: &dispatch::Post) -> PostOut {
+        PostOut {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            station_id: p.station_id.clone(),
+            lat: p.lat,
+            lon: p.lon,
+            shift: p.shift.clone(),
         }
     }
 }
