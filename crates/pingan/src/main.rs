@@ -5,6 +5,7 @@ mod analyze_cmd;
 mod brief_cmd;
 mod coverage_cmd;
 mod loadgen;
+mod places_cmd;
 mod roads_cmd;
 mod serve_cmd;
 
@@ -43,6 +44,9 @@ enum Command {
     Analyze(analyze_cmd::AnalyzeCommand),
     /// Monthly (or key-date) briefing for a city bureau, bureau or station: a self-contained HTML file (and PDF with --pdf).
     Brief(brief_cmd::BriefArgs),
+    /// Places: the coordinates phones in China report (WGS-84, GCJ-02, BD-09).
+    #[command(subcommand)]
+    Places(places_cmd::PlacesCommand),
     /// Load generator: incident creation and recommendations against a running server.
     Loadgen(loadgen::LoadArgs),
     /// Store maintenance.
@@ -80,6 +84,7 @@ fn main() -> std::process::ExitCode {
         Command::Coverage(cmd) => coverage_cmd::run(cmd),
         Command::Analyze(cmd) => analyze_cmd::run(cmd),
         Command::Brief(args) => runtime().and_then(|rt| rt.block_on(brief_cmd::run(args))),
+        Command::Places(cmd) => places_cmd::run(cmd),
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
         Command::Store(StoreCommand::Check { database, agency }) => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))

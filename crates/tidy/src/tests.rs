@@ -93,6 +93,7 @@ const PURE: &[&str] = &[
     "community",
     "tiles",
     "osm-import",
+    "places",
 ];
 const ABOVE_THE_ENGINES: &[&str] = &["tokio", "axum", "sqlx", "store", "app", "server"];
 

@@ -1,8 +1,9 @@
 //! The `pingan roads` commands, run as a user runs them, on a real extract;
-//! and `pingan analyze` ([`analyze`]). One test binary for the commands
+//! `pingan analyze` ([`analyze`]) and `pingan places` ([`places`]). One test binary for the commands
 //! that read no clock.
 
 mod analyze;
+mod places;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,354 @@
+//! The index: places in, ranked answers out. Every name of a place is cut
+//! into terms ([`crate::text::index_terms`]); a query matches a place when
+//! each of its terms meets one of the place's terms — exactly, as the
+//! start of a longer one (the word being typed), or within the typos its
+//! length allows — in any order. Answers are ranked by how well they match,
+//! by kind, and by nearness to a point.
+
+use crate::text::{edits, index_terms, query_terms};
+
+/// What a place is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A house number on a street.
+    Address,
+    /// A named street.
+    Street,
+    /// Where two named streets meet.
+    Intersection,
+    /// A city, town, village, neighbourhood (OSM `place=*`).
+    Place,
+    /// A landmark: a school, hospital, station, shop, bridge…
+    Poi,
+    /// A community or village (社区/村) of the jurisdiction tree.
+    Community,
+    /// A police station (派出所), bureau or other jurisdiction.
+    Station,
+    /// A location marker: a lamp-post or road-sign code, a mile marker.
+    Marker,
+    /// An entry of the police's standard address register (标准地址).
+    StandardAddress,
+}
+
+impl Kind {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Address => "address",
+            Kind::Street => "street",
+            Kind::Intersection => "intersection",
+            Kind::Place => "place",
+            Kind::Poi => "poi",
+            Kind::Community => "community",
+            Kind::Station => "station",
+            Kind::Marker => "marker",
+            Kind::StandardAddress => "standard_address",
+        }
+    }
+
+    /// How much an answer of this kind is worth when matches tie: the
+    /// places a caller names most precisely first.
+    fn weight(self) -> f64 {
+        match self {
+            Kind::StandardAddress | Kind::Address | Kind::Marker => 0.3,
+            Kind::Intersection => 0.25,
+            Kind::Poi | Kind::Station | Kind::Community => 0.2,
+            Kind::Street => 0.15,
+            Kind::Place => 0.1,
+        }
+    }
+}
+
+/// A place as it is indexed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// What the call taker sees.
+    pub label: String,
+    /// What it is.
+    pub kind: Kind,
+    /// Latitude, WGS-84.
+    pub lat: f64,
+    /// Longitude, WGS-84.
+    pub lon: f64,
+    /// Every other name it is found by (the label always is).
+    pub names: Vec<String>,
+}
+
+/// One answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index of the place ([`Index::place`]).
+    pub id: u32,
+    /// Higher is better.
+    pub score: f64,
+    /// Typos forgiven.
+    pub edits: u8,
+}
+
+/// The places and their terms.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    places: Vec<Place>,
+    /// Distinct terms, sorted.
+    terms: Vec<String>,
+    /// For each term, the places it occurs in (sorted, distinct).
+    postings: Vec<Vec<u32>>,
+}
+
+impl Index {
+    /// Indexes `places`.
+    pub fn build(places: Vec<Place>) -> Index {
+        let mut pairs: Vec<(String, u32)> = Vec::new();
+        for (id, p) in places.iter().enumerate() {
+            let mut terms: Vec<String> = std::iter::once(&p.label)
+                .chain(&p.names)
+                .flat_map(|n| index_terms(n))
+                .collect();
+            terms.sort();
+            terms.dedup();
+            pairs.extend(terms.into_iter().map(|t| (t, id as u32)));
+        }
+        pairs.sort();
+        let mut terms: Vec<String> = Vec::new();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
+        for (t, id) in pairs {
+            if terms.last() != Some(&t) {
+                terms.push(t);
+                postings.push(Vec::new());
+            }
+            postings.last_mut().expect("pushed").push(id);
+        }
+        Index {
+            places,
+            terms,
+            postings,
+        }
+    }
+
+    /// How many places.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// A place by its id.
+    pub fn place(&self, id: u32) -> &Place {
+        &self.places[id as usize]
+    }
+
+    /// The terms starting with `prefix` (a range of `self.terms`).
+    fn prefixed(&self, prefix: &str) -> std::ops::Range<usize> {
+        let start = self.terms.partition_point(|t| t.as_str() < prefix);
+        let end = start + self.terms[start..].partition_point(|t| t.starts_with(prefix));
+        start..end
+    }
+
+    /// For one query term, each place it meets and the fewest edits it took.
+    fn matches(&self, text: &str, prefix: bool, max_edits: u8) -> Vec<(u32, u8)> {
+        let mut found: Vec<(u32, u8)> = Vec::new();
+        let mut take = |i: usize, e: u8| found.extend(self.postings[i].iter().map(|&p| (p, e)));
+        if prefix {
+            self.prefixed(text).for_each(|i| take(i, 0));
+        } else if let Ok(i) = self.terms.binary_search_by(|t| t.as_str().cmp(text)) {
+            take(i, 0);
+        }
+        if max_edits > 0 {
+            // Typos: terms sharing the first letter (a typo there is rare
+            // and would make every term a candidate).
+            let first: String = text.chars().take(1).collect();
+            for i in self.prefixed(&first) {
+                let t = &self.terms[i];
+                if prefix && t.starts_with(text) {
+                    continue;
+                }
+                if let Some(e) = edits(text, t, prefix, max_edits).filter(|e| *e > 0) {
+                    take(i, e);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup_by_key(|(p, _)| *p);
+        found
+    }
+
+    /// The best `limit` places for `query`, nearest to `near` among equals.
+    pub fn search(&self, query: &str, near: Option<(f64, f64)>, limit: usize) -> Vec<Hit> {
+        let terms = query_terms(query);
+        // An empty query, or one Latin letter, finds nothing (quickly).
+        let letters: usize = terms.iter().map(|t| t.text.chars().count()).sum();
+        if terms.is_empty() || (letters < 2 && terms.iter().all(|t| t.text.is_ascii())) {
+            return Vec::new();
+        }
+        let mut per_term: Vec<Vec<(u32, u8)>> = terms
+            .iter()
+            .map(|t| self.matches(&t.text, t.prefix, t.max_edits))
+            .collect();
+        // Intersect, rarest first.
+        per_term.sort_by_key(Vec::len);
+        let mut alive: Vec<(u32, u8)> = per_term[0].clone();
+        for other in &per_term[1..] {
+            alive.retain_mut(|(p, e)| match other.binary_search_by_key(p, |(q, _)| *q) {
+                Ok(i) => {
+                    *e += other[i].1;
+                    true
+                }
+                Err(_) => false,
+            });
+            if alive.is_empty() {
+                break;
+            }
+        }
+        let folded_query = crate::text::fold(query.trim());
+        let mut hits: Vec<Hit> = alive
+            .into_iter()
+            .map(|(id, e)| {
+                let p = self.place(id);
+                let label = crate::text::fold(&p.label);
+                // Whole-label and label-prefix matches first, then shorter labels.
+                let exact = if label == folded_query {
+                    1.0
+                } else if label.starts_with(&folded_query) {
+                    0.5
+                } else {
+                    0.0
+                };
+                let brevity = 1.0 / (1.0 + label.chars().count() as f64 / 20.0);
+                let nearness = near.map_or(0.0, |(lat, lon)| {
+                    let km = crate::datum::meters((lat, lon), (p.lat, p.lon)) / 1000.0;
+                    1.0 / (1.0 + km)
+                });
+                Hit {
+                    id,
+                    score: exact + p.kind.weight() + 0.3 * brevity + 0.6 * nearness
+                        - 0.5 * f64::from(e),
+                    edits: e,
+                }
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        hits
+    }
+
+    /// The `limit` places nearest to a point, nearest first, with their metres.
+    pub fn nearest(&self, lat: f64, lon: f64, kind: Option<Kind>, limit: usize) -> Vec<(u32, f64)> {
+        let mut all: Vec<(u32, f64)> = self
+            .places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| kind.is_none_or(|k| p.kind == k))
+            .map(|(i, p)| (i as u32, crate::datum::meters((lat, lon), (p.lat, p.lon))))
+            .collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all.truncate(limit);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(label: &str, kind: Kind, lat: f64, lon: f64) -> Place {
+        Place {
+            label: label.into(),
+            kind,
+            lat,
+            lon,
+            names: vec![],
+        }
+    }
+
+    fn city() -> Index {
+        Index::build(vec![
+            place("Rua de Santa Catarina", Kind::Street, 41.1466, -8.6060),
+            place("Rua de Santa Catarina 312", Kind::Address, 41.1480, -8.6062),
+            place("Avenida da Boavista", Kind::Street, 41.1580, -8.6400),
+            place(
+                "Rua de Santa Catarina & Rua de Passos Manuel",
+                Kind::Intersection,
+                41.1470,
+                -8.6061,
+            ),
+            place("建国路1号", Kind::StandardAddress, 39.9087, 116.4600),
+            place("朝阳区建国路", Kind::Street, 39.9080, 116.4500),
+            place("松林三村", Kind::Community, 31.2600, 120.6300),
+            place("长安派出所", Kind::Station, 31.2700, 120.6400),
+        ])
+    }
+
+    fn labels(ix: &Index, q: &str) -> Vec<String> {
+        ix.search(q, None, 10)
+            .into_iter()
+            .map(|h| ix.place(h.id).label.clone())
+            .collect()
+    }
+
+    #[test]
+    fn words_match_as_prefixes_in_any_order() {
+        let ix = city();
+        assert_eq!(
+            labels(&ix, "Rua de Santa Catarina 312")[0],
+            "Rua de Santa Catarina 312"
+        );
+        assert!(labels(&ix, "catarina santa").contains(&"Rua de Santa Catarina".to_string()));
+        assert_eq!(labels(&ix, "av boav"), ["Avenida da Boavista"]);
+    }
+
+    #[test]
+    fn typos_are_forgiven_by_word_length() {
+        let ix = city();
+        assert!(labels(&ix, "Santa Catrina").contains(&"Rua de Santa Catarina".to_string()));
+        assert!(labels(&ix, "Boavsta").contains(&"Avenida da Boavista".to_string()));
+        assert!(
+            labels(&ix, "Sbnts").is_empty(),
+            "five letters allow one edit, not two"
+        );
+    }
+
+    #[test]
+    fn chinese_without_spaces_and_half_typed() {
+        let ix = city();
+        assert_eq!(labels(&ix, "建国路1号")[0], "建国路1号");
+        assert!(labels(&ix, "建国").len() == 2);
+        assert_eq!(labels(&ix, "朝阳区建国路"), ["朝阳区建国路"]);
+        assert_eq!(labels(&ix, "松林三村"), ["松林三村"]);
+        assert_eq!(labels(&ix, "长安派出所"), ["长安派出所"]);
+        assert_eq!(labels(&ix, "长安"), ["长安派出所"]);
+    }
+
+    #[test]
+    fn nothing_for_nothing() {
+        let ix = city();
+        assert!(labels(&ix, "").is_empty());
+        assert!(labels(&ix, "r").is_empty());
+        assert!(labels(&ix, "   &&& ").is_empty());
+        assert!(labels(&ix, "zzzzzz").is_empty());
+    }
+
+    #[test]
+    fn nearness_breaks_ties() {
+        let ix = Index::build(vec![
+            place("Rua Direita", Kind::Street, 41.0, -8.0),
+            place("Rua Direita", Kind::Street, 40.0, -8.0),
+        ]);
+        let near_second = ix.search("rua direita", Some((40.01, -8.0)), 2);
+        assert_eq!(near_second[0].id, 1);
+        let near_first = ix.search("rua direita", Some((41.01, -8.0)), 2);
+        assert_eq!(near_first[0].id, 0);
+    }
+
+    #[test]
+    fn reverse_is_the_brute_force_nearest() {
+        let ix = city();
+        let n = ix.nearest(41.1479, -8.6062, None, 3);
+        assert_eq!(ix.place(n[0].0).label, "Rua de Santa Catarina 312");
+        assert!(n.windows(2).all(|w| w[0].1 <= w[1].1));
+        let streets = ix.nearest(41.1479, -8.6062, Some(Kind::Street), 1);
+        assert_eq!(ix.place(streets[0].0).label, "Rua de Santa Catarina");
+    }
+}
