@@ -12,10 +12,14 @@
 //! least [`Profile::urban_km_per_km2`] is urban. A dense street grid is what
 //! makes traffic slow, and it needs no boundary data.
 //!
+//! It also reads the extract's names for the places index
+//! ([`read_places`]: streets, their junctions, house numbers, landmarks).
+//!
 //! What it does not do: turn restrictions (`type=restriction` relations) are
 //! counted and reported, not honoured, because the engine's graph is
 //! node-based; nor turn costs, time-dependent access or ferries.
 
+mod places;
 mod tags;
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +28,7 @@ use std::path::Path;
 use osmpbf::{Element, ElementReader, RelMemberType};
 use roads::{LatLon, LocalProjection, Road, RoadNetwork, haversine_m};
 
+pub use places::{PlacesReport, read_places};
 pub use tags::{HighwayClass, Tags, WayRule, parse_maxspeed, way_rule};
 
 /// How roads are priced.

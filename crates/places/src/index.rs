@@ -48,8 +48,9 @@ impl Kind {
 
     /// How much an answer of this kind is worth when matches tie: the
     /// places a caller names most precisely first.
-    fn weight(self) -> f64 {
+    fn weight(self, query_has_number: bool) -> f64 {
         match self {
+            Kind::StandardAddress | Kind::Address if !query_has_number => 0.0,
             Kind::StandardAddress | Kind::Address | Kind::Marker => 0.3,
             Kind::Intersection => 0.25,
             Kind::Poi | Kind::Station | Kind::Community => 0.2,
@@ -72,6 +73,20 @@ pub struct Place {
     pub lon: f64,
     /// Every other name it is found by (the label always is).
     pub names: Vec<String>,
+    /// Points along it (a street's nodes), for reverse look-ups; empty
+    /// for a place that is a point.
+    pub shape: Vec<(f64, f64)>,
+}
+
+impl Place {
+    /// Metres from a point to the place (its nearest shape point, if it has a shape).
+    pub fn meters_from(&self, lat: f64, lon: f64) -> f64 {
+        let d = |p: (f64, f64)| crate::datum::meters((lat, lon), p);
+        self.shape
+            .iter()
+            .map(|p| d(*p))
+            .fold(d((self.lat, self.lon)), f64::min)
+    }
 }
 
 /// One answer.
@@ -133,6 +148,11 @@ impl Index {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.places.is_empty()
+    }
+
+    /// Every place, by id.
+    pub fn places(&self) -> &[Place] {
+        &self.places
     }
 
     /// A place by its id.
@@ -203,6 +223,8 @@ impl Index {
             }
         }
         let folded_query = crate::text::fold(query.trim());
+        // Without a number the caller names a street or a landmark, not a house.
+        let has_number = terms.iter().any(|t| t.text.chars().any(|c| c.is_numeric()));
         let mut hits: Vec<Hit> = alive
             .into_iter()
             .map(|(id, e)| {
@@ -217,13 +239,21 @@ impl Index {
                     0.0
                 };
                 let brevity = 1.0 / (1.0 + label.chars().count() as f64 / 20.0);
+                // How much of the label the query covers: "av boavista" is
+                // the avenue more than one of its crossings.
+                let coverage =
+                    (terms.len() as f64 / index_terms(&p.label).len().max(1) as f64).min(1.0);
                 let nearness = near.map_or(0.0, |(lat, lon)| {
                     let km = crate::datum::meters((lat, lon), (p.lat, p.lon)) / 1000.0;
                     1.0 / (1.0 + km)
                 });
                 Hit {
                     id,
-                    score: exact + p.kind.weight() + 0.3 * brevity + 0.6 * nearness
+                    score: exact
+                        + p.kind.weight(has_number)
+                        + 0.3 * brevity
+                        + 0.5 * coverage
+                        + 0.6 * nearness
                         - 0.5 * f64::from(e),
                     edits: e,
                 }
@@ -241,7 +271,7 @@ impl Index {
             .iter()
             .enumerate()
             .filter(|(_, p)| kind.is_none_or(|k| p.kind == k))
-            .map(|(i, p)| (i as u32, crate::datum::meters((lat, lon), (p.lat, p.lon))))
+            .map(|(i, p)| (i as u32, p.meters_from(lat, lon)))
             .collect();
         all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         all.truncate(limit);
@@ -260,6 +290,7 @@ mod tests {
             lat,
             lon,
             names: vec![],
+            shape: vec![],
         }
     }
 

@@ -15,6 +15,7 @@
 //! server's API (crates/server).
 
 pub mod datum;
+pub mod file;
 pub mod index;
 pub mod text;
 

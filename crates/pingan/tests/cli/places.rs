@@ -44,3 +44,80 @@ fn convert_refuses_bad_input_saying_which_part() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+fn monaco_places() -> String {
+    let out = super::scratch().join("monaco.places");
+    let o = run(&[
+        "places",
+        "build",
+        super::extract("monaco-2016-osrm.osm.pbf").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("streets") && said.contains("intersections"),
+        "{said}"
+    );
+    out.to_str().unwrap().to_string()
+}
+
+#[test]
+fn build_search_and_reverse_on_monaco() {
+    let file = monaco_places();
+    let search = ["places", "search", "--places", &file];
+    let o = run(&[&search[..], &["--q", "boulevard albert", "--limit", "3"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first = &v["results"][0];
+    assert_eq!(first["label"], "Boulevard Albert 1er", "{v}");
+    assert_eq!(first["kind"], "street");
+    let (lat, lon) = (
+        first["lat"].as_f64().unwrap(),
+        first["lon"].as_f64().unwrap(),
+    );
+
+    // Half typed with a typo, and a crossing written as "A & B".
+    let queries = super::write(
+        "queries.txt",
+        "boulevard albrt\nboulevard albert 1er & \n\n",
+    );
+    let o = run(&[&search[..], &["--queries", &queries]].concat());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one answer a query, in order");
+    assert_eq!(lines[0]["results"][0]["label"], "Boulevard Albert 1er");
+    assert_eq!(
+        lines[2]["results"],
+        serde_json::json!([]),
+        "an empty query finds nothing"
+    );
+
+    let o = run(&[
+        "places",
+        "reverse",
+        "--places",
+        &file,
+        "--at",
+        &format!("{lat},{lon}"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (kinds, metres): (Vec<&str>, Vec<f64>) = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["meters"].as_f64().unwrap()))
+        .unzip();
+    assert!(
+        kinds.contains(&"street") && kinds.contains(&"intersection"),
+        "{v}"
+    );
+    assert!(
+        metres.windows(2).all(|w| w[0] <= w[1]),
+        "nearest first: {v}"
+    );
+    assert!(metres[0] < 1.0, "the street itself is at the point: {v}");
+}
