@@ -1056,7 +1056,7 @@ struct AtQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/jurisdictions/at", tag = "jurisdictions", summary = "Bureau, station, community and grid of a point",
-    params(("lat" = Option<f64>, Query), ("lon" = Option<f64>, Query)), responses((status = 200, description = "OK")))]
+    params(("lat" = Option<f64>, Query), ("lon" = Option<f64>, Query)), responses((status = 200, description = "OK", body = wire::JurisdictionsAtOut)))]
 async fn jurisdiction_at(
     State(app): AppState,
     user: User,
@@ -1088,11 +1088,19 @@ async fn jurisdiction_at(
     let name = |id: &Option<String>| {
         id.as_deref()
             .and_then(|id| app.jurisdictions().get(id))
-            .map(|j| json!({"id": j.id, "name_zh": j.name_zh, "name_en": j.name_en}))
+            .map(|j| wire::JurisdictionNameOut {
+                id: j.id.clone(),
+                name_zh: j.name_zh.clone(),
+                name_en: j.name_en.clone(),
+            })
     };
-    Ok(ok(
-        json!({"bureau": name(&place.bureau_id), "station": name(&place.station_id), "community": name(&place.community_id), "grid": name(&place.grid_id)}),
-    ))
+    Ok(Json(wire::JurisdictionsAtOut {
+        bureau: name(&place.bureau_id),
+        station: name(&place.station_id),
+        community: name(&place.community_id),
+        grid: name(&place.grid_id),
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -1107,7 +1115,7 @@ struct FiguresQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/figures", tag = "figures", summary = "Share reached within 1/3/5 minutes, phase medians and 90th percentiles, by station, kind and period",
-    params(FiguresQuery), responses((status = 200, description = "OK")))]
+    params(FiguresQuery), responses((status = 200, description = "OK", body = wire::FiguresOut)))]
 async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>) -> ApiResult {
     user.require(Action::Figures)?;
     let time = crate::analysis_api::time;
@@ -1131,7 +1139,7 @@ async fn figures(State(app): AppState, user: User, Query(q): Query<FiguresQuery>
     let engine = app.view(&user);
     let f =
         dispatch::figures::figures(engine.incidents().filter(|i| user.sees(i)), &filter, period);
-    Ok(ok(serde_json::to_value(f).expect("serialises")))
+    Ok(Json(wire::FiguresOut::from(&f)).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -1319,3 +1319,95 @@ pub struct ImportedOut {
     pub(crate) imported: usize,
     pub(crate) ids: Vec<String>,
 }
+
+// ---------------------------------------------------------------- figures and look-ups
+
+/// Median and 90th percentile of a phase.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpreadOut {
+    /// Incidents that completed the phase.
+    pub(crate) n: usize,
+    /// Median, seconds.
+    pub(crate) median_s: Option<f64>,
+    /// 90th percentile (nearest rank), seconds.
+    pub(crate) p90_s: Option<f64>,
+}
+
+/// The response figures of one group of incidents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresRowOut {
+    /// Station id, kind code or period start.
+    pub(crate) key: String,
+    pub(crate) incidents: usize,
+    /// With a unit on scene.
+    pub(crate) reached: usize,
+    /// Share reached within 1, 3 and 5 minutes of the call, by minutes.
+    pub(crate) within: std::collections::BTreeMap<String, f64>,
+    /// Each phase's spread, by phase.
+    pub(crate) phases: std::collections::BTreeMap<String, SpreadOut>,
+}
+
+impl From<&dispatch::figures::Row> for FiguresRowOut {
+    fn from(r: &dispatch::figures::Row) -> FiguresRowOut {
+        FiguresRowOut {
+            key: r.key.clone(),
+            incidents: r.incidents,
+            reached: r.reached,
+            within: r.within.clone(),
+            phases: r
+                .phases
+                .iter()
+                .map(|(k, s)| {
+                    let spread = SpreadOut {
+                        n: s.n,
+                        median_s: s.median_s,
+                        p90_s: s.p90_s,
+                    };
+                    (k.clone(), spread)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Response figures: in total, by station, kind and period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresOut {
+    pub(crate) total: FiguresRowOut,
+    pub(crate) by_station: Vec<FiguresRowOut>,
+    pub(crate) by_kind: Vec<FiguresRowOut>,
+    pub(crate) by_period: Vec<FiguresRowOut>,
+}
+
+impl From<&dispatch::figures::Figures> for FiguresOut {
+    fn from(f: &dispatch::figures::Figures) -> FiguresOut {
+        let rows = |rs: &[dispatch::figures::Row]| rs.iter().map(FiguresRowOut::from).collect();
+        FiguresOut {
+            total: FiguresRowOut::from(&f.total),
+            by_station: rows(&f.by_station),
+            by_kind: rows(&f.by_kind),
+            by_period: rows(&f.by_period),
+        }
+    }
+}
+
+/// A jurisdiction named in an answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JurisdictionNameOut {
+    pub(crate) id: String,
+    pub(crate) name_zh: String,
+    pub(crate) name_en: Option<String>,
+}
+
+/// The jurisdictions a point lies in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JurisdictionsAtOut {
+    /// Bureau (分局).
+    pub(crate) bureau: Option<JurisdictionNameOut>,
+    /// Police station (派出所).
+    pub(crate) station: Option<JurisdictionNameOut>,
+    /// Community or village (社区/村).
+    pub(crate) community: Option<JurisdictionNameOut>,
+    /// Grid (网格).
+    pub(crate) grid: Option<JurisdictionNameOut>,
+}
