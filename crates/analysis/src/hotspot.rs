@@ -40,6 +40,18 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// Cell `i`'s outline in the grid's metres: its four corners counter-clockwise
+    /// from the south-west, the first repeated to close the ring.
+    pub fn cell_ring(&self, i: usize) -> [(f64, f64); 5] {
+        let (r, c) = (i / self.nx, i % self.nx);
+        let (x0, y0) = (
+            self.x0 + c as f64 * self.cell,
+            self.y0 + r as f64 * self.cell,
+        );
+        let (x1, y1) = (x0 + self.cell, y0 + self.cell);
+        [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    }
+
     /// Bin points on a grid of `cell` metres spanning their bounding box.
     pub fn bin(xy: &[(f64, f64)], cell: f64) -> Result<Grid, AnalysisError> {
         if !(cell > 0.0) || !cell.is_finite() {
@@ -498,6 +510,33 @@ pub fn segment_counts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_ring_outlines_the_cell_its_points_fall_in() {
+        let g = Grid::bin(&[(0.0, 0.0), (250.0, 130.0), (480.0, 480.0)], 100.0).unwrap();
+        for &(x, y) in &[(250.0, 130.0), (480.0, 480.0)] {
+            let (c, r) = (
+                ((x - g.x0) / g.cell) as usize,
+                ((y - g.y0) / g.cell) as usize,
+            );
+            let ring = g.cell_ring(r * g.nx + c);
+            assert_eq!(ring[0], ring[4]);
+            let (xs, ys) = (ring.map(|p| p.0), ring.map(|p| p.1));
+            let (x0, x1) = (
+                xs.iter().copied().fold(f64::MAX, f64::min),
+                xs.iter().copied().fold(f64::MIN, f64::max),
+            );
+            let (y0, y1) = (
+                ys.iter().copied().fold(f64::MAX, f64::min),
+                ys.iter().copied().fold(f64::MIN, f64::max),
+            );
+            assert!(
+                (x0..x1).contains(&x) && (y0..y1).contains(&y),
+                "{x},{y} not in {ring:?}"
+            );
+            assert!((x1 - x0 - 100.0).abs() < 1e-9 && (y1 - y0 - 100.0).abs() < 1e-9);
+        }
+    }
 
     fn brute_gistar(g: &Grid) -> Vec<f64> {
         let n = g.counts.len();

@@ -255,7 +255,7 @@ impl Catalogue {
 }
 
 /// A metric's value and the records counted in it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Metric {
     /// Value.
     pub value: f64,
@@ -267,7 +267,7 @@ pub struct Metric {
 pub type Metrics = BTreeMap<String, Metric>;
 
 /// One indicator of one station.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Score {
     /// Indicator id.
     pub indicator: String,
@@ -282,7 +282,7 @@ pub struct Score {
 }
 
 /// One station's row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// Station id.
     pub station_id: String,

@@ -321,7 +321,7 @@ pub struct DisputeSummary {
 }
 
 /// Dispute figures of a period (screened within it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisputeFigures {
     /// Screened in the period.
     pub screened: usize,

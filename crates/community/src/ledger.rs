@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::CommunityError;
 
 /// A register of personal data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Register {
     /// Record kind in the store.
     pub kind: &'static str,

@@ -17,8 +17,7 @@ use crate::CommunityError;
 use crate::ledger::{Register, mask_id_number, valid_id_number};
 
 /// What a value must be.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldKind {
     /// Free text up to `max` characters.
     Text {
@@ -52,8 +51,7 @@ pub enum FieldKind {
 }
 
 /// How much of a field a list (no audited read) shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {
     /// As is.
     Yes,
@@ -64,7 +62,7 @@ pub enum Shown {
 }
 
 /// A field of a ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
     /// Name in the JSON record.
     pub name: &'static str,
@@ -86,7 +84,7 @@ const fn f(name: &'static str, kind: FieldKind, required: bool, shown: Shown) ->
 }
 
 /// An action of a workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Action {
     /// Name.
     pub name: &'static str,
@@ -128,7 +126,7 @@ const fn act(
 }
 
 /// Statuses, actions and the time allowed to close.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Workflow {
     /// Status of a new record.
     pub initial: &'static str,
@@ -143,7 +141,7 @@ pub struct Workflow {
 }
 
 /// A ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ledger {
     /// Register: kind, legal basis, purpose, retention.
     pub register: Register,
@@ -1123,7 +1121,7 @@ fn mask(kind: FieldKind, v: &Value) -> Value {
 }
 
 /// 365x24 service figures of one ledger for requests registered in a period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceFigures {
     /// Ledger kind.
     pub kind: String,
@@ -1171,7 +1169,7 @@ pub fn service_figures(entries: &[Entry], from: i64, to: i64, now: i64) -> Vec<S
 }
 
 /// A problem with one line of an import.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LineError {
     /// Line in the file (1 = the header).
     pub line: usize,

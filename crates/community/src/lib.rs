@@ -59,7 +59,7 @@ use std::collections::{BTreeMap, HashSet};
 use dispatch::{Jurisdictions, Level, PoliceOffice};
 
 /// Office coverage of one area.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OfficeCoverage {
     /// Jurisdiction id (`"all"` for the total).
     pub id: String,
@@ -86,7 +86,7 @@ pub struct OfficeCoverage {
 }
 
 /// Coverage for the whole tree, each bureau and each station.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CoverageReport {
     /// Everything in scope.
     pub total: OfficeCoverage,

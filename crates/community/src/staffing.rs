@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dispatch::{Jurisdictions, Level};
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::ledgers::Entry;
@@ -16,7 +15,7 @@ use crate::ledgers::Entry;
 pub const TARGET_DAYS_PER_WEEK: f64 = 3.5;
 
 /// One officer's community days in a period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OfficerDays {
     /// Officer.
     pub officer: String,
@@ -74,7 +73,7 @@ pub fn community_days(logs: &[Entry], from: &str, to: &str, period_days: i64) ->
 }
 
 /// Staffing of one area.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaffingRow {
     /// Jurisdiction id (`all` for the total).
     pub id: String,

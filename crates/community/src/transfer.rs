@@ -347,7 +347,7 @@ impl Lead {
 }
 
 /// Transfer and lead figures of one station (or all).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TransferFigures {
     /// Station id, or "all".
     pub key: String,

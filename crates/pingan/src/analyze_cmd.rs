@@ -694,16 +694,8 @@ pub fn run(cmd: AnalyzeCommand) -> anyhow::Result<()> {
 /// A grid cell as a GeoJSON polygon: in lon/lat when the input was lat/lon,
 /// otherwise in the input's own projected metres.
 fn cell_feature(g: &Grid, data: &Dataset, i: usize, properties: Value) -> Value {
-    let (r, c) = (i / g.nx, i % g.nx);
-    let (x0, y0) = (g.x0 + c as f64 * g.cell, g.y0 + r as f64 * g.cell);
-    let corners = [
-        (x0, y0),
-        (x0 + g.cell, y0),
-        (x0 + g.cell, y0 + g.cell),
-        (x0, y0 + g.cell),
-        (x0, y0),
-    ];
-    let ring: Vec<Value> = corners
+    let ring: Vec<Value> = g
+        .cell_ring(i)
         .iter()
         .map(|&(x, y)| match data.projection {
             Some(p) => {

@@ -5,6 +5,10 @@
 
 use dispatch::time::DAY_MS;
 
+use crate::wire::{
+    self, HotspotProperties,
+    geo::{Feature, Geometry, Position},
+};
 use analysis::Record;
 use analysis::hotspot::{self, Grid};
 use analysis::knox::{KnoxParams, Metric};
@@ -15,7 +19,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use dispatch::time::parse_rfc3339;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth::{Action, User};
@@ -170,27 +173,20 @@ fn gather_local(
     Ok((g, local))
 }
 
-fn finite(v: f64) -> Value {
-    if v.is_finite() { json!(v) } else { Value::Null }
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
 }
 
-fn cell_ring(g: &Grid, proj: &LocalProjection, i: usize) -> Value {
-    let (r, c) = (i / g.nx, i % g.nx);
-    let (x0, y0) = (g.x0 + c as f64 * g.cell, g.y0 + r as f64 * g.cell);
-    let ring: Vec<Value> = [
-        (x0, y0),
-        (x0 + g.cell, y0),
-        (x0 + g.cell, y0 + g.cell),
-        (x0, y0 + g.cell),
-        (x0, y0),
-    ]
-    .iter()
-    .map(|&(x, y)| {
-        let (lat, lon) = proj.inverse(x, y);
-        json!([lon, lat])
-    })
-    .collect();
-    json!({"type": "Polygon", "coordinates": [ring]})
+fn cell_ring(g: &Grid, proj: &LocalProjection, i: usize) -> Geometry {
+    let ring = g
+        .cell_ring(i)
+        .iter()
+        .map(|&(x, y)| {
+            let (lat, lon) = proj.inverse(x, y);
+            Position([lon, lat])
+        })
+        .collect();
+    Geometry::Polygon(vec![ring])
 }
 
 fn cell_param(q: &Selection) -> Result<f64, ApiError> {
@@ -203,7 +199,7 @@ fn cell_param(q: &Selection) -> Result<f64, ApiError> {
 
 /// `GET /api/v1/analysis/hotspots`.
 #[utoipa::path(get, path = "/api/v1/analysis/hotspots", tag = "analysis", summary = "Hotspots of incidents in scope (GeoJSON): Getis-Ord Gi* cells at FDR q <= max_q (default 0.05), kernel density, grid counts, H3 hexagons or road segments; with global Moran's I for grids",
-    params(Selection), responses((status = 200, description = "OK", body = Object)))]
+    params(Selection), responses((status = 200, description = "OK", body = wire::HotspotsOut)))]
 pub async fn hotspots(
     State(app): crate::api::AppState,
     user: User,
@@ -214,13 +210,9 @@ pub async fn hotspots(
     let method = q.method.as_deref().unwrap_or("gistar");
     let latlon =
         || -> Vec<(f64, f64)> { g.records.iter().map(|r| g.proj.inverse(r.x, r.y)).collect() };
-    let mut features = Vec::new();
-    let mut extra = json!({});
+    let mut out = wire::HotspotsOut::new(method, g.records.len());
     if g.records.is_empty() {
-        return Ok(axum::Json(
-            json!({"type": "FeatureCollection", "features": [], "incidents": 0, "method": method}),
-        )
-        .into_response());
+        return Ok(axum::Json(out).into_response());
     }
     match method {
         "gistar" | "kde" | "grid" => {
@@ -241,13 +233,20 @@ pub async fn hotspots(
                     _ => grid.counts[i] > 0,
                 };
                 if keep {
-                    features.push(json!({"type": "Feature", "geometry": cell_ring(&grid, &g.proj, i), "properties": {
-                        "count": grid.counts[i], "z": finite(gi[i].z), "p": finite(gi[i].p), "q": finite(gi[i].q),
-                        "density_per_km2": kde[i]}}));
+                    let cell = HotspotProperties::Cell {
+                        count: grid.counts[i],
+                        z: finite(gi[i].z),
+                        p: finite(gi[i].p),
+                        q: finite(gi[i].q),
+                        density_per_km2: kde[i],
+                    };
+                    out.features
+                        .push(Feature::new(cell_ring(&grid, &g.proj, i), cell));
                 }
             }
-            let m = hotspot::moran(&grid, hotspot::Transform::Row);
-            extra = json!({"cell": cell, "moran": m, "cells": grid.counts.len()});
+            out.moran = Some(hotspot::moran(&grid, hotspot::Transform::Row).into());
+            out.cell = Some(cell);
+            out.cells = Some(grid.counts.len());
         }
         "h3" => {
             let res = q.resolution.unwrap_or(8);
@@ -255,30 +254,41 @@ pub async fn hotspots(
                 .map_err(|e| ApiError::invalid("resolution", e.to_string()))?;
             for (c, n) in counts {
                 let b = c.boundary();
-                let ring: Vec<Value> = b
+                let ring = b
                     .iter()
                     .chain(b.iter().take(1))
-                    .map(|ll| json!([ll.lng(), ll.lat()]))
-                    .collect();
-                features.push(json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                    "properties": {"h3": c.to_string(), "count": n}}));
+                    .map(|ll| Position([ll.lng(), ll.lat()]));
+                let hexagon = HotspotProperties::Hexagon {
+                    h3: c.to_string(),
+                    count: n,
+                };
+                out.features.push(Feature::new(
+                    Geometry::Polygon(vec![ring.collect()]),
+                    hexagon,
+                ));
             }
-            extra = json!({"resolution": res});
+            out.resolution = Some(res);
         }
         "segments" => {
             let (counts, off) = hotspot::segment_counts(app.graph(), &latlon(), 100.0);
             for (road, n) in counts.into_iter().take(2000) {
-                let line: Vec<Value> = app
+                let line = app
                     .graph()
                     .road_geometry(road)
                     .iter()
-                    .map(|p| json!([p.lon, p.lat]))
-                    .collect();
+                    .map(|p| Position([p.lon, p.lat]));
                 let km = (app.graph().road_meters(road) / 1000.0).max(0.01);
-                features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
-                    "properties": {"road": road, "count": n, "per_km": n as f64 / km}}));
+                let per_km = n as f64 / km;
+                out.features.push(Feature::new(
+                    Geometry::LineString(line.collect()),
+                    HotspotProperties::Road {
+                        road,
+                        count: n,
+                        per_km,
+                    },
+                ));
             }
-            extra = json!({"off_road": off});
+            out.off_road = Some(off);
         }
         other => {
             return Err(ApiError::invalid(
@@ -287,16 +297,12 @@ pub async fn hotspots(
             ));
         }
     }
-    let mut v = json!({"type": "FeatureCollection", "features": features, "incidents": g.records.len(), "method": method});
-    if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
-        o.extend(e.clone());
-    }
-    Ok(axum::Json(v).into_response())
+    Ok(axum::Json(out).into_response())
 }
 
 /// `GET /api/v1/analysis/near-repeat`.
 #[utoipa::path(get, path = "/api/v1/analysis/near-repeat", tag = "analysis", summary = "Knox near-repeat test in the Near Repeat Calculator's layout: observed, expected, Knox ratio and p per space x time band",
-    params(Selection), responses((status = 200, description = "OK", body = Object)))]
+    params(Selection), responses((status = 200, description = "OK", body = wire::KnoxOut)))]
 pub async fn near_repeat(
     State(app): crate::api::AppState,
     user: User,
@@ -335,12 +341,12 @@ pub async fn near_repeat(
         analysis::AnalysisError::Param { .. } => ApiError::from(e),
         other => ApiError::invalid("from", other.to_string()),
     })?;
-    Ok(axum::Json(serde_json::to_value(&r).expect("serialises")).into_response())
+    Ok(axum::Json(wire::KnoxOut::from(r)).into_response())
 }
 
 /// `GET /api/v1/analysis/trends`.
 #[utoipa::path(get, path = "/api/v1/analysis/trends", tag = "analysis", summary = "Counts by kind or station: period on period and year on year (per-day change, Poisson test), and an hour x weekday table (UTC+8)",
-    params(Selection), responses((status = 200, description = "OK", body = Object)))]
+    params(Selection), responses((status = 200, description = "OK", body = wire::TrendsOut)))]
 pub async fn trends(
     State(app): crate::api::AppState,
     user: User,
@@ -370,21 +376,30 @@ pub async fn trends(
     };
     let (prev, year) = (period.previous(), period.year_before());
     let (_, local) = gather_local(&app, &user, period, q.kind.clone(), q.scope.clone())?;
-    Ok(axum::Json(json!({
-        "period": period.label(),
-        "previous_period": prev.label(),
-        "year_before": year.label(),
-        "period_on_period": compare(&local, by, period, prev),
-        "year_on_year": compare(&local, by, period, year),
-        "hour_by_weekday": hour_by_weekday(&local, period).iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
-    }))
+    let changes = |other| {
+        compare(&local, by, period, other)
+            .iter()
+            .map(Into::into)
+            .collect()
+    };
+    Ok(axum::Json(wire::TrendsOut {
+        period: period.label(),
+        previous_period: prev.label(),
+        year_before: year.label(),
+        period_on_period: changes(prev),
+        year_on_year: changes(year),
+        hour_by_weekday: hour_by_weekday(&local, period)
+            .iter()
+            .map(|r| r.to_vec())
+            .collect(),
+    })
     .into_response())
 }
 
 /// `GET /api/v1/analysis/forecast`: next week's hot cells (retrospective
 /// density blended with prospective recency) from the past year.
 #[utoipa::path(get, path = "/api/v1/analysis/forecast", tag = "analysis", summary = "Next week's hot cells (the top 10% of occupied cells): past-year density blended with recent (8-week) incidents (GeoJSON)",
-    params(Selection), responses((status = 200, description = "OK", body = Object)))]
+    params(Selection), responses((status = 200, description = "OK", body = wire::ForecastOut)))]
 pub async fn forecast(
     State(app): crate::api::AppState,
     user: User,
@@ -394,9 +409,13 @@ pub async fn forecast(
     let g = gather(&app, &user, &q, 365)?;
     let cell = cell_param(&q)?;
     if g.records.is_empty() {
-        return Ok(
-            axum::Json(json!({"type": "FeatureCollection", "features": []})).into_response(),
-        );
+        let empty = wire::ForecastOut {
+            kind: wire::geo::FEATURE_COLLECTION,
+            features: Vec::new(),
+            cell: None,
+            share_of_area: None,
+        };
+        return Ok(axum::Json(empty).into_response());
     }
     let xy: Vec<(f64, f64)> = g.records.iter().map(|r| (r.x, r.y)).collect();
     let days: Vec<i64> = g.records.iter().map(|r| r.day()).collect();
@@ -406,19 +425,25 @@ pub async fn forecast(
         .map_err(|e| ApiError::invalid("cell", e.to_string()))?;
     let occupied = grid.counts.iter().filter(|&&c| c > 0).count().max(1);
     let top = (occupied as f64 * 0.1).ceil() as usize;
-    let features: Vec<Value> = ranked
+    let features = ranked
         .iter()
         .take(top)
         .enumerate()
-        .map(|(rank, &(i, s))| {
-            json!({"type": "Feature", "geometry": cell_ring(&grid, &g.proj, i),
-                   "properties": {"rank": rank + 1, "score": s, "past_year": grid.counts[i]}})
-        })
-        .collect();
-    Ok(axum::Json(
-        json!({"type": "FeatureCollection", "features": features, "cell": cell,
-        "share_of_area": "top 10% of cells with any incident"}),
-    )
+        .map(|(rank, &(i, score))| {
+            let past_year = grid.counts[i];
+            let properties = wire::ForecastProperties {
+                rank: rank + 1,
+                score,
+                past_year,
+            };
+            Feature::new(cell_ring(&grid, &g.proj, i), properties)
+        });
+    Ok(axum::Json(wire::ForecastOut {
+        kind: wire::geo::FEATURE_COLLECTION,
+        features: features.collect(),
+        cell: Some(cell),
+        share_of_area: Some("top 10% of cells with any incident"),
+    })
     .into_response())
 }
 

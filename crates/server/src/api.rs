@@ -11,11 +11,10 @@ use axum::{Json, Router};
 use dispatch::figures::{Filter, Period};
 use dispatch::time::{format_rfc3339, parse_rfc3339};
 use dispatch::{
-    Config, Event, Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Unit, UnitKind,
-    UnitStatus,
+    Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Unit, UnitKind, UnitStatus,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::App;
 use crate::auth::{Action, ROLES, User, hash_password, new_token, token_hash, verify_password};
@@ -278,25 +277,15 @@ async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)
 // ---------------------------------------------------------------- JSON shapes
 
 /// An incident as the API shows it.
-pub fn incident_json(i: &Incident, config: &Config, now: i64) -> Value {
-    serde_json::to_value(crate::wire::IncidentOut::new(i, config, now)).expect("serialises")
+fn incident_out(app: &App, i: &Incident) -> wire::IncidentOut {
+    wire::IncidentOut::new(i, &app.settings().dispatch, app.now())
 }
 
-/// A unit as the API shows it.
-pub fn unit_json(u: &Unit) -> Value {
-    serde_json::to_value(crate::wire::UnitOut::from(u)).expect("serialises")
-}
-
-/// A timeline entry: status changes as `status`, everything else as `event`.
-pub fn event_json(e: &Event) -> Value {
-    serde_json::to_value(crate::wire::EventOut::from(e)).expect("serialises")
-}
-
-fn created(v: Value) -> Response {
+fn created(v: impl serde::Serialize) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
-fn ok(v: Value) -> Response {
+fn ok(v: impl serde::Serialize) -> Response {
     Json(v).into_response()
 }
 
@@ -331,7 +320,7 @@ fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiE
 
 /// An incident as the API answers it.
 fn incident_answer(app: &App, incident: &Incident) -> Response {
-    ok(incident_json(incident, &app.settings().dispatch, app.now()))
+    ok(incident_out(app, incident))
 }
 
 fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
@@ -426,7 +415,7 @@ async fn me(user: User) -> ApiResult {
 }
 
 #[utoipa::path(get, path = "/api/v1/config", tag = "config", summary = "Incident kinds, response plans, targets",
-    responses((status = 200, description = "OK")))]
+    responses((status = 200, description = "OK", body = wire::ConfigOut)))]
 async fn config(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Read)?;
     let c = &app.settings().dispatch;
@@ -447,14 +436,23 @@ async fn config(State(app): AppState, user: User) -> ApiResult {
             ];
         }
     }
-    Ok(ok(
-        json!({"bounds": bounds, "user": {"username": user.username, "role": user.role, "scope": user.scope, "display_name": user.display_name},
-        "agency": app.settings().agency, "agency_name": app.settings().agency_name, "kinds": c.kinds, "plans": c.plans, "targets": c.targets, "duplicate": c.duplicate,
-        "unit_kinds": UnitKind::ALL, "unit_statuses": UnitStatus::ALL, "statuses": IncidentStatus::ALL, "roles": ROLES,
-        "clock": {"now": dispatch::time::format_rfc3339(app.now()), "utc_offset_min": crate::LOCAL_UTC_OFFSET_MIN,
-            "briefing_grace_days": app.settings().briefing_grace_days,
-            "default_briefing": crate::analysis_api::default_briefing_period(&app).name()}}),
-    ))
+    let user_out = wire::ConfigUserOut {
+        username: user.username.clone(),
+        role: user.role.clone(),
+        scope: user.scope.clone(),
+        display_name: user.display_name.clone(),
+    };
+    let clock = wire::ClockOut {
+        now: dispatch::time::format_rfc3339(app.now()),
+        utc_offset_min: crate::LOCAL_UTC_OFFSET_MIN,
+        briefing_grace_days: app.settings().briefing_grace_days,
+        default_briefing: crate::analysis_api::default_briefing_period(&app).name(),
+    };
+    let agency = (
+        app.settings().agency.clone(),
+        app.settings().agency_name.clone(),
+    );
+    Ok(Json(wire::ConfigOut::new(c, agency, bounds, user_out, clock)).into_response())
 }
 
 // ---------------------------------------------------------------- incidents
@@ -486,11 +484,7 @@ async fn create_incident(
     })
     .await?;
     metrics::counter!("pingan_incidents_created_total").increment(1);
-    Ok(created(incident_json(
-        &incident,
-        &app.settings().dispatch,
-        app.now(),
-    )))
+    Ok(created(incident_out(&app, &incident)))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/check", tag = "incidents", summary = "Validate a call and list possible duplicates without saving",
@@ -597,16 +591,17 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", summary = "One incident with its timeline (from its events)",
-    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK", body = crate::wire::IncidentOut)))]
+    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK", body = crate::wire::IncidentWithTimelineOut)))]
 async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
     let mut ids = vec![incident.id];
     ids.extend(&incident.merged_from);
     let timeline = app.store().timeline(&ids).await?;
-    let mut v = incident_json(&incident, &app.settings().dispatch, app.now());
-    v["timeline"] = Value::Array(timeline.iter().map(event_json).collect());
-    Ok(ok(v))
+    Ok(ok(wire::IncidentWithTimelineOut {
+        incident: incident_out(&app, &incident),
+        timeline: timeline.iter().map(wire::EventOut::from).collect(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendation", tag = "dispatch", summary = "Available units by driving time, tiers, the two-way dispatch, waves",
@@ -732,7 +727,7 @@ async fn release(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/eido", tag = "interchange", summary = "Export as a NENA EIDO JSON document",
-    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK")))]
+    params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "A NENA EIDO JSON document (NENA-STA-021)", content_type = "application/emergency.eido+json")))]
 async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
@@ -752,7 +747,7 @@ async fn export_eido(State(app): AppState, user: User, Path(id): Path<String>) -
 }
 
 #[utoipa::path(post, path = "/api/v1/eido", tag = "interchange", summary = "Import an incident from a NENA EIDO JSON document",
-    request_body(content = Object, content_type = "application/json", description = "A NENA EIDO JSON document (NENA-STA-021)"), responses((status = 201, description = "Imported")))]
+    request_body(content = Object, content_type = "application/json", description = "A NENA EIDO JSON document (NENA-STA-021)"), responses((status = 201, description = "Imported", body = wire::IncidentOut)))]
 async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Value>) -> ApiResult {
     user.require(Action::CreateIncident)?;
     let (incident, source) = dispatch::eido::import(&doc)?;
@@ -760,11 +755,7 @@ async fn import_eido(State(app): AppState, user: User, ApiJson(doc): ApiJson<Val
         e.import_incident(now, actor, incident, &source)
     })
     .await?;
-    Ok(created(incident_json(
-        &incident,
-        &app.settings().dispatch,
-        app.now(),
-    )))
+    Ok(created(incident_out(&app, &incident)))
 }
 
 // ---------------------------------------------------------------- units
@@ -789,7 +780,7 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
         })
         .transpose()?;
     let engine = app.view(&user);
-    let list: Vec<Value> = engine
+    let list: Vec<wire::UnitOut> = engine
         .units()
         .filter(|u| user.sees_unit(&app, u))
         .filter(|u| status.is_none_or(|s| u.status == s))
@@ -798,9 +789,9 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
                 .as_ref()
                 .is_none_or(|s| app.jurisdictions().is_within(&u.home_station, s))
         })
-        .map(unit_json)
+        .map(wire::UnitOut::from)
         .collect();
-    Ok(ok(Value::Array(list)))
+    Ok(ok(list))
 }
 
 fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
@@ -816,7 +807,7 @@ fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
     params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
     user.require(Action::Read)?;
-    Ok(ok(unit_json(&visible_unit(&app, &user, &id)?)))
+    Ok(ok(wire::UnitOut::from(&visible_unit(&app, &user, &id)?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -869,7 +860,7 @@ async fn put_unit(
         e.register_unit(now, actor, unit)
     })
     .await?;
-    Ok(ok(unit_json(&unit)))
+    Ok(ok(wire::UnitOut::from(&unit)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -889,7 +880,7 @@ async fn unit_position(
 ) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let unit = app.move_unit(&id, b.lat, b.lon)?;
-    Ok(ok(unit_json(&unit)))
+    Ok(ok(wire::UnitOut::from(&unit)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -921,7 +912,7 @@ async fn unit_status(
         e.unit_status(now, actor, &id, to)
     })
     .await?;
-    Ok(ok(unit_json(&unit)))
+    Ok(ok(wire::UnitOut::from(&unit)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -991,12 +982,12 @@ async fn police_offices(State(app): AppState, user: User) -> ApiResult {
 /// Villages and communities with a police office, by bureau and station
 /// (the report's "572 offices for 587 villages = 97.4%"), within the user's scope.
 #[utoipa::path(get, path = "/api/v1/police-offices/coverage", tag = "community", summary = "Village police office (警务室) coverage: communities with an office / all communities, co-location with the village committee, classes and staff; in total, by bureau and by station, within your scope",
-    responses((status = 200, description = "OK")))]
+    responses((status = 200, description = "OK", body = wire::OfficeCoverageReportOut)))]
 async fn police_office_coverage(State(app): AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
     let report =
         community::office_coverage(app.jurisdictions(), &app.offices(), user.scope.as_deref());
-    Ok(ok(serde_json::to_value(report).expect("serialises")))
+    Ok(Json(wire::OfficeCoverageReportOut::from(&report)).into_response())
 }
 
 // ---------------------------------------------------------------- jurisdictions and figures
@@ -1009,7 +1000,7 @@ struct JurisdictionQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "jurisdictions", summary = "The jurisdiction tree as GeoJSON",
-    params(JurisdictionQuery), responses((status = 200, description = "OK")))]
+    params(JurisdictionQuery), responses((status = 200, description = "OK", body = wire::geo::JurisdictionsOut)))]
 async fn jurisdictions(
     State(app): AppState,
     user: User,
@@ -1027,11 +1018,16 @@ async fn jurisdictions(
                 .collect::<Result<_, _>>()
         })
         .transpose()?;
-    Ok(ok(app.jurisdictions().to_geojson(levels.as_deref())))
+    let wanted = app
+        .jurisdictions()
+        .all()
+        .iter()
+        .filter(|j| levels.as_ref().is_none_or(|ls| ls.contains(&j.level)));
+    Ok(Json(wire::geo::JurisdictionsOut::new(wanted)).into_response())
 }
 
 #[utoipa::path(put, path = "/api/v1/jurisdictions", tag = "jurisdictions", summary = "Replace the jurisdiction tree from GeoJSON (admin; applies at the next start)",
-    request_body(content = Object, content_type = "application/json", description = "The whole jurisdiction tree: an array of {id, name, level, parent_id, polygon}"), responses((status = 202, description = "Stored")))]
+    request_body(content = Object, content_type = "application/json", description = "The whole jurisdiction tree: an array of {id, name, level, parent_id, polygon}"), responses((status = 202, description = "Stored", body = wire::StoredOut)))]
 async fn put_jurisdictions(
     State(app): AppState,
     user: User,
@@ -1044,7 +1040,10 @@ async fn put_jurisdictions(
     // The live tree is fixed for the process: applied at the next start.
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"stored": all.len(), "applies": "at the next server start"})),
+        Json(wire::StoredOut {
+            stored: all.len(),
+            applies: "at the next server start",
+        }),
     )
         .into_response())
 }
@@ -1153,7 +1152,7 @@ struct IsochroneQuery {
 
 /// The 1/3/5-minute areas reachable from patrol posts or from available units.
 #[utoipa::path(get, path = "/api/v1/isochrones", tag = "coverage", summary = "1/3/5-minute areas reachable from the posts or the available units (GeoJSON)",
-    params(IsochroneQuery), responses((status = 200, description = "OK")))]
+    params(IsochroneQuery), responses((status = 200, description = "OK", body = wire::IsochronesOut)))]
 async fn isochrones(
     State(app): AppState,
     user: User,
@@ -1221,7 +1220,11 @@ async fn isochrones(
         })
         .collect();
     if snaps.is_empty() {
-        return Ok(ok(json!({"type": "FeatureCollection", "features": []})));
+        let none = roads::Isochrones {
+            parts: Vec::new(),
+            areas: Vec::new(),
+        };
+        return Ok(Json(wire::IsochronesOut::from(&none)).into_response());
     }
     let limits: Vec<u32> = minutes.iter().map(|m| (m * 60_000.0) as u32).collect();
     let graph = app.graph();
@@ -1231,7 +1234,7 @@ async fn isochrones(
     .await
     .map_err(ApiError::store)?
     .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
-    Ok(ok(roads::to_geojson(&iso)))
+    Ok(Json(wire::IsochronesOut::from(&iso)).into_response())
 }
 
 // ---------------------------------------------------------------- users

@@ -3,6 +3,7 @@
 //! scores per station and period with a ranking and a CSV export, and the
 //! source data of any score.
 
+use crate::wire;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,6 @@ use community::assessment::{Catalogue, DEFAULT_CATALOGUE, Metrics, assess, to_cs
 use community::metrics::{Inputs, METRICS, metric_names, station_metrics};
 use dispatch::Level;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::App;
 use crate::auth::{Action, User};
@@ -49,18 +49,19 @@ pub async fn set_catalogue(app: &App, text: &str) -> Result<Catalogue, ApiError>
 
 /// `GET /api/v1/assessment/catalogue`: indicators, their TOML and the metrics formulas may use.
 #[utoipa::path(get, path = "/api/v1/assessment/catalogue", tag = "assessment", summary = "indicators (formula, weight, target, unit), their TOML, and the metrics formulas may use",
-    responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    responses((status = 200, description = "OK", body = wire::CatalogueOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn get_catalogue(State(app): crate::api::AppState, user: User) -> ApiResult {
     user.require(Action::Figures)?;
     let (text, c) = catalogue(&app).await?;
-    let metrics: Vec<_> = METRICS
+    let metrics = METRICS
         .iter()
-        .map(|(n, d)| json!({"name": n, "description": d}))
-        .collect();
-    Ok(
-        axum::Json(json!({"indicators": c.indicator, "toml": text, "metrics": metrics}))
-            .into_response(),
-    )
+        .map(|&(name, description)| wire::MetricNameOut { name, description });
+    Ok(axum::Json(wire::CatalogueOut {
+        indicators: wire::indicators(&c),
+        toml: text,
+        metrics: metrics.collect(),
+    })
+    .into_response())
 }
 
 /// A new catalogue.
@@ -73,7 +74,7 @@ pub struct CatalogueBody {
 
 /// `PUT /api/v1/assessment/catalogue` (administrators): replaces the catalogue.
 #[utoipa::path(put, path = "/api/v1/assessment/catalogue", tag = "assessment", summary = "replace the catalogue (administrators); every formula is checked against the metrics",
-    request_body = CatalogueBody, responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    request_body = CatalogueBody, responses((status = 200, description = "OK", body = wire::IndicatorsOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn put_catalogue(
     State(app): crate::api::AppState,
     user: User,
@@ -92,7 +93,10 @@ pub async fn put_catalogue(
         })
         .await
         .map_err(ApiError::store)?;
-    Ok(axum::Json(json!({"indicators": c.indicator})).into_response())
+    Ok(axum::Json(wire::IndicatorsOut {
+        indicators: wire::indicators(&c),
+    })
+    .into_response())
 }
 
 /// Query of the table.
@@ -171,7 +175,7 @@ async fn metrics_by_station(
 /// `GET /api/v1/assessment?period=&format=`: every station in scope scored
 /// by the catalogue, ranked; `format=csv` downloads the table.
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", summary = "every station in scope scored by the catalogue, ranked; format=csv downloads it",
-    params(TableQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    params(TableQuery), responses((status = 200, description = "OK", body = wire::AssessmentOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn table(
     State(app): crate::api::AppState,
     user: User,
@@ -205,10 +209,12 @@ pub async fn table(
         )
             .into_response());
     }
-    Ok(
-        axum::Json(json!({"period": label, "indicators": c.indicator, "rows": rows}))
-            .into_response(),
-    )
+    Ok(axum::Json(wire::AssessmentOut {
+        period: label,
+        indicators: wire::indicators(&c),
+        rows: rows.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
 /// Query of the source data.
@@ -227,7 +233,7 @@ pub struct SourceQuery {
 /// `GET /api/v1/assessment/source?station=&indicator=&period=`: the metric
 /// values behind one score and the ids of the records counted in each.
 #[utoipa::path(get, path = "/api/v1/assessment/source", tag = "assessment", summary = "the metric values behind one station's score and the ids of the records counted",
-    params(SourceQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    params(SourceQuery), responses((status = 200, description = "OK", body = wire::AssessmentSourceOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn source(
     State(app): crate::api::AppState,
     user: User,
@@ -272,20 +278,23 @@ pub async fn source(
         },
         &[(q.station.clone(), name.clone(), metrics.clone())],
     );
-    let used: serde_json::Map<String, serde_json::Value> = vars
-        .iter()
-        .map(|v| {
-            let m = metrics.get(v).cloned().unwrap_or_default();
-            let d = METRICS.iter().find(|(n, _)| n == v).map_or("", |(_, d)| *d);
-            (
-                v.clone(),
-                json!({"value": m.value, "description": d, "records": m.records}),
-            )
-        })
-        .collect();
-    Ok(axum::Json(json!({
-        "period": label, "station_id": q.station, "station": name, "indicator": ind,
-        "score": rows[0].scores[0], "metrics": used,
-    }))
+    let used = vars.iter().map(|v| {
+        let m = metrics.get(v).cloned().unwrap_or_default();
+        let description = METRICS.iter().find(|(n, _)| n == v).map_or("", |(_, d)| *d);
+        let value = wire::MetricValueOut {
+            value: m.value,
+            description,
+            records: m.records,
+        };
+        (v.clone(), value)
+    });
+    Ok(axum::Json(wire::AssessmentSourceOut {
+        period: label,
+        station_id: q.station,
+        station: name,
+        indicator: ind.into(),
+        score: (&rows[0].scores[0]).into(),
+        metrics: used.collect(),
+    })
     .into_response())
 }

@@ -11,14 +11,13 @@ use axum::response::{IntoResponse, Response};
 use community::transfer::{Lead, NewLead, NewTransfer, Transfer, TransferStatus, figures};
 use dispatch::Level;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::App;
 use crate::auth::{Action, User};
 use crate::error::{ApiError, ApiJson, Path, Query};
 use crate::wire::{
-    AuditEntryOut, AuditLogOut, DisputeSummaryOut, DisputesOut, KeyPersonSummaryOut, KeyPersonsOut,
-    LeadOut, LeadsOut, TransferOut, TransfersOut,
+    self, AuditEntryOut, AuditLogOut, DisputeSummaryOut, DisputesOut, KeyPersonSummaryOut,
+    KeyPersonsOut, LeadOut, LeadsOut, TransferOut, TransfersOut,
 };
 use app::Refusal;
 use app::repository::{
@@ -26,44 +25,6 @@ use app::repository::{
 };
 
 type ApiResult = Result<Response, ApiError>;
-
-/// Keys that hold an instant besides every `*_at`.
-const INSTANT_KEYS: &[&str] = &[
-    "at",
-    "due",
-    "now",
-    "until",
-    "next_follow_up",
-    "next_visit_due",
-];
-
-/// A community-policing record or answer as the API writes it: the
-/// community types keep epoch milliseconds inside, the API answers RFC 3339
-/// (`2026-12-01T08:00:00.000Z`) for every instant. The ledgers' own `fields`
-/// are the user's data and are left as entered.
-pub(crate) fn wire<T: serde::Serialize + ?Sized>(x: &T) -> serde_json::Value {
-    fn instants(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    if k == "fields" {
-                        continue;
-                    }
-                    let instant = k.ends_with("_at") || INSTANT_KEYS.contains(&k.as_str());
-                    match x.as_i64() {
-                        Some(ms) if instant => *x = json!(dispatch::time::format_rfc3339(ms)),
-                        _ => instants(x),
-                    }
-                }
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(instants),
-            _ => {}
-        }
-    }
-    let mut v = serde_json::to_value(x).expect("serialises");
-    instants(&mut v);
-    v
-}
 
 pub(crate) fn community_error(e: community::CommunityError) -> ApiError {
     ApiError::from(e)
@@ -362,7 +323,7 @@ pub(crate) fn span(app: &App, period: Option<String>) -> Result<Span, ApiError> 
 
 /// `GET /api/v1/community/figures`: transfers and leads of the period, by station.
 #[utoipa::path(get, path = "/api/v1/community/figures", tag = "community", summary = "Transfers (made, accepted, returned, pending, overdue, median minutes to acceptance) and leads (provided, used) of a period, in total and by station",
-    params(PeriodQuery), responses((status = 200, description = "OK")))]
+    params(PeriodQuery), responses((status = 200, description = "OK", body = wire::CommunityFiguresOut)))]
 pub async fn community_figures(
     State(app): crate::api::AppState,
     user: User,
@@ -383,7 +344,14 @@ pub async fn community_figures(
         service.extend(load_all::<community::ledgers::Entry>(&app, &user, l.register.kind).await?);
     }
     let service_figures = community::ledgers::service_figures(&service, from, to, now);
-    Ok(axum::Json(crate::community_api::wire(&json!({"period": sp.label, "total": total, "by_station": by_station, "disputes": dispute_figures, "service": service_figures}))).into_response())
+    Ok(axum::Json(wire::CommunityFiguresOut {
+        period: sp.label,
+        total: (&total).into(),
+        by_station: by_station.iter().map(Into::into).collect(),
+        disputes: dispute_figures.into(),
+        service: service_figures.iter().map(Into::into).collect(),
+    })
+    .into_response())
 }
 
 // ---------------------------------------------------------------- personal data registers
@@ -392,15 +360,19 @@ use community::ledger::{KEY_PERSONS, KeyPerson, NewKeyPerson};
 
 /// `GET /api/v1/community/registers`: each register's legal basis, purpose and retention.
 #[utoipa::path(get, path = "/api/v1/community/registers", tag = "community", summary = "Personal-data registers: legal basis, purpose, retention period",
-    responses((status = 200, description = "OK")))]
+    responses((status = 200, description = "OK", body = [wire::LedgerOut])))]
 pub async fn registers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     let mut all = vec![
-        json!({"register": KEY_PERSONS, "personal": true}),
-        json!({"register": DISPUTES, "personal": true}),
+        wire::LedgerOut::register(&KEY_PERSONS),
+        wire::LedgerOut::register(&DISPUTES),
     ];
-    all.extend(community::ledgers::LEDGERS.iter().map(|l| json!(l)));
-    Ok(axum::Json(crate::community_api::wire(&json!(all))).into_response())
+    all.extend(
+        community::ledgers::LEDGERS
+            .iter()
+            .map(wire::LedgerOut::from),
+    );
+    Ok(axum::Json(all).into_response())
 }
 
 /// Body of a key person.
@@ -490,7 +462,7 @@ pub async fn list_key_persons(State(app): crate::api::AppState, user: User) -> A
     user.require(Action::CommunityWrite)?;
     let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
     Ok(axum::Json(KeyPersonsOut {
-        register: json!(KEY_PERSONS),
+        register: (&KEY_PERSONS).into(),
         key_persons: all.iter().map(|p| p.summary().into()).collect(),
     })
     .into_response())
@@ -636,7 +608,7 @@ pub async fn list_disputes(State(app): crate::api::AppState, user: User) -> ApiR
     let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
     let disputes = all.iter().rev().map(|d| d.summary(now).into()).collect();
     Ok(axum::Json(DisputesOut {
-        register: json!(DISPUTES),
+        register: (&DISPUTES).into(),
         disputes,
     })
     .into_response())

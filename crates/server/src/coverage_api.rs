@@ -8,7 +8,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dispatch::{IncidentStatus, LatLon, Level};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use crate::wire;
 
 use crate::App;
 use crate::auth::{Action, User};
@@ -325,17 +327,18 @@ fn describe(
     sites: &[roads::Snap],
     chosen: &[u32],
     e: &coverage::Evaluation,
-) -> Value {
-    let covered: serde_json::Map<String, Value> = inp
-        .minutes
-        .iter()
-        .zip(&e.covered)
-        .map(|(m, w)| (key(*m), json!(w)))
-        .collect();
+) -> wire::CoverageOut {
+    let by_minutes = |values: &[f64]| -> BTreeMap<String, f64> {
+        inp.minutes
+            .iter()
+            .zip(values)
+            .map(|(m, w)| (key(*m), *w))
+            .collect()
+    };
     // By station and by community: where the demand lies.
-    type Rows = std::collections::BTreeMap<String, (f64, Vec<f64>)>;
+    type Rows = BTreeMap<String, (f64, Vec<f64>)>;
     let (mut by_station, mut by_community): (Rows, Rows) = Default::default();
-    let points: Vec<Value> = inp
+    let points = inp
         .demand
         .iter()
         .enumerate()
@@ -354,23 +357,37 @@ fn describe(
                     *c += w;
                 }
             }
-            json!([s.point.lat, s.point.lon, w, inp.minutes.get(b)])
+            (s.point.lat, s.point.lon, *w, inp.minutes.get(b).copied())
         })
         .collect();
-    let table = |rows: Rows, key_name: &str| -> Vec<Value> {
+    let table = |rows: Rows, station: bool| -> Vec<wire::CoverageRowOut> {
         rows.into_iter()
-            .map(|(id, (total, cov))| {
-                json!({key_name: id, "total_weight": total, "covered": inp.minutes.iter().zip(cov).map(|(m, c)| (key(*m), json!(c))).collect::<serde_json::Map<_, _>>()})
+            .map(|(id, (total_weight, cov))| wire::CoverageRowOut {
+                station_id: station.then(|| id.clone()),
+                community_id: (!station).then_some(id),
+                total_weight,
+                covered: by_minutes(&cov),
             })
             .collect()
     };
-    let stations = table(by_station, "station_id");
-    let communities = table(by_community, "community_id");
-    json!({
-        "covered": covered, "total_weight": e.total_weight, "backup": e.backup, "score": e.score,
-        "sites": chosen.iter().map(|j| { let p = sites[*j as usize].point; json!([p.lat, p.lon]) }).collect::<Vec<_>>(),
-        "by_station": stations, "by_community": communities, "demand": points, "uncovered": e.uncovered().count(),
-    })
+    wire::CoverageOut {
+        covered: by_minutes(&e.covered),
+        total_weight: e.total_weight,
+        backup: e.backup,
+        score: e.score,
+        sites: chosen
+            .iter()
+            .map(|j| sites[*j as usize].point)
+            .map(|p| [p.lat, p.lon])
+            .collect(),
+        by_station: table(by_station, true),
+        by_community: table(by_community, false),
+        demand: points,
+        uncovered: e.uncovered().count(),
+        upper_bound: None,
+        proven_ratio: None,
+        before: None,
+    }
 }
 
 /// What both coverage calls start from, once the role allows it: the
@@ -385,7 +402,7 @@ fn problem(app: &App, user: &User, r: &Request) -> Result<(Inputs, Vec<roads::Sn
 
 /// `POST /api/v1/coverage/evaluate`.
 #[utoipa::path(post, path = "/api/v1/coverage/evaluate", tag = "coverage", summary = "Demand weight reached within 1/3/5 minutes of the posts (or a plan), by station, with backup coverage and uncovered places",
-    request_body = Request, responses((status = 200, description = "OK")))]
+    request_body = Request, responses((status = 200, description = "OK", body = wire::CoverageOut)))]
 pub async fn evaluate(
     State(app): crate::api::AppState,
     user: User,
@@ -393,7 +410,7 @@ pub async fn evaluate(
 ) -> Result<Response, ApiError> {
     let (inp, site_snaps) = problem(&app, &user, &r)?;
     let app2 = app.clone();
-    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+    let out = tokio::task::spawn_blocking(move || -> Result<wire::CoverageOut, ApiError> {
         let p = coverage::Problem::build(app2.graph(), &site_snaps, &inp.demand, &inp.tier_s)
             .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
         let all: Vec<u32> = (0..site_snaps.len() as u32).collect();
@@ -407,7 +424,7 @@ pub async fn evaluate(
 
 /// `POST /api/v1/coverage/optimise`.
 #[utoipa::path(post, path = "/api/v1/coverage/optimise", tag = "coverage", summary = "Choose k sites among candidates (greedy, swaps, Lagrangian heuristic) with a proven upper bound; before/after comparison",
-    request_body = Request, responses((status = 200, description = "OK")))]
+    request_body = Request, responses((status = 200, description = "OK", body = wire::CoverageOut)))]
 pub async fn optimise(
     State(app): crate::api::AppState,
     user: User,
@@ -428,7 +445,7 @@ pub async fn optimise(
     cands.splice(0..0, current);
     let k = r.k.unwrap_or(n_current.max(1)) + if keep { n_current } else { 0 };
     let app2 = app.clone();
-    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+    let out = tokio::task::spawn_blocking(move || -> Result<wire::CoverageOut, ApiError> {
         let p = coverage::Problem::build(app2.graph(), &cands, &inp.demand, &inp.tier_s)
             .map_err(|e| ApiError::invalid("minutes", e.to_string()))?;
         let mut o = coverage::Options::new(k, inp.minutes.len());
@@ -443,11 +460,12 @@ pub async fn optimise(
         let sol = coverage::optimise(&p, &o).map_err(|e| ApiError::invalid("k", e.to_string()))?;
         let before: Vec<u32> = (0..n_current as u32).collect();
         let was = coverage::evaluate(&p, &before, &inp.weights);
-        let mut v = describe(&app2, &inp, &cands, &sol.chosen, &sol.evaluation);
-        v["upper_bound"] = json!(sol.upper_bound);
-        v["proven_ratio"] = json!(sol.proven_ratio());
-        v["before"] = describe(&app2, &inp, &cands, &before, &was);
-        Ok(v)
+        Ok(wire::CoverageOut {
+            upper_bound: Some(sol.upper_bound),
+            proven_ratio: Some(sol.proven_ratio()),
+            before: Some(Box::new(describe(&app2, &inp, &cands, &before, &was))),
+            ..describe(&app2, &inp, &cands, &sol.chosen, &sol.evaluation)
+        })
     })
     .await
     .map_err(ApiError::store)??;

@@ -11,9 +11,9 @@ use tokio::sync::broadcast::error::RecvError;
 use app::{FeedMessage, Position};
 
 use crate::App;
-use crate::api::{event_json, incident_json, unit_json};
 use crate::auth::{Action, User};
 use crate::error::ApiError;
+use crate::wire::{FeedOut, IncidentOut};
 
 /// `GET /api/v1/feed` (WebSocket; token in `Authorization` or `?token=`).
 #[utoipa::path(get, path = "/api/v1/feed", tag = "feed", summary = "Live feed (WebSocket upgrade; token in Authorization or ?token=): incident, unit, event, positions, resync messages",
@@ -30,7 +30,11 @@ pub async fn feed(
 async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
     let mut rx = app.subscribe();
     metrics::gauge!("pingan_feed_clients").increment(1.0);
-    let hello = serde_json::json!({"type": "hello", "user": user.username, "scope": user.scope, "at": dispatch::time::format_rfc3339(app.now())});
+    let hello = text(&FeedOut::Hello {
+        user: user.username.clone(),
+        scope: user.scope.clone(),
+        at: dispatch::time::format_rfc3339(app.now()),
+    });
     if socket
         .send(Message::Text(hello.to_string().into()))
         .await
@@ -65,7 +69,7 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
                 }
                 Err(RecvError::Lagged(n)) => {
                     // A slow console missed messages: tell it to reload its state.
-                    let msg = serde_json::json!({"type": "resync", "missed": n});
+                    let msg = text(&FeedOut::Resync { missed: n });
                     if socket.send(Message::Text(msg.to_string().into())).await.is_err() {
                         break;
                     }
@@ -83,27 +87,38 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
 
 /// A feed message in the wire format.
 fn render(app: &App, m: &FeedMessage) -> String {
-    match m {
-        FeedMessage::Incident { seq, incident } => {
-            serde_json::json!({"type": "incident", "seq": seq,
-            "incident": incident_json(incident, &app.settings().dispatch, app.now())})
-        }
-        FeedMessage::Unit { seq, unit } => {
-            serde_json::json!({"type": "unit", "seq": seq, "unit": unit_json(unit)})
-        }
-        FeedMessage::Event(e) => {
-            serde_json::json!({"type": "event", "seq": e.seq, "event": event_json(e)})
-        }
+    let out = match m {
+        FeedMessage::Incident { seq, incident } => FeedOut::Incident {
+            seq: *seq,
+            incident: Box::new(IncidentOut::new(
+                incident,
+                &app.settings().dispatch,
+                app.now(),
+            )),
+        },
+        FeedMessage::Unit { seq, unit } => FeedOut::Unit {
+            seq: *seq,
+            unit: unit.into(),
+        },
+        FeedMessage::Event(e) => FeedOut::Event {
+            seq: e.seq,
+            event: e.into(),
+        },
         FeedMessage::Positions(all) => return positions_json(&all.iter().collect::<Vec<_>>()),
-    }
-    .to_string()
+    };
+    text(&out)
+}
+
+fn text(m: &FeedOut) -> String {
+    serde_json::to_string(m).expect("serialises")
 }
 
 /// A batch of positions: `[unit id, lat, lon, status]` each.
 fn positions_json(units: &[&Position]) -> String {
-    let units: Vec<serde_json::Value> = units
+    let units = units
         .iter()
-        .map(|p| serde_json::json!([p.unit_id, p.lat, p.lon, p.status]))
-        .collect();
-    serde_json::json!({"type": "positions", "units": units}).to_string()
+        .map(|p| (p.unit_id.clone(), p.lat, p.lon, p.status.as_str()));
+    text(&FeedOut::Positions {
+        units: units.collect(),
+    })
 }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use community::ledgers::{self, Entry, Ledger};
 use dispatch::{LatLon, Level, PoliceOffice};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use store::CommunityRecord;
 
 use crate::App;
@@ -26,8 +26,8 @@ use crate::community_api::{
 };
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
 use crate::wire::{
-    EntriesOut, EntryOut, EntrySummaryOut, ImportedOut, MatchOut, MatchesOut, PoliceOfficeOut,
-    TaskOut, TasksOut,
+    self, EntriesOut, EntryOut, EntrySummaryOut, ImportedOut, MatchOut, MatchesOut,
+    PoliceOfficeOut, TaskOut, TasksOut,
 };
 use app::Refusal;
 use app::repository::{WRITES, community_in_scope, load, load_all, new_id, save, sees};
@@ -69,10 +69,11 @@ pub(crate) fn station_of(app: &App, community: &str) -> String {
 
 /// `GET /api/v1/community/ledgers`: every ledger: register, fields, workflow.
 #[utoipa::path(get, path = "/api/v1/community/ledgers", tag = "community", summary = "every ledger: register (legal basis, purpose, retention), fields with what lists show, workflow (statuses, actions, timers)",
-    responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    responses((status = 200, description = "OK", body = [wire::LedgerOut]), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn list_ledgers(user: User) -> ApiResult {
     user.require(Action::Read)?;
-    Ok(axum::Json(crate::community_api::wire(&json!(ledgers::LEDGERS))).into_response())
+    let all: Vec<wire::LedgerOut> = ledgers::LEDGERS.iter().map(Into::into).collect();
+    Ok(axum::Json(all).into_response())
 }
 
 /// Filters of a ledger list.
@@ -139,7 +140,7 @@ pub async fn list_entries(
         .map(|e| EntrySummaryOut::from(l.summary(e, now)))
         .collect();
     Ok(axum::Json(EntriesOut {
-        ledger: crate::community_api::wire(l),
+        ledger: l.into(),
         total: list.len(),
         entries: list,
     })
@@ -172,7 +173,7 @@ pub async fn create_entry(
         // An officer logs their own days unless someone else is named.
         body.fields
             .entry("officer")
-            .or_insert_with(|| json!(user.username));
+            .or_insert_with(|| Value::String(user.username.clone()));
     }
     let now = app.now();
     let id = if l.one_per_community {
@@ -404,7 +405,7 @@ pub async fn entry_action(
 
 /// `DELETE /api/v1/community/ledgers/{kind}/{id}?reason=…`: soft delete, audited.
 #[utoipa::path(delete, path = "/api/v1/community/ledgers/{kind}/{id}", tag = "community", summary = "soft delete with ?reason=, audited; the retention purge removes it later",
-    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path), Reason), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ("id" = String, Path), Reason), responses((status = 204, description = "Deleted"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn delete_entry(
     State(app): crate::api::AppState,
     user: User,
@@ -618,7 +619,7 @@ pub async fn tasks(
 /// `GET /api/v1/community/staffing?period=`: 1+X+N staffing and community
 /// days by station, and each officer's days a week against the 3.5 target.
 #[utoipa::path(get, path = "/api/v1/community/staffing", tag = "community", summary = "1+X+N staffing by station and each officer's community days a week against the 3.5 target",
-    params(PeriodQuery), responses((status = 200, description = "OK"), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    params(PeriodQuery), responses((status = 200, description = "OK", body = wire::StaffingOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn staffing(
     State(app): crate::api::AppState,
     user: User,
@@ -647,11 +648,14 @@ pub async fn staffing(
         &days,
         user.scope.as_deref(),
     );
-    Ok(axum::Json(crate::community_api::wire(&json!({
-        "period": sp.label, "days_counted": end_day - sp.start_day,
-        "target_days_per_week": community::staffing::TARGET_DAYS_PER_WEEK,
-        "total": total, "by_station": by_station, "officers": days,
-    })))
+    Ok(axum::Json(wire::StaffingOut {
+        period: sp.label,
+        days_counted: end_day - sp.start_day,
+        target_days_per_week: community::staffing::TARGET_DAYS_PER_WEEK,
+        total: (&total).into(),
+        by_station: by_station.iter().map(Into::into).collect(),
+        officers: days.iter().map(Into::into).collect(),
+    })
     .into_response())
 }
 
@@ -839,11 +843,11 @@ pub const IMPORT_LIMIT: usize = 16 << 20;
 fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
     (
         Code::InvalidField.status(),
-        axum::Json(crate::community_api::wire(&json!({
-            "code": Code::InvalidField.as_str(), "message": message,
-            "field": errors.first().and_then(|e| e.field.clone()).unwrap_or_else(|| "csv".into()),
-            "errors": errors,
-        }))),
+        axum::Json(wire::ImportRefusedOut::new(
+            Code::InvalidField.as_str(),
+            message,
+            errors,
+        )),
     )
         .into_response()
 }

@@ -8,8 +8,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::wire::{
-    AssignmentOut, CallerOut, DuplicateOut, ErrorBody, EventOut, IncidentOut, NewIncidentBody,
-    TimerOut, UnitOut,
+    AssignmentOut, CallerOut, DuplicateOut, ErrorBody, EventOut, FeedOut, ImportRefusedOut,
+    IncidentOut, NewIncidentBody, TimerOut, UnitOut,
 };
 
 /// The document's derivation: every operation and schema.
@@ -106,7 +106,7 @@ use crate::wire::{
     ),
     components(schemas(
         ErrorBody, NewIncidentBody, IncidentOut, CallerOut, TimerOut, AssignmentOut, DuplicateOut,
-        UnitOut, EventOut
+        UnitOut, EventOut, FeedOut, ImportRefusedOut
     ))
 )]
 pub struct ApiDoc;

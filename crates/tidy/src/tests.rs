@@ -206,6 +206,31 @@ fn each_constant_has_one_definition() {
     fail_if_any("constants written out again", &problems);
 }
 
+/// The API answers its own types (`server::wire`), never JSON assembled by
+/// hand or an engine type serialised as it is: no `json!` and no
+/// `serde_json::to_value` in the server outside its tests.
+#[test]
+fn the_server_answers_wire_types_only() {
+    let mut problems = Vec::new();
+    for f in rust_files(&root().join("crates/server/src")) {
+        let text = read(&f);
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for banned in ["json!", "serde_json::to_value"] {
+                if code.contains(banned) {
+                    problems.push(format!(
+                        "{}:{}: {banned}: answer a wire type",
+                        rel(&f),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    fail_if_any("JSON built outside the wire types", &problems);
+}
+
 #[test]
 fn every_exception_to_a_lint_says_why() {
     let mut problems = Vec::new();

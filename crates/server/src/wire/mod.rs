@@ -7,6 +7,14 @@
 //! the engine's record by hand, field by field, so renaming a stored field
 //! cannot change the API (nor the reverse); every instant is RFC 3339; each
 //! one's schema goes into the OpenAPI document.
+//!
+//! Then the computed answers, stored nowhere: analysis (hotspots, near
+//! repeat, trends, forecast), coverage plans and isochrones (GeoJSON through
+//! [`geo`]), the assessment and community policing's figures; what the
+//! dashboard reads to build its forms (`/config`, the ledgers' definitions,
+//! the registers); the live feed's messages.
+
+pub mod geo;
 
 use ::community::dispute::{Dispute, DisputeSummary};
 use ::community::ledger::{KeyPerson, KeyPersonSummary};
@@ -15,7 +23,11 @@ use ::community::transfer::{Lead, Transfer, TransferStatus};
 use dispatch::time::format_rfc3339;
 use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, NewIncident, Phase, Unit};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
 use utoipa::ToSchema;
+
+use geo::{FEATURE_COLLECTION, Feature, Geometry};
 
 /// The error envelope of every refusal.
 #[derive(Debug, Serialize, ToSchema)]
@@ -275,6 +287,14 @@ impl From<&Unit> for UnitOut {
     }
 }
 
+/// One incident with its timeline, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentWithTimelineOut {
+    #[serde(flatten)]
+    pub(crate) incident: IncidentOut,
+    pub(crate) timeline: Vec<EventOut>,
+}
+
 /// A timeline entry: a status change (`status`, `from`) or another event
 /// (`event` and its own fields).
 #[derive(Debug, Serialize, ToSchema)]
@@ -297,8 +317,74 @@ pub struct EventOut {
     pub(crate) event: Option<String>,
     /// The event's own fields.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub(crate) details: serde_json::Map<String, serde_json::Value>,
+    pub(crate) details: Option<EventDetails>,
+}
+
+/// What an event adds, by event (flattened into it).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum EventDetails {
+    /// `incident_created`.
+    Created {
+        kind: String,
+        priority: u8,
+        lat: f64,
+        lon: f64,
+    },
+    /// `unit_dispatched`: the estimated drive, seconds.
+    Dispatched { eta_s: Option<f64> },
+    /// `unit_status_changed`.
+    UnitStatus {
+        from: &'static str,
+        to: &'static str,
+    },
+    /// `duplicate_flagged`: the incidents it may repeat.
+    Duplicates { of: Vec<i64> },
+    /// `merged_into`.
+    MergedInto { into: i64 },
+    /// `absorbed`: the incident merged into this one.
+    Absorbed { from: i64 },
+    /// `phase_overdue`.
+    Overdue { phase: &'static str, target_s: u32 },
+    /// `imported`: where from.
+    Imported { source: String },
+}
+
+impl EventDetails {
+    fn of(kind: &EventKind) -> Option<EventDetails> {
+        Some(match kind {
+            EventKind::IncidentCreated {
+                kind,
+                priority,
+                lat,
+                lon,
+            } => EventDetails::Created {
+                kind: kind.clone(),
+                priority: *priority,
+                lat: *lat,
+                lon: *lon,
+            },
+            EventKind::UnitDispatched { eta_s } => EventDetails::Dispatched { eta_s: *eta_s },
+            EventKind::UnitStatusChanged { from, to } => EventDetails::UnitStatus {
+                from: from.as_str(),
+                to: to.as_str(),
+            },
+            EventKind::DuplicateFlagged { of } => EventDetails::Duplicates { of: of.clone() },
+            EventKind::MergedInto { into } => EventDetails::MergedInto { into: *into },
+            EventKind::Absorbed { from } => EventDetails::Absorbed { from: *from },
+            EventKind::PhaseOverdue { phase, target_s } => EventDetails::Overdue {
+                phase: phase.as_str(),
+                target_s: *target_s,
+            },
+            EventKind::Imported { source } => EventDetails::Imported {
+                source: source.clone(),
+            },
+            EventKind::StatusChanged { .. }
+            | EventKind::UnitReleased
+            | EventKind::ReinforcementRequested
+            | EventKind::UnitRegistered => return None,
+        })
+    }
 }
 
 impl From<&Event> for EventOut {
@@ -313,7 +399,7 @@ impl From<&Event> for EventOut {
             status: None,
             from: None,
             event: None,
-            details: serde_json::Map::new(),
+            details: None,
         };
         match &e.kind {
             EventKind::StatusChanged { from, to } => {
@@ -322,23 +408,7 @@ impl From<&Event> for EventOut {
             }
             other => {
                 out.event = Some(e.name().to_string());
-                if let serde_json::Value::Object(payload) =
-                    serde_json::to_value(other).expect("events serialise")
-                {
-                    let reserved = [
-                        "event",
-                        "seq",
-                        "at",
-                        "actor",
-                        "incident_id",
-                        "unit_id",
-                        "note",
-                    ];
-                    out.details = payload
-                        .into_iter()
-                        .filter(|(k, _)| !reserved.contains(&k.as_str()))
-                        .collect();
-                }
+                out.details = EventDetails::of(other);
             }
         }
         out
@@ -1217,8 +1287,7 @@ pub struct LeadsOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyPersonsOut {
     /// The register (legal basis, purpose, retention).
-    #[schema(value_type = Object)]
-    pub(crate) register: serde_json::Value,
+    pub(crate) register: RegisterOut,
     pub(crate) key_persons: Vec<KeyPersonSummaryOut>,
 }
 
@@ -1226,8 +1295,7 @@ pub struct KeyPersonsOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DisputesOut {
     /// The register (legal basis, purpose, retention).
-    #[schema(value_type = Object)]
-    pub(crate) register: serde_json::Value,
+    pub(crate) register: RegisterOut,
     pub(crate) disputes: Vec<DisputeSummaryOut>,
 }
 
@@ -1266,8 +1334,7 @@ pub struct AuditLogOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntriesOut {
     /// The ledger's description (fields, workflow, register).
-    #[schema(value_type = Object)]
-    pub(crate) ledger: serde_json::Value,
+    pub(crate) ledger: LedgerOut,
     /// How many entries follow.
     pub(crate) total: usize,
     pub(crate) entries: Vec<EntrySummaryOut>,
@@ -1410,4 +1477,1161 @@ pub struct JurisdictionsAtOut {
     pub(crate) community: Option<JurisdictionNameOut>,
     /// Grid (网格).
     pub(crate) grid: Option<JurisdictionNameOut>,
+}
+
+// ---------------------------------------------------------------- analysis
+
+/// What one hotspot feature counts: a grid cell, an H3 hexagon or a road.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum HotspotProperties {
+    /// A grid cell with its Gi* (z, p, FDR q; null where undefined) and density.
+    Cell {
+        count: u32,
+        z: Option<f64>,
+        p: Option<f64>,
+        q: Option<f64>,
+        density_per_km2: f64,
+    },
+    /// An H3 hexagon.
+    Hexagon { h3: String, count: u32 },
+    /// A road segment, with incidents per kilometre.
+    Road { road: u32, count: u32, per_km: f64 },
+}
+
+/// Global Moran's I of the grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoranOut {
+    pub(crate) i: f64,
+    /// -1 / (n - 1).
+    pub(crate) expected: f64,
+    pub(crate) z_norm: f64,
+    pub(crate) p_norm: f64,
+    pub(crate) z_rand: f64,
+    pub(crate) p_rand: f64,
+    /// Cells.
+    pub(crate) n: usize,
+}
+
+impl From<analysis::hotspot::Moran> for MoranOut {
+    fn from(m: analysis::hotspot::Moran) -> MoranOut {
+        let analysis::hotspot::Moran {
+            i,
+            expected,
+            z_norm,
+            p_norm,
+            z_rand,
+            p_rand,
+            n,
+        } = m;
+        MoranOut {
+            i,
+            expected,
+            z_norm,
+            p_norm,
+            z_rand,
+            p_rand,
+            n,
+        }
+    }
+}
+
+/// Hotspots as a GeoJSON FeatureCollection, with what the method adds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HotspotsOut {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) features: Vec<Feature<HotspotProperties>>,
+    /// Incidents selected.
+    pub(crate) incidents: usize,
+    pub(crate) method: String,
+    /// Grid methods: the cell size, metres.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cell: Option<f64>,
+    /// Grid methods: cells in the grid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cells: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) moran: Option<MoranOut>,
+    /// `h3`: the resolution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) resolution: Option<u8>,
+    /// `segments`: incidents farther than 100 m from any road.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) off_road: Option<usize>,
+}
+
+impl HotspotsOut {
+    pub(crate) fn new(method: &str, incidents: usize) -> HotspotsOut {
+        HotspotsOut {
+            kind: FEATURE_COLLECTION,
+            features: Vec::new(),
+            incidents,
+            method: method.into(),
+            cell: None,
+            cells: None,
+            moran: None,
+            resolution: None,
+            off_road: None,
+        }
+    }
+}
+
+/// The Knox near-repeat test in the Near Repeat Calculator's layout: every
+/// table is space bands (rows) by time bands (columns).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KnoxOut {
+    pub(crate) rows: Vec<String>,
+    pub(crate) columns: Vec<String>,
+    pub(crate) observed: Vec<Vec<u64>>,
+    /// Mean over the permutations.
+    pub(crate) expected: Vec<Vec<f64>>,
+    /// Observed / expected (null where expected is 0).
+    pub(crate) knox_ratio: Vec<Vec<Option<f64>>>,
+    pub(crate) p_value: Vec<Vec<f64>>,
+    pub(crate) expected_min: Vec<Vec<u64>>,
+    pub(crate) expected_max: Vec<Vec<u64>>,
+    pub(crate) events: usize,
+    pub(crate) pairs: u64,
+    /// Pairs closer than the outermost space band.
+    pub(crate) near_pairs: usize,
+}
+
+impl From<analysis::knox::KnoxResult> for KnoxOut {
+    fn from(k: analysis::knox::KnoxResult) -> KnoxOut {
+        let analysis::knox::KnoxResult {
+            rows,
+            columns,
+            observed,
+            expected,
+            knox_ratio,
+            p_value,
+            expected_min,
+            expected_max,
+            events,
+            pairs,
+            near_pairs,
+        } = k;
+        KnoxOut {
+            rows,
+            columns,
+            observed,
+            expected,
+            knox_ratio,
+            p_value,
+            expected_min,
+            expected_max,
+            events,
+            pairs,
+            near_pairs,
+        }
+    }
+}
+
+/// One group's count against a comparison period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeOut {
+    /// Kind code, station id or `all`.
+    pub(crate) key: String,
+    pub(crate) current: u64,
+    pub(crate) previous: u64,
+    /// Per-day change, percent (null when the comparison period had none).
+    pub(crate) change_pct: Option<f64>,
+    /// Two-sided Poisson test of the difference.
+    pub(crate) p_value: f64,
+}
+
+impl From<&analysis::trends::Change> for ChangeOut {
+    fn from(c: &analysis::trends::Change) -> ChangeOut {
+        ChangeOut {
+            key: c.key.clone(),
+            current: c.current,
+            previous: c.previous,
+            change_pct: c.change_pct,
+            p_value: c.p_value,
+        }
+    }
+}
+
+/// Counts against the period before and the same period a year before.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendsOut {
+    pub(crate) period: String,
+    pub(crate) previous_period: String,
+    pub(crate) year_before: String,
+    pub(crate) period_on_period: Vec<ChangeOut>,
+    pub(crate) year_on_year: Vec<ChangeOut>,
+    /// Seven rows (Monday first) of 24 hourly counts, local time.
+    pub(crate) hour_by_weekday: Vec<Vec<u64>>,
+}
+
+/// A forecast cell.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastProperties {
+    /// 1 = hottest.
+    pub(crate) rank: usize,
+    pub(crate) score: f64,
+    /// Incidents in the cell over the past year.
+    pub(crate) past_year: u32,
+}
+
+/// Next week's hot cells as a GeoJSON FeatureCollection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastOut {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) features: Vec<Feature<ForecastProperties>>,
+    /// Cell size, metres (absent when no incident was selected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) cell: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) share_of_area: Option<&'static str>,
+}
+
+// ---------------------------------------------------------------- coverage
+
+/// How long one area takes to reach.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IsochroneProperties {
+    pub(crate) minutes: f64,
+    pub(crate) seconds: f64,
+}
+
+/// The areas reachable within each limit, as a GeoJSON FeatureCollection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IsochronesOut {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) features: Vec<Feature<IsochroneProperties>>,
+}
+
+impl From<&roads::Isochrones> for IsochronesOut {
+    fn from(iso: &roads::Isochrones) -> IsochronesOut {
+        let features = iso.areas.iter().map(|a| {
+            let minutes = a.limit_ms as f64 / 60_000.0;
+            let seconds = a.limit_ms as f64 / 1000.0;
+            Feature::new(
+                Geometry::area(&a.area),
+                IsochroneProperties { minutes, seconds },
+            )
+        });
+        IsochronesOut {
+            kind: FEATURE_COLLECTION,
+            features: features.collect(),
+        }
+    }
+}
+
+/// Demand of one station or community and the share of it reached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageRowOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) station_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) community_id: Option<String>,
+    pub(crate) total_weight: f64,
+    /// Weight reached within each limit, by minutes.
+    pub(crate) covered: BTreeMap<String, f64>,
+}
+
+/// A plan's coverage; an optimised plan adds its bound and the plan before.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageOut {
+    /// Demand weight reached within each limit (cumulative), by minutes.
+    pub(crate) covered: BTreeMap<String, f64>,
+    pub(crate) total_weight: f64,
+    /// Weight reached by two sites or more within the last limit.
+    pub(crate) backup: f64,
+    pub(crate) score: f64,
+    /// The plan's sites, `[lat, lon]`.
+    pub(crate) sites: Vec<[f64; 2]>,
+    pub(crate) by_station: Vec<CoverageRowOut>,
+    pub(crate) by_community: Vec<CoverageRowOut>,
+    /// Each demand point: `[lat, lon, weight, minutes of its best limit or null]`.
+    #[schema(value_type = Vec<Vec<f64>>)]
+    pub(crate) demand: Vec<(f64, f64, f64, Option<f64>)>,
+    /// Demand points not reached within the last limit.
+    pub(crate) uncovered: usize,
+    /// Optimised: no plan scores more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) upper_bound: Option<f64>,
+    /// Optimised: score / upper bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) proven_ratio: Option<f64>,
+    /// Optimised: the sites given, evaluated the same way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub(crate) before: Option<Box<CoverageOut>>,
+}
+
+// ---------------------------------------------------------------- assessment
+
+/// An indicator of the station assessment (考核).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorOut {
+    pub(crate) id: String,
+    pub(crate) name_zh: String,
+    pub(crate) name_en: String,
+    /// Over metrics: names, numbers, `+ - * /`, parentheses.
+    pub(crate) formula: String,
+    pub(crate) weight: f64,
+    /// Full marks at or beyond it.
+    pub(crate) target: f64,
+    /// `share`, `days_per_week`, `count` or `hours`.
+    pub(crate) unit: String,
+    pub(crate) applies_to: String,
+    pub(crate) lower_is_better: bool,
+}
+
+impl From<&community::assessment::Indicator> for IndicatorOut {
+    fn from(i: &community::assessment::Indicator) -> IndicatorOut {
+        let i = i.clone();
+        let community::assessment::Indicator {
+            id,
+            name_zh,
+            name_en,
+            formula,
+            weight,
+            target,
+            unit,
+            applies_to,
+            lower_is_better,
+        } = i;
+        IndicatorOut {
+            id,
+            name_zh,
+            name_en,
+            formula,
+            weight,
+            target,
+            unit,
+            applies_to,
+            lower_is_better,
+        }
+    }
+}
+
+/// The indicators of a catalogue, in display order.
+pub(crate) fn indicators(c: &community::assessment::Catalogue) -> Vec<IndicatorOut> {
+    c.indicator.iter().map(IndicatorOut::from).collect()
+}
+
+/// A metric formulas may use.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricNameOut {
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+}
+
+/// The catalogue: indicators, their TOML and the metrics.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueOut {
+    pub(crate) indicators: Vec<IndicatorOut>,
+    pub(crate) toml: String,
+    pub(crate) metrics: Vec<MetricNameOut>,
+}
+
+/// A catalogue as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorsOut {
+    pub(crate) indicators: Vec<IndicatorOut>,
+}
+
+/// One indicator of one station.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreOut {
+    pub(crate) indicator: String,
+    /// The formula's value (null: no data).
+    pub(crate) value: Option<f64>,
+    /// Share of the target reached, 0..1.
+    pub(crate) achievement: Option<f64>,
+    /// weight x achievement.
+    pub(crate) points: Option<f64>,
+    /// The metric values the formula used.
+    pub(crate) inputs: BTreeMap<String, f64>,
+}
+
+impl From<&community::assessment::Score> for ScoreOut {
+    fn from(s: &community::assessment::Score) -> ScoreOut {
+        ScoreOut {
+            indicator: s.indicator.clone(),
+            value: s.value,
+            achievement: s.achievement,
+            points: s.points,
+            inputs: s.inputs.clone(),
+        }
+    }
+}
+
+/// One station's scores, total and rank.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentRowOut {
+    pub(crate) station_id: String,
+    pub(crate) name: String,
+    /// Per indicator, in catalogue order.
+    pub(crate) scores: Vec<ScoreOut>,
+    /// 0..100 over the indicators with data.
+    pub(crate) total: f64,
+    /// 1 = best; ties share a rank.
+    pub(crate) rank: usize,
+}
+
+impl From<&community::assessment::Row> for AssessmentRowOut {
+    fn from(r: &community::assessment::Row) -> AssessmentRowOut {
+        AssessmentRowOut {
+            station_id: r.station_id.clone(),
+            name: r.name.clone(),
+            scores: r.scores.iter().map(ScoreOut::from).collect(),
+            total: r.total,
+            rank: r.rank,
+        }
+    }
+}
+
+/// Every station in scope scored, ranked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentOut {
+    pub(crate) period: String,
+    pub(crate) indicators: Vec<IndicatorOut>,
+    pub(crate) rows: Vec<AssessmentRowOut>,
+}
+
+/// A metric's value and the records counted in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricValueOut {
+    pub(crate) value: f64,
+    pub(crate) description: &'static str,
+    /// Identifiers of the records counted.
+    pub(crate) records: Vec<String>,
+}
+
+/// What one station's score on one indicator was computed from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentSourceOut {
+    pub(crate) period: String,
+    pub(crate) station_id: String,
+    pub(crate) station: String,
+    pub(crate) indicator: IndicatorOut,
+    pub(crate) score: ScoreOut,
+    /// The metrics the formula uses, by name.
+    pub(crate) metrics: BTreeMap<String, MetricValueOut>,
+}
+
+// ---------------------------------------------------------------- community figures
+
+/// Transfers and leads of one station (or `all`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferFiguresOut {
+    pub(crate) key: String,
+    /// Made in the period.
+    pub(crate) transferred: usize,
+    pub(crate) accepted: usize,
+    pub(crate) returned: usize,
+    pub(crate) pending: usize,
+    /// Pending past the decision target.
+    pub(crate) overdue: usize,
+    pub(crate) median_accept_minutes: Option<f64>,
+    pub(crate) leads_provided: usize,
+    pub(crate) leads_used: usize,
+    /// With any feedback.
+    pub(crate) leads_answered: usize,
+}
+
+impl From<&community::transfer::TransferFigures> for TransferFiguresOut {
+    fn from(f: &community::transfer::TransferFigures) -> TransferFiguresOut {
+        let community::transfer::TransferFigures {
+            key,
+            transferred,
+            accepted,
+            returned,
+            pending,
+            overdue,
+            median_accept_minutes,
+            leads_provided,
+            leads_used,
+            leads_answered,
+        } = f.clone();
+        TransferFiguresOut {
+            key,
+            transferred,
+            accepted,
+            returned,
+            pending,
+            overdue,
+            median_accept_minutes,
+            leads_provided,
+            leads_used,
+            leads_answered,
+        }
+    }
+}
+
+/// Disputes screened in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeFiguresOut {
+    pub(crate) screened: usize,
+    pub(crate) high_risk: usize,
+    /// Settled by mediation.
+    pub(crate) resolved: usize,
+    pub(crate) resolved_within_7_days: usize,
+    pub(crate) share_within_7_days: f64,
+    pub(crate) escalated: usize,
+    pub(crate) overdue_follow_ups: usize,
+}
+
+impl From<community::dispute::DisputeFigures> for DisputeFiguresOut {
+    fn from(f: community::dispute::DisputeFigures) -> DisputeFiguresOut {
+        DisputeFiguresOut {
+            screened: f.screened,
+            high_risk: f.high_risk,
+            resolved: f.resolved,
+            resolved_within_7_days: f.resolved_within_7_days,
+            share_within_7_days: f.share_within_7_days,
+            escalated: f.escalated,
+            overdue_follow_ups: f.overdue_follow_ups,
+        }
+    }
+}
+
+/// One service ledger (365x24 service) over requests of the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceFiguresOut {
+    /// Ledger kind.
+    pub(crate) kind: String,
+    pub(crate) registered: usize,
+    pub(crate) closed: usize,
+    pub(crate) closed_on_time: usize,
+    /// Open past the target time.
+    pub(crate) open_overdue: usize,
+    pub(crate) median_hours_to_close: Option<f64>,
+    pub(crate) target_hours: Option<u32>,
+}
+
+impl From<&community::ledgers::ServiceFigures> for ServiceFiguresOut {
+    fn from(f: &community::ledgers::ServiceFigures) -> ServiceFiguresOut {
+        let s = f.clone();
+        ServiceFiguresOut {
+            kind: s.kind,
+            registered: s.registered,
+            closed: s.closed,
+            closed_on_time: s.closed_on_time,
+            open_overdue: s.open_overdue,
+            median_hours_to_close: s.median_hours_to_close,
+            target_hours: s.target_hours,
+        }
+    }
+}
+
+/// Community policing's figures of a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommunityFiguresOut {
+    pub(crate) period: String,
+    pub(crate) total: TransferFiguresOut,
+    pub(crate) by_station: Vec<TransferFiguresOut>,
+    pub(crate) disputes: DisputeFiguresOut,
+    pub(crate) service: Vec<ServiceFiguresOut>,
+}
+
+/// 1+X+N staffing of one area (`all` for the total).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffingRowOut {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) communities: usize,
+    /// With a community officer (the "1").
+    pub(crate) with_officer: usize,
+    pub(crate) officers_in_committee: usize,
+    /// The "X".
+    pub(crate) auxiliaries: i64,
+    /// The "N".
+    pub(crate) grid_workers: i64,
+    pub(crate) volunteer_teams: usize,
+    pub(crate) volunteers: i64,
+    pub(crate) officers_logging: usize,
+    pub(crate) mean_days_per_week: f64,
+    pub(crate) meeting_target: usize,
+}
+
+impl From<&community::staffing::StaffingRow> for StaffingRowOut {
+    fn from(r: &community::staffing::StaffingRow) -> StaffingRowOut {
+        let community::staffing::StaffingRow {
+            id,
+            name,
+            communities,
+            with_officer,
+            officers_in_committee,
+            auxiliaries,
+            grid_workers,
+            volunteer_teams,
+            volunteers,
+            officers_logging,
+            mean_days_per_week,
+            meeting_target,
+        } = r.clone();
+        StaffingRowOut {
+            id,
+            name,
+            communities,
+            with_officer,
+            officers_in_committee,
+            auxiliaries,
+            grid_workers,
+            volunteer_teams,
+            volunteers,
+            officers_logging,
+            mean_days_per_week,
+            meeting_target,
+        }
+    }
+}
+
+/// One officer's community days in the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerDaysOut {
+    pub(crate) officer: String,
+    pub(crate) station_id: String,
+    pub(crate) communities: Vec<String>,
+    pub(crate) days: usize,
+    pub(crate) per_week: f64,
+    pub(crate) meets_target: bool,
+}
+
+impl From<&community::staffing::OfficerDays> for OfficerDaysOut {
+    fn from(d: &community::staffing::OfficerDays) -> OfficerDaysOut {
+        OfficerDaysOut {
+            officer: d.officer.clone(),
+            station_id: d.station_id.clone(),
+            communities: d.communities.clone(),
+            days: d.days,
+            per_week: d.per_week,
+            meets_target: d.meets_target,
+        }
+    }
+}
+
+/// Staffing and community days of a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffingOut {
+    pub(crate) period: String,
+    /// Days of the period up to today.
+    pub(crate) days_counted: i64,
+    pub(crate) target_days_per_week: f64,
+    pub(crate) total: StaffingRowOut,
+    pub(crate) by_station: Vec<StaffingRowOut>,
+    pub(crate) officers: Vec<OfficerDaysOut>,
+}
+
+/// Police office (警务室) coverage of one area (`all` for the total).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficeCoverageOut {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) communities: usize,
+    pub(crate) with_office: usize,
+    pub(crate) share: f64,
+    pub(crate) offices: usize,
+    /// Sharing the village committee's office.
+    pub(crate) co_located: usize,
+    pub(crate) co_located_share: f64,
+    /// Offices by class (1, 2, 3).
+    pub(crate) by_class: BTreeMap<String, usize>,
+    pub(crate) staff: u32,
+    /// Community ids.
+    pub(crate) without_office: Vec<String>,
+}
+
+impl From<&community::OfficeCoverage> for OfficeCoverageOut {
+    fn from(c: &community::OfficeCoverage) -> OfficeCoverageOut {
+        let c = c.clone();
+        OfficeCoverageOut {
+            id: c.id,
+            name: c.name,
+            communities: c.communities,
+            with_office: c.with_office,
+            share: c.share,
+            offices: c.offices,
+            co_located: c.co_located,
+            co_located_share: c.co_located_share,
+            by_class: c
+                .by_class
+                .iter()
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect(),
+            staff: c.staff,
+            without_office: c.without_office,
+        }
+    }
+}
+
+/// Office coverage in total, by bureau and by station.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficeCoverageReportOut {
+    pub(crate) total: OfficeCoverageOut,
+    pub(crate) by_bureau: Vec<OfficeCoverageOut>,
+    pub(crate) by_station: Vec<OfficeCoverageOut>,
+}
+
+impl From<&community::CoverageReport> for OfficeCoverageReportOut {
+    fn from(r: &community::CoverageReport) -> OfficeCoverageReportOut {
+        let rows =
+            |v: &[community::OfficeCoverage]| v.iter().map(OfficeCoverageOut::from).collect();
+        OfficeCoverageReportOut {
+            total: OfficeCoverageOut::from(&r.total),
+            by_bureau: rows(&r.by_bureau),
+            by_station: rows(&r.by_station),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- configuration
+
+/// An incident kind of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindOut {
+    pub(crate) code: String,
+    pub(crate) name_zh: String,
+    pub(crate) name_en: String,
+    pub(crate) default_priority: u8,
+    /// Tiered fan-out (1, 3 and 5-minute waves).
+    pub(crate) serious: bool,
+    /// Kinds a duplicate call may be filed under.
+    pub(crate) compatible: Vec<String>,
+}
+
+/// What a response plan requires.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequirementOut {
+    pub(crate) unit_kinds: Vec<&'static str>,
+    pub(crate) count: u32,
+    /// Reachable within, seconds (null: any time).
+    pub(crate) within_s: Option<u32>,
+}
+
+/// Units a kind adds to the two-way dispatch at or above a priority.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanOut {
+    pub(crate) kind: String,
+    pub(crate) max_priority: u8,
+    pub(crate) requires: Vec<RequirementOut>,
+}
+
+/// Target seconds of each phase.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetsOut {
+    pub(crate) call_to_dispatch: u32,
+    pub(crate) dispatch_to_en_route: u32,
+    pub(crate) en_route_to_on_scene: u32,
+    pub(crate) on_scene_to_controlled: u32,
+}
+
+/// Two calls are possible duplicates within this distance and time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateRuleOut {
+    pub(crate) meters: f64,
+    pub(crate) minutes: f64,
+}
+
+/// The signed-in user, as the dashboard shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfigUserOut {
+    pub(crate) username: String,
+    pub(crate) role: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) display_name: String,
+}
+
+/// The server's clock and the calendar it reports in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockOut {
+    /// RFC 3339.
+    pub(crate) now: String,
+    /// Local time's offset from UTC, minutes (UTC+8: 480).
+    pub(crate) utc_offset_min: i64,
+    /// Days into a month in which briefings still default to the month before.
+    pub(crate) briefing_grace_days: u32,
+    /// `YYYY-MM` or `YYYY-MM-DD..YYYY-MM-DD`.
+    pub(crate) default_briefing: String,
+}
+
+/// What the dashboard needs before its first screen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfigOut {
+    /// The user's stations' extent: `[min lon, min lat, max lon, max lat]`.
+    pub(crate) bounds: [f64; 4],
+    pub(crate) user: ConfigUserOut,
+    pub(crate) agency: String,
+    pub(crate) agency_name: String,
+    pub(crate) kinds: Vec<KindOut>,
+    pub(crate) plans: Vec<PlanOut>,
+    pub(crate) targets: TargetsOut,
+    pub(crate) duplicate: DuplicateRuleOut,
+    pub(crate) unit_kinds: Vec<&'static str>,
+    pub(crate) unit_statuses: Vec<&'static str>,
+    pub(crate) statuses: Vec<&'static str>,
+    pub(crate) roles: Vec<&'static str>,
+    pub(crate) clock: ClockOut,
+}
+
+impl ConfigOut {
+    /// The dispatch configuration's part of the answer.
+    pub(crate) fn new(
+        c: &dispatch::Config,
+        (agency, agency_name): (String, String),
+        bounds: [f64; 4],
+        user: ConfigUserOut,
+        clock: ClockOut,
+    ) -> ConfigOut {
+        let kinds = c.kinds.iter().map(|k| KindOut {
+            code: k.code.clone(),
+            name_zh: k.name_zh.clone(),
+            name_en: k.name_en.clone(),
+            default_priority: k.default_priority,
+            serious: k.serious,
+            compatible: k.compatible.clone(),
+        });
+        let requirement = |r: &dispatch::config::Requirement| RequirementOut {
+            unit_kinds: r.unit_kinds.iter().map(|k| k.as_str()).collect(),
+            count: r.count,
+            within_s: r.within_s,
+        };
+        let plans = c.plans.iter().map(|p| PlanOut {
+            kind: p.kind.clone(),
+            max_priority: p.max_priority,
+            requires: p.requires.iter().map(requirement).collect(),
+        });
+        let t = &c.targets;
+        ConfigOut {
+            bounds,
+            user,
+            agency,
+            agency_name,
+            kinds: kinds.collect(),
+            plans: plans.collect(),
+            targets: TargetsOut {
+                call_to_dispatch: t.call_to_dispatch,
+                dispatch_to_en_route: t.dispatch_to_en_route,
+                en_route_to_on_scene: t.en_route_to_on_scene,
+                on_scene_to_controlled: t.on_scene_to_controlled,
+            },
+            duplicate: DuplicateRuleOut {
+                meters: c.duplicate.meters,
+                minutes: c.duplicate.minutes,
+            },
+            unit_kinds: dispatch::UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+            unit_statuses: dispatch::UnitStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+            statuses: dispatch::IncidentStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
+            roles: app::auth::ROLES.to_vec(),
+            clock,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- ledgers and registers
+
+/// A register of personal data: why it is kept, for how long.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterOut {
+    /// Record kind.
+    pub(crate) kind: &'static str,
+    pub(crate) legal_basis: &'static str,
+    pub(crate) purpose: &'static str,
+    /// Days a record is kept after its last update.
+    pub(crate) retention_days: u32,
+}
+
+impl From<&community::ledger::Register> for RegisterOut {
+    fn from(r: &community::ledger::Register) -> RegisterOut {
+        let community::ledger::Register {
+            kind,
+            legal_basis,
+            purpose,
+            retention_days,
+        } = *r;
+        RegisterOut {
+            kind,
+            legal_basis,
+            purpose,
+            retention_days,
+        }
+    }
+}
+
+/// What a field's value must be: `type` and, by type, its bounds or options.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct FieldKindOut {
+    /// text, id_number, phone, date, choice, int, bool, people or teams.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    /// text: longest accepted; int: largest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) max: Option<i64>,
+    /// int: smallest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) min: Option<i64>,
+    /// choice: the codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) options: Option<&'static [&'static str]>,
+}
+
+impl From<community::ledgers::FieldKind> for FieldKindOut {
+    fn from(k: community::ledgers::FieldKind) -> FieldKindOut {
+        use community::ledgers::FieldKind as K;
+        let of = |kind| FieldKindOut {
+            kind,
+            ..Default::default()
+        };
+        match k {
+            K::Text { max } => FieldKindOut {
+                max: Some(max as i64),
+                ..of("text")
+            },
+            K::IdNumber => of("id_number"),
+            K::Phone => of("phone"),
+            K::Date => of("date"),
+            K::Choice { options } => FieldKindOut {
+                options: Some(options),
+                ..of("choice")
+            },
+            K::Int { min, max } => FieldKindOut {
+                min: Some(min),
+                max: Some(max),
+                ..of("int")
+            },
+            K::Bool => of("bool"),
+            K::People => of("people"),
+            K::Teams => of("teams"),
+        }
+    }
+}
+
+/// A field of a ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldOut {
+    pub(crate) name: &'static str,
+    pub(crate) kind: FieldKindOut,
+    pub(crate) required: bool,
+    /// What lists show: `yes`, `masked` or `no`.
+    pub(crate) shown: &'static str,
+}
+
+/// An action of a ledger's workflow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionOut {
+    pub(crate) name: &'static str,
+    /// Statuses it may be taken from.
+    pub(crate) from: &'static [&'static str],
+    /// Status after it (null: unchanged).
+    pub(crate) to: Option<&'static str>,
+    pub(crate) needs_note: bool,
+    /// The result must be one of these (empty: no result).
+    pub(crate) results: &'static [&'static str],
+    /// Links to another record of this kind.
+    pub(crate) links: Option<&'static str>,
+    /// Sets the next due date this many days ahead (0 clears it).
+    pub(crate) due_days: Option<u32>,
+    pub(crate) unlinks: bool,
+    /// Taken on the linked record too.
+    pub(crate) both_sides: bool,
+}
+
+/// A ledger's statuses, actions and timers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkflowOut {
+    pub(crate) initial: &'static str,
+    pub(crate) closed: &'static [&'static str],
+    pub(crate) actions: Vec<ActionOut>,
+    pub(crate) close_within_hours: Option<u32>,
+    pub(crate) first_due_days: Option<u32>,
+}
+
+impl From<&community::ledgers::Workflow> for WorkflowOut {
+    fn from(w: &community::ledgers::Workflow) -> WorkflowOut {
+        let action = |a: &community::ledgers::Action| {
+            let community::ledgers::Action {
+                name,
+                from,
+                to,
+                needs_note,
+                results,
+                links,
+                due_days,
+                unlinks,
+                both_sides,
+            } = *a;
+            ActionOut {
+                name,
+                from,
+                to,
+                needs_note,
+                results,
+                links,
+                due_days,
+                unlinks,
+                both_sides,
+            }
+        };
+        WorkflowOut {
+            initial: w.initial,
+            closed: w.closed,
+            actions: w.actions.iter().map(action).collect(),
+            close_within_hours: w.close_within_hours,
+            first_due_days: w.first_due_days,
+        }
+    }
+}
+
+/// A register, and for a ledger its fields and workflow.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerOut {
+    pub(crate) register: RegisterOut,
+    /// Full reads need a reason and are audited.
+    pub(crate) personal: bool,
+    /// Ledgers: at most one record per community.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) one_per_community: Option<bool>,
+    /// Ledgers: part of the 365x24 service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) service: Option<bool>,
+    /// Ledgers: the fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fields: Option<Vec<FieldOut>>,
+    /// Ledgers: the workflow (null: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) workflow: Option<Option<WorkflowOut>>,
+}
+
+impl LedgerOut {
+    /// A register that is not a ledger (key persons, disputes).
+    pub(crate) fn register(r: &community::ledger::Register) -> LedgerOut {
+        LedgerOut {
+            register: r.into(),
+            personal: true,
+            one_per_community: None,
+            service: None,
+            fields: None,
+            workflow: None,
+        }
+    }
+}
+
+impl From<&community::ledgers::Ledger> for LedgerOut {
+    fn from(l: &community::ledgers::Ledger) -> LedgerOut {
+        let shown = |s| match s {
+            community::ledgers::Shown::Yes => "yes",
+            community::ledgers::Shown::Masked => "masked",
+            community::ledgers::Shown::No => "no",
+        };
+        let field = |f: &community::ledgers::Field| FieldOut {
+            name: f.name,
+            kind: f.kind.into(),
+            required: f.required,
+            shown: shown(f.shown),
+        };
+        LedgerOut {
+            register: (&l.register).into(),
+            personal: l.personal,
+            one_per_community: Some(l.one_per_community),
+            service: Some(l.service),
+            fields: Some(l.fields.iter().map(field).collect()),
+            workflow: Some(l.workflow.as_ref().map(WorkflowOut::from)),
+        }
+    }
+}
+
+/// A line of an import that was refused.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineErrorOut {
+    /// 1 = the header.
+    pub(crate) line: usize,
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
+}
+
+/// The error envelope of a refused import, with every bad line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportRefusedOut {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    /// The first bad line's field (`csv` when none).
+    pub(crate) field: String,
+    pub(crate) errors: Vec<LineErrorOut>,
+}
+
+impl ImportRefusedOut {
+    pub(crate) fn new(
+        code: &'static str,
+        message: String,
+        errors: &[community::ledgers::LineError],
+    ) -> ImportRefusedOut {
+        ImportRefusedOut {
+            code,
+            message,
+            field: errors
+                .first()
+                .and_then(|e| e.field.clone())
+                .unwrap_or_else(|| "csv".into()),
+            errors: errors
+                .iter()
+                .map(|e| LineErrorOut {
+                    line: e.line,
+                    field: e.field.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the live feed
+
+/// A message of the live feed (`/api/v1/feed`), by `type`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum FeedOut {
+    /// The first message.
+    Hello {
+        user: String,
+        scope: Option<String>,
+        at: String,
+    },
+    /// The console missed messages: reload its state.
+    Resync {
+        missed: u64,
+    },
+    /// An incident as of event `seq` (drop it when older than what you hold).
+    Incident {
+        seq: Option<i64>,
+        incident: Box<IncidentOut>,
+    },
+    /// A unit as of event `seq`.
+    Unit {
+        seq: Option<i64>,
+        unit: UnitOut,
+    },
+    Event {
+        seq: i64,
+        event: EventOut,
+    },
+    /// Every unit in scope: `[unit_id, lat, lon, status]`.
+    Positions {
+        #[schema(value_type = Vec<Vec<String>>)]
+        units: Vec<(String, f64, f64, &'static str)>,
+    },
+}
+
+/// A replacement stored for the next start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredOut {
+    /// Records stored.
+    pub(crate) stored: usize,
+    pub(crate) applies: &'static str,
 }
