@@ -354,14 +354,7 @@ fn streets_and_junctions(ways: &[NamedWay], at: &HashMap<i64, LatLon>, out: &mut
                     continue;
                 }
                 near.push(p);
-                out.push(Place {
-                    label: format!("{} & {}", key.0, key.1),
-                    kind: Kind::Intersection,
-                    lat: p.lat,
-                    lon: p.lon,
-                    names: vec![],
-                    shape: vec![],
-                });
+                out.push(Place::junction(&key.0, &key.1, p.lat, p.lon));
             }
         }
     }

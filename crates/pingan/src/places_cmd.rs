@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use places::Index;
 use places::datum::{Datum, convert};
-use places::{Index, Kind};
 
 /// Places: the names of a city, found as they are typed.
 #[derive(Debug, Subcommand)]
@@ -127,28 +127,14 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
         PlacesCommand::Reverse { places, at } => {
             let index = load(&places)?;
             let (lat, lon) = lat_lon(&at).context("--at")?;
-            let mut results: Vec<serde_json::Value> = Vec::new();
-            for kind in [
-                Kind::Address,
-                Kind::Street,
-                Kind::Intersection,
-                Kind::Poi,
-                Kind::Place,
-            ] {
-                for (id, meters) in index.nearest(lat, lon, Some(kind), 1) {
-                    if kind == Kind::Address && meters > 100.0 {
-                        continue;
-                    }
+            let results: Vec<serde_json::Value> = index
+                .reverse(lat, lon)
+                .into_iter()
+                .map(|(id, meters)| {
                     let p = index.place(id);
-                    results.push(serde_json::json!({"label": p.label, "kind": kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters}));
-                }
-            }
-            results.sort_by(|a, b| {
-                a["meters"]
-                    .as_f64()
-                    .unwrap_or(0.0)
-                    .total_cmp(&b["meters"].as_f64().unwrap_or(0.0))
-            });
+                    serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters})
+                })
+                .collect();
             println!("{}", serde_json::json!({ "results": results }));
             Ok(())
         }

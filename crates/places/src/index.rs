@@ -79,6 +79,26 @@ pub struct Place {
 }
 
 impl Place {
+    /// Where streets `a` and `b` meet, labelled "A & B": found by both
+    /// names in any order, and — for Chinese names, which are written
+    /// without spaces ("A路B路口") — by the two run together either way.
+    pub fn junction(a: &str, b: &str, lat: f64, lon: f64) -> Place {
+        let cjk = |s: &str| s.chars().any(crate::text::is_cjk);
+        let names = if cjk(a) || cjk(b) {
+            vec![format!("{a}{b}"), format!("{b}{a}")]
+        } else {
+            Vec::new()
+        };
+        Place {
+            label: format!("{a} & {b}"),
+            kind: Kind::Intersection,
+            lat,
+            lon,
+            names,
+            shape: Vec::new(),
+        }
+    }
+
     /// Metres from a point to the place (its nearest shape point, if it has a shape).
     pub fn meters_from(&self, lat: f64, lon: f64) -> f64 {
         let d = |p: (f64, f64)| crate::datum::meters((lat, lon), p);
@@ -108,6 +128,95 @@ pub struct Index {
     terms: Vec<String>,
     /// For each term, the places it occurs in (sorted, distinct).
     postings: Vec<Vec<u32>>,
+    /// Where the places are, for nearest-place look-ups.
+    grid: Grid,
+}
+
+/// Cell size of the spatial grid, degrees (about 220 m of latitude).
+const CELL_DEG: f64 = 0.002;
+
+/// A uniform grid over the places' points: each cell lists the places
+/// with a point in it.
+#[derive(Debug, Clone, Default)]
+struct Grid {
+    cells: std::collections::HashMap<(i32, i32), Vec<u32>>,
+    /// Occupied cells' extent: rows (lat) and columns (lon).
+    rows: (i32, i32),
+    cols: (i32, i32),
+}
+
+fn cell_of(lat: f64, lon: f64) -> (i32, i32) {
+    (
+        (lat / CELL_DEG).floor() as i32,
+        (lon / CELL_DEG).floor() as i32,
+    )
+}
+
+impl Grid {
+    fn build(places: &[Place]) -> Grid {
+        let mut g = Grid {
+            rows: (i32::MAX, i32::MIN),
+            cols: (i32::MAX, i32::MIN),
+            ..Grid::default()
+        };
+        for (id, p) in places.iter().enumerate() {
+            let points = std::iter::once((p.lat, p.lon)).chain(p.shape.iter().copied());
+            for (lat, lon) in points {
+                if !(lat.is_finite() && lon.is_finite()) {
+                    continue;
+                }
+                let c = cell_of(lat, lon);
+                let ids = g.cells.entry(c).or_default();
+                if ids.last() != Some(&(id as u32)) {
+                    ids.push(id as u32);
+                }
+                g.rows = (g.rows.0.min(c.0), g.rows.1.max(c.0));
+                g.cols = (g.cols.0.min(c.1), g.cols.1.max(c.1));
+            }
+        }
+        g
+    }
+
+    /// The places with a point in the cells at Chebyshev distance `r` from
+    /// `c`, only where the ring crosses the occupied extent.
+    fn ring(&self, c: (i32, i32), r: i32, mut visit: impl FnMut(u32)) {
+        let mut cell = |i: i32, j: i32| {
+            if let Some(ids) = self.cells.get(&(i, j)) {
+                ids.iter().for_each(|&id| visit(id));
+            }
+        };
+        let (rows, cols) = (self.rows, self.cols);
+        let in_rows = |i: i32| (rows.0..=rows.1).contains(&i);
+        let in_cols = |j: i32| (cols.0..=cols.1).contains(&j);
+        if r == 0 {
+            return cell(c.0, c.1);
+        }
+        let (j0, j1) = ((c.1 - r).max(cols.0), (c.1 + r).min(cols.1));
+        for i in [c.0 - r, c.0 + r].into_iter().filter(|i| in_rows(*i)) {
+            (j0..=j1).for_each(|j| cell(i, j));
+        }
+        let (i0, i1) = ((c.0 - r + 1).max(rows.0), (c.0 + r - 1).min(rows.1));
+        for j in [c.1 - r, c.1 + r].into_iter().filter(|j| in_cols(*j)) {
+            (i0..=i1).for_each(|i| cell(i, j));
+        }
+    }
+
+    /// Rings needed from `c` to have covered every occupied cell.
+    fn rings_to_cover(&self, c: (i32, i32)) -> i32 {
+        if self.cells.is_empty() {
+            return -1;
+        }
+        [
+            c.0 - self.rows.0,
+            self.rows.1 - c.0,
+            c.1 - self.cols.0,
+            self.cols.1 - c.1,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+        .max(0)
+    }
 }
 
 impl Index {
@@ -133,10 +242,12 @@ impl Index {
             }
             postings.last_mut().expect("pushed").push(id);
         }
+        let grid = Grid::build(&places);
         Index {
             places,
             terms,
             postings,
+            grid,
         }
     }
 
@@ -264,8 +375,42 @@ impl Index {
         hits
     }
 
-    /// The `limit` places nearest to a point, nearest first, with their metres.
+    /// The `limit` places nearest to a point (of `kind`, if given),
+    /// nearest first, with their metres; ties by id.
     pub fn nearest(&self, lat: f64, lon: f64, kind: Option<Kind>, limit: usize) -> Vec<(u32, f64)> {
+        if limit == 0 || !(lat.is_finite() && lon.is_finite()) {
+            return Vec::new();
+        }
+        let c = cell_of(lat, lon);
+        // A ring r + 1 cells out is at least r cells' width away.
+        let cell_m = CELL_DEG * 111_000.0 * lat.to_radians().cos().clamp(0.1, 1.0);
+        let mut seen = std::collections::HashSet::new();
+        let mut best: Vec<(u32, f64)> = Vec::new();
+        // Rings cost their cells; past the occupied cells' number a scan of
+        // every place is cheaper (a sparse kind, a point far outside).
+        let mut budget = 2 * self.grid.cells.len() as i64 + 64;
+        for r in 0..=self.grid.rings_to_cover(c) {
+            budget -= 8 * i64::from(r).max(1);
+            if budget < 0 {
+                return self.scan(lat, lon, kind, limit);
+            }
+            self.grid.ring(c, r, |id| {
+                let p = &self.places[id as usize];
+                if kind.is_none_or(|k| p.kind == k) && seen.insert(id) {
+                    best.push((id, p.meters_from(lat, lon)));
+                }
+            });
+            best.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            best.truncate(limit);
+            if best.len() == limit && best[limit - 1].1 < f64::from(r) * cell_m {
+                break;
+            }
+        }
+        best
+    }
+
+    /// `nearest` by measuring every place.
+    fn scan(&self, lat: f64, lon: f64, kind: Option<Kind>, limit: usize) -> Vec<(u32, f64)> {
         let mut all: Vec<(u32, f64)> = self
             .places
             .iter()
@@ -276,6 +421,30 @@ impl Index {
         all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         all.truncate(limit);
         all
+    }
+
+    /// What is at a point, nearest first: the nearest address (within
+    /// 100 m) and standard address (within 100 m), street, intersection,
+    /// landmark, marker, community and place.
+    pub fn reverse(&self, lat: f64, lon: f64) -> Vec<(u32, f64)> {
+        let mut out: Vec<(u32, f64)> = [
+            (Kind::Address, 100.0),
+            (Kind::StandardAddress, 100.0),
+            (Kind::Street, f64::INFINITY),
+            (Kind::Intersection, f64::INFINITY),
+            (Kind::Poi, f64::INFINITY),
+            (Kind::Marker, 500.0),
+            (Kind::Community, f64::INFINITY),
+            (Kind::Place, f64::INFINITY),
+        ]
+        .into_iter()
+        .flat_map(|(kind, within)| {
+            let found = self.nearest(lat, lon, Some(kind), 1);
+            found.into_iter().filter(move |(_, m)| *m <= within)
+        })
+        .collect();
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        out
     }
 }
 
@@ -310,6 +479,125 @@ mod tests {
             place("松林三村", Kind::Community, 31.2600, 120.6300),
             place("长安派出所", Kind::Station, 31.2700, 120.6400),
         ])
+    }
+
+    #[test]
+    fn nearest_equals_a_brute_force_search() {
+        // A pseudo-random city of points and shaped streets around Porto,
+        // queried from inside it, at its edges and far outside.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let kinds = [Kind::Address, Kind::Street, Kind::Poi, Kind::Intersection];
+        let places: Vec<Place> = (0..600)
+            .map(|i| {
+                let (lat, lon) = (41.10 + 0.08 * next(), -8.68 + 0.10 * next());
+                let mut p = place(&format!("p{i}"), kinds[i % kinds.len()], lat, lon);
+                if p.kind == Kind::Street {
+                    p.shape = (0..8)
+                        .map(|k| (lat + 0.0004 * k as f64, lon + 0.0003 * k as f64))
+                        .collect();
+                }
+                p
+            })
+            .collect();
+        let ix = Index::build(places);
+        for q in 0..300 {
+            let (lat, lon) = match q % 3 {
+                0 => (41.10 + 0.08 * next(), -8.68 + 0.10 * next()),
+                1 => (41.05 + 0.2 * next(), -8.75 + 0.25 * next()),
+                _ => (40.0 + 2.0 * next(), -9.5 + 2.0 * next()),
+            };
+            for kind in [None, Some(Kind::Street), Some(Kind::Poi)] {
+                for limit in [1, 3] {
+                    let got = ix.nearest(lat, lon, kind, limit);
+                    let want = ix.scan(lat, lon, kind, limit);
+                    assert_eq!(got, want, "at {lat},{lon} kind {kind:?} limit {limit}");
+                }
+            }
+        }
+        assert!(Index::build(vec![]).nearest(41.1, -8.6, None, 3).is_empty());
+    }
+
+    #[test]
+    fn reverse_names_the_nearest_of_each_kind_and_addresses_only_close_by() {
+        let ix = city();
+        let kinds = |lat, lon| -> Vec<&str> {
+            ix.reverse(lat, lon)
+                .iter()
+                .map(|(id, _)| ix.place(*id).kind.as_str())
+                .collect()
+        };
+        let here = kinds(41.1479, -8.6062);
+        assert_eq!(here[0], "address");
+        assert!(here.contains(&"street") && here.contains(&"intersection"));
+        let far = kinds(41.1700, -8.6062);
+        assert!(
+            !far.contains(&"address") && far.contains(&"street"),
+            "{far:?}"
+        );
+        let r = ix.reverse(41.1479, -8.6062);
+        assert!(r.windows(2).all(|w| w[0].1 <= w[1].1));
+    }
+
+    #[test]
+    fn intersections_are_found_in_every_written_form() {
+        let ix = Index::build(vec![
+            Place::junction(
+                "Rua de Santa Catarina",
+                "Rua de Passos Manuel",
+                41.147,
+                -8.606,
+            ),
+            place("Rua de Santa Catarina", Kind::Street, 41.1466, -8.6060),
+            place("Rua de Passos Manuel", Kind::Street, 41.1470, -8.6050),
+            Place::junction("建国路", "东三环中路", 39.908, 116.461),
+            place("建国路", Kind::Street, 39.9087, 116.4600),
+            place("东三环中路", Kind::Street, 39.9100, 116.4610),
+        ]);
+        for q in [
+            "Rua de Santa Catarina & Rua de Passos Manuel",
+            "santa catarina and passos manuel",
+            "passos manuel / santa catarina",
+            "Santa Catarina x Passos Manuel",
+            "catarina e passos",
+        ] {
+            assert_eq!(
+                labels(&ix, q)[0],
+                "Rua de Santa Catarina & Rua de Passos Manuel",
+                "{q}"
+            );
+        }
+        for q in [
+            "建国路与东三环中路交叉口",
+            "建国路东三环中路口",
+            "东三环中路和建国路路口",
+            "建国路 东三环",
+            "建国路与东三环中路",
+        ] {
+            assert_eq!(
+                labels(&ix, q).first().map(String::as_str),
+                Some("建国路 & 东三环中路"),
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn junction_words_are_dropped_only_between_names() {
+        let ix = Index::build(vec![
+            place("Rua de Andrade", Kind::Street, 41.15, -8.61),
+            place("和平路", Kind::Street, 39.91, 116.41),
+            place("与德路", Kind::Street, 39.92, 116.42),
+        ]);
+        // The word being typed is a word, not a conjunction.
+        assert_eq!(labels(&ix, "rua and"), ["Rua de Andrade"]);
+        assert_eq!(labels(&ix, "和平路"), ["和平路"]);
+        assert_eq!(labels(&ix, "与德路"), ["与德路"]);
     }
 
     fn labels(ix: &Index, q: &str) -> Vec<String> {

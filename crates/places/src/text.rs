@@ -100,6 +100,47 @@ pub fn index_terms(name: &str) -> Vec<String> {
     out
 }
 
+/// Words that join two street names into a crossing.
+const JUNCTION_WORDS: &[&str] = &["and", "x", "e", "y", "et", "und"];
+
+/// What ends a Chinese street name (路, 街, 道, 巷, 弄, 里).
+fn ends_street(c: char) -> bool {
+    matches!(c, '路' | '街' | '道' | '巷' | '弄' | '里')
+}
+
+/// A folded query without the words that say "where these streets cross"
+/// in Chinese: a conjunction right after a street name ("A路与B路",
+/// "A路和B路") and the crossing at the end ("交叉口", "十字路口", "路口" —
+/// "B路口" is B路's crossing, "B路路口" too).
+fn without_junction_words(folded: &str) -> String {
+    let mut s = folded.trim_end().to_string();
+    for suffix in ["交叉路口", "十字路口", "交叉口", "交汇处", "交口"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest.to_string();
+            break;
+        }
+    }
+    if let Some(rest) = s.strip_suffix("路口") {
+        s = if rest.chars().last().is_some_and(ends_street) {
+            rest.to_string()
+        } else {
+            format!("{rest}路")
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let joins = matches!(c, '与' | '和' | '跟' | '及')
+                && i > 0
+                && ends_street(chars[i - 1])
+                && chars.get(i + 1).is_some_and(|n| is_cjk(*n));
+            if joins { ' ' } else { c }
+        })
+        .collect()
+}
+
 /// One term of a query and how it may match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryTerm {
@@ -117,8 +158,13 @@ pub struct QueryTerm {
 /// (a one-character run as itself, also as a prefix of pairs).
 pub fn query_terms(query: &str) -> Vec<QueryTerm> {
     let mut out = Vec::new();
-    for p in pieces(&fold(query)) {
+    let all = pieces(&without_junction_words(&fold(query)));
+    let last = all.len().saturating_sub(1);
+    for (i, p) in all.into_iter().enumerate() {
         match p {
+            // "A and B", "A x B": the conjunction of a crossing, not a word
+            // of either name (the first and the one being typed are words).
+            Piece::Word(w) if i > 0 && i < last && JUNCTION_WORDS.contains(&w.as_str()) => {}
             Piece::Word(w) => {
                 let letters = w.chars().count();
                 let numeric = w.chars().any(|c| c.is_ascii_digit());
