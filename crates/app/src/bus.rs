@@ -16,8 +16,8 @@ pub enum FeedMessage {
     Incident {
         /// Sequence number of the incident's last event in this commit.
         seq: Option<i64>,
-        /// The incident.
-        incident: Incident,
+        /// The incident (boxed: it is much the largest message).
+        incident: Box<Incident>,
     },
     /// A unit's new state; `seq` is its last event's sequence number.
     Unit {

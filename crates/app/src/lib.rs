@@ -16,6 +16,7 @@ pub mod auth;
 pub mod bus;
 pub mod clock;
 pub mod error;
+pub mod places;
 pub mod records;
 pub mod repository;
 
@@ -94,6 +95,9 @@ pub struct App {
     tiles: tiles::RoadTiles,
     /// Village and community police offices.
     offices: std::sync::RwLock<Vec<dispatch::PoliceOffice>>,
+    /// The places index (the city's places and the registries' names);
+    /// replaced whole, read without waiting.
+    places: std::sync::RwLock<Arc<::places::Index>>,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -262,6 +266,7 @@ impl App {
         );
         let feed: Arc<dyn EventBus> = Arc::new(bus::InProcessBus::new(4096));
         let committed = store.committed();
+        let index = Arc::new(places::build(Vec::new(), &jurisdictions, &offices));
         let app = Arc::new(App {
             engine: Mutex::new(engine),
             engine_stale: AtomicBool::new(false),
@@ -272,6 +277,7 @@ impl App {
             feed,
             settings,
             tiles: tiles::RoadTiles::new(graph),
+            places: std::sync::RwLock::new(index),
             offices: std::sync::RwLock::new(offices),
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
@@ -310,6 +316,28 @@ impl App {
             .clone()
     }
 
+    /// The places index as it is now.
+    pub fn places(&self) -> Arc<::places::Index> {
+        self.places
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Puts the city's places (from OpenStreetMap or a `.places` file) in
+    /// the index, with the registries' names added.
+    pub fn set_places(&self, city: Vec<::places::Place>) {
+        let index = places::build(city, &self.jurisdictions, &self.offices());
+        *self.places.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+    }
+
+    /// Rebuilds the index with the registries' names as they are now (after
+    /// an office was added or changed).
+    fn refresh_places(&self) {
+        let city = self.places().places().to_vec();
+        self.set_places(city);
+    }
+
     /// Stores a police office (new or changed) with its audit entry, and
     /// keeps the registry in memory current.
     pub async fn put_office(
@@ -336,6 +364,8 @@ impl App {
         offices.retain(|x| x.id != office.id);
         offices.push(office.clone());
         offices.sort_by(|a, b| a.id.cmp(&b.id));
+        drop(offices);
+        self.refresh_places();
         Ok(())
     }
 
@@ -469,7 +499,7 @@ impl App {
         for i in &ch.incidents {
             let message = FeedMessage::Incident {
                 seq: seq_of(Some(i.id), None),
-                incident: i.clone(),
+                incident: Box::new(i.clone()),
             };
             self.feed
                 .publish(Arc::new(FeedItem::new(incident_scopes(&i.place), message)));

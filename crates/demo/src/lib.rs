@@ -9,6 +9,7 @@
 //! city generator (crates/citygen, pure) nor the server.
 
 pub mod city;
+pub mod places;
 pub mod seed;
 pub mod sim;
 

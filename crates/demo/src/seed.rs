@@ -98,6 +98,7 @@ pub async fn seed_history(
                     possible_duplicates: vec![],
                     overdue: vec![],
                     description: None,
+                    location: None,
                 };
                 // Points outside the city's jurisdictions are skipped.
                 if let Ok((_, ch)) =

@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use crate::DispatchError;
-use crate::model::{Caller, Event, Incident, IncidentStatus, Place};
+use crate::model::{Caller, Event, Incident, IncidentStatus, Location, LocationSource, Place};
 use crate::time::{format_rfc3339, parse_rfc3339};
 
 /// EIDO status registry codes for pingan statuses.
@@ -297,6 +297,12 @@ pub fn import(doc: &Value) -> Result<(Incident, String), DispatchError> {
         possible_duplicates: vec![],
         overdue: vec![],
         description,
+        location: Some(Location {
+            verified: true,
+            source: LocationSource::Eido,
+            datum: "wgs84".into(),
+            ..Location::default()
+        }),
     };
     Ok((incident, sender))
 }

@@ -71,6 +71,9 @@ pub struct NewIncident {
     /// Call taker's description.
     #[serde(default)]
     pub description: Option<String>,
+    /// How the place was found.
+    #[serde(default)]
+    pub location: Option<crate::model::Location>,
 }
 
 /// The result of a dispatch command.
@@ -457,6 +460,7 @@ impl Engine {
             possible_duplicates: duplicates.clone(),
             overdue: vec![],
             description: new.description,
+            location: new.location,
         };
         let mut ch = Changes::default();
         let ev = self.event(

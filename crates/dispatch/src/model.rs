@@ -291,6 +291,75 @@ pub struct Caller {
     pub at: Millis,
 }
 
+/// How an incident's place was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationSource {
+    /// Typed by the call taker: a search result picked, or free text.
+    TypedAddress,
+    /// A click on the map.
+    MapClick,
+    /// The caller's phone position.
+    PhoneFix,
+    /// An EIDO document from another centre.
+    Eido,
+    /// Reported by a unit on the road.
+    FieldUnit,
+    /// Coordinates as given (an API client, an import).
+    #[default]
+    Coordinates,
+}
+
+impl LocationSource {
+    /// Every source.
+    pub const ALL: [LocationSource; 6] = [
+        Self::TypedAddress,
+        Self::MapClick,
+        Self::PhoneFix,
+        Self::Eido,
+        Self::FieldUnit,
+        Self::Coordinates,
+    ];
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TypedAddress => "typed_address",
+            Self::MapClick => "map_click",
+            Self::PhoneFix => "phone_fix",
+            Self::Eido => "eido",
+            Self::FieldUnit => "field_unit",
+            Self::Coordinates => "coordinates",
+        }
+    }
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where an incident is, as a record: how it was found and how sure it is.
+/// The incident's `lat`/`lon` are always WGS-84; `datum` says what the
+/// coordinates were given in before conversion.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// The place was confirmed (a search result, a map click, a fix); an
+    /// unverified location is listed for follow-up.
+    pub verified: bool,
+    /// How it was given.
+    pub source: LocationSource,
+    /// The datum the coordinates were given in (`wgs84`, `gcj02`, `bd09`).
+    pub datum: String,
+    /// Uncertainty, metres (a phone fix's accuracy).
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+    /// The place's name as found (a search result's label).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The places index's key of that result.
+    #[serde(default)]
+    pub place_id: Option<String>,
+}
+
 /// The jurisdiction chain of a place.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Place {
@@ -387,6 +456,9 @@ pub struct Incident {
     /// Free-text description from the call taker.
     #[serde(default)]
     pub description: Option<String>,
+    /// How the place was found (absent on incidents stored before it was kept).
+    #[serde(default)]
+    pub location: Option<Location>,
 }
 
 impl Incident {

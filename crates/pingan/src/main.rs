@@ -35,6 +35,10 @@ enum Command {
         /// The road graph (`pingan roads build`).
         #[arg(long, env = "PINGAN_GRAPH")]
         graph: Option<PathBuf>,
+        /// The places file call takers search (`pingan places build`); without it only the
+        /// jurisdictions' and police offices' names are found.
+        #[arg(long, env = "PINGAN_PLACES")]
+        places: Option<PathBuf>,
     },
     /// Coverage planning: evaluate a plan of patrol posts or choose the best k.
     #[command(subcommand)]
@@ -78,9 +82,11 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Roads(cmd) => roads_cmd::run(cmd),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(serve_cmd::demo(args))),
-        Command::Serve { server, graph } => {
-            runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph)))
-        }
+        Command::Serve {
+            server,
+            graph,
+            places,
+        } => runtime().and_then(|rt| rt.block_on(serve_cmd::serve(server, graph, places))),
         Command::Coverage(cmd) => coverage_cmd::run(cmd),
         Command::Analyze(cmd) => analyze_cmd::run(cmd),
         Command::Brief(args) => runtime().and_then(|rt| rt.block_on(brief_cmd::run(args))),

@@ -17,6 +17,16 @@ pub enum PlacesCommand {
     Build {
         /// The OpenStreetMap extract (`.osm.pbf`).
         pbf: PathBuf,
+        /// The police's standard address register (标准地址), CSV: `full_address,lat,lon` and optionally
+        /// `code,province,city,county,township,community_id,road,house_number,building,unit,room`.
+        #[arg(long)]
+        addresses: Option<PathBuf>,
+        /// Aliases (common names, nicknames, old names), CSV: `alias,target_label` or `alias,lat,lon`.
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+        /// Location markers (lamp-post and road-sign codes, mile markers), CSV: `code,lat,lon`.
+        #[arg(long)]
+        markers: Option<PathBuf>,
         /// The places file to write.
         #[arg(short, long)]
         output: PathBuf,
@@ -65,30 +75,22 @@ pub enum PlacesCommand {
 /// Runs a places command.
 pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
     match cmd {
-        PlacesCommand::Build { pbf, output } => {
-            let started = Instant::now();
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_message(format!("reading the names of {}", pbf.display()));
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            let (records, report) = osm_import::read_places(&pbf)?;
-            let read_s = started.elapsed().as_secs_f64();
-            bar.set_message("indexing");
-            let index = Index::build(records);
-            let indexed_s = started.elapsed().as_secs_f64() - read_s;
-            std::fs::write(&output, places::file::write(index.places()))
+        PlacesCommand::Build {
+            pbf,
+            addresses,
+            aliases,
+            markers,
+            output,
+        } => {
+            let files = Files {
+                addresses: read_text(addresses.as_deref())?,
+                aliases: read_text(aliases.as_deref())?,
+                markers: read_text(markers.as_deref())?,
+            };
+            let (records, summary) = build(&pbf, &files)?;
+            std::fs::write(&output, places::file::write(&records))
                 .with_context(|| format!("cannot write {}", output.display()))?;
-            bar.finish_and_clear();
-            eprintln!(
-                "{} places: {} streets, {} intersections, {} addresses, {} landmarks, {} places ({} ways skipped for missing nodes); read {read_s:.2} s, indexed {indexed_s:.2} s; wrote {}",
-                index.len(),
-                report.streets,
-                report.intersections,
-                report.addresses,
-                report.pois,
-                report.places,
-                report.missing_nodes,
-                output.display()
-            );
+            eprintln!("{summary}; wrote {}", output.display());
             Ok(())
         }
         PlacesCommand::Search {
@@ -149,11 +151,100 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The police's own place files, as CSV text.
+#[derive(Debug, Default)]
+pub struct Files {
+    /// The standard address register.
+    pub addresses: Option<(String, String)>,
+    /// Aliases.
+    pub aliases: Option<(String, String)>,
+    /// Location markers.
+    pub markers: Option<(String, String)>,
+}
+
+fn read_text(path: Option<&std::path::Path>) -> anyhow::Result<Option<(String, String)>> {
+    path.map(|p| {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        Ok((p.display().to_string(), text))
+    })
+    .transpose()
+}
+
+/// Every bad line of a file, or its places.
+fn checked(
+    name: &str,
+    got: Result<Vec<places::Place>, Vec<places::import::LineError>>,
+) -> anyhow::Result<Vec<places::Place>> {
+    got.map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {name}: {e}")).collect();
+        anyhow::anyhow!(
+            "{name}: nothing imported, {} bad lines:\n{}",
+            errors.len(),
+            lines.join("\n")
+        )
+    })
+}
+
+/// The places of an extract and of the police's files, and a line saying
+/// what was read (counts by kind, timings).
+pub fn build(pbf: &std::path::Path, files: &Files) -> anyhow::Result<(Vec<places::Place>, String)> {
+    let started = Instant::now();
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(format!("reading the names of {}", pbf.display()));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let (records, report) = osm_import::read_places(pbf)?;
+    let read_s = started.elapsed().as_secs_f64();
+    bar.set_message("reading the police's files");
+    let records = add_files(records, files)?;
+    let files_s = started.elapsed().as_secs_f64() - read_s;
+    bar.set_message("indexing");
+    let index = Index::build(records);
+    let indexed_s = started.elapsed().as_secs_f64() - read_s - files_s;
+    bar.finish_and_clear();
+    let count = |k: places::Kind| index.places().iter().filter(|p| p.kind == k).count();
+    let summary = format!(
+        "{} places: {} streets, {} intersections, {} addresses, {} landmarks, {} places, {} standard addresses, {} markers ({} ways skipped for missing nodes); read {read_s:.2} s, files {files_s:.2} s, indexed {indexed_s:.2} s",
+        index.len(),
+        count(places::Kind::Street),
+        count(places::Kind::Intersection),
+        count(places::Kind::Address),
+        count(places::Kind::Poi),
+        count(places::Kind::Place),
+        count(places::Kind::StandardAddress),
+        count(places::Kind::Marker),
+        report.missing_nodes,
+    );
+    Ok((index.into_places(), summary))
+}
+
+/// `records` with the places of the police's files added (aliases may
+/// name any of them).
+pub fn add_files(
+    mut records: Vec<places::Place>,
+    files: &Files,
+) -> anyhow::Result<Vec<places::Place>> {
+    if let Some((name, text)) = &files.addresses {
+        records.extend(checked(name, places::import::standard_addresses(text))?);
+    }
+    if let Some((name, text)) = &files.markers {
+        records.extend(checked(name, places::import::markers(text))?);
+    }
+    if let Some((name, text)) = &files.aliases {
+        records = checked(name, places::import::aliases(text, records))?;
+    }
+    Ok(records)
+}
+
+/// Reads a places file's records.
+pub fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<places::Place>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    places::file::read(&bytes).with_context(|| format!("{}", path.display()))
+}
+
 /// Reads a places file and builds its index.
 fn load(path: &std::path::Path) -> anyhow::Result<Index> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let records = places::file::read(&bytes).with_context(|| format!("{}", path.display()))?;
-    Ok(Index::build(records))
+    Ok(Index::build(read_file(path)?))
 }
 
 /// `lat,lon` in range.

@@ -180,7 +180,11 @@ async fn ensure_admin(store: &Store) -> Result<Option<String>> {
 }
 
 /// `pingan serve`.
-pub async fn serve(args: ServerArgs, graph: Option<PathBuf>) -> Result<()> {
+pub async fn serve(
+    args: ServerArgs,
+    graph: Option<PathBuf>,
+    places: Option<PathBuf>,
+) -> Result<()> {
     init_logs(args.log_json);
     let file = read_config(args.config.as_deref())?;
     let graph_path = graph
@@ -203,6 +207,11 @@ pub async fn serve(args: ServerArgs, graph: Option<PathBuf>) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     load_assessment(&app, args.assessment.as_deref()).await?;
+    if let Some(path) = places {
+        let records = crate::places_cmd::read_file(&path)?;
+        eprintln!("places: {} from {}", records.len(), path.display());
+        app.set_places(records);
+    }
     let listen = args
         .listen
         .or(file.listen)
@@ -242,6 +251,53 @@ pub struct DemoArgs {
     /// Past incidents per day in that history.
     #[arg(long, default_value_t = 150.0)]
     pub history_per_day: f64,
+}
+
+/// The demo's places: its extract's, with a standard address register,
+/// aliases and markers generated for the demo city (written beside the
+/// store, in the formats a real city imports); built once, then reused.
+fn load_demo_places(app: &App, args: &DemoArgs) -> Result<()> {
+    let path = args.data_dir.join("city.places");
+    if !path.exists() {
+        if !args.osm.exists() {
+            eprintln!(
+                "places: {} not found, so only the jurisdictions' names are searchable",
+                args.osm.display()
+            );
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let (city, _) = crate::places_cmd::build(&args.osm, &crate::places_cmd::Files::default())?;
+        let generated = ::demo::places::generate(&city, app.jurisdictions());
+        let mut files = crate::places_cmd::Files::default();
+        for (name, text, slot) in [
+            (
+                "standard-addresses.csv",
+                &generated.addresses,
+                &mut files.addresses,
+            ),
+            ("aliases.csv", &generated.aliases, &mut files.aliases),
+            ("markers.csv", &generated.markers, &mut files.markers),
+        ] {
+            let file = args.data_dir.join(name);
+            std::fs::write(&file, text)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            *slot = Some((file.display().to_string(), text.clone()));
+        }
+        let records = crate::places_cmd::add_files(city, &files)?;
+        std::fs::write(&path, places::file::write(&records))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "places: {} built from {} and the demo city's standard addresses, aliases and markers in {:.1} s",
+            records.len(),
+            args.osm.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let records = crate::places_cmd::read_file(&path)?;
+    eprintln!("places: {} from {}", records.len(), path.display());
+    app.set_places(records);
+    Ok(())
 }
 
 /// `pingan demo`: a demo city on a real road network, server and simulator up.
@@ -293,6 +349,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     load_assessment(&app, args.server.assessment.as_deref()).await?;
+    load_demo_places(&app, &args)?;
     if fresh && args.history_days > 0 {
         let opts = SimOptions {
             hot_areas: hot.clone(),

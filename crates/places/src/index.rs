@@ -99,6 +99,30 @@ impl Place {
         }
     }
 
+    /// A stable identifier: the same place (kind, label, position to a
+    /// micro-degree) has the same key in every build of the index, so an
+    /// incident can keep the key of the place it was located by.
+    pub fn key(&self) -> String {
+        format!("{:016x}", self.key_hash())
+    }
+
+    fn key_hash(&self) -> u64 {
+        // FNV-1a: small, stable across builds and platforms.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let text = format!(
+            "{}|{}|{:.6}|{:.6}",
+            self.kind.as_str(),
+            self.label,
+            self.lat,
+            self.lon
+        );
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    }
+
     /// Metres from a point to the place (its nearest shape point, if it has a shape).
     pub fn meters_from(&self, lat: f64, lon: f64) -> f64 {
         let d = |p: (f64, f64)| crate::datum::meters((lat, lon), p);
@@ -130,6 +154,8 @@ pub struct Index {
     postings: Vec<Vec<u32>>,
     /// Where the places are, for nearest-place look-ups.
     grid: Grid,
+    /// Each place's [`Place::key`], sorted, with its id.
+    keys: Vec<(u64, u32)>,
 }
 
 /// Cell size of the spatial grid, degrees (about 220 m of latitude).
@@ -243,11 +269,18 @@ impl Index {
             postings.last_mut().expect("pushed").push(id);
         }
         let grid = Grid::build(&places);
+        let mut keys: Vec<(u64, u32)> = places
+            .iter()
+            .enumerate()
+            .map(|(id, p)| (p.key_hash(), id as u32))
+            .collect();
+        keys.sort_unstable();
         Index {
             places,
             terms,
             postings,
             grid,
+            keys,
         }
     }
 
@@ -266,9 +299,26 @@ impl Index {
         &self.places
     }
 
+    /// The places, giving the index up.
+    pub fn into_places(self) -> Vec<Place> {
+        self.places
+    }
+
     /// A place by its id.
     pub fn place(&self, id: u32) -> &Place {
         &self.places[id as usize]
+    }
+
+    /// The place with this [`Place::key`], if this index has it.
+    pub fn find(&self, key: &str) -> Option<u32> {
+        let h = u64::from_str_radix(key, 16)
+            .ok()
+            .filter(|_| key.len() == 16)?;
+        let at = self.keys.partition_point(|(k, _)| *k < h);
+        self.keys
+            .get(at)
+            .filter(|(k, _)| *k == h)
+            .map(|(_, id)| *id)
     }
 
     /// The terms starting with `prefix` (a range of `self.terms`).
@@ -479,6 +529,27 @@ mod tests {
             place("松林三村", Kind::Community, 31.2600, 120.6300),
             place("长安派出所", Kind::Station, 31.2700, 120.6400),
         ])
+    }
+
+    #[test]
+    fn a_place_keeps_its_key_across_builds() {
+        let a = city();
+        let mut shuffled = a.places().to_vec();
+        shuffled.reverse();
+        shuffled.push(place("Rua Nova", Kind::Street, 41.15, -8.61));
+        let b = Index::build(shuffled);
+        for (id, p) in a.places().iter().enumerate() {
+            let key = p.key();
+            assert_eq!(a.find(&key), Some(id as u32), "{}", p.label);
+            let other = b.find(&key).expect("found in the other build");
+            assert_eq!(b.place(other), p);
+        }
+        assert_eq!(a.find("not-a-key"), None);
+        assert_eq!(a.find("0000000000000000"), None);
+        assert_eq!(
+            a.find(&place("Rua Nova", Kind::Street, 41.15, -8.61).key()),
+            None
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod datum;
 pub mod file;
+pub mod import;
 pub mod index;
 pub mod text;
 

@@ -22,6 +22,27 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
+/// Parts of a name run together as they are written: Chinese next to
+/// Chinese without a space ("建国路" "1号" → "建国路1号"), a space wherever
+/// a Latin word meets anything ("松林社区" "Rua Nova" "3号" → "松林社区 Rua
+/// Nova 3号"), so every word stays a word of its own.
+pub fn join(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let glued = match (out.chars().last(), part.chars().next()) {
+            (Some(a), Some(b)) => {
+                is_cjk(a) && (is_cjk(b) || b.is_numeric()) || a.is_numeric() && is_cjk(b)
+            }
+            _ => true,
+        };
+        if !glued {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// `s` folded for matching: NFKD (full-width forms, ligatures and
 /// superscripts to their plain letters), combining marks dropped, lower
 /// case, `ß` as `ss`. Chinese characters are left as they are.
@@ -229,6 +250,17 @@ pub fn edits(query: &str, term: &str, prefix: bool, max: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_join_as_they_are_written() {
+        assert_eq!(join(&["建国路", "1号"]), "建国路1号");
+        assert_eq!(
+            join(&["平安市", "松林社区", "Rua Nova", "3号"]),
+            "平安市松林社区 Rua Nova 3号"
+        );
+        assert_eq!(join(&["Rua Nova", "", "12"]), "Rua Nova 12");
+        assert_eq!(join(&["12", "号楼"]), "12号楼");
+    }
 
     #[test]
     fn folding_drops_case_accents_and_width() {

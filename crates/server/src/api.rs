@@ -10,9 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use dispatch::figures::{Filter, Period};
 use dispatch::time::{format_rfc3339, parse_rfc3339};
-use dispatch::{
-    Incident, IncidentStatus, Jurisdictions, Level, NewIncident, Unit, UnitKind, UnitStatus,
-};
+use dispatch::{Incident, IncidentStatus, Jurisdictions, Level, Unit, UnitKind, UnitStatus};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -51,6 +49,8 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
+        .route("/places/search", get(crate::places_api::search))
+        .route("/places/reverse", get(crate::places_api::reverse))
         .route(
             "/police-offices",
             get(police_offices).post(crate::ledgers_api::create_office),
@@ -465,7 +465,7 @@ async fn create_incident(
     ApiJson(body): ApiJson<crate::wire::NewIncidentBody>,
 ) -> ApiResult {
     user.require(Action::CreateIncident)?;
-    let body = NewIncident::from(body);
+    let body = crate::places_api::locate(&app, body)?;
     if let Some(scope) = &user.scope {
         let place = app.jurisdictions().resolve(dispatch::LatLon {
             lat: body.lat,
@@ -495,7 +495,7 @@ async fn check_incident(
     ApiJson(body): ApiJson<crate::wire::NewIncidentBody>,
 ) -> ApiResult {
     user.require(Action::CreateIncident)?;
-    let body = NewIncident::from(body);
+    let body = crate::places_api::locate(&app, body)?;
     let engine = app.view(&user);
     let (priority, place) = engine.validate_new(&body)?;
     let dups = engine.possible_duplicates(app.now(), &body);
@@ -531,6 +531,9 @@ struct ListQuery {
     since: Option<String>,
     /// At most this many (default 500, at most 5000).
     limit: Option<usize>,
+    /// `true`: only incidents whose location nobody confirmed (typed text
+    /// that matched no place), for follow-up.
+    unverified: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", summary = "List and filter incidents in the user's jurisdiction",
@@ -576,6 +579,10 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
         .filter(|i| user.sees(i))
         .filter(|i| statuses.as_ref().is_none_or(|s| s.contains(&i.status)))
         .filter(|i| q.station.as_ref().is_none_or(|s| i.place.within(s)))
+        .filter(|i| {
+            q.unverified
+                .is_none_or(|want| want == i.location.as_ref().is_some_and(|l| !l.verified))
+        })
         .filter(|i| q.kind.as_ref().is_none_or(|k| &i.kind == k))
         .filter(|i| since.is_none_or(|t| i.created_at >= t))
         .collect();
@@ -1084,22 +1091,7 @@ async fn jurisdiction_at(
                 ),
             )
         })?;
-    let name = |id: &Option<String>| {
-        id.as_deref()
-            .and_then(|id| app.jurisdictions().get(id))
-            .map(|j| wire::JurisdictionNameOut {
-                id: j.id.clone(),
-                name_zh: j.name_zh.clone(),
-                name_en: j.name_en.clone(),
-            })
-    };
-    Ok(Json(wire::JurisdictionsAtOut {
-        bureau: name(&place.bureau_id),
-        station: name(&place.station_id),
-        community: name(&place.community_id),
-        grid: name(&place.grid_id),
-    })
-    .into_response())
+    Ok(Json(wire::JurisdictionsAtOut::new(app.jurisdictions(), &place)).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

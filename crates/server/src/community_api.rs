@@ -541,10 +541,7 @@ pub async fn audit_log(
     Query(q): Query<AuditQuery>,
 ) -> ApiResult {
     user.require(Action::Admin)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "1..10000"));
-    }
+    let limit = crate::error::bounded("limit", q.limit, 100, 1..=10_000)?;
     let log = app
         .store()
         .audit_log(limit)

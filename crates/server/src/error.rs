@@ -285,14 +285,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A numeric parameter: its value (or `default`) when within `range`,
+/// else 422 `invalid_field` naming it and the range.
+pub fn bounded<T>(
+    field: &str,
+    value: Option<T>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+{
+    let v = value.unwrap_or(default);
+    if range.contains(&v) {
+        return Ok(v);
+    }
+    Err(ApiError::new(
+        Code::InvalidField,
+        format!(
+            "{field} must be {}..={}, got {v}",
+            range.start(),
+            range.end()
+        ),
+    )
+    .field(field))
+}
+
 /// 422 `invalid_field` for a value serde refused at `path`: "missing field
 /// `lat`" and "unknown field `x`" carry their field in the message, not the
 /// path. `what` says where the field was (", in the query string").
 fn invalid_at(path: String, message: String, what: &str) -> ApiError {
     let field = match message.split('`').nth(1) {
         Some(f) if message.starts_with("missing field") || message.starts_with("unknown field") => {
-            if path == "." {
-                f.to_string()
+            // An unknown key is already the path's last segment.
+            if path == "." || path.rsplit('.').next() == Some(f) {
+                if path == "." { f.to_string() } else { path }
             } else {
                 format!("{path}.{f}")
             }

@@ -119,10 +119,7 @@ pub async fn list_entries(
             ));
         }
     }
-    let limit = q.limit.unwrap_or(500);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "1..10000"));
-    }
+    let limit = crate::error::bounded("limit", q.limit, 500, 1..=10_000)?;
     let now = app.now();
     let all = entries(&app, &user, &kind).await?;
     let list: Vec<EntrySummaryOut> = all
@@ -478,10 +475,7 @@ pub async fn tasks(
     Query(q): Query<TasksQuery>,
 ) -> ApiResult {
     user.require(Action::CommunityWrite)?;
-    let days = q.days.unwrap_or(1);
-    if !(0..=90).contains(&days) {
-        return Err(ApiError::invalid("days", "0..90"));
-    }
+    let days = crate::error::bounded("days", q.days, 1, 0..=90)?;
     let now = app.now();
     // End of today (local) plus the horizon.
     let local = crate::LOCAL_UTC_OFFSET_MIN * 60_000;

@@ -17,6 +17,7 @@ pub mod error;
 pub mod feed;
 pub mod ledgers_api;
 pub mod openapi;
+pub mod places_api;
 pub mod wire;
 
 use std::sync::Arc;

@@ -47,6 +47,8 @@ use crate::wire::{
         crate::api::reassign,
         crate::api::reinforcement,
         crate::api::posts,
+        crate::places_api::search,
+        crate::places_api::reverse,
         crate::api::police_offices,
         crate::ledgers_api::create_office,
         crate::ledgers_api::update_office,

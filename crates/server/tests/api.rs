@@ -2788,3 +2788,304 @@ async fn the_feed_publishes_in_commit_order_with_sequence_numbers() {
     want.sort();
     assert_eq!(ids, want, "every acknowledged incident was published once");
 }
+
+/// Percent-encodes a query parameter's value (every byte but letters and digits).
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn places_are_found_as_typed_and_locate_a_call() {
+    let s = spawn().await;
+    let t = s.login("calltaker").await;
+    let places = test_support::monaco_places();
+    let street = places
+        .iter()
+        .find(|p| p.kind == places::Kind::Street && p.label == "Boulevard des Moulins")
+        .expect("a street of Monaco");
+
+    // Every prefix of the name from its first distinctive letter ("Boulevard"
+    // alone is half the city), as it is typed, finds the street in the list.
+    for n in "Boulevard des M".len()..=street.label.len() {
+        let typed = &street.label[..n];
+        let (code, r) = s
+            .get(&t, &format!("/places/search?q={}&limit=10", enc(typed)))
+            .await;
+        assert_eq!(code, StatusCode::OK, "{typed}: {r}");
+        let labels: Vec<&str> = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["label"].as_str().unwrap())
+            .collect();
+        assert!(
+            labels.contains(&street.label.as_str()),
+            "{typed:?}: {labels:?}"
+        );
+    }
+    let (_, r) = s
+        .get(
+            &t,
+            &format!("/places/search?q={}", enc("boulevard des moulins")),
+        )
+        .await;
+    let top = &r["results"][0];
+    assert_eq!(
+        (top["label"].as_str(), top["kind"].as_str()),
+        (Some("Boulevard des Moulins"), Some("street")),
+        "{r}"
+    );
+    assert!(
+        top["station_id"].is_string() && top["id"].as_str().unwrap().len() == 16,
+        "{top}"
+    );
+
+    // Crossings in another written form; a typo.
+    let crossing = places
+        .iter()
+        .find(|p| {
+            p.kind == places::Kind::Intersection
+                && p.label.contains(" & ")
+                && !p.label.contains('\'')
+        })
+        .unwrap();
+    let (a, b) = crossing.label.split_once(" & ").unwrap();
+    let (_, r) = s
+        .get(
+            &t,
+            &format!("/places/search?q={}", enc(&format!("{b} and {a}"))),
+        )
+        .await;
+    let top = &r["results"][0];
+    assert_eq!(top["kind"], "intersection", "{r}");
+    let m = places::datum::meters(
+        (top["lat"].as_f64().unwrap(), top["lon"].as_f64().unwrap()),
+        (crossing.lat, crossing.lon),
+    );
+    assert!(m < 30.0, "{crossing:?} vs {top}");
+    let (_, r) = s
+        .get(
+            &t,
+            &format!("/places/search?q={}", enc("boulevard des moullins")),
+        )
+        .await;
+    assert_eq!(r["results"][0]["label"], "Boulevard des Moulins", "{r}");
+
+    // The registries' names: a community of the jurisdiction tree, a police office.
+    let community = s
+        .city
+        .jurisdictions
+        .iter()
+        .find(|j| j.level == dispatch::Level::Community)
+        .unwrap();
+    let (_, r) = s
+        .get(&t, &format!("/places/search?q={}", enc(&community.name_zh)))
+        .await;
+    assert_eq!(
+        (
+            r["results"][0]["label"].as_str(),
+            r["results"][0]["kind"].as_str()
+        ),
+        (Some(community.name_zh.as_str()), Some("community")),
+        "{r}"
+    );
+    let office = &s.city.offices[0];
+    let (_, r) = s
+        .get(&t, &format!("/places/search?q={}", enc(&office.name)))
+        .await;
+    assert_eq!(
+        r["results"][0]["label"].as_str(),
+        Some(office.name.as_str()),
+        "{r}"
+    );
+
+    // Any bytes, any length: 200 and results or none; nothing for one Latin letter.
+    for q in [
+        "",
+        "a",
+        "%FF%FE%00",
+        &"x".repeat(5000),
+        "%F0%9F%9A%93%20%E2%80%AE",
+        "'%3B%20DROP%20TABLE",
+    ] {
+        let (code, r) = s.get(&t, &format!("/places/search?q={q}")).await;
+        assert_eq!(code, StatusCode::OK, "{q}: {r}");
+        assert!(r["results"].is_array(), "{r}");
+        if q.len() <= 1 {
+            assert_eq!(r["results"].as_array().unwrap().len(), 0, "{q:?}");
+        }
+    }
+    for (path, field) in [
+        ("/places/search?q=rue&limit=0", "limit"),
+        ("/places/search?q=rue&limit=51", "limit"),
+        ("/places/search?q=rue&near=43.7", "near"),
+        ("/places/search?q=rue&near=95,7.4", "near"),
+        ("/places/search?q=rue&colour=red", "colour"),
+        ("/places/reverse?lon=7.42", "lat"),
+        ("/places/reverse?lat=43.73", "lon"),
+        ("/places/reverse?lat=91&lon=7.42", "lat"),
+        ("/places/reverse?lat=43.73&lon=181", "lon"),
+        ("/places/reverse?lat=43.73&lon=7.42&datum=mars", "datum"),
+    ] {
+        let (code, r) = s.get(&t, path).await;
+        assert_eq!(
+            (code, r["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{path}: {r}"
+        );
+    }
+    let (code, _) = s.get("not-a-token", "/places/search?q=rue").await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+
+    // Reverse at a house number: the address, its street and a crossing, nearest first.
+    let address = places
+        .iter()
+        .find(|p| p.kind == places::Kind::Address && p.label.starts_with("Boulevard"))
+        .unwrap_or_else(|| {
+            places
+                .iter()
+                .find(|p| p.kind == places::Kind::Address)
+                .unwrap()
+        });
+    let (code, r) = s
+        .get(
+            &t,
+            &format!("/places/reverse?lat={}&lon={}", address.lat, address.lon),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(
+        results[0]["label"].as_str(),
+        Some(address.label.as_str()),
+        "{r}"
+    );
+    assert_eq!(results[0]["meters"].as_f64(), Some(0.0));
+    for kind in ["street", "intersection"] {
+        assert!(results.iter().any(|x| x["kind"] == kind), "{kind}: {r}");
+    }
+    let metres: Vec<f64> = results
+        .iter()
+        .map(|x| x["meters"].as_f64().unwrap())
+        .collect();
+    assert!(metres.windows(2).all(|w| w[0] <= w[1]), "{metres:?}");
+    assert!(
+        r["readings"].is_null(),
+        "no datum question outside China: {r}"
+    );
+
+    // A call located by a search result: its place, verified, with the jurisdiction.
+    let (st, _) = (&s.stations()[0], ());
+    let (plat, plon) = s.point_in(st);
+    let (_, near) = s
+        .get(&t, &format!("/places/reverse?lat={plat}&lon={plon}"))
+        .await;
+    let pick = near["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "street")
+        .expect("a street near a post")
+        .clone();
+    let (code, inc) = s
+        .post(
+            &t,
+            "/incidents",
+            json!({"kind": "theft", "place_id": pick["id"]}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{inc}");
+    let loc = &inc["location"];
+    assert_eq!(
+        (
+            loc["verified"].as_bool(),
+            loc["source"].as_str(),
+            loc["datum"].as_str()
+        ),
+        (Some(true), Some("typed_address"), Some("wgs84")),
+        "{inc}"
+    );
+    assert_eq!(
+        (
+            loc["label"].clone(),
+            loc["place_id"].clone(),
+            inc["address"].clone()
+        ),
+        (
+            pick["label"].clone(),
+            pick["id"].clone(),
+            pick["label"].clone()
+        )
+    );
+    assert_eq!(
+        (inc["lat"].as_f64(), inc["lon"].as_f64()),
+        (pick["lat"].as_f64(), pick["lon"].as_f64())
+    );
+    assert_eq!(loc["station"], inc["station_id"]);
+
+    // Free text that matched nothing is kept, unverified, and listed for follow-up.
+    let (code, loose) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": plat, "lon": plon, "address": "behind the old bakery", "source": "typed_address"})).await;
+    assert_eq!(code, StatusCode::CREATED, "{loose}");
+    assert_eq!(loose["location"]["verified"], false);
+    let (_, clicked) = s.post(&t, "/incidents", json!({"kind": "theft", "lat": plat, "lon": plon, "source": "map_click", "datum": "gcj02"})).await;
+    assert_eq!(
+        (
+            clicked["location"]["verified"].as_bool(),
+            clicked["location"]["source"].as_str()
+        ),
+        (Some(true), Some("map_click")),
+        "{clicked}"
+    );
+    assert_eq!(
+        clicked["lat"].as_f64(),
+        Some(plat),
+        "GCJ-02 is WGS-84 outside China"
+    );
+    let (_, list) = s.get(&t, "/incidents?unverified=true").await;
+    let ids: Vec<i64> = list["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![loose["id"].as_i64().unwrap()], "{list}");
+
+    let before = s.stored_incidents().await;
+    for (body, field) in [
+        (
+            json!({"kind": "theft", "place_id": "0123456789abcdef"}),
+            "place_id",
+        ),
+        (json!({"kind": "theft"}), "lat"),
+        (json!({"kind": "theft", "lat": plat}), "lon"),
+        (
+            json!({"kind": "theft", "lat": plat, "lon": plon, "datum": "mars"}),
+            "datum",
+        ),
+        (
+            json!({"kind": "theft", "lat": plat, "lon": plon, "source": "pigeon"}),
+            "source",
+        ),
+        (
+            json!({"kind": "theft", "lat": plat, "lon": plon, "radius_m": -3}),
+            "radius_m",
+        ),
+        (json!({"kind": "theft", "lat": 123, "lon": plon}), "lat"),
+    ] {
+        let (code, r) = s.post(&t, "/incidents", body.clone()).await;
+        assert_eq!(
+            (code, r["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{body}: {r}"
+        );
+    }
+    assert_eq!(s.stored_incidents().await, before, "nothing written");
+}

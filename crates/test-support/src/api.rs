@@ -84,6 +84,7 @@ pub async fn spawn_at(clock: server::Clock) -> Server {
     };
     settings.dispatch.max_snap_m = 60.0;
     let app = App::start(store, g, settings).await.unwrap();
+    app.set_places(crate::monaco_places().to_vec());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(axum::serve(listener, server::router(app.clone())).into_future());

@@ -37,6 +37,18 @@ pub fn monaco() -> &'static Graph {
     G.get_or_init(|| Box::leak(Box::new(graph_of(MONACO))))
 }
 
+/// Monaco's places (streets, junctions, addresses, landmarks), read once
+/// per test process.
+pub fn monaco_places() -> &'static [places::Place] {
+    static P: OnceLock<Vec<places::Place>> = OnceLock::new();
+    P.get_or_init(|| {
+        let path = extract(MONACO);
+        osm_import::read_places(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .0
+    })
+}
+
 /// The body of `GET url` as text (HTML pages, metrics), with a bearer token
 /// when given.
 pub async fn text(client: &reqwest::Client, url: &str, token: Option<&str>) -> String {

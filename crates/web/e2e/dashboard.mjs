@@ -64,11 +64,9 @@ await page.keyboard.press('n');
 await page.waitForSelector('[data-test=callform]');
 await page.selectOption('[data-test=kind]', 'theft');
 await page.keyboard.press('Tab'); // priority
-await page.keyboard.press('Tab'); // location
+await page.keyboard.press('Tab'); // where: coordinates as typed
 await page.keyboard.type(where);
-await page.keyboard.press('Tab'); // address (the duplicate check runs as the location is left)
-await page.keyboard.type('测试路 110 号');
-await page.keyboard.press('Tab');
+await page.keyboard.press('Tab'); // caller (the duplicate check runs as the place is left)
 await page.keyboard.type('王测试');
 await page.keyboard.press('Enter');
 await page.waitForSelector('[data-test=detail-title]');
@@ -252,6 +250,39 @@ const disputeRows = await page.locator('[data-test=disputes] tr').count();
 check('the dispute ledger of the demo communities is listed', disputeRows > 5, String(disputeRows));
 await page.screenshot({ path: `${outDir}/community.png` });
 
+// Where: type a standard address as the caller says it, pick it from the list
+// with the keyboard, save; the incident is located by the place, verified.
+const taken = [id, second];
+async function callAt(typed, wanted) {
+  await page.click('nav button[data-tab=queue]');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('n');
+  await page.waitForSelector('[data-test=callform]');
+  await page.selectOption('[data-test=kind]', 'dispute');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(typed, { delay: 15 });
+  await page.waitForFunction((w) => [...document.querySelectorAll('[data-test=where-list] li')].some((li) => li.textContent.includes(w)), wanted, { timeout: 10000 });
+  const items = await page.$$eval('[data-test=where-list] li', (lis) => lis.map((li) => li.textContent));
+  const at = items.findIndex((x) => x.includes(wanted));
+  for (let i = 0; i < at; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter'); // picks
+  await page.waitForFunction((w) => document.querySelector('[data-test=location]').value === w, wanted);
+  const shown = await page.textContent('[data-test=where-at]');
+  await page.keyboard.press('Enter'); // saves
+  await page.waitForFunction((prev) => { const m = document.querySelector('[data-test=detail-title]')?.textContent.match(/#(\d+)/); return m && !prev.includes(Number(m[1])); }, taken, { timeout: 10000 });
+  const made = Number((await page.textContent('[data-test=detail-title]')).match(/#(\d+)/)[1]);
+  taken.push(made);
+  return { made, items, shown, inc: await api(token, 'GET', `/incidents/${made}`) };
+}
+const register = (await api(token, 'GET', `/places/search?q=${encodeURIComponent('社区 3号')}&limit=1`)).results[0];
+check('the demo city has a standard address register', register?.kind === 'standard_address', JSON.stringify(register));
+// As a caller says it: street and number first, then the community, without the city and district.
+const parts = register.label.match(/^平安市(.+?区)(.+?(?:社区|村)) (.+) (\d+号)$/);
+check('standard addresses read 平安市 district community street number', parts, register.label);
+const zh = await callAt(`${parts[3]} ${parts[4]} ${parts[2]}`, register.label);
+check('a standard address typed in Chinese, picked with the keyboard, locates the call', zh.inc.location.place_id === register.id && zh.inc.location.verified && zh.inc.location.source === 'typed_address' && zh.inc.lat === register.lat && zh.inc.address === register.label && zh.shown.includes(register.station), JSON.stringify({ location: zh.inc.location, items: zh.items, shown: zh.shown }));
+
 // Switch language.
 await page.click('[data-test=lang]');
 await page.waitForFunction(() => document.documentElement.lang === 'en' && document.querySelector('nav button[data-tab=queue]').textContent === 'Queue');
@@ -263,6 +294,12 @@ await page.evaluate(() => { window.mapIdle = false; });
 await page.waitForFunction(() => window.mapIdle, null, { timeout: 15000 }).catch(() => {});
 await page.screenshot({ path: `${outDir}/dashboard.png` });
 result.screenshot = `${outDir}/dashboard.png`;
+
+// The same in English, with a crossing typed in another form than its label.
+const crossing = (await api(token, 'GET', `/places/search?q=${encodeURIComponent('santa catarina & passos manuel')}&limit=1`)).results[0];
+check('a crossing is found by both names', crossing?.kind === 'intersection', JSON.stringify(crossing));
+const en = await callAt('passos manuel and santa cat', crossing.label);
+check('a crossing typed in English locates the call', en.inc.location.place_id === crossing.id && en.inc.location.verified && en.inc.station_id === crossing.station_id && en.shown.startsWith('Crossing'), JSON.stringify({ location: en.inc.location, shown: en.shown }));
 
 // The station chief's and the bureau's views: ledgers, 1+X+N staffing, the assessment table.
 await page.click('nav button[data-tab=community]');

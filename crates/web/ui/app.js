@@ -286,7 +286,7 @@ function renderDetail() {
   const canDispatch = ['dispatcher', 'station_officer', 'commander', 'admin'].includes(role);
   el.innerHTML = `
     <h2 data-test="detail-title">#${inc.id} ${esc(kindName(inc.kind))} <span class="prio p${inc.priority}">${inc.priority}</span></h2>
-    <p><b data-test="detail-status">${esc(statusName(inc.status))}</b> · ${esc(inc.address || `${inc.lat.toFixed(5)}, ${inc.lon.toFixed(5)}`)}</p>
+    <p><b data-test="detail-status">${esc(statusName(inc.status))}</b> · ${esc(inc.address || `${inc.lat.toFixed(5)}, ${inc.lon.toFixed(5)}`)}${inc.location && !inc.location.verified ? ` <span class="warn" data-test="unverified">${t('unverified')}</span>` : ''}</p>
     <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')} · ${t('station')}: ${esc(inc.station_id || '')}</p>
     ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
     ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
@@ -346,13 +346,15 @@ function renderCallForm() {
   const kinds = state.config.kinds;
   const p = state.pick;
   $('#panel').innerHTML = `
-    <form id="callform" class="callform" data-test="callform">
+    <form id="callform" class="callform" data-test="callform" autocomplete="off">
       <h2>${t('new_call')}</h2>
       <label>${t('kind')}<select name="kind" data-test="kind">${kinds.map((k) => `<option value="${k.code}">${esc(state.lang === 'zh' ? k.name_zh : k.name_en)}</option>`).join('')}</select></label>
       <label>${t('priority')}<select name="priority"><option value="">—</option>${[1, 2, 3, 4].map((n) => `<option>${n}</option>`).join('')}</select></label>
-      <label>${t('location')}<input name="location" data-test="location" placeholder="41.1496,-8.6109" value="${p ? `${p.lat.toFixed(6)},${p.lon.toFixed(6)}` : ''}"></label>
-      <p class="muted">${t('pick_on_map')}</p>
-      <label>${t('address')}<input name="address"></label>
+      <div class="where">
+        <label>${t('where')}<input name="where" data-test="location" role="combobox" aria-expanded="false" aria-controls="where-list" aria-autocomplete="list" placeholder="${esc(t('where_hint'))}"></label>
+        <ul id="where-list" class="where-list" role="listbox" data-test="where-list" hidden></ul>
+      </div>
+      <p class="muted" id="where-at" data-test="where-at">${t('pick_on_map')}</p>
       <label>${t('caller_name')}<input name="caller_name" data-test="caller_name"></label>
       <label>${t('caller_phone')}<input name="caller_phone"></label>
       <label>${t('description')}<textarea name="description" rows="2"></textarea></label>
@@ -362,24 +364,118 @@ function renderCallForm() {
     </form>`;
   const form = $('#callform');
   form.kind.focus();
+  state.where = null;
   const check = () => checkDuplicates(form);
-  form.location.onchange = check;
+  wireWhereBox(form, check);
   form.kind.onchange = check;
   form.onsubmit = async (e) => { e.preventDefault(); await saveCall(form); };
-  if (p) check();
+  if (p) pickPoint(form, p, check);
+}
+
+// The "where" box: a search as the call taker types (↑/↓, Enter picks),
+// coordinates as typed, or a map click looked up in reverse.
+function wireWhereBox(form, check) {
+  const box = form.where;
+  const list = $('#where-list');
+  let results = [];
+  let active = -1;
+  let asked = 0;
+  const close = () => { list.hidden = true; box.setAttribute('aria-expanded', 'false'); active = -1; };
+  const show = () => {
+    list.innerHTML = results.map((r, i) => `<li role="option" id="where-${i}" data-i="${i}" aria-selected="${i === active}" class="${i === active ? 'active' : ''}"><b>${esc(r.label)}</b> <small>${esc(t('place_' + r.kind))}${r.station ? ' · ' + esc(r.station) : ''}${r.community ? ' · ' + esc(r.community) : ''}</small></li>`).join('');
+    list.hidden = results.length === 0;
+    box.setAttribute('aria-expanded', String(!list.hidden));
+    if (active >= 0) box.setAttribute('aria-activedescendant', `where-${active}`); else box.removeAttribute('aria-activedescendant');
+  };
+  const pick = (r) => {
+    state.where = { text: r.label, place_id: r.id, lat: r.lat, lon: r.lon, source: 'typed_address', place: r };
+    box.value = r.label;
+    close();
+    showWhere(r);
+    check();
+  };
+  box.oninput = () => {
+    const q = box.value.trim();
+    if (coordinates(q) || q.length < 2) { results = []; close(); return; }
+    const mine = ++asked;
+    setTimeout(async () => {
+      if (mine !== asked) return;
+      try {
+        const near = state.where?.lat != null ? `&near=${state.where.lat},${state.where.lon}` : '';
+        const res = await api('GET', `/places/search?limit=8&q=${encodeURIComponent(q)}${near}`);
+        if (mine !== asked) return;
+        results = res.results;
+        active = results.length ? 0 : -1;
+        show();
+      } catch (e) { $('#formerror').textContent = e.message; }
+    }, 60);
+  };
+  box.onkeydown = (e) => {
+    if (list.hidden) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      active = (active + (e.key === 'ArrowDown' ? 1 : results.length - 1)) % results.length;
+      show();
+    } else if (e.key === 'Enter' && active >= 0) {
+      e.preventDefault();
+      pick(results[active]);
+    } else if (e.key === 'Escape') { e.stopPropagation(); close(); }
+  };
+  list.onmousedown = (e) => {
+    const li = e.target.closest('li[data-i]');
+    if (li) { e.preventDefault(); pick(results[Number(li.dataset.i)]); }
+  };
+  box.onblur = () => setTimeout(close, 150);
+  box.onchange = () => { if (coordinates(box.value)) check(); };
+}
+
+function coordinates(text) {
+  const m = text.match(/^\s*(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)\s*$/);
+  return m ? { lat: Number(m[1]), lon: Number(m[2]) } : null;
+}
+
+function showWhere(r) {
+  const at = $('#where-at');
+  if (at) at.textContent = [t('place_' + r.kind), r.station, r.community].filter(Boolean).join(' · ');
+}
+
+// A map click: the point, named by the nearest place.
+async function pickPoint(form, p, check) {
+  state.where = { text: '', lat: p.lat, lon: p.lon, source: 'map_click' };
+  form.where.value = `${p.lat.toFixed(6)},${p.lon.toFixed(6)}`;
+  check();
+  try {
+    const res = await api('GET', `/places/reverse?lat=${p.lat}&lon=${p.lon}`);
+    const near = res.results.find((r) => r.kind !== 'community' && r.kind !== 'station') || res.results[0];
+    if (near && state.where?.source === 'map_click') {
+      state.where.text = near.label;
+      form.where.value = near.label;
+      showWhere(near);
+    }
+  } catch { /* the coordinates stand */ }
 }
 
 function readCall(form) {
-  const [lat, lon] = form.location.value.split(/[,\s]+/).map(Number);
-  const body = { kind: form.kind.value, lat, lon };
+  const body = { kind: form.kind.value };
+  const text = form.where.value.trim();
+  const w = state.where;
+  const typed = coordinates(text);
+  if (typed) Object.assign(body, typed, { source: w?.source === 'map_click' && w.lat === typed.lat ? 'map_click' : 'coordinates' });
+  else if (w && w.text === text && w.place_id) Object.assign(body, { place_id: w.place_id });
+  else if (w && w.text === text) Object.assign(body, { lat: w.lat, lon: w.lon, source: w.source, address: text });
+  // Text changed after a pick or a click: keep the point, unconfirmed.
+  else if (w) Object.assign(body, { lat: w.lat, lon: w.lon, source: 'typed_address', verified: false, address: text });
+  else if (text) Object.assign(body, { address: text, source: 'typed_address' });
   if (form.priority.value) body.priority = Number(form.priority.value);
-  for (const k of ['address', 'caller_name', 'caller_phone', 'description']) if (form[k].value.trim()) body[k] = form[k].value.trim();
+  for (const k of ['caller_name', 'caller_phone', 'description']) if (form[k].value.trim()) body[k] = form[k].value.trim();
   return body;
 }
 
+const located = (body) => body.place_id || (Number.isFinite(body.lat) && Number.isFinite(body.lon));
+
 async function checkDuplicates(form) {
   const body = readCall(form);
-  if (!Number.isFinite(body.lat) || !Number.isFinite(body.lon)) return;
+  if (!located(body)) return;
   try {
     const res = await api('POST', '/incidents/check', body);
     $('#formerror').textContent = '';
@@ -391,6 +487,7 @@ async function checkDuplicates(form) {
 
 async function saveCall(form) {
   const body = readCall(form);
+  if (!located(body)) { $('#formerror').textContent = t('where_needed'); form.where.focus(); return; }
   try {
     const inc = await api('POST', '/incidents', body);
     state.incidents.set(inc.id, inc);

@@ -21,7 +21,7 @@ use ::community::ledger::{KeyPerson, KeyPersonSummary};
 use ::community::ledgers::{Entry, EntrySummary};
 use ::community::transfer::{Lead, Transfer, TransferStatus};
 use dispatch::time::format_rfc3339;
-use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, NewIncident, Phase, Unit};
+use dispatch::{Config, Event, EventKind, Incident, IncidentStatus, Phase, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,7 +40,8 @@ pub struct ErrorBody {
     pub(crate) field: Option<String>,
 }
 
-/// A new 110 call, as the call taker enters it.
+/// A new 110 call, as the call taker enters it. The place is a search
+/// result (`place_id`) or coordinates (`lat`/`lon` in `datum`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewIncidentBody {
     /// Kind code from the catalogue (`GET /api/v1/config`).
@@ -49,8 +50,31 @@ pub struct NewIncidentBody {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 4)]
     pub(crate) priority: Option<u8>,
-    pub(crate) lat: f64,
-    pub(crate) lon: f64,
+    /// Required unless `place_id` is given.
+    #[serde(default)]
+    pub(crate) lat: Option<f64>,
+    /// Required unless `place_id` is given.
+    #[serde(default)]
+    pub(crate) lon: Option<f64>,
+    /// The `id` of a result of `GET /api/v1/places/search` or `/reverse`:
+    /// the call is located there (its `lat`/`lon` are not needed).
+    #[serde(default)]
+    pub(crate) place_id: Option<String>,
+    /// The datum of `lat`/`lon`: `wgs84` (default), `gcj02` or `bd09`;
+    /// converted to WGS-84.
+    #[serde(default)]
+    pub(crate) datum: Option<String>,
+    /// How the place was given: `typed_address`, `map_click`, `phone_fix`,
+    /// `coordinates` (default; `typed_address` with a `place_id`).
+    #[serde(default)]
+    pub(crate) source: Option<String>,
+    /// Uncertainty of the position, metres (a phone fix's accuracy).
+    #[serde(default)]
+    pub(crate) radius_m: Option<f64>,
+    /// Whether the place is confirmed; by default it is, except typed text
+    /// that matched no place. Unverified locations are listed for follow-up.
+    #[serde(default)]
+    pub(crate) verified: Option<bool>,
     /// The place as the caller said it.
     #[serde(default)]
     pub(crate) address: Option<String>,
@@ -61,21 +85,6 @@ pub struct NewIncidentBody {
     pub(crate) caller_phone: Option<String>,
     #[serde(default)]
     pub(crate) description: Option<String>,
-}
-
-impl From<NewIncidentBody> for NewIncident {
-    fn from(b: NewIncidentBody) -> NewIncident {
-        NewIncident {
-            kind: b.kind,
-            priority: b.priority,
-            lat: b.lat,
-            lon: b.lon,
-            address: b.address,
-            caller_name: b.caller_name,
-            caller_phone: b.caller_phone,
-            description: b.description,
-        }
-    }
 }
 
 /// A caller of an incident (a repeated call adds one).
@@ -165,6 +174,52 @@ pub struct IncidentOut {
     pub(crate) merged_from: Vec<i64>,
     /// Possible duplicates flagged when the call was taken.
     pub(crate) possible_duplicates: Vec<DuplicateOut>,
+    /// How the place was found and how sure it is.
+    pub(crate) location: LocationOut,
+}
+
+/// An incident's location as a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationOut {
+    /// Confirmed (a search result, a map click, a fix); unverified ones are
+    /// listed for follow-up (`GET /api/v1/incidents?unverified=true`).
+    pub(crate) verified: bool,
+    /// `typed_address`, `map_click`, `phone_fix`, `eido`, `field_unit` or `coordinates`.
+    pub(crate) source: &'static str,
+    /// The datum the coordinates were given in (the incident's are WGS-84).
+    pub(crate) datum: String,
+    /// Uncertainty, metres.
+    pub(crate) radius_m: Option<f64>,
+    /// The place found (a search result's label).
+    pub(crate) label: Option<String>,
+    /// The places index's key of that result.
+    pub(crate) place_id: Option<String>,
+    /// Police station responsible for the place.
+    pub(crate) station: Option<String>,
+    /// Community or village (社区/村).
+    pub(crate) community: Option<String>,
+    pub(crate) grid: Option<String>,
+}
+
+impl LocationOut {
+    fn new(i: &Incident) -> LocationOut {
+        let l = i.location.clone().unwrap_or_else(|| dispatch::Location {
+            verified: true,
+            datum: "wgs84".into(),
+            ..Default::default()
+        });
+        LocationOut {
+            verified: l.verified,
+            source: l.source.as_str(),
+            datum: l.datum,
+            radius_m: l.radius_m,
+            label: l.label,
+            place_id: l.place_id,
+            station: i.place.station_id.clone(),
+            community: i.place.community_id.clone(),
+            grid: i.place.grid_id.clone(),
+        }
+    }
 }
 
 impl IncidentOut {
@@ -242,6 +297,7 @@ impl IncidentOut {
                     minutes: d.minutes,
                 })
                 .collect(),
+            location: LocationOut::new(i),
         }
     }
 }
@@ -1479,6 +1535,27 @@ pub struct JurisdictionsAtOut {
     pub(crate) grid: Option<JurisdictionNameOut>,
 }
 
+impl JurisdictionsAtOut {
+    /// The named chain of a resolved place.
+    pub fn new(tree: &dispatch::Jurisdictions, place: &dispatch::Place) -> JurisdictionsAtOut {
+        let name = |id: &Option<String>| {
+            id.as_deref()
+                .and_then(|id| tree.get(id))
+                .map(|j| JurisdictionNameOut {
+                    id: j.id.clone(),
+                    name_zh: j.name_zh.clone(),
+                    name_en: j.name_en.clone(),
+                })
+        };
+        JurisdictionsAtOut {
+            bureau: name(&place.bureau_id),
+            station: name(&place.station_id),
+            community: name(&place.community_id),
+            grid: name(&place.grid_id),
+        }
+    }
+}
+
 // ---------------------------------------------------------------- analysis
 
 /// What one hotspot feature counts: a grid cell, an H3 hexagon or a road.
@@ -2634,4 +2711,70 @@ pub struct StoredOut {
     /// Records stored.
     pub(crate) stored: usize,
     pub(crate) applies: &'static str,
+}
+
+/// One place found: a search or reverse answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundPlaceOut {
+    /// The places index's key: give it as `place_id` to locate a call by it.
+    pub(crate) id: String,
+    pub(crate) label: String,
+    /// `address`, `street`, `intersection`, `place`, `poi`, `community`,
+    /// `station`, `marker` or `standard_address`.
+    pub(crate) kind: &'static str,
+    /// WGS-84.
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    /// Reverse: metres from the point asked about; search with `near`: from there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) meters: Option<f64>,
+    /// Search: typos forgiven in the match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) edits: Option<u8>,
+    /// The police station responsible for the place.
+    pub(crate) station_id: Option<String>,
+    /// Its name.
+    pub(crate) station: Option<String>,
+    /// Community or village (社区/村).
+    pub(crate) community_id: Option<String>,
+    /// Its name.
+    pub(crate) community: Option<String>,
+    pub(crate) grid_id: Option<String>,
+}
+
+/// How a coordinate reads in one datum: where it lands and how far that is
+/// from the nearest street (a fix labelled WGS-84 may be GCJ-02).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingOut {
+    /// The datum the coordinate is read in.
+    pub(crate) datum: &'static str,
+    /// The point in WGS-84.
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    /// Metres to the nearest named street.
+    pub(crate) street_m: Option<f64>,
+}
+
+/// Places found, best (search) or nearest (reverse) first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacesOut {
+    pub(crate) results: Vec<FoundPlaceOut>,
+    /// Reverse: the jurisdiction of the point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) jurisdiction: Option<JurisdictionsAtOut>,
+    /// Reverse in another datum: the point read as given and read as
+    /// WGS-84, with which lands nearer a street.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) readings: Vec<ReadingOut>,
+}
+
+impl PlacesOut {
+    /// Just the places.
+    pub(crate) fn found(results: Vec<FoundPlaceOut>) -> PlacesOut {
+        PlacesOut {
+            results,
+            jurisdiction: None,
+            readings: Vec::new(),
+        }
+    }
 }

@@ -1,0 +1,80 @@
+//! The places index the server answers from: the city's own places (read
+//! from OpenStreetMap or a `.places` file) together with the names the
+//! police already keep — every level of the jurisdiction tree and the
+//! village and community police offices — so "松林三村" or "长安派出所"
+//! is found like any street.
+
+use dispatch::{Jurisdictions, Level, PoliceOffice};
+use places::{Kind, Place};
+
+/// Whether a place of this kind comes from the registries (rebuilt from
+/// them) rather than from the city's map.
+fn from_registries(kind: Kind) -> bool {
+    matches!(kind, Kind::Station | Kind::Community)
+}
+
+/// The places of the jurisdiction tree and the police offices.
+pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Place> {
+    let mut out: Vec<Place> = tree
+        .all()
+        .iter()
+        .filter_map(|j| {
+            let (lon, lat) = match j.seat {
+                Some([lon, lat]) => (lon, lat),
+                None => centroid(j.polygon.first()?.first()?)?,
+            };
+            let kind = match j.level {
+                Level::Community | Level::Grid => Kind::Community,
+                Level::CityBureau | Level::Bureau | Level::Station => Kind::Station,
+            };
+            Some(Place {
+                label: j.name_zh.clone(),
+                kind,
+                lat,
+                lon,
+                names: j.name_en.iter().cloned().chain([j.id.clone()]).collect(),
+                shape: Vec::new(),
+            })
+        })
+        .collect();
+    out.extend(offices.iter().map(|o| Place {
+        label: o.name.clone(),
+        kind: Kind::Station,
+        lat: o.lat,
+        lon: o.lon,
+        names: vec![o.id.clone()],
+        shape: Vec::new(),
+    }));
+    out
+}
+
+/// The mean of a ring's points, `(lon, lat)`.
+fn centroid(ring: &[[f64; 2]]) -> Option<(f64, f64)> {
+    // A closed ring repeats its first point; leave it out of the mean.
+    let pts = match ring {
+        [first, .., last] if first == last => &ring[..ring.len() - 1],
+        _ => ring,
+    };
+    if pts.is_empty() {
+        return None;
+    }
+    let n = pts.len() as f64;
+    Some((
+        pts.iter().map(|p| p[0]).sum::<f64>() / n,
+        pts.iter().map(|p| p[1]).sum::<f64>() / n,
+    ))
+}
+
+/// The index of `city` (the map's places) and the registries' places.
+pub fn build(
+    city: impl IntoIterator<Item = Place>,
+    tree: &Jurisdictions,
+    offices: &[PoliceOffice],
+) -> places::Index {
+    let mut all: Vec<Place> = city
+        .into_iter()
+        .filter(|p| !from_registries(p.kind))
+        .collect();
+    all.extend(registry_places(tree, offices));
+    places::Index::build(all)
+}
