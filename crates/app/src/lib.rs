@@ -98,6 +98,9 @@ pub struct App {
     /// The places index (the city's places and the registries' names);
     /// replaced whole, read without waiting.
     places: std::sync::RwLock<Arc<::places::Index>>,
+    /// The places imported over the API (kept to rebuild the index); held
+    /// while the index is rebuilt, so two rebuilds cannot lose each other's work.
+    imported_places: Mutex<Vec<::places::Place>>,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -266,7 +269,18 @@ impl App {
         );
         let feed: Arc<dyn EventBus> = Arc::new(bus::InProcessBus::new(4096));
         let committed = store.committed();
-        let index = Arc::new(places::build(Vec::new(), &jurisdictions, &offices));
+        let imported: Vec<::places::Place> = store
+            .imported_places()
+            .await?
+            .into_iter()
+            .filter_map(|(kind, p)| places::from_store(&kind, p))
+            .collect();
+        let index = Arc::new(places::build(
+            Vec::new(),
+            &imported,
+            &jurisdictions,
+            &offices,
+        ));
         let app = Arc::new(App {
             engine: Mutex::new(engine),
             engine_stale: AtomicBool::new(false),
@@ -278,6 +292,7 @@ impl App {
             settings,
             tiles: tiles::RoadTiles::new(graph),
             places: std::sync::RwLock::new(index),
+            imported_places: Mutex::new(imported),
             offices: std::sync::RwLock::new(offices),
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
@@ -327,7 +342,11 @@ impl App {
     /// Puts the city's places (from OpenStreetMap or a `.places` file) in
     /// the index, with the registries' names added.
     pub fn set_places(&self, city: Vec<::places::Place>) {
-        let index = places::build(city, &self.jurisdictions, &self.offices());
+        let imported = self
+            .imported_places
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let index = places::build(city, &imported, &self.jurisdictions, &self.offices());
         *self.places.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
     }
 
@@ -336,6 +355,51 @@ impl App {
     fn refresh_places(&self) {
         let city = self.places().places().to_vec();
         self.set_places(city);
+    }
+
+    /// Replaces the imported places of `kind` (the standard address
+    /// register, the markers): durable with its audit entry first, then in
+    /// the index. Answers how many places the index now holds.
+    pub async fn import_places(
+        &self,
+        user: &User,
+        kind: ::places::Kind,
+        records: Vec<::places::Place>,
+    ) -> Result<usize, AppError> {
+        let rows: Vec<store::ImportedPlace> = records
+            .iter()
+            .map(|p| store::ImportedPlace {
+                label: p.label.clone(),
+                lat: p.lat,
+                lon: p.lon,
+                names: p.names.clone(),
+            })
+            .collect();
+        let audit = store::AuditEntry {
+            at: self.now(),
+            actor: user.username.clone(),
+            action: "import".into(),
+            kind: format!("places:{}", kind.as_str()),
+            record_id: records.len().to_string(),
+            reason: None,
+        };
+        self.store
+            .replace_imported_places(kind.as_str(), &rows, &audit)
+            .await
+            .map_err(AppError::store)?;
+        let mut imported = self
+            .imported_places
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        imported.retain(|p| p.kind != kind);
+        imported.extend(records);
+        // The city's places: the index's, less what the registries and the
+        // imports put there (build adds those again).
+        let city: Vec<::places::Place> = self.places().places().to_vec();
+        let index = places::build(city, &imported, &self.jurisdictions, &self.offices());
+        let n = index.len();
+        *self.places.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+        Ok(n)
     }
 
     /// Stores a police office (new or changed) with its audit entry, and

@@ -65,16 +65,34 @@ fn centroid(ring: &[[f64; 2]]) -> Option<(f64, f64)> {
     ))
 }
 
-/// The index of `city` (the map's places) and the registries' places.
+/// The index of `city` (the map's places), the places the police imported
+/// through the API (each kind imported replaces the city's places of that
+/// kind: the register posted is the register) and the registries' places.
 pub fn build(
     city: impl IntoIterator<Item = Place>,
+    imported: &[Place],
     tree: &Jurisdictions,
     offices: &[PoliceOffice],
 ) -> places::Index {
+    let replaced: Vec<Kind> = imported.iter().map(|p| p.kind).collect();
     let mut all: Vec<Place> = city
         .into_iter()
-        .filter(|p| !from_registries(p.kind))
+        .filter(|p| !from_registries(p.kind) && !replaced.contains(&p.kind))
         .collect();
+    all.extend(imported.iter().cloned());
     all.extend(registry_places(tree, offices));
     places::Index::build(all)
+}
+
+/// A stored imported place as indexed; `None` for a kind this build does
+/// not know.
+pub fn from_store(kind: &str, p: store::ImportedPlace) -> Option<Place> {
+    Some(Place {
+        kind: Kind::parse(kind)?,
+        label: p.label,
+        lat: p.lat,
+        lon: p.lon,
+        names: p.names,
+        shape: Vec::new(),
+    })
 }

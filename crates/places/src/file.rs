@@ -8,22 +8,6 @@ use crate::{Kind, Place, PlacesError};
 
 const HEADER: &str = "pingan-places 1";
 
-fn kind_of(s: &str) -> Option<Kind> {
-    [
-        Kind::Address,
-        Kind::Street,
-        Kind::Intersection,
-        Kind::Place,
-        Kind::Poi,
-        Kind::Community,
-        Kind::Station,
-        Kind::Marker,
-        Kind::StandardAddress,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-}
-
 /// Tabs, line breaks and the separator of other names cannot occur in a field.
 fn clean(s: &str) -> String {
     s.chars()
@@ -92,7 +76,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
             ));
         }
         let kind =
-            kind_of(f[0]).ok_or_else(|| bad(n, "kind", format!("unknown kind {:?}", f[0])))?;
+            Kind::parse(f[0]).ok_or_else(|| bad(n, "kind", format!("unknown kind {:?}", f[0])))?;
         let lat: f64 = f[1]
             .parse()
             .map_err(|_| bad(n, "lat", format!("{:?} is not a number", f[1])))?;

@@ -31,6 +31,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 9] = [
+        Kind::Address,
+        Kind::Street,
+        Kind::Intersection,
+        Kind::Place,
+        Kind::Poi,
+        Kind::Community,
+        Kind::Station,
+        Kind::Marker,
+        Kind::StandardAddress,
+    ];
+
+    /// Parses the API spelling.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The API spelling.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -52,6 +52,16 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/places/search", get(crate::places_api::search))
         .route("/places/reverse", get(crate::places_api::reverse))
         .route(
+            "/places/addresses",
+            post(crate::places_api::import_addresses)
+                .layer(DefaultBodyLimit::max(crate::places_api::IMPORT_LIMIT)),
+        )
+        .route(
+            "/places/markers",
+            post(crate::places_api::import_markers)
+                .layer(DefaultBodyLimit::max(crate::places_api::IMPORT_LIMIT)),
+        )
+        .route(
             "/police-offices",
             get(police_offices).post(crate::ledgers_api::create_office),
         )

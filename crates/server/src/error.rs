@@ -285,6 +285,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A `text/csv` body as text: 415 when it is sent as something else (with
+/// `what` to say what to send), 422 when it is not UTF-8.
+pub fn csv_text<'a>(
+    headers: &axum::http::HeaderMap,
+    body: &'a [u8],
+    what: &str,
+) -> Result<&'a str, ApiError> {
+    let csv_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !csv_type {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            format!("send {what}"),
+        ));
+    }
+    std::str::from_utf8(body)
+        .map_err(|_| ApiError::invalid("csv", "not UTF-8 text; save the file as UTF-8 CSV"))
+}
+
 /// A numeric parameter: its value (or `default`) when within `range`,
 /// else 422 `invalid_field` naming it and the range.
 pub fn bounded<T>(

@@ -834,13 +834,20 @@ pub async fn update_office(
 /// Largest ledger import accepted.
 pub const IMPORT_LIMIT: usize = 16 << 20;
 
-fn import_refused(message: String, errors: &[ledgers::LineError]) -> Response {
+/// 422 with every bad line of a refused import.
+pub(crate) fn import_refused<'a, E: 'a>(
+    message: String,
+    errors: impl IntoIterator<Item = &'a E>,
+) -> Response
+where
+    wire::LineErrorOut: From<&'a E>,
+{
     (
         Code::InvalidField.status(),
         axum::Json(wire::ImportRefusedOut::new(
             Code::InvalidField.as_str(),
             message,
-            errors,
+            errors.into_iter().map(wire::LineErrorOut::from).collect(),
         )),
     )
         .into_response()
@@ -860,22 +867,11 @@ pub async fn import_entries(
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     user.require(Action::CommunityWrite)?;
-    let csv_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv"));
-    if !csv_type {
-        return Err(ApiError::new(
-            Code::UnsupportedMediaType,
-            "send the ledger as text/csv: a header of community_id and field names (GET /community/ledgers), one record a line",
-        ));
-    }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return Err(ApiError::invalid(
-            "csv",
-            "not UTF-8 text; save the file as UTF-8 CSV",
-        ));
-    };
+    let text = crate::error::csv_text(
+        &headers,
+        &body,
+        "the ledger as text/csv: a header of community_id and field names (GET /community/ledgers), one record a line",
+    )?;
     let rows = match ledgers::parse_csv(l, text) {
         Ok(rows) => rows,
         Err(errors) => {

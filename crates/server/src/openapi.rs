@@ -49,6 +49,8 @@ use crate::wire::{
         crate::api::posts,
         crate::places_api::search,
         crate::places_api::reverse,
+        crate::places_api::import_addresses,
+        crate::places_api::import_markers,
         crate::api::police_offices,
         crate::ledgers_api::create_office,
         crate::ledgers_api::update_office,

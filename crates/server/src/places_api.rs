@@ -20,6 +20,10 @@ use app::Refusal;
 
 type ApiResult = Result<Response, ApiError>;
 
+/// Largest place file accepted: a city's register (a million addresses
+/// is some 100 MB of CSV).
+pub const IMPORT_LIMIT: usize = 256 << 20;
+
 /// Longest query looked at: a call taker types a few words, not a page.
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -318,4 +322,97 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
             place_id,
         }),
     })
+}
+
+/// A place file posted as `text/csv`, read by `parse`, replacing the
+/// imported places of `kind`.
+async fn import(
+    app: &App,
+    user: &User,
+    kind: Kind,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    parse: fn(&str) -> Result<Vec<places::Place>, Vec<places::import::LineError>>,
+    header: &str,
+) -> ApiResult {
+    user.require(Action::Admin)?;
+    let text = crate::error::csv_text(
+        headers,
+        body,
+        &format!("the file as text/csv with the header {header}"),
+    )?;
+    let records = match parse(text) {
+        Ok(r) if r.is_empty() => {
+            return Err(ApiError::invalid(
+                "csv",
+                format!(
+                    "no rows under the header: a register is replaced whole, so send all of it ({header})"
+                ),
+            ));
+        }
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(crate::ledgers_api::import_refused(
+                format!(
+                    "nothing was imported: {} bad line(s), each listed",
+                    errors.len()
+                ),
+                &errors,
+            ));
+        }
+    };
+    let imported = records.len();
+    let places = app.import_places(user, kind, records).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(wire::PlacesImportedOut {
+            kind: kind.as_str(),
+            imported,
+            places,
+        }),
+    )
+        .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/places/addresses", tag = "places", summary = "Replace the standard address register (标准地址) from text/csv: full_address,lat,lon and optionally code,province,city,county,township,community_id,road,house_number,building,unit,room; all or nothing, every bad line listed with its field (administrators)",
+    request_body(content = Object, content_type = "text/csv", description = "CSV, header full_address,lat,lon[,…]"),
+    responses((status = 201, description = "Imported", body = wire::PlacesImportedOut), (status = 415, description = "not text/csv"), (status = 422, description = "{code, message, field, errors: [{line, field, message}]}", body = wire::ImportRefusedOut)))]
+pub(crate) async fn import_addresses(
+    State(app): crate::api::AppState,
+    user: User,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    let header = "full_address,lat,lon[,code,province,city,county,township,community_id,road,house_number,building,unit,room]";
+    import(
+        &app,
+        &user,
+        Kind::StandardAddress,
+        &headers,
+        &body,
+        places::import::standard_addresses,
+        header,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/places/markers", tag = "places", summary = "Replace the location markers (路灯杆/路牌 codes, mile markers) from text/csv: code,lat,lon; all or nothing, every bad line listed (administrators)",
+    request_body(content = Object, content_type = "text/csv", description = "CSV, header code,lat,lon"),
+    responses((status = 201, description = "Imported", body = wire::PlacesImportedOut), (status = 415, description = "not text/csv"), (status = 422, description = "{code, message, field, errors: [{line, field, message}]}", body = wire::ImportRefusedOut)))]
+pub(crate) async fn import_markers(
+    State(app): crate::api::AppState,
+    user: User,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    import(
+        &app,
+        &user,
+        Kind::Marker,
+        &headers,
+        &body,
+        places::import::markers,
+        "code,lat,lon",
+    )
+    .await
 }

@@ -3089,3 +3089,179 @@ async fn places_are_found_as_typed_and_locate_a_call() {
     }
     assert_eq!(s.stored_incidents().await, before, "nothing written");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_address_register_is_posted_whole_and_found() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let calltaker = s.login("calltaker").await;
+    let post = |token: String, path: &'static str, ctype: &'static str, body: String| {
+        let req = s
+            .client
+            .post(format!("{}/api/v1{path}", s.base))
+            .bearer_auth(token)
+            .header("content-type", ctype)
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, _) = (&s.stations()[0], ());
+    let (lat, lon) = s.point_in(st);
+    let register = format!(
+        "full_address,lat,lon,code,road,house_number\n\
+         平安市摩纳哥区海港社区 Boulevard Albert 1er 9号,{lat},{lon},MC-0009,Boulevard Albert 1er,9号\n\
+         平安市摩纳哥区海港社区 Quai Antoine 1er 4号,{},{lon},MC-0004,Quai Antoine 1er,4号\n",
+        lat + 0.001
+    );
+
+    // Only administrators replace the register; it must be CSV.
+    let (code, _) = post(
+        calltaker.clone(),
+        "/places/addresses",
+        "text/csv",
+        register.clone(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, r) = post(
+        admin.clone(),
+        "/places/addresses",
+        "application/json",
+        register.clone(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{r}");
+
+    // Every bad line named with its field; nothing imported.
+    let bad = "full_address,lat,lon\n平安市甲路1号,43.73,7.42\n,43.73,7.42\n平安市甲路3号,north,7.42\n平安市甲路5号,43.73,7.42,extra\n";
+    let (code, r) = post(admin.clone(), "/places/addresses", "text/csv", bad.into()).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let lines: Vec<(i64, &str)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(3, "full_address"), (4, "lat"), (5, "csv")],
+        "{r}"
+    );
+    let (code, r) = post(
+        admin.clone(),
+        "/places/addresses",
+        "text/csv",
+        "full_address,lat,lon\n".into(),
+    )
+    .await;
+    assert_eq!(
+        (code, r["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("csv")),
+        "{r}"
+    );
+    let (code, r) = post(
+        admin.clone(),
+        "/places/addresses",
+        "text/csv",
+        "address,lat,lon\nx,1,2\n".into(),
+    )
+    .await;
+    assert_eq!(
+        (code, r["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("full_address")),
+        "{r}"
+    );
+    assert!(s.app.store().imported_places().await.unwrap().is_empty());
+
+    // Imported: durable, audited, and found at once, by any part (Chinese without spaces, the road and number, the code).
+    let (code, r) = post(admin.clone(), "/places/addresses", "text/csv", register).await;
+    assert_eq!(code, StatusCode::CREATED, "{r}");
+    assert_eq!(
+        (r["kind"].as_str(), r["imported"].as_i64()),
+        (Some("standard_address"), Some(2))
+    );
+    assert_eq!(s.app.store().imported_places().await.unwrap().len(), 2);
+    let (_, log) = s.get(&admin, "/audit?limit=1").await;
+    assert_eq!(
+        log["entries"][0]["kind"], "places:standard_address",
+        "{log}"
+    );
+    for q in [
+        "海港社区 albert 9",
+        "摩纳哥区海港社区Boulevard Albert",
+        "Boulevard Albert 1er 9号",
+        "MC-0009",
+    ] {
+        let (_, r) = s
+            .get(&calltaker, &format!("/places/search?q={}&limit=3", enc(q)))
+            .await;
+        let top = &r["results"][0];
+        assert_eq!(
+            (top["kind"].as_str(), top["label"].as_str()),
+            (
+                Some("standard_address"),
+                Some("平安市摩纳哥区海港社区 Boulevard Albert 1er 9号")
+            ),
+            "{q}: {r}"
+        );
+        assert_eq!(top["station_id"].as_str(), Some(st.as_str()));
+    }
+
+    // Posting again replaces the register whole; markers are a file of their own.
+    let (code, _) = post(
+        admin.clone(),
+        "/places/addresses",
+        "text/csv",
+        format!("full_address,lat,lon\n平安市摩纳哥区新路2号,{lat},{lon}\n"),
+    )
+    .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let (code, r) = post(
+        admin.clone(),
+        "/places/markers",
+        "text/csv",
+        format!("code,lat,lon\n0312-0457,{lat},{lon}\n"),
+    )
+    .await;
+    assert_eq!(
+        (code, r["imported"].as_i64()),
+        (StatusCode::CREATED, Some(1)),
+        "{r}"
+    );
+    let (_, r) = s
+        .get(&calltaker, &format!("/places/search?q={}", enc("海港社区")))
+        .await;
+    assert!(
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["kind"] != "standard_address"),
+        "the old register is gone: {r}"
+    );
+    let (_, r) = s
+        .get(&calltaker, &format!("/places/search?q={}", enc("新路2号")))
+        .await;
+    assert_eq!(r["results"][0]["kind"], "standard_address", "{r}");
+    let (_, r) = s.get(&calltaker, "/places/search?q=03120457").await;
+    assert_eq!(
+        (
+            r["results"][0]["kind"].as_str(),
+            r["results"][0]["label"].as_str()
+        ),
+        (Some("marker"), Some("0312-0457")),
+        "{r}"
+    );
+    let kinds: Vec<String> = s
+        .app
+        .store()
+        .imported_places()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(kinds, vec!["marker", "standard_address"]);
+}

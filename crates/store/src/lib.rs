@@ -136,6 +136,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_police_offices.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_community.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_imported_places.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -144,6 +148,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_police_offices.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_community.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_imported_places.sql"),
+    ),
 ];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -628,6 +636,50 @@ impl Store {
             .collect()
     }
 
+    /// Replaces every imported place of `kind` (the standard address
+    /// register, the markers) and appends the audit entry, in one
+    /// transaction: readers see the old register or the new, never a mix.
+    pub async fn replace_imported_places(
+        &self,
+        kind: &str,
+        places: &[ImportedPlace],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM imported_places WHERE agency_id = $1 AND kind = $2").bind(&self.agency).bind(kind).execute(&mut *tx).await?;
+            for (seq, x) in places.iter().enumerate() {
+                sqlx::query("INSERT INTO imported_places (agency_id, kind, seq, label, lat, lon, names) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&self.agency).bind(kind).bind(seq as i64).bind(&x.label).bind(x.lat).bind(x.lon).bind(doc(&x.names))
+                    .execute(&mut *tx).await?;
+            }
+            insert_audit(&mut tx, &self.agency, audit).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every imported place, by kind and in the order imported (the index
+    /// is built from them at start).
+    pub async fn imported_places(&self) -> Result<Vec<(String, ImportedPlace)>, StoreError> {
+        type Row = (String, i64, String, f64, f64, String);
+        let rows: Vec<Row> = on!(&self.pool, read p => sqlx::query_as("SELECT kind, seq, label, lat, lon, names FROM imported_places WHERE agency_id = $1 ORDER BY kind, seq").bind(&self.agency).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(kind, seq, label, lat, lon, names)| {
+                let names = parse("imported place", seq, &names)?;
+                Ok((
+                    kind,
+                    ImportedPlace {
+                        label,
+                        lat,
+                        lon,
+                        names,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Adds or replaces a community record (a JSON document of `kind`) and
     /// appends an audit entry, in one transaction.
     pub async fn put_record(
@@ -903,6 +955,19 @@ pub struct CommunityRecord {
     pub updated_at: i64,
     /// Soft-deleted at (ms).
     pub deleted_at: Option<i64>,
+}
+
+/// A place the police imported into the places index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedPlace {
+    /// What the call taker sees (a standard address in full, a marker's code).
+    pub label: String,
+    /// WGS-84.
+    pub lat: f64,
+    /// WGS-84.
+    pub lon: f64,
+    /// Other names it is found by.
+    pub names: Vec<String>,
 }
 
 /// One audit entry: who did or read what, when and why.

@@ -338,12 +338,51 @@ async fn suite(url: &str) {
     );
     assert_eq!(log[0].reason.as_deref(), Some("核查"));
 
+    // The standard address register is replaced whole, with its audit entry.
+    let place = |label: &str, lat: f64| store::ImportedPlace {
+        label: label.into(),
+        lat,
+        lon: 120.63,
+        names: vec![format!("{label}-code")],
+    };
+    let import = AuditEntry {
+        kind: "standard_addresses".into(),
+        ..audit("import", "2", 5_000)
+    };
+    let first = [
+        place("平安市建国路1号", 31.26),
+        place("平安市建国路3号", 31.27),
+    ];
+    s.replace_imported_places("standard_address", &first, &import)
+        .await
+        .unwrap();
+    s.replace_imported_places("marker", &[place("0312-0457", 31.2)], &import)
+        .await
+        .unwrap();
+    let second = [place("平安市建国路5号", 31.28)];
+    s.replace_imported_places("standard_address", &second, &import)
+        .await
+        .unwrap();
+    let got = s.imported_places().await.unwrap();
+    assert_eq!(
+        got,
+        vec![
+            ("marker".to_string(), place("0312-0457", 31.2)),
+            (
+                "standard_address".to_string(),
+                place("平安市建国路5号", 31.28)
+            ),
+        ]
+    );
+    assert_eq!(s.audit_log(1).await.unwrap()[0].kind, "standard_addresses");
+
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
     let snap = other.load().await.unwrap();
     assert!(snap.incidents.is_empty() && snap.units.is_empty());
     assert!(other.records("transfer").await.unwrap().is_empty());
     assert!(other.audit_log(10).await.unwrap().is_empty());
+    assert!(other.imported_places().await.unwrap().is_empty());
     assert!(other.user("张警官").await.unwrap().is_none());
     other.close().await;
 

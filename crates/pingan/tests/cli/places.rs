@@ -121,3 +121,70 @@ fn build_search_and_reverse_on_monaco() {
     );
     assert!(metres[0] < 1.0, "the street itself is at the point: {v}");
 }
+
+#[test]
+fn build_takes_the_polices_files_all_or_nothing() {
+    let pbf = super::extract("monaco-2016-osrm.osm.pbf");
+    let out = super::scratch().join("monaco-files.places");
+    let addresses = super::write(
+        "standard.csv",
+        "full_address,lat,lon,code\n平安市摩纳哥区海港社区 Quai Antoine 1er 6号,43.7329,7.4258,MC-6\n",
+    );
+    let aliases = super::write(
+        "aliases.csv",
+        "alias,target_label\nLe Rocher,Place du Palais\n",
+    );
+    let markers = super::write("markers.csv", "code,lat,lon\n0312-0457,43.7396,7.4278\n");
+    let build = |addresses: &str| {
+        run(&[
+            "places",
+            "build",
+            pbf.to_str().unwrap(),
+            "--addresses",
+            addresses,
+            "--aliases",
+            &aliases,
+            "--markers",
+            &markers,
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = build(&addresses);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{said}");
+    assert!(said.contains("1 standard addresses, 1 markers"), "{said}");
+    let file = out.to_str().unwrap();
+    for (q, kind, label) in [
+        (
+            "海港社区 6号",
+            "standard_address",
+            "平安市摩纳哥区海港社区 Quai Antoine 1er 6号",
+        ),
+        ("0312 0457", "marker", "0312-0457"),
+        ("le rocher", "street", "Place du Palais"),
+    ] {
+        let o = run(&[
+            "places", "search", "--places", file, "--q", q, "--limit", "1",
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let top = &v["results"][0];
+        assert_eq!(top["label"], label, "{q}: {v}");
+        assert_eq!(top["kind"], kind, "{q}: {v}");
+    }
+
+    // A bad line names its file, line and field, and nothing is written.
+    std::fs::remove_file(&out).unwrap();
+    let bad = super::write(
+        "bad.csv",
+        "full_address,lat,lon\n平安市甲路1号,43.73,7.42\n平安市甲路3号,91,7.42\n",
+    );
+    let o = build(&bad);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        said.contains("bad.csv") && said.contains("line 3: lat"),
+        "{said}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

@@ -2647,7 +2647,7 @@ impl ImportRefusedOut {
     pub(crate) fn new(
         code: &'static str,
         message: String,
-        errors: &[community::ledgers::LineError],
+        errors: Vec<LineErrorOut>,
     ) -> ImportRefusedOut {
         ImportRefusedOut {
             code,
@@ -2656,16 +2656,39 @@ impl ImportRefusedOut {
                 .first()
                 .and_then(|e| e.field.clone())
                 .unwrap_or_else(|| "csv".into()),
-            errors: errors
-                .iter()
-                .map(|e| LineErrorOut {
-                    line: e.line,
-                    field: e.field.clone(),
-                    message: e.message.clone(),
-                })
-                .collect(),
+            errors,
         }
     }
+}
+
+impl From<&community::ledgers::LineError> for LineErrorOut {
+    fn from(e: &community::ledgers::LineError) -> LineErrorOut {
+        LineErrorOut {
+            line: e.line,
+            field: e.field.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+impl From<&places::import::LineError> for LineErrorOut {
+    fn from(e: &places::import::LineError) -> LineErrorOut {
+        LineErrorOut {
+            line: e.line as usize,
+            field: Some(e.field.clone()),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// A place file imported: how many places of the kind, and in the index.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacesImportedOut {
+    /// `standard_address` or `marker`.
+    pub(crate) kind: &'static str,
+    pub(crate) imported: usize,
+    /// Places the index holds now.
+    pub(crate) places: usize,
 }
 
 // ---------------------------------------------------------------- the live feed
