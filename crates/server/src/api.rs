@@ -51,6 +51,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/posts", get(posts))
         .route("/places/search", get(crate::places_api::search))
         .route("/places/reverse", get(crate::places_api::reverse))
+        .route("/places/history", get(crate::places_api::history))
         .route(
             "/places/addresses",
             post(crate::places_api::import_addresses)

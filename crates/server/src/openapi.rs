@@ -49,6 +49,7 @@ use crate::wire::{
         crate::api::posts,
         crate::places_api::search,
         crate::places_api::reverse,
+        crate::places_api::history,
         crate::places_api::import_addresses,
         crate::places_api::import_markers,
         crate::api::police_offices,

@@ -416,3 +416,195 @@ pub(crate) async fn import_markers(
     )
     .await
 }
+
+/// `GET /api/v1/places/history`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// A search result's `id` (its position and address are used).
+    place_id: Option<String>,
+    /// Latitude (WGS-84), when no `place_id`.
+    lat: Option<f64>,
+    /// Longitude (WGS-84), when no `place_id`.
+    lon: Option<f64>,
+    /// Earlier incidents within this many metres, 5..=1000 (default 50).
+    radius_m: Option<f64>,
+    /// Over this many days, 1..=3650 (default 90).
+    days: Option<u32>,
+}
+
+/// Earlier incidents listed at most.
+const PRIOR_LISTED: usize = 20;
+
+/// Open incidents are looked for this far (a unit already near is worth knowing).
+const OPEN_RADIUS_M: f64 = 500.0;
+
+/// Text as compared across registries: folded, without spaces or punctuation.
+fn address_key(s: &str) -> String {
+    places::text::fold(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Whether a registry's address names the place: one contains the other
+/// (a standard address in full holds the road and number a ledger keeps).
+fn same_address(registered: &str, label_key: &str) -> bool {
+    let r = address_key(registered);
+    let shorter = r.chars().count().min(label_key.chars().count());
+    shorter >= 4 && (label_key.contains(&r) || r.contains(label_key))
+}
+
+#[utoipa::path(get, path = "/api/v1/places/history", tag = "places", summary = "A place's history at call entry (研判比对): earlier incidents within radius_m (default 50) over days (default 90), open incidents near it, regulated venues and a count of key persons registered at its address",
+    params(HistoryQuery), responses((status = 200, description = "OK", body = wire::PlaceHistoryOut)))]
+pub(crate) async fn history(
+    State(app): crate::api::AppState,
+    user: User,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult {
+    user.require(Action::Read)?;
+    let radius_m = crate::error::bounded("radius_m", q.radius_m, 50.0, 5.0..=1000.0)?;
+    let days = crate::error::bounded("days", q.days, 90, 1..=3650)?;
+    let (lat, lon, label) = match q.place_id.as_deref() {
+        Some(key) => {
+            let index = app.places();
+            let id = index.find(key).ok_or_else(|| {
+                ApiError::invalid(
+                    "place_id",
+                    format!("{key:?} is not a place of the current index"),
+                )
+            })?;
+            let p = index.place(id);
+            (p.lat, p.lon, Some(p.label.clone()))
+        }
+        None => {
+            let (Some(lat), Some(lon)) = (q.lat, q.lon) else {
+                let field = if q.lat.is_none() { "lat" } else { "lon" };
+                return Err(ApiError::invalid(field, "give place_id, or lat and lon"));
+            };
+            in_range(lat, lon, "lat")?;
+            (lat, lon, None)
+        }
+    };
+    let now = app.now();
+    let dlat = radius_m / 111_320.0;
+    let dlon = dlat / lat.to_radians().cos().max(0.01);
+    let since = now - i64::from(days) * dispatch::time::DAY_MS;
+    // The box is searched in the database; the circle and the scope here.
+    let found = app
+        .store()
+        .incidents_in_box(
+            (lat - dlat, lat + dlat),
+            (lon - dlon, lon + dlon),
+            since,
+            2000,
+        )
+        .await
+        .map_err(ApiError::store)?;
+    let near = |i: &dispatch::Incident| places::datum::meters((lat, lon), (i.lat, i.lon));
+    let out = |i: &dispatch::Incident| wire::NearbyIncidentOut {
+        id: i.id,
+        kind: i.kind.clone(),
+        status: i.status.as_str(),
+        created_at: dispatch::time::format_rfc3339(i.created_at),
+        meters: (near(i) * 10.0).round() / 10.0,
+        address: i.address.clone(),
+    };
+    let prior: Vec<&dispatch::Incident> = found
+        .iter()
+        .filter(|i| user.sees(i) && i.merged_into.is_none() && near(i) <= radius_m)
+        .collect();
+    let mut open: Vec<wire::NearbyIncidentOut> = app
+        .view(&user)
+        .incidents()
+        .filter(|i| i.status.is_open() && near(i) <= OPEN_RADIUS_M)
+        .map(out)
+        .collect();
+    open.sort_by(|a, b| a.meters.total_cmp(&b.meters).then(a.id.cmp(&b.id)));
+    let (venues, key_persons) = match &label {
+        Some(label) => cautions(&app, &user, lat, lon, &address_key(label)).await?,
+        None => (Vec::new(), 0),
+    };
+    Ok(Json(wire::PlaceHistoryOut {
+        lat,
+        lon,
+        label,
+        radius_m,
+        days,
+        prior_count: prior.len(),
+        prior: prior.iter().take(PRIOR_LISTED).map(|i| out(i)).collect(),
+        open_nearby: open,
+        open_radius_m: OPEN_RADIUS_M,
+        venues,
+        key_persons,
+    })
+    .into_response())
+}
+
+/// The registries' caution flags at an address: the regulated venues
+/// there, and how many key persons live there (a count: no one's data
+/// leaves the register this way). Only the place's community is read, in
+/// the database.
+async fn cautions(
+    app: &App,
+    user: &User,
+    lat: f64,
+    lon: f64,
+    label_key: &str,
+) -> Result<(Vec<wire::VenueAtOut>, usize), ApiError> {
+    let Some(at) = app.jurisdictions().resolve(LatLon { lat, lon }) else {
+        return Ok((Vec::new(), 0));
+    };
+    if !user.sees_place(&at) {
+        return Ok((Vec::new(), 0));
+    }
+    let (Some(community), Some(station)) = (at.community_id, at.station_id) else {
+        return Ok((Vec::new(), 0));
+    };
+    let store = app.store();
+    let venue_kind = community::ledgers::ledger("venue").map_or("venue", |l| l.register.kind);
+    let mut venues = Vec::new();
+    for r in store
+        .records_in(venue_kind, &community)
+        .await
+        .map_err(ApiError::store)?
+    {
+        let Ok(e) = serde_json::from_str::<community::ledgers::Entry>(&r.doc) else {
+            continue;
+        };
+        let text = |k: &str| {
+            e.fields
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        if same_address(&text("address"), label_key) {
+            venues.push(wire::VenueAtOut {
+                id: e.id.clone(),
+                name: text("name"),
+                category: text("category"),
+                address: text("address"),
+            });
+        }
+    }
+    let mut persons = std::collections::BTreeSet::new();
+    for j in [&community, &station] {
+        for r in store
+            .records_in(community::ledger::KEY_PERSONS.kind, j)
+            .await
+            .map_err(ApiError::store)?
+        {
+            if let Ok(p) = serde_json::from_str::<community::ledger::KeyPerson>(&r.doc)
+                && p.community_id == community
+                && p.address
+                    .as_deref()
+                    .is_some_and(|a| same_address(a, label_key))
+            {
+                persons.insert(p.id);
+            }
+        }
+    }
+    Ok((venues, persons.len()))
+}

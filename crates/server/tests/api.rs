@@ -3264,4 +3264,91 @@ async fn the_standard_address_register_is_posted_whole_and_found() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(kinds, vec!["marker", "standard_address"]);
+
+    // The place's history at call entry: earlier and open incidents there, a
+    // venue registered at the address, key persons as a count only.
+    let (_, r) = s
+        .get(&calltaker, &format!("/places/search?q={}", enc("新路2号")))
+        .await;
+    let place = r["results"][0]["id"].as_str().unwrap().to_string();
+    let (_, empty) = s
+        .get(&calltaker, &format!("/places/history?place_id={place}"))
+        .await;
+    assert_eq!(
+        (empty["prior_count"].as_i64(), empty["key_persons"].as_i64()),
+        (Some(0), Some(0)),
+        "{empty}"
+    );
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (_, inc) = s
+            .post(
+                &calltaker,
+                "/incidents",
+                json!({"kind": "theft", "place_id": place}),
+            )
+            .await;
+        ids.push(inc["id"].as_i64().unwrap());
+    }
+    let community = s
+        .app
+        .jurisdictions()
+        .resolve(dispatch::LatLon { lat, lon })
+        .unwrap()
+        .community_id
+        .unwrap();
+    let officer = s.login("officer").await;
+    let (code, v) = s.post(&officer, "/community/ledgers/venue", json!({"community_id": community, "fields": {"name": "新路宾馆", "category": "hotel", "address": "新路 2 号"}})).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let (code, v) = s.post(&officer, "/community/ledgers/venue", json!({"community_id": community, "fields": {"name": "别处网吧", "category": "internet_cafe", "address": "旧路 9 号"}})).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let (code, v) = s.post(&officer, "/community/key-persons", json!({"community_id": community, "name": "王小明", "address": "新路2号", "category": "released_prisoner", "reason": "刑满释放"})).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let (code, h) = s
+        .get(&calltaker, &format!("/places/history?place_id={place}"))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{h}");
+    let prior: Vec<i64> = h["prior"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(prior, vec![ids[1], ids[0]], "newest first: {h}");
+    let open: Vec<i64> = h["open_nearby"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert!(open.contains(&ids[0]) && open.contains(&ids[1]), "{h}");
+    let venues: Vec<&str> = h["venues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(venues, vec!["新路宾馆"], "{h}");
+    assert_eq!(h["key_persons"], 1, "{h}");
+    assert!(!h.to_string().contains("王小明"), "no personal data: {h}");
+    let (_, far) = s
+        .get(
+            &calltaker,
+            &format!("/places/history?lat={}&lon={lon}&radius_m=20", lat + 0.01),
+        )
+        .await;
+    assert_eq!(far["prior_count"], 0, "{far}");
+    for (path, field) in [
+        ("/places/history?lat=43.7&lon=7.4&radius_m=0", "radius_m"),
+        ("/places/history?lat=43.7&lon=7.4&days=0", "days"),
+        ("/places/history?lon=7.4", "lat"),
+        ("/places/history?place_id=nope", "place_id"),
+    ] {
+        let (code, r) = s.get(&calltaker, path).await;
+        assert_eq!(
+            (code, r["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{path}: {r}"
+        );
+    }
 }

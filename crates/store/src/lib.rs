@@ -517,6 +517,26 @@ impl Store {
         row.map(|d| parse("incident", id, &d)).transpose()
     }
 
+    /// The newest `limit` incidents since `since` (ms) inside a box of
+    /// latitudes and longitudes (a place's history at call entry), newest
+    /// first; filtered, sorted and limited in the database.
+    pub async fn incidents_in_box(
+        &self,
+        lat: (f64, f64),
+        lon: (f64, f64),
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT id, doc FROM incidents WHERE agency_id = $1 AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5 \
+             AND created_at >= $6 ORDER BY created_at DESC, id DESC LIMIT $7")
+            .bind(&self.agency).bind(lat.0).bind(lat.1).bind(lon.0).bind(lon.1).bind(since).bind(limit)
+            .fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(id, d)| parse("incident", id, &d))
+            .collect()
+    }
+
     /// Every stored incident id (for checks).
     pub async fn incident_ids(&self) -> Result<Vec<i64>, StoreError> {
         Ok(
@@ -678,6 +698,32 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// The live community records of `kind` filed under one jurisdiction
+    /// (a community's venues, a station's key persons), filtered in the
+    /// database.
+    pub async fn records_in(
+        &self,
+        kind: &str,
+        jurisdiction_id: &str,
+    ) -> Result<Vec<CommunityRecord>, StoreError> {
+        let rows: Vec<(String, String, i64, i64)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT id, doc, created_at, updated_at FROM community_records \
+             WHERE agency_id = $1 AND kind = $2 AND jurisdiction_id = $3 AND deleted_at IS NULL ORDER BY created_at, id")
+            .bind(&self.agency).bind(kind).bind(jurisdiction_id).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, doc, created_at, updated_at)| CommunityRecord {
+                kind: kind.into(),
+                id,
+                jurisdiction_id: jurisdiction_id.into(),
+                doc,
+                created_at,
+                updated_at,
+                deleted_at: None,
+            })
+            .collect())
     }
 
     /// Adds or replaces a community record (a JSON document of `kind`) and

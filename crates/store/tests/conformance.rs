@@ -376,6 +376,52 @@ async fn suite(url: &str) {
     );
     assert_eq!(s.audit_log(1).await.unwrap()[0].kind, "standard_addresses");
 
+    // A place's history: the box, the window and the order are the database's,
+    // equal to filtering every stored incident.
+    let all = s.load().await.unwrap().incidents;
+    let centre = &all[all.len() / 2];
+    let (lat, lon) = (
+        (centre.lat - 0.01, centre.lat + 0.01),
+        (centre.lon - 0.01, centre.lon + 0.01),
+    );
+    let since = centre.created_at - 1;
+    let got: Vec<i64> = s
+        .incidents_in_box(lat, lon, since, 5)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    let mut want: Vec<&dispatch::Incident> = all
+        .iter()
+        .filter(|i| {
+            (lat.0..=lat.1).contains(&i.lat)
+                && (lon.0..=lon.1).contains(&i.lon)
+                && i.created_at >= since
+        })
+        .collect();
+    want.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let want: Vec<i64> = want.iter().take(5).map(|i| i.id).collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    let in_s1: Vec<String> = s
+        .records_in("transfer", "s1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let live: Vec<String> = s
+        .records("transfer")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.deleted_at.is_none() && r.jurisdiction_id == "s1")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(in_s1, live);
+    assert!(s.records_in("transfer", "s2").await.unwrap().is_empty());
+
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
     let snap = other.load().await.unwrap();

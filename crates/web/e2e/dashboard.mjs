@@ -269,11 +269,13 @@ async function callAt(typed, wanted) {
   await page.keyboard.press('Enter'); // picks
   await page.waitForFunction((w) => document.querySelector('[data-test=location]').value === w, wanted);
   const shown = await page.textContent('[data-test=where-at]');
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-test=place-history]')?.textContent || ''), null, { timeout: 10000 });
+  const history = await page.textContent('[data-test=place-history]');
   await page.keyboard.press('Enter'); // saves
   await page.waitForFunction((prev) => { const m = document.querySelector('[data-test=detail-title]')?.textContent.match(/#(\d+)/); return m && !prev.includes(Number(m[1])); }, taken, { timeout: 10000 });
   const made = Number((await page.textContent('[data-test=detail-title]')).match(/#(\d+)/)[1]);
   taken.push(made);
-  return { made, items, shown, inc: await api(token, 'GET', `/incidents/${made}`) };
+  return { made, items, shown, history, inc: await api(token, 'GET', `/incidents/${made}`) };
 }
 const register = (await api(token, 'GET', `/places/search?q=${encodeURIComponent('社区 3号')}&limit=1`)).results[0];
 check('the demo city has a standard address register', register?.kind === 'standard_address', JSON.stringify(register));
@@ -281,6 +283,7 @@ check('the demo city has a standard address register', register?.kind === 'stand
 const parts = register.label.match(/^平安市(.+?区)(.+?(?:社区|村)) (.+) (\d+号)$/);
 check('standard addresses read 平安市 district community street number', parts, register.label);
 const zh = await callAt(`${parts[3]} ${parts[4]} ${parts[2]}`, register.label);
+check('the place history shows before saving', zh.history.startsWith('此处既往警情'), zh.history);
 check('a standard address typed in Chinese, picked with the keyboard, locates the call', zh.inc.location.place_id === register.id && zh.inc.location.verified && zh.inc.location.source === 'typed_address' && zh.inc.lat === register.lat && zh.inc.address === register.label && zh.shown.includes(register.station), JSON.stringify({ location: zh.inc.location, items: zh.items, shown: zh.shown }));
 
 // Switch language.
@@ -299,6 +302,7 @@ result.screenshot = `${outDir}/dashboard.png`;
 const crossing = (await api(token, 'GET', `/places/search?q=${encodeURIComponent('santa catarina & passos manuel')}&limit=1`)).results[0];
 check('a crossing is found by both names', crossing?.kind === 'intersection', JSON.stringify(crossing));
 const en = await callAt('passos manuel and santa cat', crossing.label);
+check('the place history shows before saving, in English', en.history.startsWith('Earlier incidents here'), en.history);
 check('a crossing typed in English locates the call', en.inc.location.place_id === crossing.id && en.inc.location.verified && en.inc.station_id === crossing.station_id && en.shown.startsWith('Crossing'), JSON.stringify({ location: en.inc.location, shown: en.shown }));
 
 // The station chief's and the bureau's views: ledgers, 1+X+N staffing, the assessment table.

@@ -359,6 +359,7 @@ function renderCallForm() {
       <label>${t('caller_phone')}<input name="caller_phone"></label>
       <label>${t('description')}<textarea name="description" rows="2"></textarea></label>
       <div id="dups" data-test="duplicates"></div>
+      <div id="history" data-test="place-history"></div>
       <p class="error" id="formerror" data-test="formerror"></p>
       <button type="submit" class="primary" data-test="save">${t('save')}</button>
     </form>`;
@@ -473,9 +474,25 @@ function readCall(form) {
 
 const located = (body) => body.place_id || (Number.isFinite(body.lat) && Number.isFinite(body.lon));
 
+// The place's history beside the duplicate warning (研判比对).
+async function showHistory(body) {
+  const q = body.place_id ? `place_id=${encodeURIComponent(body.place_id)}` : `lat=${body.lat}&lon=${body.lon}`;
+  try {
+    const h = await api('GET', `/places/history?${q}`);
+    const lines = [`${t('history_prior')} (${h.radius_m} m, ${h.days} ${t('days')}): ${h.prior_count}`];
+    if (h.prior.length) lines.push(h.prior.slice(0, 5).map((i) => `#${i.id} ${esc(kindName(i.kind))} ${esc(new Date(i.created_at).toLocaleDateString())}`).join(' · '));
+    if (h.open_nearby.length) lines.push(`${t('history_open')} (${h.open_radius_m} m): ${h.open_nearby.map((i) => `#${i.id} ${esc(kindName(i.kind))} ${Math.round(i.meters)} m`).join(' · ')}`);
+    if (h.venues.length) lines.push(`${t('history_venues')}: ${h.venues.map((v) => esc(v.name)).join(' · ')}`);
+    if (h.key_persons) lines.push(`${t('history_key_persons')}: ${h.key_persons}`);
+    const el = $('#history');
+    if (el) el.innerHTML = `<p class="${h.venues.length || h.key_persons ? 'warn' : 'muted'}">${lines.join('<br>')}</p>`;
+  } catch { /* the history is advice; the call goes on */ }
+}
+
 async function checkDuplicates(form) {
   const body = readCall(form);
   if (!located(body)) return;
+  showHistory(body);
   try {
     const res = await api('POST', '/incidents/check', body);
     $('#formerror').textContent = '';

@@ -2801,3 +2801,50 @@ impl PlacesOut {
         }
     }
 }
+
+/// An earlier or open incident at a place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyIncidentOut {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) status: &'static str,
+    /// When the call was taken (RFC 3339).
+    pub(crate) created_at: String,
+    /// Straight-line metres from the place.
+    pub(crate) meters: f64,
+    pub(crate) address: Option<String>,
+}
+
+/// A regulated venue (治安管理场所) registered at the place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VenueAtOut {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// `hotel`, `internet_cafe`, `entertainment` or `other`.
+    pub(crate) category: String,
+    pub(crate) address: String,
+}
+
+/// A place's history at call entry (研判比对): earlier incidents at it,
+/// open ones near it, and the registries' caution flags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceHistoryOut {
+    /// The place looked at (WGS-84).
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    pub(crate) label: Option<String>,
+    pub(crate) radius_m: f64,
+    pub(crate) days: u32,
+    /// Earlier incidents within `radius_m` over `days`, newest first (at most 20).
+    pub(crate) prior: Vec<NearbyIncidentOut>,
+    /// How many there were (`prior` lists the newest).
+    pub(crate) prior_count: usize,
+    /// Open incidents within `open_radius_m`, nearest first.
+    pub(crate) open_nearby: Vec<NearbyIncidentOut>,
+    pub(crate) open_radius_m: f64,
+    /// Regulated venues registered at the place's address.
+    pub(crate) venues: Vec<VenueAtOut>,
+    /// Key persons (重点人员) registered at the place's address: a count,
+    /// no personal data.
+    pub(crate) key_persons: usize,
+}
