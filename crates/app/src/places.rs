@@ -28,6 +28,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
                 Level::CityBureau | Level::Bureau | Level::Station => Kind::Station,
             };
             Some(Place {
+                approximate: false,
                 label: j.name_zh.clone(),
                 kind,
                 lat,
@@ -38,6 +39,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
         })
         .collect();
     out.extend(offices.iter().map(|o| Place {
+        approximate: false,
         label: o.name.clone(),
         kind: Kind::Station,
         lat: o.lat,
@@ -88,6 +90,7 @@ pub fn build(
 /// not know.
 pub fn from_store(kind: &str, p: store::ImportedPlace) -> Option<Place> {
     Some(Place {
+        approximate: false,
         kind: Kind::parse(kind)?,
         label: p.label,
         lat: p.lat,

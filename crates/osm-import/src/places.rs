@@ -5,8 +5,10 @@
 //! `addr:place`, on nodes and on ways such as building outlines), named
 //! landmarks and `place=*` nodes.
 //!
-//! Not yet read: `addr:interpolation` ways, relations (multipolygon
-//! landmarks, street relations).
+//! `addr:interpolation` ways give the numbers between their tagged ends
+//! (odd, even, all or a step), placed along the way and marked
+//! approximate. Not yet read: relations (multipolygon landmarks, street
+//! relations).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -54,8 +56,36 @@ pub struct PlacesReport {
     pub pois: u64,
     /// `place=*` nodes.
     pub places: u64,
+    /// Of the house numbers, those interpolated along `addr:interpolation` ways.
+    pub interpolated: u64,
     /// Elements whose nodes were missing from the extract (skipped).
     pub missing_nodes: u64,
+}
+
+/// An `addr:interpolation` way: numbers every `step` between its tagged nodes.
+struct Interpolation {
+    step: i64,
+    street: Option<String>,
+    nodes: Vec<i64>,
+}
+
+/// Numbers interpolated between two tagged ones at most (bad data guard).
+const MAX_INTERPOLATED: i64 = 500;
+
+fn interpolation(tags: &[(&str, &str)], nodes: Vec<i64>) -> Option<Interpolation> {
+    let step = match tag(tags, "addr:interpolation")? {
+        "odd" | "even" => 2,
+        "all" => 1,
+        n => n.parse::<i64>().ok().filter(|s| (1..=100).contains(s))?,
+    };
+    let street = tag(tags, "addr:street")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    Some(Interpolation {
+        step,
+        street,
+        nodes,
+    })
 }
 
 struct Names {
@@ -130,9 +160,16 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
     let mut out: Vec<Place> = Vec::new();
     let mut ways: Vec<NamedWay> = Vec::new();
     // Pass 1: ways with names or addresses; nodes that are places themselves.
-    let node = |tags: &[(&str, &str)], lat: f64, lon: f64, out: &mut Vec<Place>| {
+    let mut numbered: HashMap<i64, (i64, Option<String>)> = HashMap::new();
+    let mut interpolations: Vec<Interpolation> = Vec::new();
+    let mut node = |id: i64, tags: &[(&str, &str)], lat: f64, lon: f64, out: &mut Vec<Place>| {
+        if let Some(n) = tag(tags, "addr:housenumber").and_then(|n| n.parse::<i64>().ok()) {
+            let street = tag(tags, "addr:street").filter(|s| !s.is_empty());
+            numbered.insert(id, (n, street.map(str::to_string)));
+        }
         if let Some(label) = address(tags) {
             out.push(Place {
+                approximate: false,
                 label,
                 kind: Kind::Address,
                 lat,
@@ -150,6 +187,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
             return;
         };
         out.push(Place {
+            approximate: false,
             label: n.label,
             kind,
             lat,
@@ -163,6 +201,10 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         .for_each(|el| match el {
             Element::Way(w) => {
                 let tags: Vec<(&str, &str)> = w.tags().collect();
+                if let Some(i) = interpolation(&tags, w.refs().collect()) {
+                    interpolations.push(i);
+                    return;
+                }
                 let addr = address(&tags);
                 let street = tags.iter().any(|(k, _)| *k == "highway");
                 let landmark = !street && is_landmark(&tags);
@@ -183,20 +225,24 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
             Element::Node(n) => {
                 let tags: Vec<(&str, &str)> = n.tags().collect();
                 if !tags.is_empty() {
-                    node(&tags, n.lat(), n.lon(), &mut out);
+                    node(n.id(), &tags, n.lat(), n.lon(), &mut out);
                 }
             }
             Element::DenseNode(n) => {
                 let tags: Vec<(&str, &str)> = n.tags().collect();
                 if !tags.is_empty() {
-                    node(&tags, n.lat(), n.lon(), &mut out);
+                    node(n.id(), &tags, n.lat(), n.lon(), &mut out);
                 }
             }
             _ => {}
         })
         .map_err(pbf_err)?;
     // Pass 2: the coordinates of the ways' nodes.
-    let wanted: HashSet<i64> = ways.iter().flat_map(|w| w.nodes.iter().copied()).collect();
+    let wanted: HashSet<i64> = ways
+        .iter()
+        .flat_map(|w| w.nodes.iter().copied())
+        .chain(interpolations.iter().flat_map(|i| i.nodes.iter().copied()))
+        .collect();
     let mut at: HashMap<i64, LatLon> = HashMap::with_capacity(wanted.len());
     ElementReader::from_path(path)
         .map_err(pbf_err)?
@@ -220,6 +266,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         let mid = centre(&pts);
         if let Some(label) = &w.address {
             out.push(Place {
+                approximate: false,
                 label: label.clone(),
                 kind: Kind::Address,
                 lat: mid.lat,
@@ -230,6 +277,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         }
         if w.landmark {
             out.push(Place {
+                approximate: false,
                 label: w.names.label.clone(),
                 kind: Kind::Poi,
                 lat: mid.lat,
@@ -240,6 +288,16 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         }
     }
     streets_and_junctions(&ways, &at, &mut out);
+    let mut known: HashSet<String> = out
+        .iter()
+        .filter(|p| p.kind == Kind::Address)
+        .map(|p| p.label.clone())
+        .collect();
+    for i in &interpolations {
+        let found = interpolate(i, &numbered, &at, &mut known);
+        report.interpolated += found.iter().filter(|p| p.approximate).count() as u64;
+        out.extend(found);
+    }
     for p in &out {
         match p.kind {
             Kind::Street => report.streets += 1,
@@ -251,6 +309,98 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         }
     }
     Ok((out, report))
+}
+
+/// The numbers between each two tagged nodes of an interpolation way,
+/// placed at their share of the way's length between them; numbers
+/// already known (`known`, which grows) are left as they are. A tagged end
+/// whose street is on the way only becomes an exact address of it.
+fn interpolate(
+    way: &Interpolation,
+    numbered: &HashMap<i64, (i64, Option<String>)>,
+    at: &HashMap<i64, LatLon>,
+    known: &mut HashSet<String>,
+) -> Vec<Place> {
+    let pts: Vec<(i64, LatLon)> = way
+        .nodes
+        .iter()
+        .filter_map(|n| at.get(n).map(|p| (*n, *p)))
+        .collect();
+    // Distance along the way at each point.
+    let mut along = vec![0.0];
+    for w in pts.windows(2) {
+        along.push(along.last().copied().unwrap_or(0.0) + haversine_m(w[0].1, w[1].1));
+    }
+    let tagged: Vec<usize> = (0..pts.len())
+        .filter(|&k| numbered.contains_key(&pts[k].0))
+        .collect();
+    let mut out = Vec::new();
+    if let Some(street) = &way.street {
+        for &k in &tagged {
+            let (n, own) = &numbered[&pts[k].0];
+            let label = format!("{street} {n}");
+            if own.is_none() && known.insert(label.clone()) {
+                out.push(Place {
+                    label,
+                    kind: Kind::Address,
+                    lat: pts[k].1.lat,
+                    lon: pts[k].1.lon,
+                    names: vec![],
+                    shape: vec![],
+                    approximate: false,
+                });
+            }
+        }
+    }
+    for pair in tagged.windows(2) {
+        let (i, j) = (pair[0], pair[1]);
+        let ((a, sa), (b, sb)) = (&numbered[&pts[i].0], &numbered[&pts[j].0]);
+        let Some(street) = way.street.as_ref().or(sa.as_ref()).or(sb.as_ref()) else {
+            continue;
+        };
+        let (a, b) = (*a, *b);
+        if a == b || (b - a).abs() / way.step > MAX_INTERPOLATED || along[j] <= along[i] {
+            continue;
+        }
+        let dir = if b > a { way.step } else { -way.step };
+        let mut n = a + dir;
+        while (b - n) * dir.signum() > 0 {
+            let label = format!("{street} {n}");
+            if known.insert(label.clone()) {
+                let d = along[i] + (along[j] - along[i]) * (n - a) as f64 / (b - a) as f64;
+                let p = point_along(&pts[i..=j], &along[i..=j], d);
+                out.push(Place {
+                    label,
+                    kind: Kind::Address,
+                    lat: p.lat,
+                    lon: p.lon,
+                    names: vec![],
+                    shape: vec![],
+                    approximate: true,
+                });
+            }
+            n += dir;
+        }
+    }
+    out
+}
+
+/// The point `d` metres along a polyline whose points are `along` metres
+/// from its start.
+fn point_along(pts: &[(i64, LatLon)], along: &[f64], d: f64) -> LatLon {
+    for k in 1..pts.len() {
+        if d <= along[k] {
+            let seg = along[k] - along[k - 1];
+            let t = if seg > 0.0 {
+                (d - along[k - 1]) / seg
+            } else {
+                0.0
+            };
+            let (p, q) = (pts[k - 1].1, pts[k].1);
+            return LatLon::new(p.lat + (q.lat - p.lat) * t, p.lon + (q.lon - p.lon) * t);
+        }
+    }
+    pts[pts.len() - 1].1
 }
 
 /// The point of `pts` nearest their mean (a point on the thing itself).
@@ -326,6 +476,7 @@ fn streets_and_junctions(ways: &[NamedWay], at: &HashMap<i64, LatLon>, out: &mut
             }
         }
         out.push(Place {
+            approximate: false,
             label: first.names.label.clone(),
             kind: Kind::Street,
             lat: c.lat,
@@ -368,6 +519,82 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/data/osm/monaco-2016-osrm.osm.pbf");
         read_places(&path).unwrap().0
+    }
+
+    #[test]
+    fn house_numbers_are_interpolated_between_the_tagged_ends() {
+        // A straight way of 3 nodes: 2 at the west end, 10 at the east end.
+        let at: HashMap<i64, LatLon> = [(1, 0.0), (2, 0.0005), (3, 0.001)]
+            .into_iter()
+            .map(|(id, lon)| (id, LatLon::new(41.0, 8.0 + lon)))
+            .collect();
+        let numbered: HashMap<i64, (i64, Option<String>)> =
+            [(1, (2, Some("Rua Nova".to_string()))), (3, (10, None))]
+                .into_iter()
+                .collect();
+        let way = Interpolation {
+            step: 2,
+            street: None,
+            nodes: vec![1, 2, 3],
+        };
+        let mut known: HashSet<String> = ["Rua Nova 6".to_string()].into_iter().collect();
+        let got = interpolate(&way, &numbered, &at, &mut known);
+        let labels: Vec<&str> = got.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec!["Rua Nova 4", "Rua Nova 8"],
+            "6 is tagged already"
+        );
+        assert!(got.iter().all(|p| p.approximate && p.kind == Kind::Address));
+        // 4 is a quarter of the way from 2 to 10, 8 three quarters.
+        for (p, share) in got.iter().zip([0.25, 0.75]) {
+            assert!((p.lon - (8.0 + 0.001 * share)).abs() < 1e-9, "{p:?}");
+        }
+        // Numbered the other way, odd, every number between.
+        let numbered: HashMap<i64, (i64, Option<String>)> =
+            [(1, (9, None)), (3, (3, None))].into_iter().collect();
+        let way = Interpolation {
+            step: 2,
+            street: Some("Rua Velha".into()),
+            nodes: vec![1, 2, 3],
+        };
+        let got = interpolate(&way, &numbered, &at, &mut HashSet::new());
+        let labels: Vec<(&str, bool)> = got
+            .iter()
+            .map(|p| (p.label.as_str(), p.approximate))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("Rua Velha 9", false),
+                ("Rua Velha 3", false),
+                ("Rua Velha 7", true),
+                ("Rua Velha 5", true)
+            ],
+            "the ends, named by the way, are exact"
+        );
+    }
+
+    #[test]
+    fn malta_interpolates_its_interpolation_ways() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/osm/malta-2016-gh.osm.pbf");
+        let (all, report) = read_places(&path).unwrap();
+        let approximate: Vec<&Place> = all.iter().filter(|p| p.approximate).collect();
+        assert!(report.interpolated > 100, "{report:?}");
+        assert_eq!(approximate.len() as u64, report.interpolated);
+        assert!(approximate.iter().all(|p| p.kind == Kind::Address));
+        // Each interpolated number has a tagged address of its street within 2 km.
+        for p in approximate.iter().step_by(17) {
+            let street = p.label.rsplit_once(' ').unwrap().0;
+            let near = all.iter().any(|q| {
+                !q.approximate
+                    && q.kind == Kind::Address
+                    && q.label.rsplit_once(' ').is_some_and(|(s, _)| s == street)
+                    && q.meters_from(p.lat, p.lon) < 2_000.0
+            });
+            assert!(near, "{p:?}");
+        }
     }
 
     #[test]

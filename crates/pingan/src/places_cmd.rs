@@ -108,7 +108,7 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
                     .into_iter()
                     .map(|h| {
                         let p = index.place(h.id);
-                        serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "score": h.score, "edits": h.edits})
+                        serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "score": h.score, "edits": h.edits, "approximate": p.approximate})
                     })
                     .collect();
                 serde_json::json!({ "results": results })
@@ -134,7 +134,7 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .map(|(id, meters)| {
                     let p = index.place(id);
-                    serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters})
+                    serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters, "approximate": p.approximate})
                 })
                 .collect();
             println!("{}", serde_json::json!({ "results": results }));
@@ -204,11 +204,12 @@ pub fn build(pbf: &std::path::Path, files: &Files) -> anyhow::Result<(Vec<places
     bar.finish_and_clear();
     let count = |k: places::Kind| index.places().iter().filter(|p| p.kind == k).count();
     let summary = format!(
-        "{} places: {} streets, {} intersections, {} addresses, {} landmarks, {} places, {} standard addresses, {} markers ({} ways skipped for missing nodes); read {read_s:.2} s, files {files_s:.2} s, indexed {indexed_s:.2} s",
+        "{} places: {} streets, {} intersections, {} addresses ({} interpolated), {} landmarks, {} places, {} standard addresses, {} markers ({} ways skipped for missing nodes); read {read_s:.2} s, files {files_s:.2} s, indexed {indexed_s:.2} s",
         index.len(),
         count(places::Kind::Street),
         count(places::Kind::Intersection),
         count(places::Kind::Address),
+        report.interpolated,
         count(places::Kind::Poi),
         count(places::Kind::Place),
         count(places::Kind::StandardAddress),

@@ -1,12 +1,16 @@
 //! The `.places` file: the records an index is built from, one a line
-//! (`kind`, `lat`, `lon`, `label`, other names, shape; tab-separated), under a
+//! (`kind`, `lat`, `lon`, `label`, other names, shape, `~` when the position
+//! is estimated; tab-separated), under a
 //! header with the format's version. The index itself is rebuilt when the
 //! file is read (a city's takes a fraction of a second), so the file cannot
 //! disagree with the code that searches it.
 
 use crate::{Kind, Place, PlacesError};
 
-const HEADER: &str = "pingan-places 1";
+const HEADER: &str = "pingan-places 2";
+
+/// The first version, without the estimated mark (still read).
+const HEADER_1: &str = "pingan-places 1";
 
 /// Tabs, line breaks and the separator of other names cannot occur in a field.
 fn clean(s: &str) -> String {
@@ -34,13 +38,14 @@ pub fn write(places: &[Place]) -> Vec<u8> {
             .map(|(a, b)| format!("{a:.7},{b:.7}"))
             .collect();
         out.push_str(&format!(
-            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\n",
+            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\t{}\n",
             p.kind.as_str(),
             p.lat,
             p.lon,
             clean(&p.label),
             others.join("\u{1f}"),
-            shape.join(";")
+            shape.join(";"),
+            if p.approximate { "~" } else { "" }
         ));
     }
     out.into_bytes()
@@ -54,8 +59,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
     };
     let text = std::str::from_utf8(bytes).map_err(|e| bad(0, "file", format!("not UTF-8: {e}")))?;
     let mut lines = text.lines();
-    match lines.next() {
-        Some(HEADER) => {}
+    let fields = match lines.next() {
+        Some(HEADER) => 7,
+        Some(HEADER_1) => 6,
         other => {
             return Err(bad(
                 1,
@@ -63,16 +69,16 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
                 format!("expected {HEADER:?} (a file of `pingan places build`), found {other:?}"),
             ));
         }
-    }
+    };
     let mut out = Vec::new();
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 6 {
+        if f.len() != fields {
             return Err(bad(
                 n,
                 "line",
-                format!("expected 6 tab-separated fields, found {}", f.len()),
+                format!("expected {fields} tab-separated fields, found {}", f.len()),
             ));
         }
         let kind =
@@ -87,6 +93,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
             return Err(bad(n, "lat", format!("{lat},{lon} is not on the globe")));
         }
         out.push(Place {
+            approximate: f.get(6).is_some_and(|m| *m == "~"),
             label: f[3].to_string(),
             kind,
             lat,
@@ -120,6 +127,7 @@ mod tests {
     fn records_survive_the_file() {
         let places = vec![
             Place {
+                approximate: false,
                 label: "Rua de Santa Catarina".into(),
                 kind: Kind::Street,
                 lat: 41.1466,
@@ -128,6 +136,7 @@ mod tests {
                 shape: vec![],
             },
             Place {
+                approximate: true,
                 label: "建国路1号".into(),
                 kind: Kind::StandardAddress,
                 lat: 39.9087,
@@ -156,5 +165,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown kind"), "{e}");
+        let e = read(b"pingan-places 2\nstreet\t41.1\t-8.6\tRua\t\t\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected 7 tab-separated fields"), "{e}");
+    }
+
+    #[test]
+    fn a_first_version_file_is_still_read() {
+        let got = read(b"pingan-places 1\nstreet\t41.1\t-8.6\tRua Nova\t\t\n").unwrap();
+        assert_eq!(
+            (got[0].label.as_str(), got[0].approximate),
+            ("Rua Nova", false)
+        );
     }
 }

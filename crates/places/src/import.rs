@@ -226,6 +226,7 @@ pub fn standard_addresses(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
             names.push(crate::text::join(&[&road, &number, &building]));
         }
         places.push(Place {
+            approximate: false,
             label,
             kind: Kind::StandardAddress,
             lat,
@@ -253,6 +254,7 @@ pub fn markers(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
         let lon = coordinate(row, at("lon"), *line, "lon", &mut errors);
         let joined: String = code.chars().filter(|c| c.is_alphanumeric()).collect();
         places.push(Place {
+            approximate: false,
             names: (joined != code).then_some(joined).into_iter().collect(),
             label: code,
             kind: Kind::Marker,
@@ -308,6 +310,7 @@ pub fn aliases(text: &str, mut places: Vec<Place>) -> Result<Vec<Place>, Vec<Lin
             let lat = coordinate(row, at("lat"), *line, "lat", &mut errors);
             let lon = coordinate(row, at("lon"), *line, "lon", &mut errors);
             added.push(Place {
+                approximate: false,
                 label: alias,
                 kind: Kind::Poi,
                 lat,
@@ -382,6 +385,7 @@ mod tests {
     #[test]
     fn aliases_name_existing_places_or_new_landmarks() {
         let base = vec![Place {
+            approximate: false,
             label: "Avenida dos Aliados".into(),
             kind: Kind::Street,
             lat: 41.148,

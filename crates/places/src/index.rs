@@ -94,6 +94,9 @@ pub struct Place {
     /// Points along it (a street's nodes), for reverse look-ups; empty
     /// for a place that is a point.
     pub shape: Vec<(f64, f64)>,
+    /// Its position is estimated (a house number interpolated between
+    /// tagged ones), not surveyed.
+    pub approximate: bool,
 }
 
 impl Place {
@@ -108,6 +111,7 @@ impl Place {
             Vec::new()
         };
         Place {
+            approximate: false,
             label: format!("{a} & {b}"),
             kind: Kind::Intersection,
             lat,
@@ -522,6 +526,7 @@ mod tests {
 
     fn place(label: &str, kind: Kind, lat: f64, lon: f64) -> Place {
         Place {
+            approximate: false,
             label: label.into(),
             kind,
             lat,

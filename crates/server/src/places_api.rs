@@ -145,6 +145,7 @@ fn place_out(
         lon: p.lon,
         meters: meters.map(|m| (m * 10.0).round() / 10.0),
         edits,
+        approximate: p.approximate,
         station: name(&at.station_id),
         community: name(&at.community_id),
         station_id: at.station_id,

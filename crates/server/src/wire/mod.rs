@@ -2754,6 +2754,9 @@ pub struct FoundPlaceOut {
     /// Search: typos forgiven in the match.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) edits: Option<u8>,
+    /// The position is estimated (a house number interpolated between
+    /// tagged ones), not surveyed.
+    pub(crate) approximate: bool,
     /// The police station responsible for the place.
     pub(crate) station_id: Option<String>,
     /// Its name.
