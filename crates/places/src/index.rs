@@ -178,7 +178,26 @@ pub struct Index {
     grid: Grid,
     /// Each place's [`Place::key`], sorted, with its id.
     keys: Vec<(u64, u32)>,
+    /// Each place's label folded, and how many terms it has (ranking reads
+    /// them for every candidate; computing them per query cost the tail).
+    folded: Vec<String>,
+    label_terms: Vec<u16>,
+    /// The ids of each kind (a sparse kind is scanned, not walked), and
+    /// how many points a scan of the kind measures.
+    by_kind: Vec<Vec<u32>>,
+    kind_points: Vec<usize>,
+    /// [`SPARSE`], lowered by tests to walk the grid for every kind.
+    sparse: usize,
 }
+
+/// Reverse names nothing farther than this: a point out at sea or in the
+/// mountains is told so, not given a street across the bay.
+pub const REVERSE_MAX_M: f64 = 5_000.0;
+
+/// A kind with at most this many points (a street counts its shape) is
+/// found by measuring them all: cheaper than walking grid cells mostly
+/// holding other kinds.
+const SPARSE: usize = 1024;
 
 /// Cell size of the spatial grid, degrees (about 220 m of latitude).
 const CELL_DEG: f64 = 0.002;
@@ -297,7 +316,23 @@ impl Index {
             .map(|(id, p)| (p.key_hash(), id as u32))
             .collect();
         keys.sort_unstable();
+        let folded = places.iter().map(|p| crate::text::fold(&p.label)).collect();
+        let label_terms = places
+            .iter()
+            .map(|p| index_terms(&p.label).len().min(usize::from(u16::MAX)) as u16)
+            .collect();
+        let mut by_kind = vec![Vec::new(); Kind::ALL.len()];
+        let mut kind_points = vec![0usize; Kind::ALL.len()];
+        for (id, p) in places.iter().enumerate() {
+            by_kind[p.kind as usize].push(id as u32);
+            kind_points[p.kind as usize] += 1 + p.shape.len();
+        }
         Index {
+            folded,
+            label_terms,
+            by_kind,
+            kind_points,
+            sparse: SPARSE,
             places,
             terms,
             postings,
@@ -412,9 +447,9 @@ impl Index {
             .into_iter()
             .map(|(id, e)| {
                 let p = self.place(id);
-                let label = crate::text::fold(&p.label);
+                let label = &self.folded[id as usize];
                 // Whole-label and label-prefix matches first, then shorter labels.
-                let exact = if label == folded_query {
+                let exact = if *label == folded_query {
                     1.0
                 } else if label.starts_with(&folded_query) {
                     0.5
@@ -425,7 +460,7 @@ impl Index {
                 // How much of the label the query covers: "av boavista" is
                 // the avenue more than one of its crossings.
                 let coverage =
-                    (terms.len() as f64 / index_terms(&p.label).len().max(1) as f64).min(1.0);
+                    (terms.len() as f64 / f64::from(self.label_terms[id as usize].max(1))).min(1.0);
                 let nearness = near.map_or(0.0, |(lat, lon)| {
                     let km = crate::datum::meters((lat, lon), (p.lat, p.lon)) / 1000.0;
                     1.0 / (1.0 + km)
@@ -442,7 +477,12 @@ impl Index {
                 }
             })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        let better = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id));
+        if hits.len() > limit && limit > 0 {
+            hits.select_nth_unstable_by(limit - 1, better);
+            hits.truncate(limit);
+        }
+        hits.sort_by(better);
         hits.truncate(limit);
         hits
     }
@@ -450,8 +490,29 @@ impl Index {
     /// The `limit` places nearest to a point (of `kind`, if given),
     /// nearest first, with their metres; ties by id.
     pub fn nearest(&self, lat: f64, lon: f64, kind: Option<Kind>, limit: usize) -> Vec<(u32, f64)> {
+        self.nearest_within(lat, lon, kind, limit, f64::INFINITY)
+    }
+
+    /// [`Index::nearest`], only places within `max_m` metres: the walk
+    /// stops there (a point out at sea does not search the whole city).
+    pub fn nearest_within(
+        &self,
+        lat: f64,
+        lon: f64,
+        kind: Option<Kind>,
+        limit: usize,
+        max_m: f64,
+    ) -> Vec<(u32, f64)> {
         if limit == 0 || !(lat.is_finite() && lon.is_finite()) {
             return Vec::new();
+        }
+        let close = |found: Vec<(u32, f64)>| -> Vec<(u32, f64)> {
+            found.into_iter().filter(|(_, m)| *m <= max_m).collect()
+        };
+        if let Some(k) = kind
+            && self.kind_points[k as usize] <= self.sparse
+        {
+            return close(self.scan(lat, lon, kind, limit));
         }
         let c = cell_of(lat, lon);
         // A ring r + 1 cells out is at least r cells' width away.
@@ -462,9 +523,12 @@ impl Index {
         // every place is cheaper (a sparse kind, a point far outside).
         let mut budget = 2 * self.grid.cells.len() as i64 + 64;
         for r in 0..=self.grid.rings_to_cover(c) {
+            if f64::from(r - 1) * cell_m > max_m {
+                break;
+            }
             budget -= 8 * i64::from(r).max(1);
             if budget < 0 {
-                return self.scan(lat, lon, kind, limit);
+                return close(self.scan(lat, lon, kind, limit));
             }
             self.grid.ring(c, r, |id| {
                 let p = &self.places[id as usize];
@@ -478,18 +542,19 @@ impl Index {
                 break;
             }
         }
-        best
+        close(best)
     }
 
     /// `nearest` by measuring every place.
     fn scan(&self, lat: f64, lon: f64, kind: Option<Kind>, limit: usize) -> Vec<(u32, f64)> {
-        let mut all: Vec<(u32, f64)> = self
-            .places
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| kind.is_none_or(|k| p.kind == k))
-            .map(|(i, p)| (i as u32, p.meters_from(lat, lon)))
-            .collect();
+        let measure = |i: u32| (i, self.places[i as usize].meters_from(lat, lon));
+        let mut all: Vec<(u32, f64)> = match kind {
+            Some(k) => self.by_kind[k as usize]
+                .iter()
+                .map(|&i| measure(i))
+                .collect(),
+            None => (0..self.places.len() as u32).map(measure).collect(),
+        };
         all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         all.truncate(limit);
         all
@@ -497,23 +562,21 @@ impl Index {
 
     /// What is at a point, nearest first: the nearest address (within
     /// 100 m) and standard address (within 100 m), street, intersection,
-    /// landmark, marker, community and place.
+    /// landmark, marker, community and place (each within
+    /// [`REVERSE_MAX_M`]).
     pub fn reverse(&self, lat: f64, lon: f64) -> Vec<(u32, f64)> {
         let mut out: Vec<(u32, f64)> = [
             (Kind::Address, 100.0),
             (Kind::StandardAddress, 100.0),
-            (Kind::Street, f64::INFINITY),
-            (Kind::Intersection, f64::INFINITY),
-            (Kind::Poi, f64::INFINITY),
+            (Kind::Street, REVERSE_MAX_M),
+            (Kind::Intersection, REVERSE_MAX_M),
+            (Kind::Poi, REVERSE_MAX_M),
             (Kind::Marker, 500.0),
-            (Kind::Community, f64::INFINITY),
-            (Kind::Place, f64::INFINITY),
+            (Kind::Community, REVERSE_MAX_M),
+            (Kind::Place, REVERSE_MAX_M),
         ]
         .into_iter()
-        .flat_map(|(kind, within)| {
-            let found = self.nearest(lat, lon, Some(kind), 1);
-            found.into_iter().filter(move |(_, m)| *m <= within)
-        })
+        .flat_map(|(kind, within)| self.nearest_within(lat, lon, Some(kind), 1, within))
         .collect();
         out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         out
@@ -599,7 +662,8 @@ mod tests {
                 p
             })
             .collect();
-        let ix = Index::build(places);
+        let mut ix = Index::build(places);
+        ix.sparse = 0;
         for q in 0..300 {
             let (lat, lon) = match q % 3 {
                 0 => (41.10 + 0.08 * next(), -8.68 + 0.10 * next()),
@@ -611,6 +675,13 @@ mod tests {
                     let got = ix.nearest(lat, lon, kind, limit);
                     let want = ix.scan(lat, lon, kind, limit);
                     assert_eq!(got, want, "at {lat},{lon} kind {kind:?} limit {limit}");
+                    let near: Vec<(u32, f64)> =
+                        want.iter().copied().filter(|(_, m)| *m <= 700.0).collect();
+                    assert_eq!(
+                        ix.nearest_within(lat, lon, kind, limit, 700.0),
+                        near,
+                        "within 700 m at {lat},{lon}"
+                    );
                 }
             }
         }

@@ -127,14 +127,17 @@ fn build_takes_the_polices_files_all_or_nothing() {
     let pbf = super::extract("monaco-2016-osrm.osm.pbf");
     let out = super::scratch().join("monaco-files.places");
     let addresses = super::write(
-        "standard.csv",
+        "places-standard.csv",
         "full_address,lat,lon,code\n平安市摩纳哥区海港社区 Quai Antoine 1er 6号,43.7329,7.4258,MC-6\n",
     );
     let aliases = super::write(
-        "aliases.csv",
+        "places-aliases.csv",
         "alias,target_label\nLe Rocher,Place du Palais\n",
     );
-    let markers = super::write("markers.csv", "code,lat,lon\n0312-0457,43.7396,7.4278\n");
+    let markers = super::write(
+        "places-markers.csv",
+        "code,lat,lon\n0312-0457,43.7396,7.4278\n",
+    );
     let build = |addresses: &str| {
         run(&[
             "places",
@@ -176,14 +179,14 @@ fn build_takes_the_polices_files_all_or_nothing() {
     // A bad line names its file, line and field, and nothing is written.
     std::fs::remove_file(&out).unwrap();
     let bad = super::write(
-        "bad.csv",
+        "places-bad.csv",
         "full_address,lat,lon\n平安市甲路1号,43.73,7.42\n平安市甲路3号,91,7.42\n",
     );
     let o = build(&bad);
     let said = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(
-        said.contains("bad.csv") && said.contains("line 3: lat"),
+        said.contains("places-bad.csv") && said.contains("line 3: lat"),
         "{said}"
     );
     assert!(!out.exists(), "nothing written");
