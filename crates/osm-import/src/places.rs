@@ -126,6 +126,7 @@ struct NamedWay {
     names: Names,
     address: Option<String>,
     nodes: Vec<i64>,
+    id: i64,
 }
 
 /// A house number's label: "street number", and ", town" when the town is
@@ -182,6 +183,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if let Some(label) = address(tags) {
             out.push(Place {
                 approximate: false,
+                ways: Vec::new(),
                 label,
                 kind: Kind::Address,
                 lat,
@@ -200,6 +202,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         };
         out.push(Place {
             approximate: false,
+            ways: Vec::new(),
             label: n.label,
             kind,
             lat,
@@ -231,6 +234,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
                         }),
                         address: addr,
                         nodes: w.refs().collect(),
+                        id: w.id(),
                     });
                 }
             }
@@ -279,6 +283,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if let Some(label) = &w.address {
             out.push(Place {
                 approximate: false,
+                ways: Vec::new(),
                 label: label.clone(),
                 kind: Kind::Address,
                 lat: mid.lat,
@@ -290,6 +295,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if w.landmark {
             out.push(Place {
                 approximate: false,
+                ways: Vec::new(),
                 label: w.names.label.clone(),
                 kind: Kind::Poi,
                 lat: mid.lat,
@@ -360,6 +366,7 @@ fn interpolate(
                     names: vec![],
                     shape: vec![],
                     approximate: false,
+                    ways: Vec::new(),
                 });
             }
         }
@@ -389,6 +396,7 @@ fn interpolate(
                     names: vec![],
                     shape: vec![],
                     approximate: true,
+                    ways: Vec::new(),
                 });
             }
             n += dir;
@@ -487,8 +495,11 @@ fn streets_and_junctions(ways: &[NamedWay], at: &HashMap<i64, LatLon>, out: &mut
                 shape.push(*p);
             }
         }
+        let mut ways: Vec<i64> = members.iter().map(|&i| streets[i].id).collect();
+        ways.sort_unstable();
         out.push(Place {
             approximate: false,
+            ways,
             label: first.names.label.clone(),
             kind: Kind::Street,
             lat: c.lat,

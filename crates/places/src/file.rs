@@ -1,13 +1,16 @@
 //! The `.places` file: the records an index is built from, one a line
 //! (`kind`, `lat`, `lon`, `label`, other names, shape, `~` when the position
-//! is estimated; tab-separated), under a
+//! is estimated, a street's OSM ways; tab-separated), under a
 //! header with the format's version. The index itself is rebuilt when the
 //! file is read (a city's takes a fraction of a second), so the file cannot
 //! disagree with the code that searches it.
 
 use crate::{Kind, Place, PlacesError};
 
-const HEADER: &str = "pingan-places 2";
+const HEADER: &str = "pingan-places 3";
+
+/// The second version, without a street's ways (still read).
+const HEADER_2: &str = "pingan-places 2";
 
 /// The first version, without the estimated mark (still read).
 const HEADER_1: &str = "pingan-places 1";
@@ -38,14 +41,19 @@ pub fn write(places: &[Place]) -> Vec<u8> {
             .map(|(a, b)| format!("{a:.7},{b:.7}"))
             .collect();
         out.push_str(&format!(
-            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\t{}\n",
+            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\t{}\t{}\n",
             p.kind.as_str(),
             p.lat,
             p.lon,
             clean(&p.label),
             others.join("\u{1f}"),
             shape.join(";"),
-            if p.approximate { "~" } else { "" }
+            if p.approximate { "~" } else { "" },
+            p.ways
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         ));
     }
     out.into_bytes()
@@ -60,7 +68,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
     let text = std::str::from_utf8(bytes).map_err(|e| bad(0, "file", format!("not UTF-8: {e}")))?;
     let mut lines = text.lines();
     let fields = match lines.next() {
-        Some(HEADER) => 7,
+        Some(HEADER) => 8,
+        Some(HEADER_2) => 7,
         Some(HEADER_1) => 6,
         other => {
             return Err(bad(
@@ -94,6 +103,16 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
         }
         out.push(Place {
             approximate: f.get(6).is_some_and(|m| *m == "~"),
+            ways: f
+                .get(7)
+                .map_or("", |w| w)
+                .split(',')
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    w.parse()
+                        .map_err(|_| bad(n, "ways", format!("{w:?} is not an OSM way id")))
+                })
+                .collect::<Result<_, _>>()?,
             label: f[3].to_string(),
             kind,
             lat,
@@ -128,6 +147,7 @@ mod tests {
         let places = vec![
             Place {
                 approximate: false,
+                ways: vec![4_017_385, 23_044_019],
                 label: "Rua de Santa Catarina".into(),
                 kind: Kind::Street,
                 lat: 41.1466,
@@ -137,6 +157,7 @@ mod tests {
             },
             Place {
                 approximate: true,
+                ways: Vec::new(),
                 label: "建国路1号".into(),
                 kind: Kind::StandardAddress,
                 lat: 39.9087,
@@ -147,6 +168,7 @@ mod tests {
         ];
         let back = read(&write(&places)).unwrap();
         assert_eq!(back[1], places[1]);
+        assert_eq!(back[0].ways, places[0].ways);
         assert_eq!(
             back[0].names[1], "Santa Catarina",
             "a tab is not a separator"

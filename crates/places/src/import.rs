@@ -227,6 +227,7 @@ pub fn standard_addresses(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
         }
         places.push(Place {
             approximate: false,
+            ways: Vec::new(),
             label,
             kind: Kind::StandardAddress,
             lat,
@@ -255,6 +256,7 @@ pub fn markers(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
         let joined: String = code.chars().filter(|c| c.is_alphanumeric()).collect();
         places.push(Place {
             approximate: false,
+            ways: Vec::new(),
             names: (joined != code).then_some(joined).into_iter().collect(),
             label: code,
             kind: Kind::Marker,
@@ -311,6 +313,7 @@ pub fn aliases(text: &str, mut places: Vec<Place>) -> Result<Vec<Place>, Vec<Lin
             let lon = coordinate(row, at("lon"), *line, "lon", &mut errors);
             added.push(Place {
                 approximate: false,
+                ways: Vec::new(),
                 label: alias,
                 kind: Kind::Poi,
                 lat,
@@ -386,6 +389,7 @@ mod tests {
     fn aliases_name_existing_places_or_new_landmarks() {
         let base = vec![Place {
             approximate: false,
+            ways: Vec::new(),
             label: "Avenida dos Aliados".into(),
             kind: Kind::Street,
             lat: 41.148,

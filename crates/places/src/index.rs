@@ -97,6 +97,9 @@ pub struct Place {
     /// Its position is estimated (a house number interpolated between
     /// tagged ones), not surveyed.
     pub approximate: bool,
+    /// The OpenStreetMap ways a street is made of (empty for the rest): how
+    /// a road of the routing graph, which knows its way, finds its name.
+    pub ways: Vec<i64>,
 }
 
 impl Place {
@@ -112,6 +115,7 @@ impl Place {
         };
         Place {
             approximate: false,
+            ways: Vec::new(),
             label: format!("{a} & {b}"),
             kind: Kind::Intersection,
             lat,
@@ -188,6 +192,8 @@ pub struct Index {
     kind_points: Vec<usize>,
     /// [`SPARSE`], lowered by tests to walk the grid for every kind.
     sparse: usize,
+    /// OSM way id → the street made of it, sorted by way.
+    way_streets: Vec<(i64, u32)>,
 }
 
 /// Reverse names nothing farther than this: a point out at sea or in the
@@ -327,7 +333,15 @@ impl Index {
             by_kind[p.kind as usize].push(id as u32);
             kind_points[p.kind as usize] += 1 + p.shape.len();
         }
+        let mut way_streets: Vec<(i64, u32)> = places
+            .iter()
+            .enumerate()
+            .flat_map(|(id, p)| p.ways.iter().map(move |&w| (w, id as u32)))
+            .collect();
+        way_streets.sort_unstable();
+        way_streets.dedup_by_key(|e| e.0);
         Index {
+            way_streets,
             folded,
             label_terms,
             by_kind,
@@ -339,6 +353,14 @@ impl Index {
             grid,
             keys,
         }
+    }
+
+    /// The street an OpenStreetMap way belongs to: how a road of the
+    /// routing graph (which keeps its way's id) is named on the map and in
+    /// a route's steps.
+    pub fn street_of_way(&self, way: i64) -> Option<&Place> {
+        let i = self.way_streets.binary_search_by_key(&way, |e| e.0).ok()?;
+        Some(&self.places[self.way_streets[i].1 as usize])
     }
 
     /// How many places.
@@ -590,6 +612,7 @@ mod tests {
     fn place(label: &str, kind: Kind, lat: f64, lon: f64) -> Place {
         Place {
             approximate: false,
+            ways: Vec::new(),
             label: label.into(),
             kind,
             lat,
