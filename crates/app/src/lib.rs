@@ -298,6 +298,7 @@ impl App {
             moved: Mutex::new(HashSet::new()),
             metrics: metrics_handle(),
         });
+        app.draw_labels(&app.places());
         tokio::spawn(background(Arc::downgrade(&app)));
         tokio::spawn(publisher(Arc::downgrade(&app), committed));
         Ok(app)
@@ -347,7 +348,19 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         let index = places::build(city, &imported, &self.jurisdictions, &self.offices());
+        self.publish_places(index);
+    }
+
+    /// Makes `index` the one searched, and draws its names on the map.
+    fn publish_places(&self, index: ::places::Index) {
+        self.draw_labels(&index);
         *self.places.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+    }
+
+    fn draw_labels(&self, index: &::places::Index) {
+        let (road_name, points) = places::map_labels(index, self.graph);
+        self.tiles
+            .set_labels(|r| road_name[r as usize].clone(), points);
     }
 
     /// Rebuilds the index with the registries' names as they are now (after
@@ -398,7 +411,7 @@ impl App {
         let city: Vec<::places::Place> = self.places().places().to_vec();
         let index = places::build(city, &imported, &self.jurisdictions, &self.offices());
         let n = index.len();
-        *self.places.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+        self.publish_places(index);
         Ok(n)
     }
 

@@ -4,8 +4,50 @@
 //! village and community police offices — so "松林三村" or "长安派出所"
 //! is found like any street.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use dispatch::{Jurisdictions, Level, PoliceOffice};
-use places::{Kind, Place};
+use places::{Index, Kind, Place};
+use roads::Graph;
+use tiles::{LabelKind, PointLabel};
+
+/// What the base map draws from the index: each road's street name (by the
+/// OpenStreetMap way the road came from) and the named points.
+pub fn map_labels(index: &Index, graph: &Graph) -> (Vec<Option<Arc<str>>>, Vec<PointLabel>) {
+    let mut interned: HashMap<&str, Arc<str>> = HashMap::new();
+    let road_name = (0..graph.road_count() as u32)
+        .map(|r| {
+            let street = index.street_of_way(graph.road_source(r))?;
+            Some(
+                interned
+                    .entry(street.label.as_str())
+                    .or_insert_with(|| Arc::from(street.label.as_str()))
+                    .clone(),
+            )
+        })
+        .collect();
+    let points = index
+        .places()
+        .iter()
+        .filter_map(|p| {
+            let kind = match p.kind {
+                Kind::Place => LabelKind::Place,
+                Kind::Station => LabelKind::Station,
+                Kind::Community => LabelKind::Community,
+                Kind::Poi => LabelKind::Poi,
+                _ => return None,
+            };
+            Some(PointLabel {
+                name: p.label.clone(),
+                kind,
+                lat: p.lat,
+                lon: p.lon,
+            })
+        })
+        .collect();
+    (road_name, points)
+}
 
 /// Whether a place of this kind comes from the registries (rebuilt from
 /// them) rather than from the city's map.
@@ -29,6 +71,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
             };
             Some(Place {
                 approximate: false,
+                ways: Vec::new(),
                 label: j.name_zh.clone(),
                 kind,
                 lat,
@@ -40,6 +83,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
         .collect();
     out.extend(offices.iter().map(|o| Place {
         approximate: false,
+        ways: Vec::new(),
         label: o.name.clone(),
         kind: Kind::Station,
         lat: o.lat,
@@ -91,6 +135,7 @@ pub fn build(
 pub fn from_store(kind: &str, p: store::ImportedPlace) -> Option<Place> {
     Some(Place {
         approximate: false,
+        ways: Vec::new(),
         kind: Kind::parse(kind)?,
         label: p.label,
         lat: p.lat,

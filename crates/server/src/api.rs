@@ -176,6 +176,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/tiles/roads/{z}/{x}/{y}", get(road_tile))
+        .route("/glyphs/{fontstack}/{range}", get(glyph_range))
         .fallback(static_file)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             crate::error::panic_response,
@@ -281,6 +282,39 @@ async fn road_tile(State(app): AppState, Path((z, x, y)): Path<(u8, u32, String)
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         tile.as_ref().clone(),
+    )
+        .into_response())
+}
+
+static GLYPHS: std::sync::LazyLock<tiles::Glyphs> = std::sync::LazyLock::new(tiles::Glyphs::new);
+
+#[utoipa::path(get, path = "/glyphs/{fontstack}/{range}", tag = "meta", summary = "The map's font: signed-distance-field glyphs of 256 code points (`0-255.pbf`, `20224-20479.pbf`…), for any fontstack",
+    params(("fontstack" = String, Path), ("range" = String, Path, description = "`{start}-{end}.pbf`, start a multiple of 256")), responses((status = 200, description = "application/x-protobuf")), security(()))]
+async fn glyph_range(Path((_fontstack, range)): Path<(String, String)>) -> ApiResult {
+    let bad = || {
+        ApiError::invalid(
+            "range",
+            format!("{range:?}: expected {{start}}-{{start + 255}}.pbf with start a multiple of 256 below 65536"),
+        )
+    };
+    let (start, end) = range
+        .trim_end_matches(".pbf")
+        .split_once('-')
+        .ok_or_else(bad)?;
+    let (start, end): (u32, u32) = (start.parse().map_err(|_| bad())?, end.parse().map_err(|_| bad())?);
+    if end != start.saturating_add(255) {
+        return Err(bad());
+    }
+    let bytes = tokio::task::spawn_blocking(move || GLYPHS.range(start))
+        .await
+        .map_err(|e| ApiError::new(crate::error::Code::InternalError, format!("glyphs: {e}")))?
+        .ok_or_else(bad)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-protobuf"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes.as_ref().clone(),
     )
         .into_response())
 }

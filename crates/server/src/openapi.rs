@@ -107,7 +107,8 @@ use crate::wire::{
         crate::api::openapi_json,
         crate::api::metrics,
         crate::api::healthz,
-        crate::api::road_tile
+        crate::api::road_tile,
+        crate::api::glyph_range
     ),
     components(schemas(
         ErrorBody, NewIncidentBody, IncidentOut, CallerOut, TimerOut, AssignmentOut, DuplicateOut,

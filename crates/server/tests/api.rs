@@ -243,6 +243,33 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
         (&json!("invalid_field"), &json!("z")),
         "{e}"
     );
+    // The map's glyphs: one range of 256 code points, or a clear refusal.
+    for bad in ["0-254.pbf", "7-262.pbf", "65536-65791.pbf", "x-y.pbf", "0255.pbf"] {
+        let r = s
+            .client
+            .get(format!("{}/glyphs/pingan%20Sans/{bad}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["field"], json!("range"), "{bad}: {e}");
+    }
+    let r = s
+        .client
+        .get(format!("{}/glyphs/pingan%20Sans/26112-26367.pbf", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/x-protobuf");
+    let bytes = r.bytes().await.unwrap();
+    let name = tiles::FONT_NAME.as_bytes();
+    assert!(
+        bytes.len() > 10_000 && bytes.windows(name.len()).any(|w| w == name),
+        "a CJK range (U+6600, 昀…) is drawn by the embedded font: {} bytes",
+        bytes.len()
+    );
 
     // Malformed JSON.
     let r = s

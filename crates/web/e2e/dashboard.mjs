@@ -40,6 +40,8 @@ page.on('request', (r) => {
 page.on('websocket', (ws) => { if (new URL(ws.url()).host !== origin) foreign.push(ws.url()); });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
+const glyphs = [];
+page.on('response', (r) => { if (r.url().includes('/glyphs/')) glyphs.push(r.status()); });
 
 // Log in.
 const t0 = Date.now();
@@ -52,6 +54,25 @@ await page.press('input[name=password]', 'Enter');
 await page.waitForFunction(() => window.dashboardReady && window.mapLoaded && window.mapIdle, null, { timeout: 30000 });
 result.ready_ms = Date.now() - t0;
 check('police offices, posts, stations and jurisdictions are loaded as map layers', await page.evaluate(() => ['offices', 'posts', 'stations', 'jurisdictions'].every((k) => window.pingan.layerCounts[k] > 0 && window.map.getLayer(k === 'jurisdictions' ? 'station-line' : k))), JSON.stringify(await page.evaluate(() => window.pingan.layerCounts)));
+// The map shows names: street names along the roads and the station's name, drawn in pingan's own glyphs.
+const labelled = await page.evaluate(async () => {
+  const map = window.map;
+  const before = { center: map.getCenter(), zoom: map.getZoom() };
+  const seat = window.pingan.stations[0].properties.seat;
+  window.mapIdle = false;
+  map.jumpTo({ center: seat, zoom: 15.5 });
+  for (let i = 0; i < 300 && !window.mapIdle; i++) await new Promise((r) => setTimeout(r, 50));
+  const roadNames = map.queryRenderedFeatures({ layers: ['road-names'] }).map((f) => f.properties.n);
+  const placeNames = map.queryRenderedFeatures({ layers: ['place-names'] }).map((f) => `${f.properties.k}:${f.properties.n}`);
+  window.mapIdle = false;
+  map.jumpTo(before);
+  for (let i = 0; i < 300 && !window.mapIdle; i++) await new Promise((r) => setTimeout(r, 50));
+  return { roadNames: [...new Set(roadNames)].slice(0, 8), placeNames: [...new Set(placeNames)].slice(0, 8) };
+});
+check('the map draws street names along the roads', labelled.roadNames.length > 0, JSON.stringify(labelled));
+check('the map draws place and station names', labelled.placeNames.some((n) => n.startsWith('station:')), JSON.stringify(labelled));
+check('every glyph range came from pingan with 200', glyphs.length > 0 && glyphs.every((s) => s === 200), JSON.stringify(glyphs));
+result.map_labels = labelled;
 check('queue and map are up', await page.isVisible('[data-test=open-count]') && await page.isVisible('#map canvas'));
 
 // Take a call with the keyboard only: N, kind, location, caller, Enter.

@@ -835,6 +835,8 @@ function initMap() {
     container: 'map',
     style: {
       version: 8,
+      // Glyphs come from pingan itself (WenQuanYi Micro Hei subset): nothing is fetched from outside.
+      glyphs: location.origin + '/glyphs/{fontstack}/{range}.pbf',
       sources: {
         roads: { type: 'vector', tiles: [location.origin + '/tiles/roads/{z}/{x}/{y}'], maxzoom: 15 },
         jurisdictions: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -855,6 +857,18 @@ function initMap() {
           'line-color': ['match', ['get', 'c'], 0, '#e08a3c', 1, '#f2c46d', 2, '#9a9a9a', '#c4c4c4'],
           'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'c'], 0, 2, 1, 1.2, 0.5], 16, ['match', ['get', 'c'], 0, 8, 1, 6, 2, 4, 2.5]],
         } },
+        { id: 'road-names', type: 'symbol', source: 'roads', 'source-layer': 'roads', filter: ['has', 'n'], minzoom: 13, layout: {
+          'symbol-placement': 'line', 'text-field': ['get', 'n'], 'text-font': ['pingan Sans'],
+          'text-size': ['interpolate', ['linear'], ['zoom'], 13, 10, 17, 14], 'text-max-angle': 35, 'symbol-spacing': 320,
+        }, paint: { 'text-color': '#4a4a4a', 'text-halo-color': '#fff', 'text-halo-width': 1.4 } },
+        { id: 'place-names', type: 'symbol', source: 'roads', 'source-layer': 'labels', layout: {
+          'text-field': ['get', 'n'], 'text-font': ['pingan Sans'],
+          'text-size': ['match', ['get', 'k'], 'place', 14, 'station', 12, 'community', 11, 10],
+          'text-anchor': ['match', ['get', 'k'], 'station', 'top', 'center'], 'text-offset': ['match', ['get', 'k'], 'station', ['literal', [0, 0.8]], ['literal', [0, 0]]],
+          'text-max-width': 8,
+        }, paint: {
+          'text-color': ['match', ['get', 'k'], 'place', '#222', 'station', '#08519c', 'community', '#6a51a3', '#7a4a1e'],
+          'text-halo-color': '#fff', 'text-halo-width': 1.4 } },
         { id: 'community-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'community'], minzoom: 12, paint: { 'line-color': '#9e9ac8', 'line-width': 0.6, 'line-dasharray': [2, 2] } },
         { id: 'station-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'station'], paint: { 'line-color': '#3182bd', 'line-width': 1.4 } },
         { id: 'bureau-line', type: 'line', source: 'jurisdictions', filter: ['==', ['get', 'level'], 'bureau'], paint: { 'line-color': '#08519c', 'line-width': 2.5 } },
@@ -881,6 +895,8 @@ function initMap() {
     bounds: [[w, s], [e, n]],
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
+    // CJK from our own glyphs too, so every screen draws the same letters offline.
+    localIdeographFontFamily: false,
   });
   state.map = map;
   window.map = map;
