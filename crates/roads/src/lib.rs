@@ -31,6 +31,7 @@ mod network;
 mod plain;
 mod query;
 mod snap;
+mod steps;
 
 pub use format::FORMAT_VERSION;
 pub use geo::{EARTH_RADIUS_M, LatLon, LocalProjection, haversine_m, polyline_m};
@@ -41,8 +42,9 @@ pub use isochrone::{
 };
 pub use network::{Road, RoadNetwork};
 pub use plain::{Dijkstra, Direction};
-pub use query::{PreparedSources, Route, Router};
+pub use query::{Leg, PreparedSources, Route, Router};
 pub use snap::{DEFAULT_MAX_SNAP_M, Snap};
+pub use steps::{Step, Turn, steps};
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]

@@ -26,6 +26,48 @@ pub struct Route {
     pub cm: u32,
     /// The polyline, when asked for.
     pub geometry: Option<Vec<LatLon>>,
+    /// The roads driven, in order, when the geometry is asked for (the input of [`crate::steps`]).
+    pub legs: Option<Vec<Leg>>,
+}
+
+/// One road of a route, driven from fraction `from` to fraction `to` of its
+/// length (`from > to`: against the road's drawing direction).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Leg {
+    /// The road.
+    pub road: u32,
+    /// Where the route enters it, 0 (start junction) … 1 (end junction).
+    pub from: f64,
+    /// Where the route leaves it.
+    pub to: f64,
+}
+
+impl Leg {
+    /// Whether the road is driven against its drawing direction.
+    pub fn backward(&self) -> bool {
+        self.to < self.from
+    }
+
+    /// The driven part's polyline, in driving order.
+    pub fn geometry(&self, g: &Graph) -> Vec<LatLon> {
+        let mut pts = g.road_part(self.road, self.from.min(self.to), self.from.max(self.to));
+        if self.backward() {
+            pts.reverse();
+        }
+        pts
+    }
+
+    /// Metres driven on this road.
+    pub fn meters(&self, g: &Graph) -> f64 {
+        g.road_meters(self.road) * (self.to - self.from).abs()
+    }
+
+    /// Seconds driven on this road, at its time in the driven direction.
+    pub fn seconds(&self, g: &Graph) -> f64 {
+        let (fwd, bwd) = g.road_ms(self.road);
+        let ms = if self.backward() { bwd } else { fwd };
+        ms.unwrap_or(0) as f64 / 1000.0 * (self.to - self.from).abs()
+    }
 }
 
 impl Route {
@@ -256,11 +298,17 @@ impl<'g> Router<'g> {
         if best == NONE {
             return None;
         }
-        let geometry = with_geometry.then(|| self.geometry(s, t, meet));
+        let legs = with_geometry.then(|| self.legs(s, t, meet));
+        let geometry = legs.as_ref().map(|legs| {
+            let mut pts: Vec<LatLon> = legs.iter().flat_map(|l| l.geometry(g)).collect();
+            pts.dedup();
+            pts
+        });
         Some(Route {
             ms: best,
             cm: best_cm,
             geometry,
+            legs,
         })
     }
 
@@ -299,16 +347,15 @@ impl<'g> Router<'g> {
         }
     }
 
-    fn geometry(&self, s: &Snap, t: &Snap, meet: u32) -> Vec<LatLon> {
+    fn legs(&self, s: &Snap, t: &Snap, meet: u32) -> Vec<Leg> {
         let g = self.g;
         if meet == NONE {
             // Along the shared road.
-            let (a, b) = (s.frac.min(t.frac), s.frac.max(t.frac));
-            let mut pts = g.road_part(s.road, a, b);
-            if t.frac < s.frac {
-                pts.reverse();
-            }
-            return pts;
+            return vec![Leg {
+                road: s.road,
+                from: s.frac,
+                to: t.frac,
+            }];
         }
         let mut pieces: Vec<(u32, bool)> = Vec::new();
         // Forward half: from the source seed node up to meet.
@@ -335,40 +382,32 @@ impl<'g> Router<'g> {
             v = from;
         }
         let end_node = v;
-        let mut pts = Vec::new();
+        let mut legs = Vec::with_capacity(pieces.len() + 2);
         // First partial road: from the source point to start_node, the way the
         // search left it (on a loop road both ends are start_node: the seed's cost tells).
         let [on, back] = s.source_seeds(g);
         let left_forward = on.is_some_and(|sd| {
             sd.node == start_node && back.is_none_or(|b| b.node != start_node || sd.ms <= b.ms)
         });
-        if left_forward {
-            pts.extend(g.road_part(s.road, s.frac, 1.0));
-        } else {
-            let mut p = g.road_part(s.road, 0.0, s.frac);
-            p.reverse();
-            pts.extend(p);
-        }
-        for (r, backward) in pieces {
-            let mut p = g.road_geometry(r).to_vec();
-            if backward {
-                p.reverse();
-            }
-            pts.extend(p);
+        legs.push(Leg {
+            road: s.road,
+            from: s.frac,
+            to: if left_forward { 1.0 } else { 0.0 },
+        });
+        for (road, backward) in pieces {
+            let (from, to) = if backward { (1.0, 0.0) } else { (0.0, 1.0) };
+            legs.push(Leg { road, from, to });
         }
         let [on, back] = t.target_seeds(g);
         let arrived_forward = on.is_some_and(|sd| {
             sd.node == end_node && back.is_none_or(|b| b.node != end_node || sd.ms <= b.ms)
         });
-        if arrived_forward {
-            pts.extend(g.road_part(t.road, 0.0, t.frac));
-        } else {
-            let mut p = g.road_part(t.road, t.frac, 1.0);
-            p.reverse();
-            pts.extend(p);
-        }
-        pts.dedup();
-        pts
+        legs.push(Leg {
+            road: t.road,
+            from: if arrived_forward { 0.0 } else { 1.0 },
+            to: t.frac,
+        });
+        legs
     }
 
     /// Travel times in ms from each source to one target (`None`: no source,

@@ -2,7 +2,7 @@
 
 use roads::{
     BuildOptions, Direction, Graph, IsochroneOptions, LatLon, Road, RoadNetwork, RoadsError,
-    Router, isochrones,
+    Router, Turn, isochrones,
 };
 
 fn road(from: u32, to: u32, geometry: Vec<LatLon>, f: Option<u32>, b: Option<u32>) -> Road {
@@ -123,6 +123,68 @@ fn route_geometry_follows_the_roads() {
     assert!(geom.iter().any(|p| *p == LatLon::new(41.0, -8.59)));
     assert!(geom.iter().any(|p| *p == LatLon::new(41.01, -8.59)));
     assert_eq!(route.ms, 45_000 + 60_000 + 45_000);
+}
+
+#[test]
+fn route_steps_name_each_street_and_its_turn() {
+    let g = block();
+    let mut r = Router::new(&g);
+    let from = g.snap(LatLon::new(41.0, -8.5975), 50.0).unwrap();
+    let to = g.snap(LatLon::new(41.01, -8.5975), 50.0).unwrap();
+    let route = r.route(&from, &to, true).unwrap();
+    // The block's sides by the latitudes and longitudes of their ends.
+    let name_of = |road: u32| -> Option<std::sync::Arc<str>> {
+        let (a, b) = g.road_ends(road);
+        let (a, b) = (g.node(a), g.node(b));
+        Some(
+            match (a.lat == b.lat, a.lat == 41.0, a.lon == -8.59) {
+                (true, true, _) => "Bottom St",
+                (true, false, _) => "Top St",
+                (false, _, true) => "East Av",
+                (false, _, false) => "West Av",
+            }
+            .into(),
+        )
+    };
+    let steps = roads::steps(&g, route.legs.as_ref().unwrap(), name_of);
+    let seen: Vec<(Turn, &str, i64, i64)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s.turn,
+                s.street.as_deref().unwrap(),
+                s.meters.round() as i64,
+                s.seconds.round() as i64,
+            )
+        })
+        .collect();
+    let side = |r: u32| g.road_meters(r);
+    let bottom = (0..4).find(|&r| g.road_ms(r).1.is_none()).unwrap();
+    let top = (0..4)
+        .find(|&r| {
+            let (a, b) = g.road_ends(r);
+            g.node(a).lat == 41.01 && g.node(b).lat == 41.01
+        })
+        .unwrap();
+    let east = (0..4)
+        .find(|&r| {
+            let (a, b) = g.road_ends(r);
+            g.node(a).lon == -8.59 && g.node(b).lon == -8.59
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        vec![
+            (Turn::Depart, "Bottom St", (side(bottom) * 0.75).round() as i64, 45),
+            (Turn::Left, "East Av", side(east).round() as i64, 60),
+            (Turn::Left, "Top St", (side(top) * 0.75).round() as i64, 45),
+            (Turn::Arrive, "Top St", 0, 0),
+        ]
+    );
+    assert_eq!(steps[1].at, LatLon::new(41.0, -8.59));
+    assert!((steps[1].bearing - 0.0).abs() < 1.0, "north: {}", steps[1].bearing);
+    let total: f64 = steps.iter().map(|s| s.seconds).sum();
+    assert!((total - route.seconds()).abs() < 0.01, "{total} vs {}", route.seconds());
 }
 
 #[test]
