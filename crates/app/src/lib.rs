@@ -19,6 +19,7 @@ pub mod error;
 pub mod places;
 pub mod records;
 pub mod repository;
+pub mod routes;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,6 +102,10 @@ pub struct App {
     /// The places imported over the API (kept to rebuild the index); held
     /// while the index is rebuilt, so two rebuilds cannot lose each other's work.
     imported_places: Mutex<Vec<::places::Place>>,
+    /// Each road's street name, from the places index (for route steps).
+    road_names: std::sync::RwLock<Arc<Vec<Option<Arc<str>>>>>,
+    /// Routers for the route answers.
+    routers: routes::RouterPool,
     sessions: Mutex<HashMap<String, User>>,
     moved: Mutex<HashSet<String>>,
     metrics: PrometheusHandle,
@@ -293,6 +298,8 @@ impl App {
             tiles: tiles::RoadTiles::new(graph),
             places: std::sync::RwLock::new(index),
             imported_places: Mutex::new(imported),
+            road_names: std::sync::RwLock::new(Arc::new(Vec::new())),
+            routers: routes::RouterPool::default(),
             offices: std::sync::RwLock::new(offices),
             sessions: Mutex::new(HashMap::new()),
             moved: Mutex::new(HashSet::new()),
@@ -361,6 +368,29 @@ impl App {
         let (road_name, points) = places::map_labels(index, self.graph);
         self.tiles
             .set_labels(|r| road_name[r as usize].clone(), points);
+        *self.road_names.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(road_name);
+    }
+
+    /// The fastest route between two points, with its turn-by-turn steps
+    /// named by the streets of the places index.
+    pub fn route(
+        &self,
+        from: roads::LatLon,
+        to: roads::LatLon,
+    ) -> Result<routes::RoutePlan, AppError> {
+        let names = self
+            .road_names
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        routes::plan(
+            &self.routers,
+            self.graph,
+            &names,
+            from,
+            to,
+            self.settings.dispatch.max_snap_m,
+        )
     }
 
     /// Rebuilds the index with the registries' names as they are now (after

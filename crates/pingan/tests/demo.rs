@@ -114,6 +114,48 @@ async fn demo_creates_then_reopens_the_same_city() {
         let r = client.post(format!("{}/incidents", demo.base)).bearer_auth(&token).json(&json!({"kind": "dispute", "lat": u["lat"], "lon": u["lon"], "caller_name": "测试"})).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 201);
         let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        // A route between two units is guided street by street, by name.
+        let (a, b) = (&units[0], &units[units.as_array().unwrap().len() - 1]);
+        let (code, route) = get(
+            &client,
+            format!(
+                "{}/route?from={},{}&to={},{}",
+                demo.base, a["lat"], a["lon"], b["lat"], b["lon"]
+            ),
+            &token,
+        )
+        .await;
+        assert_eq!(code, 200, "{route}");
+        let steps = route["steps"].as_array().unwrap();
+        assert!(steps.len() >= 3, "{route}");
+        assert_eq!(steps[0]["turn"], json!("depart"));
+        assert_eq!(steps[steps.len() - 1]["turn"], json!("arrive"));
+        assert!(
+            steps.iter().filter(|s| s["street"].is_string()).count() * 2 >= steps.len(),
+            "most steps are on named streets: {route}"
+        );
+        let sum = |k: &str| steps.iter().map(|s| s[k].as_f64().unwrap()).sum::<f64>();
+        let (secs, meters) = (
+            route["seconds"].as_f64().unwrap(),
+            route["meters"].as_f64().unwrap(),
+        );
+        assert!(
+            (sum("seconds") - secs).abs() <= 0.1 * steps.len() as f64 + 0.5,
+            "{secs} s vs steps {}",
+            sum("seconds")
+        );
+        assert!(
+            (sum("meters") - meters).abs() <= 0.1 * steps.len() as f64 + 2.0,
+            "{meters} m vs steps {}",
+            sum("meters")
+        );
+        let (code, e) = get(
+            &client,
+            format!("{}/route?from=91,7&to=43.73,7.42", demo.base),
+            &token,
+        )
+        .await;
+        assert_eq!((code, &e["field"]), (422, &json!("from")), "{e}");
         (
             id,
             units,

@@ -188,7 +188,13 @@ mod tests {
 
     #[test]
     fn headings_skip_zero_length_segments() {
-        let xy = [[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [10.0, 10.0]];
+        let xy = [
+            [0.0, 0.0],
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [10.0, 10.0],
+        ];
         assert_eq!(heading(&xy, false), Some(90.0));
         assert_eq!(heading(&xy, true), Some(0.0));
         assert_eq!(heading(&[[1.0, 1.0], [1.0, 1.0]], false), None);

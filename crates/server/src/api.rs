@@ -52,6 +52,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/places/search", get(crate::places_api::search))
         .route("/places/reverse", get(crate::places_api::reverse))
         .route("/places/history", get(crate::places_api::history))
+        .route("/route", get(crate::places_api::route))
         .route(
             "/places/addresses",
             post(crate::places_api::import_addresses)
@@ -294,14 +295,19 @@ async fn glyph_range(Path((_fontstack, range)): Path<(String, String)>) -> ApiRe
     let bad = || {
         ApiError::invalid(
             "range",
-            format!("{range:?}: expected {{start}}-{{start + 255}}.pbf with start a multiple of 256 below 65536"),
+            format!(
+                "{range:?}: expected {{start}}-{{start + 255}}.pbf with start a multiple of 256 below 65536"
+            ),
         )
     };
     let (start, end) = range
         .trim_end_matches(".pbf")
         .split_once('-')
         .ok_or_else(bad)?;
-    let (start, end): (u32, u32) = (start.parse().map_err(|_| bad())?, end.parse().map_err(|_| bad())?);
+    let (start, end): (u32, u32) = (
+        start.parse().map_err(|_| bad())?,
+        end.parse().map_err(|_| bad())?,
+    );
     if end != start.saturating_add(255) {
         return Err(bad());
     }

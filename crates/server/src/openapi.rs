@@ -50,6 +50,7 @@ use crate::wire::{
         crate::places_api::search,
         crate::places_api::reverse,
         crate::places_api::history,
+        crate::places_api::route,
         crate::places_api::import_addresses,
         crate::places_api::import_markers,
         crate::api::police_offices,

@@ -609,3 +609,41 @@ async fn cautions(
     }
     Ok((venues, persons.len()))
 }
+
+/// `GET /api/v1/route`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RouteQuery {
+    /// Start, `lat,lon` (WGS-84).
+    from: Option<String>,
+    /// Destination, `lat,lon` (WGS-84).
+    to: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/route", tag = "places", summary = "The fastest drive between two points with turn-by-turn steps (turn, street name, metres, seconds), to guide a unit",
+    params(RouteQuery), responses((status = 200, description = "The route", body = wire::RouteOut)))]
+pub(crate) async fn route(
+    State(app): crate::api::AppState,
+    user: User,
+    Query(q): Query<RouteQuery>,
+) -> ApiResult {
+    user.require(Action::Read)?;
+    let point = |s: Option<&str>, field: &str| {
+        let s = s.ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                format!("{field} is required: lat,lon such as 41.15,-8.61"),
+            )
+        })?;
+        lat_lon(s, field).map(|(lat, lon)| LatLon { lat, lon })
+    };
+    let (from, to) = (
+        point(q.from.as_deref(), "from")?,
+        point(q.to.as_deref(), "to")?,
+    );
+    let plan = tokio::task::spawn_blocking(move || app.route(from, to))
+        .await
+        .map_err(|e| ApiError::new(crate::error::Code::InternalError, format!("route: {e}")))??;
+    Ok(Json(wire::RouteOut::from(plan)).into_response())
+}

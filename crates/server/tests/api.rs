@@ -244,7 +244,13 @@ async fn bad_input_is_refused_with_the_field_and_nothing_is_written() {
         "{e}"
     );
     // The map's glyphs: one range of 256 code points, or a clear refusal.
-    for bad in ["0-254.pbf", "7-262.pbf", "65536-65791.pbf", "x-y.pbf", "0255.pbf"] {
+    for bad in [
+        "0-254.pbf",
+        "7-262.pbf",
+        "65536-65791.pbf",
+        "x-y.pbf",
+        "0255.pbf",
+    ] {
         let r = s
             .client
             .get(format!("{}/glyphs/pingan%20Sans/{bad}", s.base))

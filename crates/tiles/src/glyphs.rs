@@ -84,11 +84,7 @@ impl Glyphs {
     fn render_range(&self, start: u32) -> Vec<u8> {
         let mut stack = Vec::new();
         bytes_field(&mut stack, 1, FONT_NAME.as_bytes());
-        bytes_field(
-            &mut stack,
-            2,
-            format!("{start}-{}", start + 255).as_bytes(),
-        );
+        bytes_field(&mut stack, 2, format!("{start}-{}", start + 255).as_bytes());
         for cp in start..start + 256 {
             let Some(g) = char::from_u32(cp).and_then(|c| self.glyph(c)) else {
                 continue;
@@ -184,7 +180,9 @@ fn distance_field(alpha: &[f64], w: usize, h: usize) -> Vec<u8> {
         .zip(&inner)
         .map(|(o, i)| {
             let d = o.sqrt() - i.sqrt();
-            (255.0 - 255.0 * (d / RADIUS + CUTOFF)).round().clamp(0.0, 255.0) as u8
+            (255.0 - 255.0 * (d / RADIUS + CUTOFF))
+                .round()
+                .clamp(0.0, 255.0) as u8
         })
         .collect()
 }
@@ -342,7 +340,10 @@ mod tests {
         // 平 is U+5E73: its range starts at 0x5E00.
         let cjk = read(&g.range(0x5E00).unwrap());
         let ping = cjk.iter().find(|r| r.0 == 0x5E73).expect("平");
-        assert!(ping.1 >= 18 && ping.6 >= 22, "a hanzi is about an em: {ping:?}");
+        assert!(
+            ping.1 >= 18 && ping.6 >= 22,
+            "a hanzi is about an em: {ping:?}"
+        );
         assert!(g.range(100).is_none() && g.range(65_536).is_none());
         // Maltese and Portuguese letters are in the font.
         assert!("ħċġżãõçÄ平安市".chars().all(|c| g.covers(c)));
@@ -356,7 +357,10 @@ mod tests {
         let row = (l.height as usize + 6) / 2;
         let line = &l.bitmap[row * bw..(row + 1) * bw];
         assert!(line[0] < 100, "the buffer is outside: {line:?}");
-        assert!(*line.iter().max().unwrap() > 192, "the stem is inside: {line:?}");
+        assert!(
+            *line.iter().max().unwrap() > 192,
+            "the stem is inside: {line:?}"
+        );
     }
 
     #[test]
@@ -372,7 +376,9 @@ mod tests {
             for x in 0..w {
                 let want = seeds
                     .iter()
-                    .map(|&(sx, sy)| (x as f64 - sx as f64).powi(2) + (y as f64 - sy as f64).powi(2))
+                    .map(|&(sx, sy)| {
+                        (x as f64 - sx as f64).powi(2) + (y as f64 - sy as f64).powi(2)
+                    })
                     .fold(INF, f64::min);
                 assert_eq!(grid[y * w + x], want, "at {x},{y}");
             }

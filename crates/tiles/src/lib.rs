@@ -390,7 +390,10 @@ impl RoadTiles {
             values.push(name);
             let mut tags = Vec::new();
             varint(&mut tags, 0); // "k"
-            varint(&mut tags, kinds.iter().position(|k| *k == p.kind).unwrap_or(0) as u64);
+            varint(
+                &mut tags,
+                kinds.iter().position(|k| *k == p.kind).unwrap_or(0) as u64,
+            );
             varint(&mut tags, 1); // "n"
             varint(&mut tags, values.len() as u64 - 1);
             let mut f = Vec::new();

@@ -175,16 +175,29 @@ fn route_steps_name_each_street_and_its_turn() {
     assert_eq!(
         seen,
         vec![
-            (Turn::Depart, "Bottom St", (side(bottom) * 0.75).round() as i64, 45),
+            (
+                Turn::Depart,
+                "Bottom St",
+                (side(bottom) * 0.75).round() as i64,
+                45
+            ),
             (Turn::Left, "East Av", side(east).round() as i64, 60),
             (Turn::Left, "Top St", (side(top) * 0.75).round() as i64, 45),
             (Turn::Arrive, "Top St", 0, 0),
         ]
     );
     assert_eq!(steps[1].at, LatLon::new(41.0, -8.59));
-    assert!((steps[1].bearing - 0.0).abs() < 1.0, "north: {}", steps[1].bearing);
+    assert!(
+        (steps[1].bearing - 0.0).abs() < 1.0,
+        "north: {}",
+        steps[1].bearing
+    );
     let total: f64 = steps.iter().map(|s| s.seconds).sum();
-    assert!((total - route.seconds()).abs() < 0.01, "{total} vs {}", route.seconds());
+    assert!(
+        (total - route.seconds()).abs() < 0.01,
+        "{total} vs {}",
+        route.seconds()
+    );
 }
 
 #[test]

@@ -2851,3 +2851,61 @@ pub struct PlaceHistoryOut {
     /// no personal data.
     pub(crate) key_persons: usize,
 }
+
+/// One turn-by-turn step of a route.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RouteStepOut {
+    /// `depart`, `straight`, `slight_left`, `left`, `sharp_left`,
+    /// `slight_right`, `right`, `sharp_right`, `uturn` or `arrive`.
+    pub(crate) turn: &'static str,
+    /// The street's name (`null`: an unnamed road).
+    pub(crate) street: Option<String>,
+    /// Metres on this street.
+    pub(crate) meters: f64,
+    /// Seconds on this street.
+    pub(crate) seconds: f64,
+    /// Where the manoeuvre is.
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
+    /// Heading after it, degrees clockwise from north.
+    pub(crate) bearing: f64,
+}
+
+/// The fastest route between two points, with its steps.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RouteOut {
+    pub(crate) seconds: f64,
+    pub(crate) meters: f64,
+    /// GeoJSON LineString, start to destination.
+    pub(crate) geometry: geo::Geometry,
+    pub(crate) steps: Vec<RouteStepOut>,
+}
+
+impl From<app::routes::RoutePlan> for RouteOut {
+    fn from(p: app::routes::RoutePlan) -> RouteOut {
+        let round = |x: f64, k: f64| (x * k).round() / k;
+        RouteOut {
+            seconds: round(p.seconds, 10.0),
+            meters: round(p.meters, 10.0),
+            geometry: geo::Geometry::LineString(
+                p.geometry
+                    .iter()
+                    .map(|q| geo::Position([q.lon, q.lat]))
+                    .collect(),
+            ),
+            steps: p
+                .steps
+                .into_iter()
+                .map(|s| RouteStepOut {
+                    turn: s.turn.as_str(),
+                    street: s.street.map(|n| n.to_string()),
+                    meters: round(s.meters, 10.0),
+                    seconds: round(s.seconds, 10.0),
+                    lat: round(s.at.lat, 1e7),
+                    lon: round(s.at.lon, 1e7),
+                    bearing: round(s.bearing, 1.0),
+                })
+                .collect(),
+        }
+    }
+}
