@@ -107,7 +107,7 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
                     .search(q, near, limit)
                     .into_iter()
                     .map(|h| {
-                        let p = index.place(h.id);
+                        let p = h.place(&index);
                         serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "score": h.score, "edits": h.edits, "approximate": p.approximate})
                     })
                     .collect();

@@ -162,13 +162,43 @@ impl Place {
 /// One answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// Index of the place ([`Index::place`]).
+    /// Index of the place ([`Index::place`]); for an estimated house
+    /// number, of the street it is on.
     pub id: u32,
     /// Higher is better.
     pub score: f64,
     /// Typos forgiven.
     pub edits: u8,
+    /// A house number no one tagged, placed between the nearest known
+    /// numbers of its street (marked approximate): not in the index.
+    pub estimate: Option<Box<Place>>,
 }
+
+impl Hit {
+    /// The place answered.
+    pub fn place<'a>(&'a self, index: &'a Index) -> &'a Place {
+        self.estimate
+            .as_deref()
+            .unwrap_or_else(|| index.place(self.id))
+    }
+
+    /// Its key: [`Place::key`], or for an estimate the street's key and
+    /// the number (`{street}~{number}`), which [`Index::resolve`] reads back.
+    pub fn key(&self, index: &Index) -> String {
+        match &self.estimate {
+            Some(p) => format!(
+                "{}~{}",
+                index.place(self.id).key(),
+                p.label.rsplit(' ').next().unwrap_or_default()
+            ),
+            None => index.place(self.id).key(),
+        }
+    }
+}
+
+/// Numbers farther than this beyond the last known one on a street are not
+/// estimated (a typo in the number, or a street that goes on unnumbered).
+const MAX_EXTRAPOLATED: i64 = 20;
 
 /// The places and their terms.
 #[derive(Debug, Clone, Default)]
@@ -194,6 +224,9 @@ pub struct Index {
     sparse: usize,
     /// OSM way id → the street made of it, sorted by way.
     way_streets: Vec<(i64, u32)>,
+    /// Every house number ("{street} {n}" addresses, `n` an integer) by
+    /// its street's folded label, then number: the known numbers of a street.
+    numbers: Vec<(String, i64, u32)>,
 }
 
 /// Reverse names nothing farther than this: a point out at sea or in the
@@ -340,7 +373,19 @@ impl Index {
             .collect();
         way_streets.sort_unstable();
         way_streets.dedup_by_key(|e| e.0);
+        let mut numbers: Vec<(String, i64, u32)> = places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == Kind::Address)
+            .filter_map(|(id, p)| {
+                let (street, n) = p.label.rsplit_once(' ')?;
+                let n = n.parse::<i64>().ok()?;
+                Some((crate::text::fold(street), n, id as u32))
+            })
+            .collect();
+        numbers.sort_unstable();
         Index {
+            numbers,
             way_streets,
             folded,
             label_terms,
@@ -496,6 +541,7 @@ impl Index {
                         + 0.6 * nearness
                         - 0.5 * f64::from(e),
                     edits: e,
+                    estimate: None,
                 }
             })
             .collect();
@@ -505,8 +551,119 @@ impl Index {
             hits.truncate(limit);
         }
         hits.sort_by(better);
+        if has_number && let Some(estimate) = self.estimate(query, near) {
+            // The number as typed, though no one tagged it, before the
+            // longer numbers it is a prefix of.
+            let label = crate::text::fold(&estimate.place(self).label);
+            if !hits.iter().any(|h| self.folded[h.id as usize] == label) {
+                hits.insert(0, estimate);
+            }
+        }
         hits.truncate(limit);
         hits
+    }
+
+    /// "Rua X 17" when 17 is not among the numbers of Rua X: the street
+    /// found by the rest of the query, and the number placed between the
+    /// nearest known numbers of the same parity on it (or at the nearest
+    /// one, a little past either end).
+    fn estimate(&self, query: &str, near: Option<(f64, f64)>) -> Option<Hit> {
+        let folded = crate::text::fold(query);
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        let numeric: Vec<usize> = (0..words.len())
+            .filter(|&i| words[i].chars().any(|c| c.is_ascii_digit()))
+            .collect();
+        // One number, first or last ("17 main street", "rua x 17", "建国路17号").
+        let [at] = numeric[..] else { return None };
+        let word = words[at].trim_end_matches('号');
+        let digits_from = word.find(|c: char| c.is_ascii_digit())?;
+        let (head, number) = word.split_at(digits_from);
+        if !(at == 0 || at + 1 == words.len()) || !number.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let wanted: i64 = number.parse().ok()?;
+        let rest: String = words[..at]
+            .iter()
+            .copied()
+            .chain((!head.is_empty()).then_some(head))
+            .chain(words[at + 1..].iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let street = self
+            .search(&rest, near, 10)
+            .into_iter()
+            .find(|h| self.place(h.id).kind == Kind::Street)?;
+        let place = self.estimate_on(street.id, wanted)?;
+        Some(Hit {
+            id: street.id,
+            score: street.score + 0.5,
+            edits: street.edits,
+            estimate: Some(Box::new(place)),
+        })
+    }
+
+    /// Number `wanted` on street `street`, placed from its known numbers;
+    /// `None` when it is known (the index has it), the street has none, or
+    /// it lies too far beyond them.
+    pub fn estimate_on(&self, street: u32, wanted: i64) -> Option<Place> {
+        let s = self.place(street);
+        let key = crate::text::fold(&s.label);
+        let start = self.numbers.partition_point(|e| e.0 < key);
+        let end = start + self.numbers[start..].partition_point(|e| e.0 == key);
+        let known = &self.numbers[start..end];
+        if known.is_empty() || known.iter().any(|e| e.1 == wanted) {
+            return None;
+        }
+        // The side of the street: odd and even numbers face each other.
+        let same: Vec<&(String, i64, u32)> = known
+            .iter()
+            .filter(|e| (e.1 - wanted).rem_euclid(2) == 0)
+            .collect();
+        let side: Vec<&(String, i64, u32)> = if same.is_empty() {
+            known.iter().collect()
+        } else {
+            same
+        };
+        let below = side.iter().rev().find(|e| e.1 < wanted);
+        let above = side.iter().find(|e| e.1 > wanted);
+        let at = |e: &(String, i64, u32)| {
+            let p = self.place(e.2);
+            (p.lat, p.lon)
+        };
+        let (lat, lon) = match (below, above) {
+            (Some(a), Some(b)) => {
+                let t = (wanted - a.1) as f64 / (b.1 - a.1) as f64;
+                let ((la, oa), (lb, ob)) = (at(a), at(b));
+                (la + (lb - la) * t, oa + (ob - oa) * t)
+            }
+            (Some(e), None) | (None, Some(e)) if (e.1 - wanted).abs() <= MAX_EXTRAPOLATED => at(e),
+            _ => return None,
+        };
+        Some(Place {
+            label: format!("{} {wanted}", s.label),
+            kind: Kind::Address,
+            lat,
+            lon,
+            names: Vec::new(),
+            shape: Vec::new(),
+            approximate: true,
+            ways: Vec::new(),
+        })
+    }
+
+    /// The place a key names: an indexed place ([`Index::find`]) or an
+    /// estimated house number ([`Hit::key`]).
+    pub fn resolve(&self, key: &str) -> Option<Place> {
+        match key.split_once('~') {
+            Some((street, number)) => {
+                let id = self.find(street)?;
+                if self.place(id).kind != Kind::Street {
+                    return None;
+                }
+                self.estimate_on(id, number.parse().ok()?)
+            }
+            None => self.find(key).map(|id| self.place(id).clone()),
+        }
     }
 
     /// The `limit` places nearest to a point (of `kind`, if given),
@@ -638,6 +795,68 @@ mod tests {
             place("松林三村", Kind::Community, 31.2600, 120.6300),
             place("长安派出所", Kind::Station, 31.2700, 120.6400),
         ])
+    }
+
+    #[test]
+    fn an_untagged_number_is_placed_between_the_known_ones_and_marked_approximate() {
+        let mut places = city().into_places();
+        for (n, lat) in [(300, 41.1460), (310, 41.1470), (311, 41.1900)] {
+            places.push(place(
+                &format!("Rua de Santa Catarina {n}"),
+                Kind::Address,
+                lat,
+                -8.6062,
+            ));
+        }
+        places.push(place("建国路", Kind::Street, 39.9, 116.46));
+        places.push(place("建国路 2", Kind::Address, 39.90, 116.46));
+        places.push(place("建国路 8", Kind::Address, 39.91, 116.46));
+        let ix = Index::build(places);
+        // 306 between 300 and 310 (the even side; 311 is across the street).
+        let hits = ix.search("rua de santa catarina 306", None, 5);
+        let top = hits[0].place(&ix);
+        assert_eq!(
+            (top.label.as_str(), top.kind, top.approximate),
+            ("Rua de Santa Catarina 306", Kind::Address, true)
+        );
+        assert!((top.lat - 41.1466).abs() < 1e-9, "{top:?}");
+        // Its key reads back to the same estimate; a tagged number is not estimated.
+        let key = hits[0].key(&ix);
+        assert!(key.contains('~'), "{key}");
+        assert_eq!(ix.resolve(&key).as_ref(), Some(top));
+        assert!(
+            ix.search("rua de santa catarina 310", None, 5)
+                .iter()
+                .all(|h| h.estimate.is_none())
+        );
+        assert!(
+            !ix.search("rua de santa catarina 312", None, 1)[0]
+                .place(&ix)
+                .approximate
+        );
+        // Past the last number, a little: at it; far past: nothing made up.
+        let past = ix.search("rua de santa catarina 316", None, 1);
+        assert_eq!(past[0].place(&ix).lat, 41.1480);
+        assert!(
+            ix.search("rua de santa catarina 900", None, 5)
+                .iter()
+                .all(|h| h.estimate.is_none())
+        );
+        // Number first, and Chinese with 号.
+        assert_eq!(
+            ix.search("306 santa catarina", None, 1)[0].place(&ix).label,
+            "Rua de Santa Catarina 306"
+        );
+        let cn = ix.search("建国路4号", None, 1);
+        assert_eq!(
+            (
+                cn[0].place(&ix).label.as_str(),
+                cn[0].place(&ix).approximate
+            ),
+            ("建国路 4", true)
+        );
+        // A number inside a street's name is not a house number.
+        assert!(ix.resolve("0000000000000000~3").is_none());
     }
 
     #[test]

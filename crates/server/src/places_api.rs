@@ -121,12 +121,11 @@ fn home(app: &App, user: &User) -> Option<(f64, f64)> {
 /// One place as answered, with its jurisdiction.
 fn place_out(
     app: &App,
-    index: &Index,
-    id: u32,
+    p: &places::Place,
+    key: String,
     meters: Option<f64>,
     edits: Option<u8>,
 ) -> FoundPlaceOut {
-    let p = index.place(id);
     let at = app.jurisdictions().resolve(LatLon {
         lat: p.lat,
         lon: p.lon,
@@ -138,7 +137,7 @@ fn place_out(
     };
     let at = at.unwrap_or_default();
     FoundPlaceOut {
-        id: p.key(),
+        id: key,
         label: p.label.clone(),
         kind: p.kind.as_str(),
         lat: p.lat,
@@ -177,8 +176,9 @@ pub(crate) async fn search(
         .search(&text, near, limit)
         .into_iter()
         .map(|h| {
-            let meters = near.map(|n| index.place(h.id).meters_from(n.0, n.1));
-            place_out(&app, &index, h.id, meters, Some(h.edits))
+            let p = h.place(&index);
+            let meters = near.map(|n| p.meters_from(n.0, n.1));
+            place_out(&app, p, h.key(&index), meters, Some(h.edits))
         })
         .collect();
     Ok(Json(PlacesOut::found(results)).into_response())
@@ -203,7 +203,10 @@ pub(crate) async fn reverse(
     let results = index
         .reverse(lat, lon)
         .into_iter()
-        .map(|(id, m)| place_out(&app, &index, id, Some(m), None))
+        .map(|(id, m)| {
+            let p = index.place(id);
+            place_out(&app, p, p.key(), Some(m), None)
+        })
         .collect();
     let jurisdiction = app
         .jurisdictions()
@@ -274,13 +277,12 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
     let (lat, lon, label, place_id) = match b.place_id.as_deref() {
         Some(key) => {
             let index = app.places();
-            let id = index.find(key).ok_or_else(|| {
+            let p = index.resolve(key).ok_or_else(|| {
                 ApiError::invalid(
                     "place_id",
                     format!("{key:?} is not a place of the current index: search again and pick a result"),
                 )
             })?;
-            let p = index.place(id);
             (p.lat, p.lon, Some(p.label.clone()), Some(key.to_string()))
         }
         None => {
@@ -470,13 +472,12 @@ pub(crate) async fn history(
     let (lat, lon, label) = match q.place_id.as_deref() {
         Some(key) => {
             let index = app.places();
-            let id = index.find(key).ok_or_else(|| {
+            let p = index.resolve(key).ok_or_else(|| {
                 ApiError::invalid(
                     "place_id",
                     format!("{key:?} is not a place of the current index"),
                 )
             })?;
-            let p = index.place(id);
             (p.lat, p.lon, Some(p.label.clone()))
         }
         None => {
