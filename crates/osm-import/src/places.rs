@@ -783,8 +783,8 @@ mod tests {
             }
             // A label held out but still in the index (the same street name
             // and number in another town) is not untagged.
-            let labels: HashSet<&str> = kept.iter().map(|p| p.label.as_str()).collect();
-            held.retain(|p| !labels.contains(p.label.as_str()));
+            let labels: HashSet<&str> = kept.iter().map(|p| street_and_number(&p.label)).collect();
+            held.retain(|p| !labels.contains(street_and_number(&p.label)));
             let index = places::Index::build(kept);
             let mut errors: Vec<f64> = Vec::new();
             let mut estimated = 0;
@@ -792,7 +792,8 @@ mod tests {
                 let hits = index.search(&p.label, None, 1);
                 let Some(top) = hits.first() else { continue };
                 let got = top.place(&index);
-                if got.label == p.label {
+                // The estimate is written as its neighbours are (with their town).
+                if street_and_number(&got.label) == street_and_number(&p.label) {
                     assert!(got.approximate, "{name}: {got:?}");
                     estimated += 1;
                     errors.push(got.meters_from(p.lat, p.lon));
@@ -819,10 +820,10 @@ mod tests {
             all_held += held.len();
             all_errors.extend(errors);
         }
-        // Measured: 107 held out; 80% within 100 m, half within 18 m.
+        // Measured: 102 held out; 84% within 100 m, half within 19 m.
         all_errors.sort_by(f64::total_cmp);
         let within_100 = all_errors.iter().filter(|e| **e <= 100.0).count();
-        assert!(all_held >= 100, "{all_held}");
+        assert!(all_held >= 90, "{all_held}");
         assert!(
             within_100 * 4 >= all_held * 3,
             "{within_100} of {all_held} within 100 m"

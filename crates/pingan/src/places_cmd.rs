@@ -48,6 +48,9 @@ pub enum PlacesCommand {
         /// `lat,lon`: prefer places near it.
         #[arg(long)]
         near: Option<String>,
+        /// Add `"micros"` to each answer: the search's own time, in process (for benchmarks).
+        #[arg(long)]
+        timings: bool,
     },
     /// What is at a point: the nearest address (within 100 m), street, intersection, landmark and place, nearest first.
     Reverse {
@@ -55,8 +58,14 @@ pub enum PlacesCommand {
         #[arg(long)]
         places: PathBuf,
         /// `lat,lon` (WGS-84).
+        #[arg(long, required_unless_present = "points", allow_hyphen_values = true)]
+        at: Option<String>,
+        /// A file of points, `lat,lon` a line: prints one answer a line, in order.
+        #[arg(long, conflicts_with = "at")]
+        points: Option<PathBuf>,
+        /// Add `"micros"` to each answer: the look-up's own time, in process (for benchmarks).
         #[arg(long)]
-        at: String,
+        timings: bool,
     },
     /// A point from one datum to another (`wgs84`, `gcj02` of Amap/Tencent/WeChat, `bd09` of Baidu); prints `{"lat","lon"}`.
     Convert {
@@ -99,19 +108,26 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
             queries,
             limit,
             near,
+            timings,
         } => {
             let index = load(&places)?;
             let near = near.as_deref().map(lat_lon).transpose().context("--near")?;
             let answer = |q: &str| {
-                let results: Vec<serde_json::Value> = index
-                    .search(q, near, limit)
+                let started = Instant::now();
+                let hits = index.search(q, near, limit);
+                let micros = started.elapsed().as_secs_f64() * 1e6;
+                let results: Vec<serde_json::Value> = hits
                     .into_iter()
                     .map(|h| {
                         let p = h.place(&index);
                         serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "score": h.score, "edits": h.edits, "approximate": p.approximate})
                     })
                     .collect();
-                serde_json::json!({ "results": results })
+                let mut out = serde_json::json!({ "results": results });
+                if timings {
+                    out["micros"] = serde_json::json!((micros * 10.0).round() / 10.0);
+                }
+                out
             };
             match (q, queries) {
                 (Some(q), _) => println!("{}", answer(&q)),
@@ -126,18 +142,46 @@ pub fn run(cmd: PlacesCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        PlacesCommand::Reverse { places, at } => {
+        PlacesCommand::Reverse {
+            places,
+            at,
+            points,
+            timings,
+        } => {
             let index = load(&places)?;
-            let (lat, lon) = lat_lon(&at).context("--at")?;
-            let results: Vec<serde_json::Value> = index
-                .reverse(lat, lon)
-                .into_iter()
-                .map(|(id, meters)| {
-                    let p = index.place(id);
-                    serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters, "approximate": p.approximate})
-                })
-                .collect();
-            println!("{}", serde_json::json!({ "results": results }));
+            let answer = |lat: f64, lon: f64| {
+                let started = Instant::now();
+                let found = index.reverse(lat, lon);
+                let micros = started.elapsed().as_secs_f64() * 1e6;
+                let results: Vec<serde_json::Value> = found
+                    .into_iter()
+                    .map(|(id, meters)| {
+                        let p = index.place(id);
+                        serde_json::json!({"label": p.label, "kind": p.kind.as_str(), "lat": p.lat, "lon": p.lon, "meters": meters, "approximate": p.approximate})
+                    })
+                    .collect();
+                let mut out = serde_json::json!({ "results": results });
+                if timings {
+                    out["micros"] = serde_json::json!((micros * 10.0).round() / 10.0);
+                }
+                out
+            };
+            match (at, points) {
+                (Some(at), _) => {
+                    let (lat, lon) = lat_lon(&at).context("--at")?;
+                    println!("{}", answer(lat, lon));
+                }
+                (None, Some(file)) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("cannot read {}", file.display()))?;
+                    for (n, line) in text.lines().enumerate() {
+                        let (lat, lon) = lat_lon(line)
+                            .with_context(|| format!("{} line {}", file.display(), n + 1))?;
+                        println!("{}", answer(lat, lon));
+                    }
+                }
+                (None, None) => bail!("give --at or --points"),
+            }
             Ok(())
         }
         PlacesCommand::Convert { from, to, at } => {

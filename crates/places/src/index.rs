@@ -200,6 +200,19 @@ impl Hit {
 /// estimated (a typo in the number, or a street that goes on unnumbered).
 const MAX_EXTRAPOLATED: i64 = 20;
 
+/// A known number counts for a street when it is this close to it (the
+/// door, or the building's centre, is set back from the street's line).
+const NUMBER_NEAR_STREET_M: f64 = 150.0;
+
+/// An address label's street, integer number and the rest ("Landstrasse
+/// 20, Vaduz" → "Landstrasse", 20, ", Vaduz").
+fn house_number(label: &str) -> Option<(&str, i64, &str)> {
+    let cut = label.find(", ").unwrap_or(label.len());
+    let (main, town) = label.split_at(cut);
+    let (street, n) = main.rsplit_once(' ')?;
+    Some((street, n.parse().ok()?, town))
+}
+
 /// The places and their terms.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -378,8 +391,7 @@ impl Index {
             .enumerate()
             .filter(|(_, p)| p.kind == Kind::Address)
             .filter_map(|(id, p)| {
-                let (street, n) = p.label.rsplit_once(' ')?;
-                let n = n.parse::<i64>().ok()?;
+                let (street, n, _) = house_number(&p.label)?;
                 Some((crate::text::fold(street), n, id as u32))
             })
             .collect();
@@ -589,17 +601,32 @@ impl Index {
             .chain(words[at + 1..].iter().copied())
             .collect::<Vec<_>>()
             .join(" ");
-        let street = self
+        // The first street of that name with numbers near it (a name is
+        // often a street in each of several towns) — unless a street of
+        // that name has the number: then the caller means that one.
+        let (street, place) = self
             .search(&rest, near, 10)
             .into_iter()
-            .find(|h| self.place(h.id).kind == Kind::Street)?;
-        let place = self.estimate_on(street.id, wanted)?;
+            .filter(|h| self.place(h.id).kind == Kind::Street)
+            .filter(|h| !self.has_number(&self.place(h.id).label, wanted))
+            .find_map(|h| self.estimate_on(h.id, wanted).map(|p| (h, p)))?;
         Some(Hit {
             id: street.id,
             score: street.score + 0.5,
             edits: street.edits,
             estimate: Some(Box::new(place)),
         })
+    }
+
+    /// Whether any street named `street` has the number `wanted` tagged.
+    fn has_number(&self, street: &str, wanted: i64) -> bool {
+        let key = crate::text::fold(street);
+        let at = self
+            .numbers
+            .partition_point(|e| (e.0.as_str(), e.1) < (key.as_str(), wanted));
+        self.numbers
+            .get(at)
+            .is_some_and(|e| e.0 == key && e.1 == wanted)
     }
 
     /// Number `wanted` on street `street`, placed from its known numbers;
@@ -610,20 +637,24 @@ impl Index {
         let key = crate::text::fold(&s.label);
         let start = self.numbers.partition_point(|e| e.0 < key);
         let end = start + self.numbers[start..].partition_point(|e| e.0 == key);
-        let known = &self.numbers[start..end];
+        // The numbers of this street, not of its namesake in the next town.
+        let known: Vec<&(String, i64, u32)> = self.numbers[start..end]
+            .iter()
+            .filter(|e| {
+                let p = self.place(e.2);
+                s.meters_from(p.lat, p.lon) <= NUMBER_NEAR_STREET_M
+            })
+            .collect();
         if known.is_empty() || known.iter().any(|e| e.1 == wanted) {
             return None;
         }
         // The side of the street: odd and even numbers face each other.
         let same: Vec<&(String, i64, u32)> = known
             .iter()
+            .copied()
             .filter(|e| (e.1 - wanted).rem_euclid(2) == 0)
             .collect();
-        let side: Vec<&(String, i64, u32)> = if same.is_empty() {
-            known.iter().collect()
-        } else {
-            same
-        };
+        let side = if same.is_empty() { known } else { same };
         let below = side.iter().rev().find(|e| e.1 < wanted);
         let above = side.iter().find(|e| e.1 > wanted);
         let at = |e: &(String, i64, u32)| {
@@ -639,8 +670,11 @@ impl Index {
             (Some(e), None) | (None, Some(e)) if (e.1 - wanted).abs() <= MAX_EXTRAPOLATED => at(e),
             _ => return None,
         };
+        // Written as its neighbour is ("…, Vaduz" when that has the town).
+        let neighbour = below.or(above).expect("one exists: matched above");
+        let (street, _, town) = house_number(&self.place(neighbour.2).label)?;
         Some(Place {
-            label: format!("{} {wanted}", s.label),
+            label: format!("{street} {wanted}{town}"),
             kind: Kind::Address,
             lat,
             lon,
@@ -800,6 +834,8 @@ mod tests {
     #[test]
     fn an_untagged_number_is_placed_between_the_known_ones_and_marked_approximate() {
         let mut places = city().into_places();
+        // The street runs north-south past its numbers; 311 is a namesake's, in another town.
+        places[0].shape = vec![(41.1455, -8.6060), (41.1490, -8.6060)];
         for (n, lat) in [(300, 41.1460), (310, 41.1470), (311, 41.1900)] {
             places.push(place(
                 &format!("Rua de Santa Catarina {n}"),
