@@ -563,9 +563,14 @@ impl Index {
             hits.truncate(limit);
         }
         hits.sort_by(better);
-        if has_number && let Some(estimate) = self.estimate(query, near) {
-            // The number as typed, though no one tagged it, before the
-            // longer numbers it is a prefix of.
+        // The number as typed, though no one tagged it, before the longer
+        // numbers it is a prefix of — unless a label reads as typed.
+        if has_number
+            && !hits
+                .iter()
+                .any(|h| self.folded[h.id as usize].starts_with(&folded_query))
+            && let Some(estimate) = self.estimate(query, near)
+        {
             let label = crate::text::fold(&estimate.place(self).label);
             if !hits.iter().any(|h| self.folded[h.id as usize] == label) {
                 hits.insert(0, estimate);
@@ -607,7 +612,8 @@ impl Index {
         let (street, place) = self
             .search(&rest, near, 10)
             .into_iter()
-            .filter(|h| self.place(h.id).kind == Kind::Street)
+            // A typo in the street and a number no one tagged is one guess too many.
+            .filter(|h| h.edits == 0 && self.place(h.id).kind == Kind::Street)
             .filter(|h| !self.has_number(&self.place(h.id).label, wanted))
             .find_map(|h| self.estimate_on(h.id, wanted).map(|p| (h, p)))?;
         Some(Hit {
