@@ -425,6 +425,16 @@ fn point_along(pts: &[(i64, LatLon)], along: &[f64], d: f64) -> LatLon {
 
 /// The point of `pts` nearest their mean (a point on the thing itself).
 fn centre(pts: &[LatLon]) -> LatLon {
+    // A closed way is an area (a building, a square): its centre is the
+    // mean of its ring, inside it, not a corner 30 m from the door.
+    if pts.len() >= 4 && pts.first() == pts.last() {
+        let ring = &pts[..pts.len() - 1];
+        let n = ring.len() as f64;
+        return LatLon::new(
+            ring.iter().map(|p| p.lat).sum::<f64>() / n,
+            ring.iter().map(|p| p.lon).sum::<f64>() / n,
+        );
+    }
     let n = pts.len() as f64;
     let mean = LatLon::new(
         pts.iter().map(|p| p.lat).sum::<f64>() / n,
