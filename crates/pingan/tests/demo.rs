@@ -156,6 +156,50 @@ async fn demo_creates_then_reopens_the_same_city() {
         )
         .await;
         assert_eq!((code, &e["field"]), (422, &json!("from")), "{e}");
+        assert!(
+            steps
+                .iter()
+                .all(|s| s["instruction"].as_str().is_some_and(|i| !i.is_empty())),
+            "{route}"
+        );
+        // In Chinese; and a unit's route to the call takes the seconds its recommendation said.
+        let (_, rec) = get(
+            &client,
+            format!("{}/incidents/{id}/recommendation", demo.base),
+            &token,
+        )
+        .await;
+        let ranked = rec["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["seconds"].as_f64().unwrap() > 30.0)
+            .unwrap();
+        let unit = units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == ranked["unit_id"])
+            .unwrap();
+        let (code, zh) = get(
+            &client,
+            format!(
+                "{}/route?from={},{}&to={},{}&lang=zh",
+                demo.base, unit["lat"], unit["lon"], u["lat"], u["lon"]
+            ),
+            &token,
+        )
+        .await;
+        assert_eq!(code, 200, "{zh}");
+        assert_eq!(
+            zh["seconds"], ranked["seconds"],
+            "route {zh} vs recommendation {rec}"
+        );
+        let last = zh["steps"].as_array().unwrap().last().unwrap();
+        assert!(
+            last["instruction"].as_str().unwrap().starts_with("到达"),
+            "{zh}"
+        );
         (
             id,
             units,

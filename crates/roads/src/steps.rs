@@ -136,6 +136,20 @@ pub fn steps(g: &Graph, legs: &[Leg], name_of: impl Fn(u32) -> Option<Arc<str>>)
         heading_in = Some(last);
         last_point = pts.last().copied();
     }
+    if heading_in.is_none() {
+        // Already there: the route has no length, only an arrival.
+        if let Some(at) = legs.first().and_then(|l| l.geometry(g).first().copied()) {
+            out.push(Step {
+                turn: Turn::Arrive,
+                street: legs.first().and_then(|l| name_of(l.road)),
+                meters: 0.0,
+                seconds: 0.0,
+                at,
+                bearing: 0.0,
+            });
+        }
+        return out;
+    }
     if let (Some(at), Some(bearing)) = (last_point, heading_in) {
         out.push(Step {
             turn: Turn::Arrive,

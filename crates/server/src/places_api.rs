@@ -620,6 +620,8 @@ pub struct RouteQuery {
     from: Option<String>,
     /// Destination, `lat,lon` (WGS-84).
     to: Option<String>,
+    /// The steps' instructions in `en` (default) or `zh`.
+    lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/route", tag = "places", summary = "The fastest drive between two points with turn-by-turn steps (turn, street name, metres, seconds), to guide a unit",
@@ -643,8 +645,13 @@ pub(crate) async fn route(
         point(q.from.as_deref(), "from")?,
         point(q.to.as_deref(), "to")?,
     );
+    let lang = match q.lang.as_deref() {
+        None => app::routes::Lang::En,
+        Some(s) => app::routes::Lang::parse(s)
+            .ok_or_else(|| ApiError::invalid("lang", format!("{s:?}: expected en or zh")))?,
+    };
     let plan = tokio::task::spawn_blocking(move || app.route(from, to))
         .await
         .map_err(|e| ApiError::new(crate::error::Code::InternalError, format!("route: {e}")))??;
-    Ok(Json(wire::RouteOut::from(plan)).into_response())
+    Ok(Json(wire::RouteOut::new(plan, lang)).into_response())
 }

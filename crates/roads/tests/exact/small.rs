@@ -192,6 +192,16 @@ fn route_steps_name_each_street_and_its_turn() {
         "north: {}",
         steps[1].bearing
     );
+    // Already there: one arrival, nowhere to turn.
+    let here = r.route(&from, &from, true).unwrap();
+    let arrive = roads::steps(&g, here.legs.as_ref().unwrap(), name_of);
+    assert_eq!(
+        arrive
+            .iter()
+            .map(|s| (s.turn, s.street.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![(Turn::Arrive, Some("Bottom St"))]
+    );
     let total: f64 = steps.iter().map(|s| s.seconds).sum();
     assert!(
         (total - route.seconds()).abs() < 0.01,

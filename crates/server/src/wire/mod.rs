@@ -2858,6 +2858,8 @@ pub struct RouteStepOut {
     /// `depart`, `straight`, `slight_left`, `left`, `sharp_left`,
     /// `slight_right`, `right`, `sharp_right`, `uturn` or `arrive`.
     pub(crate) turn: &'static str,
+    /// What to do, for a person: "Turn left onto Rua X", "左转进入建国路".
+    pub(crate) instruction: String,
     /// The street's name (`null`: an unnamed road).
     pub(crate) street: Option<String>,
     /// Metres on this street.
@@ -2881,8 +2883,9 @@ pub struct RouteOut {
     pub(crate) steps: Vec<RouteStepOut>,
 }
 
-impl From<app::routes::RoutePlan> for RouteOut {
-    fn from(p: app::routes::RoutePlan) -> RouteOut {
+impl RouteOut {
+    /// The plan, its instructions in `lang`.
+    pub(crate) fn new(p: app::routes::RoutePlan, lang: app::routes::Lang) -> RouteOut {
         let round = |x: f64, k: f64| (x * k).round() / k;
         RouteOut {
             seconds: round(p.seconds, 10.0),
@@ -2897,6 +2900,7 @@ impl From<app::routes::RoutePlan> for RouteOut {
                 .steps
                 .into_iter()
                 .map(|s| RouteStepOut {
+                    instruction: app::routes::instruction(&s, lang),
                     turn: s.turn.as_str(),
                     street: s.street.map(|n| n.to_string()),
                     meters: round(s.meters, 10.0),
