@@ -30,17 +30,25 @@ pub enum Action {
     CommunityWrite,
     /// Accept or return transferred cases, answer leads (the specialised units).
     CaseDecide,
+    /// What a field terminal does for its own unit: read its orders and the
+    /// incidents it is sent to, routes, and report its status, position,
+    /// acknowledgements and reinforcement requests.
+    Field,
 }
 
 /// The roles, as stored.
-pub const ROLES: [&str; 6] = [
+pub const ROLES: [&str; 7] = [
     "call_taker",
     "dispatcher",
     "station_officer",
     "analyst",
     "commander",
     "admin",
+    UNIT_ROLE,
 ];
+
+/// The role of a field terminal's account, bound to one unit.
+pub const UNIT_ROLE: &str = "unit";
 
 /// Whether `role` may do `action`.
 pub fn allowed(role: &str, action: Action) -> bool {
@@ -58,6 +66,7 @@ pub fn allowed(role: &str, action: Action) -> bool {
             Read | CreateIncident | Dispatch | UpdateStatus | Figures | CommunityWrite
         ),
         "analyst" => matches!(action, Read | Figures),
+        UNIT_ROLE => action == Field,
         _ => false,
     }
 }
@@ -77,6 +86,8 @@ pub struct User {
     pub token_hash: String,
     /// When the session ends.
     pub expires_at: i64,
+    /// A field terminal's account: its unit.
+    pub unit_id: Option<String>,
 }
 
 impl User {
@@ -91,16 +102,40 @@ impl User {
             )))
         }
     }
+    /// Refuses unless the role allows `action` — or the account is a
+    /// field terminal's, which the caller then limits to its own unit.
+    pub fn require_or_field(&self, action: Action) -> Result<(), AppError> {
+        if self.is_unit() {
+            self.require(Action::Field)
+        } else {
+            self.require(action)
+        }
+    }
+    /// Whether this is a field terminal's account.
+    pub fn is_unit(&self) -> bool {
+        self.role == UNIT_ROLE
+    }
     /// Whether a place lies in the user's jurisdiction.
     pub fn sees_place(&self, place: &Place) -> bool {
         self.scope.as_deref().is_none_or(|s| place.within(s))
     }
-    /// Whether the user sees an incident.
+    /// Whether the user sees an incident (a terminal: one its unit is or
+    /// was sent to).
     pub fn sees(&self, i: &Incident) -> bool {
+        if self.is_unit() {
+            return self
+                .unit_id
+                .as_deref()
+                .is_some_and(|u| i.assignments.iter().any(|a| a.unit_id == u));
+        }
         self.sees_place(&i.place)
     }
-    /// Whether the user sees a unit (its home station in scope).
+    /// Whether the user sees a unit (its home station in scope; a terminal:
+    /// its own unit only).
     pub fn sees_unit(&self, app: &App, u: &Unit) -> bool {
+        if self.is_unit() {
+            return self.unit_id.as_deref() == Some(u.id.as_str());
+        }
         match &self.scope {
             None => true,
             Some(s) => app.jurisdictions.is_within(&u.home_station, s),

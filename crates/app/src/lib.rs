@@ -701,6 +701,7 @@ impl App {
             display_name: rec.display_name,
             token_hash: hash.into(),
             expires_at: s.expires_at,
+            unit_id: rec.unit_id,
         };
         self.sessions
             .lock()

@@ -114,6 +114,7 @@ pub async fn create(
                 display_name: s.display_name.clone(),
                 password_hash: hash,
                 disabled: false,
+                unit_id: None,
             })
             .await?;
         accounts.push(Account {

@@ -172,6 +172,7 @@ async fn ensure_admin(store: &Store) -> Result<Option<String>> {
                     display_name: "Administrator".into(),
                     password_hash: server::auth::hash_password(&pw),
                     disabled: false,
+                    unit_id: None,
                 })
                 .await?;
             Ok(generated.then_some(pw))

@@ -364,8 +364,15 @@ fn incident_for(app: &App, user: &User, action: Action, id: &str) -> Result<i64,
 }
 
 /// Checks that the user's role allows `action` on the unit `id` in scope.
+/// Refuses unless `user` may do `action` to unit `id` in its scope. A
+/// field terminal reports for its own unit (status, position, reinforcement)
+/// and nothing else: any other unit is not found to it.
 fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiError> {
-    user.require(action)?;
+    if action == Action::UpdateStatus {
+        user.require_or_field(action)?;
+    } else {
+        user.require(action)?;
+    }
     visible_unit(app, user, id).map(|_| ())
 }
 
@@ -437,6 +444,7 @@ async fn login(State(app): AppState, ApiJson(body): ApiJson<Login>) -> ApiResult
             role: rec.role,
             scope: rec.scope,
             display_name: rec.display_name,
+            unit_id: rec.unit_id,
         },
     })
     .into_response())
@@ -461,6 +469,7 @@ async fn me(user: User) -> ApiResult {
         scope: user.scope.clone(),
         display_name: user.display_name.clone(),
         expires_at: format_rfc3339(user.expires_at),
+        unit_id: user.unit_id.clone(),
     })
     .into_response())
 }
@@ -651,7 +660,8 @@ async fn list_incidents(State(app): AppState, user: User, Query(q): Query<ListQu
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", summary = "One incident with its timeline (from its events)",
     params(("id" = i64, Path, description = "Incident id")), responses((status = 200, description = "OK", body = crate::wire::IncidentWithTimelineOut)))]
 async fn get_incident(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
-    user.require(Action::Read)?;
+    // A terminal reads the incidents its unit is sent to (`User::sees`).
+    user.require_or_field(Action::Read)?;
     let incident = visible_incident(&app, &user, parse_id(&id)?)?;
     let mut ids = vec![incident.id];
     ids.extend(&incident.merged_from);
@@ -864,7 +874,7 @@ fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", summary = "One unit",
     params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
 async fn get_unit(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
-    user.require(Action::Read)?;
+    user.require_or_field(Action::Read)?;
     Ok(ok(wire::UnitOut::from(&visible_unit(&app, &user, &id)?)))
 }
 
@@ -1310,6 +1320,8 @@ struct NewUser {
     role: String,
     scope: Option<String>,
     display_name: Option<String>,
+    /// For role `unit` (a field terminal's account, required): the unit it belongs to.
+    unit_id: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", summary = "Create an account (admin)",
@@ -1340,6 +1352,34 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
             format!("unknown jurisdiction {s}"),
         ));
     }
+    let mut scope = b.scope;
+    match (b.role == app::auth::UNIT_ROLE, &b.unit_id) {
+        (true, None) => {
+            return Err(ApiError::invalid(
+                "unit_id",
+                "a unit account belongs to one unit: give its unit_id",
+            ));
+        }
+        (true, Some(id)) => {
+            let unit = app
+                .view(&user)
+                .unit(id)
+                .cloned()
+                .ok_or_else(|| ApiError::invalid("unit_id", format!("unknown unit {id:?}")))?;
+            // Its jurisdiction is its unit's station, unless narrowed.
+            scope.get_or_insert(unit.home_station);
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::invalid(
+                "unit_id",
+                format!(
+                    "only accounts of role {} belong to a unit",
+                    app::auth::UNIT_ROLE
+                ),
+            ));
+        }
+        (false, None) => {}
+    }
     let password = b.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -1347,10 +1387,11 @@ async fn create_user(State(app): AppState, user: User, ApiJson(b): ApiJson<NewUs
     let rec = store::UserRecord {
         username: b.username.clone(),
         role: b.role,
-        scope: b.scope,
+        scope,
         display_name: b.display_name.unwrap_or(b.username),
         password_hash: hash,
         disabled: false,
+        unit_id: b.unit_id,
     };
     app.store().put_user(&rec).await?;
     Ok((

@@ -631,7 +631,8 @@ pub(crate) async fn route(
     user: User,
     Query(q): Query<RouteQuery>,
 ) -> ApiResult {
-    user.require(Action::Read)?;
+    // A terminal is guided to its incident.
+    user.require_or_field(Action::Read)?;
     let point = |s: Option<&str>, field: &str| {
         let s = s.ok_or_else(|| {
             ApiError::invalid(

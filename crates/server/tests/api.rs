@@ -3387,3 +3387,192 @@ async fn the_standard_address_register_is_posted_whole_and_found() {
         );
     }
 }
+
+/// A field terminal's account belongs to one unit: it reads that unit, the
+/// incidents it is sent to and routes, reports for it — and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let disp = s.login("dispatcher").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let units = units.as_array().unwrap();
+    let (mine, other) = (&units[0], &units[1]);
+    let me = mine["id"].as_str().unwrap();
+    let account = |role: &str, unit_id: Option<&str>| json!({"username": format!("t-{}", me.to_lowercase()), "password": "field-terminal-1", "role": role, "unit_id": unit_id});
+    for (body, field) in [
+        (account("unit", None), "unit_id"),
+        (account("unit", Some("no-such-unit")), "unit_id"),
+        (account("dispatcher", Some(me)), "unit_id"),
+    ] {
+        let (code, e) = s.post(&admin, "/users", body).await;
+        assert_eq!(
+            (code, &e["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!(field)),
+            "{e}"
+        );
+    }
+    let (code, made) = s.post(&admin, "/users", account("unit", Some(me))).await;
+    assert_eq!(code, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        made["scope"], mine["home_station"],
+        "scoped to its unit's station"
+    );
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        made["username"].as_str().unwrap(),
+        "field-terminal-1",
+    )
+    .await;
+    let (_, who) = s.get(&t, "/auth/me").await;
+    assert_eq!(
+        (&who["role"], &who["unit_id"]),
+        (&json!("unit"), &json!(me))
+    );
+
+    // Its own unit: read, status, position, reinforcement only once sent.
+    assert_eq!(s.get(&t, &format!("/units/{me}")).await.0, StatusCode::OK);
+    let (code, moved) = s
+        .post(
+            &t,
+            &format!("/units/{me}/position"),
+            json!({"lat": mine["lat"], "lon": mine["lon"]}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{moved}");
+    let them = other["id"].as_str().unwrap();
+    assert_eq!(
+        s.get(&t, &format!("/units/{them}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    for path in [
+        format!("/units/{them}/status"),
+        format!("/units/{them}/position"),
+    ] {
+        let (code, _) = s
+            .post(
+                &t,
+                &path,
+                json!({"status": "en_route", "lat": 0.0, "lon": 0.0}),
+            )
+            .await;
+        assert!(
+            code == StatusCode::NOT_FOUND || code == StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {code}"
+        );
+        assert_ne!(code, StatusCode::OK);
+    }
+
+    // Incidents: the one it is sent to, not another.
+    let (lat, lon) = (mine["lat"].as_f64().unwrap(), mine["lon"].as_f64().unwrap());
+    let (_, sent) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "noise", "lat": lat, "lon": lon}),
+        )
+        .await;
+    let (_, not_sent) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "theft", "lat": other["lat"], "lon": other["lon"]}),
+        )
+        .await;
+    let sent_id = sent["id"].as_i64().unwrap();
+    let (code, d) = s
+        .post(
+            &disp,
+            &format!("/incidents/{sent_id}/dispatch"),
+            json!({"unit_ids": [me], "idempotency_key": "unit-acct"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{d}");
+    let (code, inc) = s.get(&t, &format!("/incidents/{sent_id}")).await;
+    assert_eq!(code, StatusCode::OK, "{inc}");
+    assert_eq!(
+        s.get(&t, &format!("/incidents/{}", not_sent["id"])).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (code, st) = s
+        .post(
+            &t,
+            &format!("/units/{me}/status"),
+            json!({"status": "en_route"}),
+        )
+        .await;
+    assert_eq!(
+        (code, &st["status"]),
+        (StatusCode::OK, &json!("en_route")),
+        "{st}"
+    );
+    let (code, route) = s
+        .get(
+            &t,
+            &format!("/route?from={},{}&to={},{}", lat, lon, lat + 0.002, lon),
+        )
+        .await;
+    assert!(
+        code == StatusCode::OK || code == StatusCode::UNPROCESSABLE_ENTITY,
+        "{code} {route}"
+    );
+
+    // Dispatching is not a terminal's: 403.
+    for (path, body) in [
+        (
+            format!("/incidents/{}/dispatch", not_sent["id"]),
+            json!({"unit_ids": [me], "idempotency_key": "x"}),
+        ),
+        (
+            format!("/units/{me}/reassign"),
+            json!({"incident_id": not_sent["id"], "idempotency_key": "y"}),
+        ),
+        (
+            "/incidents".to_string(),
+            json!({"kind": "noise", "lat": lat, "lon": lon}),
+        ),
+    ] {
+        assert_eq!(
+            s.post(&t, &path, body).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+
+    // Every other read of the API is refused to it.
+    let (_, doc) = s.get(&admin, "/openapi.json").await;
+    let allowed = [
+        "/api/v1/auth/me",
+        "/api/v1/units/{id}",
+        "/api/v1/incidents/{id}",
+        "/api/v1/route",
+    ];
+    let (mut answered, mut tried) = (Vec::new(), 0);
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(get) = ops.get("get") else { continue };
+        if get.get("security").is_some_and(|s| s == &json!([{}]))
+            || !path.starts_with("/api/v1")
+            || allowed.contains(&path.as_str())
+        {
+            continue;
+        }
+        let concrete = path
+            .trim_start_matches("/api/v1")
+            .replace("{id}", &sent_id.to_string())
+            .replace("{username}", "admin")
+            .replace("{kind}", "residents");
+        let concrete = if concrete.contains('{') {
+            concrete.replace(['{', '}'], "")
+        } else {
+            concrete
+        };
+        let (code, _) = s.get(&t, &concrete).await;
+        tried += 1;
+        if code.is_success() {
+            answered.push(format!("{path} -> {code}"));
+        }
+    }
+    assert!(answered.is_empty(), "a unit account read: {answered:?}");
+    assert!(tried >= 30, "the sweep reached {tried} reads");
+}

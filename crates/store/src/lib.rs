@@ -62,6 +62,8 @@ pub struct UserRecord {
     pub password_hash: String,
     /// Disabled accounts cannot log in.
     pub disabled: bool,
+    /// A field terminal's account: the one unit it belongs to (role `unit`).
+    pub unit_id: Option<String>,
 }
 
 /// A login session as stored (the token itself is never stored, only its hash).
@@ -96,6 +98,22 @@ macro_rules! on {
         match $pool {
             Pool::Sqlite { write: $p, .. } => $body,
             Pool::Pg($p) => $body,
+        }
+    };
+}
+
+/// A `users` row (`username, role, scope_id, display_name, password_hash,
+/// disabled, unit_id`) of either backend.
+macro_rules! user_record {
+    ($r:expr) => {
+        UserRecord {
+            username: $r.get(0),
+            role: $r.get(1),
+            scope: $r.get(2),
+            display_name: $r.get(3),
+            password_hash: $r.get(4),
+            disabled: $r.get::<i32, _>(5) != 0,
+            unit_id: $r.get(6),
         }
     };
 }
@@ -140,6 +158,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_imported_places.sql"),
     ),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_unit_accounts.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -151,6 +173,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../migrations/postgres/0004_imported_places.sql"),
+    ),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_unit_accounts.sql"),
     ),
 ];
 
@@ -864,29 +890,25 @@ impl Store {
     /// Adds or replaces an account.
     pub async fn put_user(&self, u: &UserRecord) -> Result<(), StoreError> {
         on!(&self.pool, write p => sqlx::query(
-            "INSERT INTO users (agency_id, username, role, scope_id, display_name, password_hash, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+            "INSERT INTO users (agency_id, username, role, scope_id, display_name, password_hash, disabled, unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (agency_id, username) DO UPDATE SET role = excluded.role, scope_id = excluded.scope_id, \
-             display_name = excluded.display_name, password_hash = excluded.password_hash, disabled = excluded.disabled")
+             display_name = excluded.display_name, password_hash = excluded.password_hash, disabled = excluded.disabled, unit_id = excluded.unit_id")
             .bind(&self.agency).bind(&u.username).bind(&u.role).bind(&u.scope).bind(&u.display_name)
-            .bind(&u.password_hash).bind(i32::from(u.disabled))
+            .bind(&u.password_hash).bind(i32::from(u.disabled)).bind(&u.unit_id)
             .execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
     /// One account.
     pub async fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(self
-            .users()
-            .await?
-            .into_iter()
-            .find(|u| u.username == username))
+        let row = on!(&self.pool, read p => sqlx::query("SELECT username, role, scope_id, display_name, password_hash, disabled, unit_id FROM users WHERE agency_id = $1 AND username = $2")
+            .bind(&self.agency).bind(username).fetch_optional(p).await.map(|r| r.map(|r| user_record!(r))))?;
+        Ok(row)
     }
 
     /// Every account.
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows = on!(&self.pool, read p => sqlx::query("SELECT username, role, scope_id, display_name, password_hash, disabled FROM users WHERE agency_id = $1 ORDER BY username").bind(&self.agency).fetch_all(p).await.map(|rows| rows.iter().map(|r| UserRecord {
-            username: r.get(0), role: r.get(1), scope: r.get(2), display_name: r.get(3), password_hash: r.get(4), disabled: r.get::<i32, _>(5) != 0,
-        }).collect::<Vec<_>>()))?;
+        let rows = on!(&self.pool, read p => sqlx::query("SELECT username, role, scope_id, display_name, password_hash, disabled, unit_id FROM users WHERE agency_id = $1 ORDER BY username").bind(&self.agency).fetch_all(p).await.map(|rows| rows.iter().map(|r| user_record!(r)).collect::<Vec<_>>()))?;
         Ok(rows)
     }
 

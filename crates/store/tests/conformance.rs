@@ -102,16 +102,20 @@ async fn suite(url: &str) {
         display_name: "Zhang".into(),
         password_hash: "$argon2id$x".into(),
         disabled: false,
+        unit_id: Some("B1-S01-P1".into()),
     };
     s.put_user(&user).await.unwrap();
     assert_eq!(s.user("张警官").await.unwrap(), Some(user.clone()));
     s.put_user(&UserRecord {
         disabled: true,
+        unit_id: None,
         ..user.clone()
     })
     .await
     .unwrap();
-    assert!(s.user("张警官").await.unwrap().unwrap().disabled);
+    let updated = s.user("张警官").await.unwrap().unwrap();
+    assert!(updated.disabled && updated.unit_id.is_none(), "{updated:?}");
+    assert_eq!(s.user("nobody").await.unwrap(), None);
     let sess = SessionRecord {
         token_hash: "abc".into(),
         username: "张警官".into(),

@@ -73,6 +73,7 @@ pub async fn spawn_at(clock: server::Clock) -> Server {
                 display_name: name.into(),
                 password_hash: hash.clone(),
                 disabled: false,
+                unit_id: None,
             })
             .await
             .unwrap();

@@ -566,6 +566,9 @@ pub struct AccountOut {
     /// Jurisdiction (none: the whole agency).
     pub(crate) scope: Option<String>,
     pub(crate) display_name: String,
+    /// A field terminal's account: its unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) unit_id: Option<String>,
 }
 
 /// A new session.
@@ -588,6 +591,9 @@ pub struct MeOut {
     pub(crate) display_name: String,
     /// When the session ends (RFC 3339).
     pub(crate) expires_at: String,
+    /// A field terminal's account: its unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) unit_id: Option<String>,
 }
 
 /// An account in the administrators' list.
