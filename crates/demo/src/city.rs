@@ -18,8 +18,8 @@ pub struct Account {
     pub role: &'static str,
     /// Scope (`None`: the whole city).
     pub scope: Option<String>,
-    /// The password; `None` when it came from `PINGAN_ADMIN_PASSWORD`
-    /// (not to be shown again).
+    /// The password; `None` when it came from `PINGAN_ADMIN_PASSWORD` or
+    /// `PINGAN_UNIT_PASSWORD` (not to be shown again).
     pub password: Option<String>,
 }
 
@@ -83,6 +83,7 @@ pub async fn create(
     seed: u64,
     osm: &str,
     admin_password: Option<String>,
+    unit_password: Option<String>,
 ) -> Result<CreatedCity, Error> {
     let city = citygen::generate(graph, seed);
     store.put_jurisdictions(&city.jurisdictions).await?;
@@ -121,6 +122,45 @@ pub async fn create(
             username: s.username,
             role: s.role,
             scope: s.scope,
+            password: (!from_env).then_some(pw),
+        });
+    }
+    // A field terminal account for every unit: its id in lower case.
+    let shared = unit_password.map(|pw| {
+        let hash = app::auth::hash_password(&pw);
+        (pw, hash)
+    });
+    let mut tasks = Vec::new();
+    for u in city.units.clone() {
+        let shared = shared.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            let (pw, hash) = shared.unwrap_or_else(|| {
+                let pw = app::auth::new_password();
+                let hash = app::auth::hash_password(&pw);
+                (pw, hash)
+            });
+            (u, pw, hash)
+        }));
+    }
+    let from_env = shared.is_some();
+    for t in tasks {
+        let (u, pw, hash) = t.await?;
+        let username = u.id.to_lowercase();
+        store
+            .put_user(&UserRecord {
+                username: username.clone(),
+                role: app::auth::UNIT_ROLE.into(),
+                scope: Some(u.home_station.clone()),
+                display_name: u.callsign.clone(),
+                password_hash: hash,
+                disabled: false,
+                unit_id: Some(u.id.clone()),
+            })
+            .await?;
+        accounts.push(Account {
+            username,
+            role: app::auth::UNIT_ROLE,
+            scope: Some(u.home_station),
             password: (!from_env).then_some(pw),
         });
     }
@@ -163,9 +203,16 @@ mod tests {
         let store = Store::open(&url, "test").await.unwrap();
         assert!(saved(&store).await.unwrap().is_none(), "an empty store");
         let g = test_support::monaco();
-        let city = create(&store, g, 7, "monaco.osm.pbf", Some("admin-pw-1".into()))
-            .await
-            .unwrap();
+        let city = create(
+            &store,
+            g,
+            7,
+            "monaco.osm.pbf",
+            Some("admin-pw-1".into()),
+            None,
+        )
+        .await
+        .unwrap();
         let again = saved(&store).await.unwrap().expect("saved");
         assert_eq!(again.name, city.name_zh);
         assert_eq!(again.hot_areas, city.hot_areas);
@@ -197,6 +244,26 @@ mod tests {
         let pw = other.password.as_deref().expect("a generated password");
         let rec = store.user(&other.username).await.unwrap().unwrap();
         assert!(app::auth::verify_password(pw, &rec.password_hash));
+        // A terminal account for every unit, bound to it, its password its own.
+        let terminals: Vec<&Account> = city
+            .accounts
+            .iter()
+            .filter(|a| a.role == app::auth::UNIT_ROLE)
+            .collect();
+        assert_eq!(
+            terminals.len() as u64,
+            city.counts["units"].as_u64().unwrap()
+        );
+        let t = terminals[0];
+        let rec = store.user(&t.username).await.unwrap().unwrap();
+        assert_eq!(
+            rec.unit_id.as_deref().map(str::to_lowercase).as_deref(),
+            Some(t.username.as_str())
+        );
+        assert!(app::auth::verify_password(
+            t.password.as_deref().unwrap(),
+            &rec.password_hash
+        ));
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -405,23 +405,34 @@ async fn create_city(
     let admin_env = std::env::var("PINGAN_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
+    let unit_env = std::env::var("PINGAN_UNIT_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let osm = args.osm.display().to_string();
-    let city = ::demo::city::create(store, graph, args.seed, &osm, admin_env).await?;
+    let city = ::demo::city::create(store, graph, args.seed, &osm, admin_env, unit_env).await?;
     let mut lines = vec![format!(
-        "# {} / {}: demo accounts (user, role, scope, password)",
+        "# {} / {}: demo accounts (user, role, scope, password); field terminals log in as their unit (role unit)",
         city.name_zh, city.name_en
     )];
     for a in &city.accounts {
+        let from_env = if a.role == app::auth::UNIT_ROLE {
+            "(from PINGAN_UNIT_PASSWORD)"
+        } else {
+            "(from PINGAN_ADMIN_PASSWORD)"
+        };
         lines.push(format!(
             "{:<22} {:<16} {:<10} {}",
             a.username,
             a.role,
             a.scope.as_deref().unwrap_or("city"),
-            a.password
-                .as_deref()
-                .unwrap_or("(from PINGAN_ADMIN_PASSWORD)")
+            a.password.as_deref().unwrap_or(from_env)
         ));
     }
+    let staff = city
+        .accounts
+        .iter()
+        .filter(|a| a.role != app::auth::UNIT_ROLE)
+        .count();
     let c = &city.counts;
     eprintln!(
         "created the demo city {}: {} bureaus, {} stations, {} communities/villages with {} police offices, {} grids, {} posts, {} units",
@@ -442,8 +453,13 @@ async fn create_city(
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600));
     }
-    println!("{}", lines.join("\n"));
-    println!("(also saved in {})", creds.display());
+    // The staff and a few terminals on screen; every account in the file.
+    let shown = 1 + staff + 3;
+    println!("{}", lines[..shown.min(lines.len())].join("\n"));
+    if lines.len() > shown {
+        println!("… and {} more field terminal accounts", lines.len() - shown);
+    }
+    println!("(all saved in {})", creds.display());
     Ok(city.hot_areas)
 }
 

@@ -44,6 +44,10 @@ impl Drop for Demo {
 }
 
 fn start(dir: &Path, extra: &[&str]) -> Demo {
+    start_with(dir, extra, &[])
+}
+
+fn start_with(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Demo {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pingan"))
         .args([
@@ -58,6 +62,7 @@ fn start(dir: &Path, extra: &[&str]) -> Demo {
         .args(extra)
         .env("PINGAN_ADMIN_PASSWORD", ADMIN_PW)
         .env("PINGAN_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -223,6 +228,37 @@ async fn demo_creates_then_reopens_the_same_city() {
         .unwrap();
     let pw = line.split_whitespace().last().unwrap();
     let token = login(&client, &demo.base, "dispatcher", pw).await;
+    // Every unit has a field terminal account: its id in lower case, its own password.
+    let terminals: Vec<&str> = creds
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("unit"))
+        .collect();
+    assert_eq!(
+        terminals.len(),
+        units.as_array().unwrap().len(),
+        "one account per unit"
+    );
+    let fields: Vec<&str> = terminals[0].split_whitespace().collect();
+    let unit_token = login(&client, &demo.base, fields[0], fields[3]).await;
+    let (_, me) = get(&client, format!("{}/auth/me", demo.base), &unit_token).await;
+    let unit_id = me["unit_id"].as_str().unwrap();
+    assert_eq!(unit_id.to_lowercase(), fields[0]);
+    assert_eq!(
+        get(
+            &client,
+            format!("{}/units/{unit_id}", demo.base),
+            &unit_token
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        get(&client, format!("{}/units", demo.base), &unit_token)
+            .await
+            .0,
+        403
+    );
     let (code, inc) = get(&client, format!("{}/incidents/{id}", demo.base), &token).await;
     assert_eq!(code, 200);
     assert_eq!(inc["callers"][0]["name"], json!("测试"));
@@ -349,7 +385,7 @@ async fn the_simulator_runs_the_whole_lifecycle() {
     let dir = temp_dir("sim");
     let client = reqwest::Client::new();
     // No history: the closed incidents looked at are the simulator's own.
-    let demo = start(
+    let demo = start_with(
         &dir,
         &[
             "--sim-speed",
@@ -359,9 +395,15 @@ async fn the_simulator_runs_the_whole_lifecycle() {
             "--history-days",
             "0",
         ],
+        &[("PINGAN_UNIT_PASSWORD", "terminal-pw-110")],
     );
     let token = login(&client, &demo.base, "admin", ADMIN_PW).await;
     let (_, before) = get(&client, format!("{}/units", demo.base), &token).await;
+    // PINGAN_UNIT_PASSWORD opens every terminal, and is not written down.
+    let first = before[0]["id"].as_str().unwrap().to_lowercase();
+    login(&client, &demo.base, &first, "terminal-pw-110").await;
+    let creds = std::fs::read_to_string(dir.join("credentials.txt")).unwrap();
+    assert!(!creds.contains("terminal-pw-110") && creds.contains("(from PINGAN_UNIT_PASSWORD)"));
     let deadline = Instant::now() + Duration::from_secs(60);
     let closed = loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
