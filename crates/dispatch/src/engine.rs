@@ -631,12 +631,6 @@ impl Engine {
             let from = u.status;
             u.status = UnitStatus::Dispatched;
             u.incident_id = Some(id);
-            incident.assignments.push(Assignment {
-                unit_id: u.id.clone(),
-                at: now,
-                eta_s: eta.map(|s| s.round()),
-                released_at: None,
-            });
             let ev = self.event(
                 now,
                 actor,
@@ -647,6 +641,15 @@ impl Engine {
                 },
                 None,
             );
+            // The event is the unit's order: its seq is the order's.
+            incident.assignments.push(Assignment {
+                unit_id: u.id.clone(),
+                at: now,
+                eta_s: eta.map(|s| s.round()),
+                released_at: None,
+                order_seq: Some(ev.seq),
+                acked_at: None,
+            });
             ch.events.push(ev);
             let ev = self.event(
                 now,
@@ -900,6 +903,56 @@ impl Engine {
         Ok((incident, ch))
     }
 
+    /// A unit's terminal acknowledges order `order_seq` (the caller has
+    /// checked that the order is the unit's and not yet acknowledged): the
+    /// acknowledgement is an event, and a dispatch order's assignment
+    /// records when. `device_at` is the terminal's own time, if it said.
+    pub fn acknowledge(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        order_seq: i64,
+        incident_id: Option<IncidentId>,
+        device_at: Option<Millis>,
+    ) -> Result<Changes, DispatchError> {
+        if self.unit(unit_id).is_none() {
+            return Err(DispatchError::NotFound {
+                what: "unit",
+                id: unit_id.to_string(),
+            });
+        }
+        let mut ch = Changes::default();
+        if let Some(mut incident) = incident_id.and_then(|id| self.incidents.get(&id).cloned()) {
+            let mut changed = false;
+            for a in incident
+                .assignments
+                .iter_mut()
+                .filter(|a| a.unit_id == unit_id && a.order_seq == Some(order_seq))
+            {
+                changed |= a.acked_at.is_none();
+                a.acked_at.get_or_insert(now);
+            }
+            if changed {
+                ch.incident(&incident);
+                self.put_incident(incident);
+            }
+        }
+        let ev = self.event(
+            now,
+            actor,
+            incident_id,
+            Some(unit_id),
+            EventKind::OrderAcknowledged {
+                order_seq,
+                device_at,
+            },
+            None,
+        );
+        ch.events.push(ev);
+        Ok(ch)
+    }
+
     /// Moves a committed unit to another incident.
     pub fn reassign(
         &mut self,
@@ -1124,6 +1177,8 @@ impl Engine {
                 at: now,
                 eta_s: a.eta_s,
                 released_at: None,
+                order_seq: a.order_seq,
+                acked_at: a.acked_at,
             });
             if let Some(mut u) = self.unit(&a.unit_id).cloned() {
                 u.incident_id = Some(into);

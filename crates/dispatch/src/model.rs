@@ -399,6 +399,12 @@ pub struct Assignment {
     /// When it was released (or reassigned away).
     #[serde(default)]
     pub released_at: Option<Millis>,
+    /// The order that sent it: the `seq` of its `unit_dispatched` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_seq: Option<i64>,
+    /// When its terminal acknowledged the order (server time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acked_at: Option<Millis>,
 }
 
 /// An open incident close in space and time that may be the same event.
@@ -599,6 +605,14 @@ pub enum EventKind {
         /// Where from (the EIDO sender).
         source: String,
     },
+    /// A unit's terminal acknowledged an order (a dispatch or a release).
+    OrderAcknowledged {
+        /// The order: the `seq` of the event that gave it.
+        order_seq: i64,
+        /// The terminal's own time of the acknowledgement, if it said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_at: Option<Millis>,
+    },
 }
 
 /// One append-only record: who did what, when.
@@ -638,6 +652,7 @@ impl Event {
             EventKind::PhaseOverdue { .. } => "phase_overdue",
             EventKind::UnitRegistered => "unit_registered",
             EventKind::Imported { .. } => "imported",
+            EventKind::OrderAcknowledged { .. } => "order_acknowledged",
         }
     }
 }

@@ -46,6 +46,8 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/units/{id}", get(get_unit).put(put_unit))
         .route("/units/{id}/position", post(unit_position))
         .route("/units/{id}/status", post(unit_status))
+        .route("/units/{id}/orders", get(unit_orders))
+        .route("/units/{id}/orders/{seq}/ack", post(ack_order))
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
@@ -981,6 +983,69 @@ async fn unit_status(
     })
     .await?;
     Ok(ok(wire::UnitOut::from(&unit)))
+}
+
+/// `GET /api/v1/units/{id}/orders`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct OrdersQuery {
+    /// Only orders after this `seq` (default 0: all): what a terminal that
+    /// reconnects missed.
+    after: Option<i64>,
+    /// At most this many, 1..=500 (default 100).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/orders", tag = "units", summary = "A unit's orders (dispatches and releases), oldest first, after a sequence number",
+    params(("id" = String, Path, description = "Unit id"), OrdersQuery), responses((status = 200, description = "OK", body = wire::OrdersOut)))]
+async fn unit_orders(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult {
+    user.require_or_field(Action::Read)?;
+    visible_unit(&app, &user, &id)?;
+    let limit = crate::error::bounded("limit", q.limit, 100, 1..=500)?;
+    let after = q.after.unwrap_or(0);
+    let orders = app.store().unit_orders(&id, after, limit).await?;
+    Ok(Json(wire::OrdersOut {
+        orders: orders.iter().map(wire::OrderOut::from).collect(),
+    })
+    .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/orders/{seq}/ack", tag = "units", summary = "The unit's terminal acknowledges an order; a repeat changes nothing",
+    params(("id" = String, Path, description = "Unit id"), ("seq" = i64, Path, description = "The order's seq")), responses((status = 200, description = "The order, acknowledged", body = wire::OrderOut)))]
+async fn ack_order(
+    State(app): AppState,
+    user: User,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult {
+    unit_for(&app, &user, Action::UpdateStatus, &id)?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| ApiError::invalid("seq", format!("order numbers are numbers, got {seq:?}")))?;
+    let order = app
+        .store()
+        .unit_order(&id, seq)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", seq))?;
+    if order.acked_at.is_some() {
+        return Ok(ok(wire::OrderOut::from(&order)));
+    }
+    as_user(&app, &user, |e, now, actor| {
+        e.acknowledge(now, actor, &id, seq, order.incident_id, None)
+            .map(|ch| ((), ch))
+    })
+    .await?;
+    let order = app
+        .store()
+        .unit_order(&id, seq)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", seq))?;
+    Ok(ok(wire::OrderOut::from(&order)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

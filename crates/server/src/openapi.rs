@@ -44,6 +44,8 @@ use crate::wire::{
         crate::api::put_unit,
         crate::api::unit_position,
         crate::api::unit_status,
+        crate::api::unit_orders,
+        crate::api::ack_order,
         crate::api::reassign,
         crate::api::reinforcement,
         crate::api::posts,

@@ -3518,6 +3518,83 @@ async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
         "{code} {route}"
     );
 
+    // The dispatch is an order with a seq; acknowledged once, the incident shows when.
+    let (code, orders) = s.get(&t, &format!("/units/{me}/orders")).await;
+    assert_eq!(code, StatusCode::OK, "{orders}");
+    let list = orders["orders"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{orders}");
+    let order = &list[0];
+    assert_eq!(
+        (&order["kind"], &order["incident_id"], &order["acked_at"]),
+        (&json!("dispatch"), &json!(sent_id), &Value::Null)
+    );
+    let seq = order["seq"].as_i64().unwrap();
+    let acked_at = |inc: &Value| {
+        inc["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["unit_id"] == json!(me))
+            .unwrap()["acked_at"]
+            .clone()
+    };
+    assert_eq!(acked_at(&inc), Value::Null);
+    let (code, acked) = s
+        .post(&t, &format!("/units/{me}/orders/{seq}/ack"), json!({}))
+        .await;
+    assert_eq!(code, StatusCode::OK, "{acked}");
+    assert!(acked["acked_at"].is_string(), "{acked}");
+    let (code, again) = s
+        .post(&t, &format!("/units/{me}/orders/{seq}/ack"), json!({}))
+        .await;
+    assert_eq!(
+        (code, &again["acked_at"]),
+        (StatusCode::OK, &acked["acked_at"]),
+        "a repeat changes nothing"
+    );
+    let (_, inc) = s.get(&disp, &format!("/incidents/{sent_id}")).await;
+    assert_eq!(acked_at(&inc).as_str(), acked["acked_at"].as_str(), "{inc}");
+    let acks = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == json!("order_acknowledged"))
+        .count();
+    assert_eq!(acks, 1, "one acknowledgement in the timeline: {inc}");
+    for path in [
+        format!("/units/{me}/orders/{}/ack", seq + 100_000),
+        format!("/units/{them}/orders/{seq}/ack"),
+    ] {
+        assert_eq!(
+            s.post(&t, &path, json!({})).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        s.get(&t, &format!("/units/{them}/orders")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // A release is the next order; after= gives exactly what was missed.
+    let (code, r) = s
+        .post(
+            &disp,
+            &format!("/incidents/{sent_id}/release"),
+            json!({"unit_id": me}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let (_, missed) = s.get(&t, &format!("/units/{me}/orders?after={seq}")).await;
+    let missed = missed["orders"].as_array().unwrap();
+    assert_eq!(missed.len(), 1, "{missed:?}");
+    assert_eq!(missed[0]["kind"], json!("release"));
+    assert!(missed[0]["seq"].as_i64().unwrap() > seq);
+    let (code, e) = s.get(&t, &format!("/units/{me}/orders?limit=0")).await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("limit"))
+    );
+
     // Dispatching is not a terminal's: 403.
     for (path, body) in [
         (

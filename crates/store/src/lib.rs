@@ -66,6 +66,21 @@ pub struct UserRecord {
     pub unit_id: Option<String>,
 }
 
+/// An order to a unit as stored: the event that gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRecord {
+    /// Its sequence number (the event's; increasing per unit).
+    pub seq: i64,
+    /// When it was issued (server time).
+    pub at: i64,
+    /// The incident it concerns.
+    pub incident_id: Option<i64>,
+    /// `unit_dispatched` or `unit_released`.
+    pub kind: String,
+    /// When the unit's terminal acknowledged it (server time).
+    pub acked_at: Option<i64>,
+}
+
 /// A login session as stored (the token itself is never stored, only its hash).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {
@@ -118,6 +133,19 @@ macro_rules! user_record {
     };
 }
 
+/// An `orders_select!` row of either backend.
+macro_rules! order_record {
+    ($r:expr) => {
+        OrderRecord {
+            seq: $r.get(0),
+            at: $r.get(1),
+            incident_id: $r.get(2),
+            kind: $r.get(3),
+            acked_at: $r.get(4),
+        }
+    };
+}
+
 struct Job {
     changes: Changes,
     reply: Option<oneshot::Sender<Result<(), String>>>,
@@ -162,6 +190,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_unit_accounts.sql"),
     ),
+    (6, include_str!("../migrations/sqlite/0006_unit_orders.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -178,6 +207,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_unit_accounts.sql"),
     ),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_unit_orders.sql"),
+    ),
 ];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -188,7 +221,28 @@ const UPSERT_UNIT: &str = "INSERT INTO units (agency_id, id, kind, home_station,
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (agency_id, id) DO UPDATE SET kind = excluded.kind, home_station = excluded.home_station, \
      status = excluded.status, lat = excluded.lat, lon = excluded.lon, position_at = excluded.position_at, doc = excluded.doc";
-const INSERT_EVENT: &str = "INSERT INTO events (agency_id, seq, at, actor, incident_id, unit_id, kind, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const INSERT_EVENT: &str = "INSERT INTO events (agency_id, seq, at, actor, incident_id, unit_id, kind, doc, ref_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// The event an event answers (an acknowledgement's order).
+fn ref_seq(e: &Event) -> Option<i64> {
+    match e.kind {
+        dispatch::EventKind::OrderAcknowledged { order_seq, .. } => Some(order_seq),
+        _ => None,
+    }
+}
+
+/// A unit's orders: `seq, at, incident_id, kind, acked_at` (the first
+/// acknowledgement's server time); the conditions follow.
+macro_rules! orders_select {
+    () => {
+        "SELECT o.seq, o.at, o.incident_id, o.kind, \
+         (SELECT MIN(a.at) FROM events a WHERE a.agency_id = o.agency_id AND a.unit_id = o.unit_id \
+          AND a.kind = 'order_acknowledged' AND a.ref_seq = o.seq) \
+         FROM events o WHERE o.agency_id = $1 AND o.unit_id = $2 AND o.kind IN ('unit_dispatched', 'unit_released')"
+    };
+}
+const ORDERS_AFTER: &str = concat!(orders_select!(), " AND o.seq > $3 ORDER BY o.seq LIMIT $4");
+const ORDER: &str = concat!(orders_select!(), " AND o.seq = $3");
 const INSERT_KEY: &str = "INSERT INTO idempotency (agency_id, key, incident_id, response) VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, key) DO NOTHING";
 
 fn doc<T: serde::Serialize>(v: &T) -> String {
@@ -236,6 +290,7 @@ macro_rules! apply {
                 .bind(&e.unit_id)
                 .bind(e.name())
                 .bind(doc(e))
+                .bind(ref_seq(e))
                 .execute(&mut *$conn)
                 .await?;
         }
@@ -910,6 +965,30 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
         let rows = on!(&self.pool, read p => sqlx::query("SELECT username, role, scope_id, display_name, password_hash, disabled, unit_id FROM users WHERE agency_id = $1 ORDER BY username").bind(&self.agency).fetch_all(p).await.map(|rows| rows.iter().map(|r| user_record!(r)).collect::<Vec<_>>()))?;
         Ok(rows)
+    }
+
+    /// Unit `unit_id`'s orders after `after` (its dispatches and releases,
+    /// oldest first), at most `limit`, each with when it was acknowledged.
+    pub async fn unit_orders(
+        &self,
+        unit_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<OrderRecord>, StoreError> {
+        let rows = on!(&self.pool, read p => sqlx::query(ORDERS_AFTER).bind(&self.agency).bind(unit_id).bind(after).bind(limit)
+            .fetch_all(p).await.map(|rows| rows.iter().map(|r| order_record!(r)).collect::<Vec<_>>()))?;
+        Ok(rows)
+    }
+
+    /// One order of unit `unit_id`.
+    pub async fn unit_order(
+        &self,
+        unit_id: &str,
+        seq: i64,
+    ) -> Result<Option<OrderRecord>, StoreError> {
+        let row = on!(&self.pool, read p => sqlx::query(ORDER).bind(&self.agency).bind(unit_id).bind(seq)
+            .fetch_optional(p).await.map(|r| r.map(|r| order_record!(r))))?;
+        Ok(row)
     }
 
     /// Records a new session.

@@ -190,6 +190,36 @@ async fn suite(url: &str) {
         .dispatch(1_764_400_100_000, "dp", ids[0], &["u0".into()], "key-1")
         .unwrap();
     s.commit(ch).await.unwrap();
+    // The dispatch is u0's order; its acknowledgement is read back with it.
+    let orders = s.unit_orders("u0", 0, 10).await.unwrap();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    let order = orders[0].clone();
+    assert_eq!(
+        (order.kind.as_str(), order.incident_id, order.acked_at),
+        ("unit_dispatched", Some(ids[0]), None)
+    );
+    let ch = e
+        .acknowledge(
+            1_764_400_150_000,
+            "u0",
+            "u0",
+            order.seq,
+            order.incident_id,
+            Some(1_764_400_149_000),
+        )
+        .unwrap();
+    s.commit(ch).await.unwrap();
+    assert_eq!(
+        s.unit_order("u0", order.seq)
+            .await
+            .unwrap()
+            .unwrap()
+            .acked_at,
+        Some(1_764_400_150_000)
+    );
+    assert!(s.unit_orders("u0", order.seq, 10).await.unwrap().is_empty());
+    assert!(s.unit_orders("u1", 0, 10).await.unwrap().is_empty());
+    assert_eq!(s.unit_order("u1", order.seq).await.unwrap(), None);
     for st in [
         IncidentStatus::EnRoute,
         IncidentStatus::OnScene,
@@ -208,7 +238,7 @@ async fn suite(url: &str) {
     while let Ok(ch) = committed.try_recv() {
         out.push(ch);
     }
-    assert_eq!(out.len(), 30 + 1 + 4 + 1, "one per commit");
+    assert_eq!(out.len(), 30 + 1 + 1 + 4 + 1, "one per commit");
     let created: Vec<i64> = out[..30].iter().map(|c| c.incidents[0].id).collect();
     assert_eq!(created, ids);
     let seqs: Vec<i64> = out

@@ -119,6 +119,10 @@ pub struct AssignmentOut {
     /// When it was released (RFC 3339).
     pub(crate) released_at: Option<String>,
     pub(crate) active: bool,
+    /// The order that sent it (`GET /api/v1/units/{id}/orders`).
+    pub(crate) order_seq: Option<i64>,
+    /// When its terminal acknowledged the order (RFC 3339; null until then).
+    pub(crate) acked_at: Option<String>,
 }
 
 /// An earlier open incident near in space and time: maybe the same event.
@@ -284,6 +288,8 @@ impl IncidentOut {
                     eta_s: a.eta_s,
                     released_at: a.released_at.map(format_rfc3339),
                     active: a.released_at.is_none(),
+                    order_seq: a.order_seq,
+                    acked_at: a.acked_at.map(format_rfc3339),
                 })
                 .collect(),
             merged_into: i.merged_into,
@@ -404,6 +410,11 @@ pub(crate) enum EventDetails {
     Overdue { phase: &'static str, target_s: u32 },
     /// `imported`: where from.
     Imported { source: String },
+    /// `order_acknowledged`: the order, and the terminal's time if it said.
+    Acknowledged {
+        order_seq: i64,
+        device_at: Option<String>,
+    },
 }
 
 impl EventDetails {
@@ -434,6 +445,13 @@ impl EventDetails {
             },
             EventKind::Imported { source } => EventDetails::Imported {
                 source: source.clone(),
+            },
+            EventKind::OrderAcknowledged {
+                order_seq,
+                device_at,
+            } => EventDetails::Acknowledged {
+                order_seq: *order_seq,
+                device_at: device_at.map(format_rfc3339),
             },
             EventKind::StatusChanged { .. }
             | EventKind::UnitReleased
@@ -2918,4 +2936,40 @@ impl RouteOut {
                 .collect(),
         }
     }
+}
+
+/// An order to a unit: a dispatch or a release, with its sequence number.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOut {
+    /// Increasing per unit: ask `after=` the last one seen.
+    pub(crate) seq: i64,
+    pub(crate) incident_id: Option<i64>,
+    /// `dispatch` or `release`.
+    pub(crate) kind: &'static str,
+    /// When it was issued (RFC 3339).
+    pub(crate) issued_at: String,
+    /// When the terminal acknowledged it (RFC 3339; null until then).
+    pub(crate) acked_at: Option<String>,
+}
+
+impl From<&store::OrderRecord> for OrderOut {
+    fn from(o: &store::OrderRecord) -> OrderOut {
+        OrderOut {
+            seq: o.seq,
+            incident_id: o.incident_id,
+            kind: if o.kind == "unit_released" {
+                "release"
+            } else {
+                "dispatch"
+            },
+            issued_at: format_rfc3339(o.at),
+            acked_at: o.acked_at.map(format_rfc3339),
+        }
+    }
+}
+
+/// A unit's orders, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrdersOut {
+    pub(crate) orders: Vec<OrderOut>,
 }
