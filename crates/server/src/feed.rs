@@ -23,7 +23,8 @@ pub async fn feed(
     user: User,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    user.require(Action::Read)?;
+    // A field terminal gets its own unit's orders, state and incidents.
+    user.require_or_field(Action::Read)?;
     Ok(ws.on_upgrade(move |socket| run(app, user, socket)))
 }
 
@@ -47,7 +48,12 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
         tokio::select! {
             item = rx.recv() => match item {
                 Ok(item) => {
-                    let text = match (&user.scope, &item.message) {
+                    let text = if user.is_unit() {
+                        match for_terminal(&app, &user, &item.message) {
+                            Some(text) => text,
+                            None => continue,
+                        }
+                    } else { match (&user.scope, &item.message) {
                         (None, _) => item.text(|m| render(&app, m)).to_string(),
                         (Some(scope), FeedMessage::Positions(all)) => {
                             let mine: Vec<&Position> = all.iter().filter(|p| p.scopes.contains(scope)).collect();
@@ -62,7 +68,7 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
                             }
                             item.text(|m| render(&app, m)).to_string()
                         }
-                    };
+                    } };
                     if user.expires_at <= app.now() || socket.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
@@ -83,6 +89,36 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
         }
     }
     metrics::gauge!("pingan_feed_clients").decrement(1.0);
+}
+
+/// What a unit's terminal is sent of a feed message: its unit's state, the
+/// incidents it is sent to, and each dispatch or release of it as an order.
+fn for_terminal(app: &App, user: &User, m: &FeedMessage) -> Option<String> {
+    let own = user.unit_id.as_deref()?;
+    match m {
+        FeedMessage::Unit { unit, .. } if unit.id == own => Some(render(app, m)),
+        FeedMessage::Incident { incident, .. } if user.sees(incident) => Some(render(app, m)),
+        FeedMessage::Event(e) if e.unit_id.as_deref() == Some(own) => match e.kind {
+            dispatch::EventKind::UnitDispatched { .. } | dispatch::EventKind::UnitReleased => {
+                let order = store::OrderRecord {
+                    seq: e.seq,
+                    at: e.at,
+                    incident_id: e.incident_id,
+                    kind: e.name().to_string(),
+                    acked_at: None,
+                };
+                Some(text(&FeedOut::Order {
+                    order: (&order).into(),
+                }))
+            }
+            _ => Some(render(app, m)),
+        },
+        FeedMessage::Positions(all) => {
+            let mine: Vec<&Position> = all.iter().filter(|p| p.unit_id == own).collect();
+            (!mine.is_empty()).then(|| positions_json(&mine))
+        }
+        _ => None,
+    }
 }
 
 /// A feed message in the wire format.

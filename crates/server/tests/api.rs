@@ -3653,3 +3653,90 @@ async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
     assert!(answered.is_empty(), "a unit account read: {answered:?}");
     assert!(tried >= 30, "the sweep reached {tried} reads");
 }
+
+/// A unit's terminal on the live feed: its orders as they are given, its
+/// own incidents, nobody else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_receives_its_orders_on_the_feed() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let disp = s.login("dispatcher").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let units = units.as_array().unwrap();
+    let (mine, other) = (&units[2], &units[3]);
+    let (me, them) = (mine["id"].as_str().unwrap(), other["id"].as_str().unwrap());
+    let (code, _) = s
+        .post(&admin, "/users", json!({"username": "terminal-2", "password": "field-terminal-2", "role": "unit", "unit_id": me}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-2",
+        "field-terminal-2",
+    )
+    .await;
+    let url = format!(
+        "{}/api/v1/feed?token={t}",
+        s.base.replace("http://", "ws://")
+    );
+    let mut sock = tokio_tungstenite::connect_async(url).await.unwrap().0;
+    let hello = next_of_type(&mut sock, "hello").await;
+    assert_eq!(hello["user"], json!("terminal-2"));
+
+    let place = |u: &Value| json!({"kind": "theft", "lat": u["lat"], "lon": u["lon"]});
+    let (_, theirs) = s.post(&disp, "/incidents", place(other)).await;
+    let (_, ours) = s.post(&disp, "/incidents", place(mine)).await;
+    for (incident, unit, key) in [(&theirs, them, "feed-a"), (&ours, me, "feed-b")] {
+        let (code, d) = s
+            .post(
+                &disp,
+                &format!("/incidents/{}/dispatch", incident["id"]),
+                json!({"unit_ids": [unit], "idempotency_key": key}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{d}");
+    }
+    // The dispatch's messages, in whatever order they come: one order, its incident.
+    let (mut order, mut inc) = (Value::Null, Value::Null);
+    while order.is_null() || inc.is_null() {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(5), sock.next())
+            .await
+            .expect("a message within 5 s")
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+        match v["type"].as_str() {
+            Some("order") => order = v,
+            Some("incident") => {
+                assert_eq!(
+                    v["incident"]["id"], ours["id"],
+                    "only its own incident: {v}"
+                );
+                inc = v;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        (&order["order"]["kind"], &order["order"]["incident_id"]),
+        (&json!("dispatch"), &ours["id"]),
+        "{order}"
+    );
+    let (_, listed) = s.get(&t, &format!("/units/{me}/orders")).await;
+    assert_eq!(
+        listed["orders"][0]["seq"], order["order"]["seq"],
+        "the feed's order is the listed one"
+    );
+    let (code, _) = s
+        .post(
+            &disp,
+            &format!("/incidents/{}/release", ours["id"]),
+            json!({"unit_id": me}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let release = next_of_type(&mut sock, "order").await;
+    assert_eq!(release["order"]["kind"], json!("release"));
+    assert!(release["order"]["seq"].as_i64() > order["order"]["seq"].as_i64());
+}

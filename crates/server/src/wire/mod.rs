@@ -2750,6 +2750,11 @@ pub(crate) enum FeedOut {
         #[schema(value_type = Vec<Vec<String>>)]
         units: Vec<(String, f64, f64, &'static str)>,
     },
+    /// To a unit's terminal: a new order (acknowledge it; after a
+    /// reconnect, `GET /api/v1/units/{id}/orders?after=` the last seq held).
+    Order {
+        order: OrderOut,
+    },
 }
 
 /// A replacement stored for the next start.
