@@ -98,6 +98,14 @@ pub struct Config {
     pub first_responders: Vec<UnitKind>,
     /// Furthest a call may be from a drivable road, metres.
     pub max_snap_m: f64,
+    /// An order its unit's terminal has not acknowledged after this many
+    /// seconds raises an alert.
+    #[serde(default = "default_ack_timeout_s")]
+    pub ack_timeout_s: u32,
+}
+
+fn default_ack_timeout_s() -> u32 {
+    30
 }
 
 impl Config {
@@ -289,6 +297,7 @@ impl Default for Config {
                 SpecialPolice,
             ],
             max_snap_m: roads::DEFAULT_MAX_SNAP_M,
+            ack_timeout_s: default_ack_timeout_s(),
         }
     }
 }

@@ -649,6 +649,7 @@ impl Engine {
                 released_at: None,
                 order_seq: Some(ev.seq),
                 acked_at: None,
+                ack_overdue: false,
             });
             ch.events.push(ev);
             let ev = self.event(
@@ -1179,6 +1180,7 @@ impl Engine {
                 released_at: None,
                 order_seq: a.order_seq,
                 acked_at: a.acked_at,
+                ack_overdue: a.ack_overdue,
             });
             if let Some(mut u) = self.unit(&a.unit_id).cloned() {
                 u.incident_id = Some(into);
@@ -1297,6 +1299,47 @@ impl Engine {
                     phase,
                     target_s: target,
                 },
+                None,
+            );
+            ch.events.push(ev);
+            ch.incident(&i);
+            self.put_incident(i);
+        }
+        // Orders no terminal has acknowledged in time: one alert each.
+        let wait_ms = i64::from(self.config.ack_timeout_s) * 1000;
+        let mut unacked: Vec<(IncidentId, String, i64, u32)> = Vec::new();
+        for refs in self.open_cells.values() {
+            for r in refs {
+                let i = &self.incidents[&r.id];
+                for a in &i.assignments {
+                    if let Some(seq) = a.order_seq
+                        && a.released_at.is_none()
+                        && a.acked_at.is_none()
+                        && !a.ack_overdue
+                        && now - a.at > wait_ms
+                    {
+                        let after_s = ((now - a.at) / 1000).clamp(0, i64::from(u32::MAX)) as u32;
+                        unacked.push((r.id, a.unit_id.clone(), seq, after_s));
+                    }
+                }
+            }
+        }
+        unacked.sort_by_key(|u| u.2);
+        for (id, unit_id, order_seq, after_s) in unacked {
+            let mut i = self.incidents[&id].clone();
+            for a in i
+                .assignments
+                .iter_mut()
+                .filter(|a| a.order_seq == Some(order_seq))
+            {
+                a.ack_overdue = true;
+            }
+            let ev = self.event(
+                now,
+                "system",
+                Some(id),
+                Some(&unit_id),
+                EventKind::OrderUnacknowledged { order_seq, after_s },
                 None,
             );
             ch.events.push(ev);

@@ -405,6 +405,9 @@ pub struct Assignment {
     /// When its terminal acknowledged the order (server time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acked_at: Option<Millis>,
+    /// The order went unacknowledged past the configured time (alerted once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ack_overdue: bool,
 }
 
 /// An open incident close in space and time that may be the same event.
@@ -605,6 +608,13 @@ pub enum EventKind {
         /// Where from (the EIDO sender).
         source: String,
     },
+    /// A dispatch order went unacknowledged past the configured time.
+    OrderUnacknowledged {
+        /// The order.
+        order_seq: i64,
+        /// Seconds it has waited.
+        after_s: u32,
+    },
     /// A unit's terminal acknowledged an order (a dispatch or a release).
     OrderAcknowledged {
         /// The order: the `seq` of the event that gave it.
@@ -653,6 +663,7 @@ impl Event {
             EventKind::UnitRegistered => "unit_registered",
             EventKind::Imported { .. } => "imported",
             EventKind::OrderAcknowledged { .. } => "order_acknowledged",
+            EventKind::OrderUnacknowledged { .. } => "order_unacknowledged",
         }
     }
 }

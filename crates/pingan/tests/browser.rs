@@ -44,6 +44,7 @@ fn dashboard_in_headless_chromium() {
         .arg("--osm")
         .arg(&porto)
         .env("PINGAN_ADMIN_PASSWORD", "browser-test-pw")
+        .env("PINGAN_UNIT_PASSWORD", "browser-terminal-pw")
         .env("PINGAN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -71,6 +72,7 @@ fn dashboard_in_headless_chromium() {
         .arg(&out_dir)
         .args(["--frames", "500"])
         .env("CHROMIUM", &chromium)
+        .env("PINGAN_UNIT_PASSWORD", "browser-terminal-pw")
         .current_dir(repo().join("crates/web"))
         .output()
         .expect("node runs");

@@ -123,6 +123,14 @@ await page.waitForFunction((id) => window.pingan.incidents.get(id)?.status === '
 const sent = (await api(token, 'GET', `/incidents/${id}`)).units.map((u) => u.unit_id);
 check('one click sent the two-way dispatch', sent.length === rec.two_way.unit_ids.length && sent.every((u) => rec.two_way.unit_ids.includes(u)), JSON.stringify(sent));
 
+// Each unit sent shows its order; the first unit's terminal acknowledges, and the dispatcher sees it live.
+await page.waitForFunction((u) => document.querySelector(`[data-test="order-${u}"]`)?.textContent.includes('待签收'), sent[0], { timeout: 10000 });
+const terminal = (await api('', 'POST', '/auth/login', { username: sent[0].toLowerCase(), password: process.env.PINGAN_UNIT_PASSWORD })).token;
+const orders = (await api(terminal, 'GET', `/units/${sent[0]}/orders`)).orders.filter((o) => o.incident_id === id);
+await api(terminal, 'POST', `/units/${sent[0]}/orders/${orders[0].seq}/ack`, {});
+await page.waitForFunction((u) => document.querySelector(`[data-test="order-${u}"]`)?.textContent.includes('已签收'), sent[0], { timeout: 10000 });
+check('the dispatcher sees the terminal acknowledge its order', true, JSON.stringify(orders[0]));
+
 // A unit reports en route from the field: the change arrives live, no reload.
 const unit = sent[0];
 await api(token, 'POST', `/units/${unit}/status`, { status: 'en_route' });

@@ -290,6 +290,7 @@ function renderDetail() {
     <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')} · ${t('station')}: ${esc(inc.station_id || '')}</p>
     ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
     ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
+    ${inc.units?.length ? renderOrders(inc.units) : ''}
     <h3>${t('recommendation')}</h3>
     ${rec ? renderRecommendation(rec, canDispatch && ['received', 'dispatched', 'en_route', 'on_scene'].includes(inc.status)) : '<p class="muted">…</p>'}
     <h3>${t('timeline')}</h3>
@@ -299,6 +300,20 @@ function renderDetail() {
   el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
   const btn = el.querySelector('#send');
   if (btn) btn.onclick = () => dispatchTwoWay();
+}
+
+// Each unit sent: when its order was issued, and whether its terminal acknowledged it.
+function renderOrders(units) {
+  const clock = (at) => new Date(at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB');
+  const rows = units.map((a) => {
+    const callsign = state.units.get(a.unit_id)?.callsign || a.unit_id;
+    const state_ = !a.active ? `<span class="muted">${t('order_released')}</span>`
+      : a.acked_at ? `<span class="ok">${t('order_acked')} ${clock(a.acked_at)}</span>`
+        : a.ack_overdue ? `<span class="warn" data-test="order-overdue">${t('order_overdue')}</span>`
+          : `<span class="muted">${t('order_waiting')}</span>`;
+    return `<tr data-test="order-${esc(a.unit_id)}"><td>${esc(callsign)}</td><td><small>${t('order_issued')} ${clock(a.dispatched_at)}</small></td><td>${state_}</td></tr>`;
+  }).join('');
+  return `<h3>${t('units_sent')}</h3><table class="rec" data-test="orders">${rows}</table>`;
 }
 
 function renderRecommendation(rec, canDispatch) {
@@ -986,6 +1001,10 @@ function connect() {
       }
       state.lastPositions = Date.now();
       scheduleMapUpdate();
+    } else if (msg.type === 'event' && msg.event.event === 'order_unacknowledged') {
+      // A terminal did not acknowledge its order: the dispatcher resends or reassigns.
+      const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
+      toast(`${t('order_overdue')}: ${callsign} · #${msg.event.incident_id}`, true);
     } else if (msg.type === 'resync') {
       reload();
     }

@@ -343,6 +343,43 @@ fn overdue_phases_are_flagged_once() {
 }
 
 #[test]
+fn an_order_unacknowledged_in_time_is_alerted_once() {
+    let mut e = engine();
+    let (i, _) = e.create_incident(0, "ct", call("theft")).unwrap();
+    let (i2, _) = e.create_incident(0, "ct", call("theft")).unwrap();
+    e.dispatch(1_000, "dp", i.id, &["near".into()], "k")
+        .unwrap();
+    let unacked = |ch: &Changes| {
+        ch.events
+            .iter()
+            .filter(|ev| matches!(ev.kind, EventKind::OrderUnacknowledged { .. }))
+            .count()
+    };
+    assert_eq!(unacked(&e.overdue(31_000)), 0, "30 s are allowed");
+    let ch = e.overdue(31_001);
+    assert_eq!(unacked(&ch), 1);
+    assert!(e.incident(i.id).unwrap().assignments[0].ack_overdue);
+    assert_eq!(unacked(&e.overdue(40_000)), 0, "alerted once");
+    // An order acknowledged in time raises nothing.
+    let (_, ch) = e
+        .dispatch(41_000, "dp", i2.id, &["far".into()], "k2")
+        .unwrap();
+    let seq = ch
+        .events
+        .iter()
+        .find(|ev| matches!(ev.kind, EventKind::UnitDispatched { .. }))
+        .unwrap()
+        .seq;
+    e.acknowledge(45_000, "far", "far", seq, Some(i2.id), None)
+        .unwrap();
+    assert_eq!(
+        e.incident(i2.id).unwrap().assignments[0].acked_at,
+        Some(45_000)
+    );
+    assert_eq!(unacked(&e.overdue(200_000)), 0);
+}
+
+#[test]
 fn release_and_reassign_and_reinforcement() {
     let mut e = engine();
     let (a, _) = e.create_incident(0, "ct", call("theft")).unwrap();

@@ -123,6 +123,8 @@ pub struct AssignmentOut {
     pub(crate) order_seq: Option<i64>,
     /// When its terminal acknowledged the order (RFC 3339; null until then).
     pub(crate) acked_at: Option<String>,
+    /// Not acknowledged within the configured time (`ack_timeout_s`): alerted.
+    pub(crate) ack_overdue: bool,
 }
 
 /// An earlier open incident near in space and time: maybe the same event.
@@ -290,6 +292,7 @@ impl IncidentOut {
                     active: a.released_at.is_none(),
                     order_seq: a.order_seq,
                     acked_at: a.acked_at.map(format_rfc3339),
+                    ack_overdue: a.ack_overdue,
                 })
                 .collect(),
             merged_into: i.merged_into,
@@ -415,6 +418,8 @@ pub(crate) enum EventDetails {
         order_seq: i64,
         device_at: Option<String>,
     },
+    /// `order_unacknowledged`: the order, and how long it has waited.
+    Unacknowledged { order_seq: i64, after_s: u32 },
 }
 
 impl EventDetails {
@@ -452,6 +457,10 @@ impl EventDetails {
             } => EventDetails::Acknowledged {
                 order_seq: *order_seq,
                 device_at: device_at.map(format_rfc3339),
+            },
+            EventKind::OrderUnacknowledged { order_seq, after_s } => EventDetails::Unacknowledged {
+                order_seq: *order_seq,
+                after_s: *after_s,
             },
             EventKind::StatusChanged { .. }
             | EventKind::UnitReleased
