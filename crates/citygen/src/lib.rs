@@ -378,6 +378,7 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
         lat: at.lat,
         lon: at.lon,
         position_at: 0,
+        status_at: 0,
         incident_id: None,
         post_id: post,
     };

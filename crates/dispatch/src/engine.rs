@@ -149,6 +149,9 @@ pub struct Snapshot {
     pub max_seq: i64,
 }
 
+/// How far ahead of the server's clock a device's time may be (clocks drift).
+pub const DEVICE_AHEAD_MS: Millis = 120_000;
+
 impl Engine {
     /// Starts from a saved state.
     pub fn new(
@@ -283,6 +286,7 @@ impl Engine {
             unit_id: unit.map(str::to_string),
             kind,
             note,
+            received_at: None,
         };
         self.next_seq += 1;
         e
@@ -741,6 +745,7 @@ impl Engine {
         );
         ch.events.push(ev);
         unit.status = to;
+        unit.status_at = now;
     }
 
     /// Frees a unit from its incident; `to` is its new status.
@@ -1040,6 +1045,73 @@ impl Engine {
         self.set_unit_status(now, actor, &mut u, to, &mut ch);
         ch.unit(&u);
         self.put_unit(u.clone());
+        Ok((u, ch))
+    }
+
+    /// A status a unit's terminal reports: at the device's own time
+    /// `device_at` (so the timeline and the 1-3-5-minute figures are true
+    /// after an outage), once per idempotency `key` (a retry answers the
+    /// unit as it is and changes nothing). A device time more than
+    /// [`DEVICE_AHEAD_MS`] ahead of the server, or older than the unit's
+    /// last accepted change, is refused: answers come in the order made.
+    pub fn report_status(
+        &mut self,
+        now: Millis,
+        device_at: Option<Millis>,
+        actor: &str,
+        unit_id: &str,
+        to: UnitStatus,
+        key: Option<&str>,
+    ) -> Result<(Unit, Changes), DispatchError> {
+        let u = self.get_unit(unit_id, "unit_id")?;
+        let key = key.map(|k| format!("unit-status/{unit_id}/{k}"));
+        if let Some(k) = &key
+            && let Some((_, said)) = self.idempotency.get(k)
+        {
+            if said == to.as_str() {
+                return Ok((u, Changes::default()));
+            }
+            return Err(DispatchError::conflict(
+                Some("idempotency_key"),
+                format!(
+                    "this idempotency_key already reported {said}; a new answer needs a new key"
+                ),
+            ));
+        }
+        let at = device_at.unwrap_or(now);
+        if at > now + DEVICE_AHEAD_MS {
+            return Err(DispatchError::invalid(
+                "at",
+                format!(
+                    "{} is {} s ahead of the server's clock (at most {} s allowed): check the device's time",
+                    crate::time::format_rfc3339(at),
+                    (at - now) / 1000,
+                    DEVICE_AHEAD_MS / 1000
+                ),
+            ));
+        }
+        if at < u.status_at {
+            return Err(DispatchError::invalid(
+                "at",
+                format!(
+                    "{} is older than the unit's last accepted change ({}): send answers in the order they were made",
+                    crate::time::format_rfc3339(at),
+                    crate::time::format_rfc3339(u.status_at)
+                ),
+            ));
+        }
+        let (u, mut ch) = self.unit_status(at, actor, unit_id, to)?;
+        if device_at.is_some() {
+            for e in &mut ch.events {
+                e.received_at = Some(now);
+            }
+        }
+        if let Some(k) = key {
+            let incident = u.incident_id.unwrap_or(0);
+            self.idempotency
+                .insert(k.clone(), (incident, to.as_str().to_string()));
+            ch.idempotency.push((k, incident, to.as_str().to_string()));
+        }
         Ok((u, ch))
     }
 

@@ -220,6 +220,10 @@ pub struct Unit {
     pub lon: f64,
     /// When the position was reported.
     pub position_at: Millis,
+    /// When its status last changed: the device's time when its terminal
+    /// said (an answer older than this is refused).
+    #[serde(default)]
+    pub status_at: Millis,
     /// The incident it is committed to.
     #[serde(default)]
     pub incident_id: Option<IncidentId>,
@@ -644,6 +648,10 @@ pub struct Event {
     /// Free-text note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// When the server received it, where `at` is the reporting device's
+    /// own time (a terminal's answer sent after an outage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Millis>,
 }
 
 impl Event {

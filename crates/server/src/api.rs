@@ -923,6 +923,7 @@ async fn put_unit(
         lat: b.lat,
         lon: b.lon,
         position_at: 0,
+        status_at: 0,
         incident_id: None,
         post_id: b.post_id,
     };
@@ -957,6 +958,11 @@ async fn unit_position(
 #[serde(deny_unknown_fields)]
 struct UnitStatusBody {
     status: String,
+    /// The device's own time of the change (RFC 3339): the timeline is
+    /// stamped with it. Default: when the server receives it.
+    at: Option<String>,
+    /// A retry with the same key changes nothing.
+    idempotency_key: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "units", summary = "Status report from the field; the incident follows",
@@ -978,8 +984,25 @@ async fn unit_status(
             ),
         )
     })?;
+    let device_at = b
+        .at
+        .as_deref()
+        .map(|at| {
+            dispatch::time::parse_rfc3339(at).ok_or_else(|| {
+                ApiError::invalid(
+                    "at",
+                    format!("{at:?}: expected an RFC 3339 time such as 2026-12-03T10:15:00+08:00"),
+                )
+            })
+        })
+        .transpose()?;
+    if let Some(k) = &b.idempotency_key
+        && (k.is_empty() || k.len() > 200)
+    {
+        return Err(ApiError::invalid("idempotency_key", "1 to 200 characters"));
+    }
     let unit = as_user(&app, &user, |e, now, actor| {
-        e.unit_status(now, actor, &id, to)
+        e.report_status(now, device_at, actor, &id, to, b.idempotency_key.as_deref())
     })
     .await?;
     Ok(ok(wire::UnitOut::from(&unit)))

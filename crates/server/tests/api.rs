@@ -3740,3 +3740,131 @@ async fn a_terminal_receives_its_orders_on_the_feed() {
     assert_eq!(release["order"]["kind"], json!("release"));
     assert!(release["order"]["seq"].as_i64() > order["order"]["seq"].as_i64());
 }
+
+/// A terminal's answers carry the device's time and a key: the timeline is
+/// stamped when the officer tapped, a retry changes nothing, and answers
+/// from the future or out of order are refused with the field named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_answers_at_its_own_time_once() {
+    use dispatch::time::{format_rfc3339, parse_rfc3339};
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let disp = s.login("dispatcher").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let unit = &units.as_array().unwrap()[4];
+    let me = unit["id"].as_str().unwrap();
+    let (code, _) = s
+        .post(&admin, "/users", json!({"username": "terminal-4", "password": "field-terminal-4", "role": "unit", "unit_id": me}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-4",
+        "field-terminal-4",
+    )
+    .await;
+    let (_, inc) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "theft", "lat": unit["lat"], "lon": unit["lon"]}),
+        )
+        .await;
+    let id = inc["id"].as_i64().unwrap();
+    let (_, d) = s
+        .post(
+            &disp,
+            &format!("/incidents/{id}/dispatch"),
+            json!({"unit_ids": [me], "idempotency_key": "dev-time"}),
+        )
+        .await;
+    let sent = parse_rfc3339(d["incident"]["units"][0]["dispatched_at"].as_str().unwrap()).unwrap();
+    let status = |status: &str, at: i64, key: &str| json!({"status": status, "at": format_rfc3339(at), "idempotency_key": key});
+    let path = format!("/units/{me}/status");
+
+    // En route, tapped one second after the order; the timeline says so.
+    let en_route_at = sent + 1_000;
+    let (code, u) = s
+        .post(&t, &path, status("en_route", en_route_at, "k1"))
+        .await;
+    assert_eq!(
+        (code, &u["status"]),
+        (StatusCode::OK, &json!("en_route")),
+        "{u}"
+    );
+    let timeline = |inc: &Value| -> Vec<Value> {
+        inc["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["status"] == json!("en_route"))
+            .cloned()
+            .collect()
+    };
+    let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+    let en_route = timeline(&full);
+    assert_eq!(en_route.len(), 1, "{full}");
+    assert_eq!(
+        parse_rfc3339(en_route[0]["at"].as_str().unwrap()),
+        Some(en_route_at)
+    );
+    assert!(
+        en_route[0]["received_at"].is_string(),
+        "the receipt time is kept too: {}",
+        en_route[0]
+    );
+
+    // The same answer again (the terminal did not hear back): nothing changes.
+    let (code, again) = s
+        .post(&t, &path, status("en_route", en_route_at, "k1"))
+        .await;
+    assert_eq!(
+        (code, &again["status"]),
+        (StatusCode::OK, &json!("en_route"))
+    );
+    let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+    assert_eq!(timeline(&full).len(), 1, "a retry adds nothing");
+    let (code, e) = s
+        .post(&t, &path, status("on_scene", en_route_at + 5_000, "k1"))
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::CONFLICT, &json!("idempotency_key")),
+        "{e}"
+    );
+
+    // Out of order, from the future, malformed: refused, the field named.
+    for (body, why) in [
+        (
+            status("on_scene", en_route_at - 500, "k2"),
+            "older than the last change",
+        ),
+        (status("on_scene", sent + 3_600_000, "k3"), "an hour ahead"),
+        (
+            json!({"status": "on_scene", "at": "yesterday", "idempotency_key": "k4"}),
+            "not a time",
+        ),
+    ] {
+        let (code, e) = s.post(&t, &path, body).await;
+        assert_eq!(
+            (code, &e["field"]),
+            (StatusCode::UNPROCESSABLE_ENTITY, &json!("at")),
+            "{why}: {e}"
+        );
+    }
+    let (_, u) = s.get(&t, &format!("/units/{me}")).await;
+    assert_eq!(
+        u["status"],
+        json!("en_route"),
+        "nothing refused was applied"
+    );
+    let (code, u) = s
+        .post(&t, &path, status("on_scene", en_route_at + 60_000, "k5"))
+        .await;
+    assert_eq!(
+        (code, &u["status"]),
+        (StatusCode::OK, &json!("on_scene")),
+        "{u}"
+    );
+}

@@ -57,6 +57,7 @@ fn units() -> Vec<Unit> {
             lat: 0.05,
             lon: 0.02 + 0.03 * n as f64,
             position_at: 0,
+            status_at: 0,
             incident_id: None,
             post_id: None,
         })

@@ -17,6 +17,7 @@ fn unit(id: &str, kind: UnitKind, station: &str, lat: f64, lon: f64) -> Unit {
         lat,
         lon,
         position_at: 0,
+        status_at: 0,
         incident_id: None,
         post_id: None,
     }

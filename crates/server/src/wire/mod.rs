@@ -383,6 +383,9 @@ pub struct EventOut {
     /// The event's own fields.
     #[serde(flatten)]
     pub(crate) details: Option<EventDetails>,
+    /// When the server received it, where `at` is the device's own time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) received_at: Option<String>,
 }
 
 /// What an event adds, by event (flattened into it).
@@ -483,6 +486,7 @@ impl From<&Event> for EventOut {
             from: None,
             event: None,
             details: None,
+            received_at: e.received_at.map(format_rfc3339),
         };
         match &e.kind {
             EventKind::StatusChanged { from, to } => {
