@@ -666,6 +666,21 @@ impl App {
         Ok(unit)
     }
 
+    /// Fixes from unit `unit_id`'s device: kept in its track once each
+    /// (answered once durable, so a terminal may drop them from its
+    /// outbox), the newest becoming its position.
+    pub async fn report_fixes(
+        &self,
+        unit_id: &str,
+        fixes: &[dispatch::FixReport],
+    ) -> Result<Unit, AppError> {
+        let unit = self
+            .apply(|e, now| e.report_fixes(now, unit_id, fixes))
+            .await?;
+        self.unit_moved(unit_id);
+        Ok(unit)
+    }
+
     /// Records a unit's new position (persisted and broadcast in batches).
     fn unit_moved(&self, unit_id: &str) {
         self.moved
@@ -707,6 +722,49 @@ impl App {
             .lock()
             .expect("sessions lock")
             .insert(hash.into(), user.clone());
+        Ok(user)
+    }
+
+    /// The user of a user name and password sent with every request (HTTP
+    /// Basic, as OwnTracks sends it). Checked once, then cached for five
+    /// minutes under a hash of both, so a terminal reporting every few
+    /// seconds costs one Argon2 check per five minutes.
+    pub async fn password_user(&self, username: &str, password: &str) -> Result<User, AppError> {
+        const CACHED_MS: Millis = 5 * 60 * 1000;
+        let now = self.now();
+        let key = auth::token_hash(&format!("basic\0{username}\0{password}"));
+        if let Some(u) = self.sessions.lock().expect("sessions lock").get(&key)
+            && u.expires_at > now
+        {
+            return Ok(u.clone());
+        }
+        let refused = || AppError::unauthorized("wrong user name or password");
+        let rec = self
+            .store
+            .user(username)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or_else(refused)?;
+        let (password, hash) = (password.to_string(), rec.password_hash.clone());
+        let good = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        if !good {
+            return Err(refused());
+        }
+        let user = User {
+            username: rec.username,
+            role: rec.role,
+            scope: rec.scope,
+            display_name: rec.display_name,
+            token_hash: key.clone(),
+            expires_at: now + CACHED_MS,
+            unit_id: rec.unit_id,
+        };
+        self.sessions
+            .lock()
+            .expect("sessions lock")
+            .insert(key, user.clone());
         Ok(user)
     }
 

@@ -102,6 +102,34 @@ pub struct Config {
     /// seconds raises an alert.
     #[serde(default = "default_ack_timeout_s")]
     pub ack_timeout_s: u32,
+    /// How often terminals are advised to send their position.
+    #[serde(default)]
+    pub position_advice: PositionAdvice,
+}
+
+/// How often a terminal should send its position: every `moving_every_s`
+/// seconds or `moving_every_m` metres while moving, every `stopped_every_s`
+/// when stopped (fleet trackers' usual trade of battery and data for a
+/// fresh 1-3-5-minute picture).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PositionAdvice {
+    /// Seconds between fixes while moving.
+    pub moving_every_s: u32,
+    /// Metres between fixes while moving.
+    pub moving_every_m: u32,
+    /// Seconds between fixes while stopped.
+    pub stopped_every_s: u32,
+}
+
+impl Default for PositionAdvice {
+    fn default() -> Self {
+        PositionAdvice {
+            moving_every_s: 5,
+            moving_every_m: 50,
+            stopped_every_s: 60,
+        }
+    }
 }
 
 fn default_ack_timeout_s() -> u32 {
@@ -298,6 +326,7 @@ impl Default for Config {
             ],
             max_snap_m: roads::DEFAULT_MAX_SNAP_M,
             ack_timeout_s: default_ack_timeout_s(),
+            position_advice: PositionAdvice::default(),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct Changes {
     pub events: Vec<Event>,
     /// Idempotency keys to remember: (key, incident, stored response).
     pub idempotency: Vec<(String, IncidentId, String)>,
+    /// Position fixes for the units' tracks (a fix already kept is not
+    /// kept twice: a retried batch changes nothing).
+    pub fixes: Vec<Fix>,
 }
 
 impl Changes {
@@ -36,6 +39,7 @@ impl Changes {
             && self.units.is_empty()
             && self.events.is_empty()
             && self.idempotency.is_empty()
+            && self.fixes.is_empty()
     }
     fn incident(&mut self, i: &Incident) {
         self.incidents.retain(|x| x.id != i.id);
@@ -147,6 +151,26 @@ pub struct Snapshot {
     pub idempotency: Vec<(String, IncidentId, String)>,
     /// Highest event sequence number stored.
     pub max_seq: i64,
+}
+
+/// The most fixes one position report may carry.
+pub const MAX_FIXES: usize = 1000;
+
+/// One fix as a device reports it (see [`Engine::report_fixes`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixReport {
+    /// The device's time; default: when the server receives it.
+    pub at: Option<Millis>,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Horizontal accuracy, metres.
+    pub accuracy_m: Option<f64>,
+    /// Ground speed, metres per second.
+    pub speed_mps: Option<f64>,
+    /// Course over ground, degrees.
+    pub heading_deg: Option<f64>,
 }
 
 /// How far ahead of the server's clock a device's time may be (clocks drift).
@@ -1144,6 +1168,100 @@ impl Engine {
         u.position_at = now;
         self.put_unit(u.clone());
         Ok(u)
+    }
+
+    /// Positions from a unit's device, each at the device's time: all go
+    /// to its track, and the newest, when newer than what the unit shows,
+    /// becomes its position. A time more than [`DEVICE_AHEAD_MS`] ahead of
+    /// the server, or a fix off the globe, refuses the whole batch naming
+    /// the fix (`fixes[3].lat`), so a terminal keeps it and can be fixed.
+    pub fn report_fixes(
+        &mut self,
+        now: Millis,
+        unit_id: &str,
+        fixes: &[FixReport],
+    ) -> Result<(Unit, Changes), DispatchError> {
+        let mut u = self.get_unit(unit_id, "unit_id")?;
+        if fixes.is_empty() || fixes.len() > MAX_FIXES {
+            return Err(DispatchError::invalid(
+                "fixes",
+                format!("send 1 to {MAX_FIXES} fixes at a time, got {}", fixes.len()),
+            ));
+        }
+        let mut changes = Changes::default();
+        for (i, f) in fixes.iter().enumerate() {
+            let field = |name: &str| {
+                if fixes.len() == 1 {
+                    name.to_string()
+                } else {
+                    format!("fixes[{i}].{name}")
+                }
+            };
+            if !f.lat.is_finite() || !(-90.0..=90.0).contains(&f.lat) {
+                return Err(DispatchError::invalid(
+                    field("lat"),
+                    format!("latitude must be a number in -90..90, got {}", f.lat),
+                ));
+            }
+            if !f.lon.is_finite() || !(-180.0..=180.0).contains(&f.lon) {
+                return Err(DispatchError::invalid(
+                    field("lon"),
+                    format!("longitude must be a number in -180..180, got {}", f.lon),
+                ));
+            }
+            let at = f.at.unwrap_or(now);
+            if at > now + DEVICE_AHEAD_MS {
+                return Err(DispatchError::invalid(
+                    field("at"),
+                    format!(
+                        "{} is {} s ahead of the server's clock (at most {} s allowed): check the device's time",
+                        crate::time::format_rfc3339(at),
+                        (at - now) / 1000,
+                        DEVICE_AHEAD_MS / 1000
+                    ),
+                ));
+            }
+            for (name, v, range) in [
+                ("accuracy", f.accuracy_m, 0.0..=100_000.0),
+                ("speed", f.speed_mps, 0.0..=150.0),
+                ("heading", f.heading_deg, 0.0..=360.0),
+            ] {
+                if let Some(v) = v
+                    && (!v.is_finite() || !range.contains(&v))
+                {
+                    return Err(DispatchError::invalid(
+                        field(name),
+                        format!(
+                            "expected a number in {}..{}, got {v}",
+                            range.start(),
+                            range.end()
+                        ),
+                    ));
+                }
+            }
+            changes.fixes.push(Fix {
+                unit_id: u.id.clone(),
+                at,
+                received_at: now,
+                lat: f.lat,
+                lon: f.lon,
+                accuracy_m: f.accuracy_m,
+                speed_mps: f.speed_mps,
+                heading_deg: f.heading_deg,
+            });
+        }
+        let newest = changes
+            .fixes
+            .iter()
+            .max_by_key(|f| f.at)
+            .expect("at least one fix");
+        if newest.at > u.position_at {
+            u.lat = newest.lat;
+            u.lon = newest.lon;
+            u.position_at = newest.at;
+            self.put_unit(u.clone());
+        }
+        Ok((u, changes))
     }
 
     /// Adds or replaces a unit (administration).

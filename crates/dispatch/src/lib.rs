@@ -19,8 +19,8 @@ pub mod recommend;
 pub mod time;
 pub mod travel;
 
-pub use config::Config;
-pub use engine::{Changes, DispatchOutcome, Engine, NewIncident};
+pub use config::{Config, PositionAdvice};
+pub use engine::{Changes, DispatchOutcome, Engine, FixReport, NewIncident};
 pub use jurisdiction::{Jurisdiction, Jurisdictions, Level};
 pub use model::*;
 pub use recommend::{Recommendation, Tier};

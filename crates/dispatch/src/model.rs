@@ -675,3 +675,24 @@ impl Event {
         }
     }
 }
+
+/// One position fix from a unit's device, as kept in its track.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    /// The unit.
+    pub unit_id: UnitId,
+    /// The device's time of the fix (the newest wins the unit's position).
+    pub at: Millis,
+    /// When the server received it.
+    pub received_at: Millis,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Horizontal accuracy, metres.
+    pub accuracy_m: Option<f64>,
+    /// Ground speed, metres per second.
+    pub speed_mps: Option<f64>,
+    /// Course over ground, degrees clockwise from north.
+    pub heading_deg: Option<f64>,
+}

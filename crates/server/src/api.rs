@@ -44,7 +44,20 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/eido", post(import_eido))
         .route("/units", get(list_units))
         .route("/units/{id}", get(get_unit).put(put_unit))
-        .route("/units/{id}/position", post(unit_position))
+        .route(
+            "/units/{id}/position",
+            post(crate::terminal_api::unit_position),
+        )
+        .route("/units/{id}/track", get(crate::terminal_api::unit_track))
+        .route("/owntracks", post(crate::terminal_api::owntracks))
+        .route(
+            "/osmand",
+            post(crate::terminal_api::osmand).get(crate::terminal_api::osmand),
+        )
+        .route(
+            "/terminal/settings",
+            get(crate::terminal_api::terminal_settings),
+        )
         .route("/units/{id}/status", post(unit_status))
         .route("/units/{id}/orders", get(unit_orders))
         .route("/units/{id}/orders/{seq}/ack", post(ack_order))
@@ -369,7 +382,7 @@ fn incident_for(app: &App, user: &User, action: Action, id: &str) -> Result<i64,
 /// Refuses unless `user` may do `action` to unit `id` in its scope. A
 /// field terminal reports for its own unit (status, position, reinforcement)
 /// and nothing else: any other unit is not found to it.
-fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiError> {
+pub(crate) fn unit_for(app: &App, user: &User, action: Action, id: &str) -> Result<(), ApiError> {
     if action == Action::UpdateStatus {
         user.require_or_field(action)?;
     } else {
@@ -864,7 +877,7 @@ async fn list_units(State(app): AppState, user: User, Query(q): Query<UnitQuery>
     Ok(ok(list))
 }
 
-fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
+pub(crate) fn visible_unit(app: &App, user: &User, id: &str) -> Result<Unit, ApiError> {
     let engine = app.view(user);
     engine
         .unit(id)
@@ -931,26 +944,6 @@ async fn put_unit(
         e.register_unit(now, actor, unit)
     })
     .await?;
-    Ok(ok(wire::UnitOut::from(&unit)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct PositionBody {
-    lat: f64,
-    lon: f64,
-}
-
-#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "units", summary = "Position report from the field",
-    params(("id" = String, Path, description = "Unit id")), request_body = PositionBody, responses((status = 200, description = "OK", body = crate::wire::UnitOut)))]
-async fn unit_position(
-    State(app): AppState,
-    user: User,
-    Path(id): Path<String>,
-    ApiJson(b): ApiJson<PositionBody>,
-) -> ApiResult {
-    unit_for(&app, &user, Action::UpdateStatus, &id)?;
-    let unit = app.move_unit(&id, b.lat, b.lon)?;
     Ok(ok(wire::UnitOut::from(&unit)))
 }
 

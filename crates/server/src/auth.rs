@@ -1,5 +1,6 @@
 //! The caller of a request: the session token read off the `Authorization`
-//! header (or `?token=` for the feed's WebSocket), resolved to the
+//! header (or `?token=` for the feed's WebSocket; HTTP Basic for trackers
+//! such as OwnTracks), resolved to the
 //! service layer's [`app::auth::User`]. Roles, scope and passwords live in
 //! `app::auth`.
 
@@ -47,10 +48,14 @@ impl FromRequestParts<Arc<App>> for User {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let token = match header {
+            Some(h) if h.starts_with("Basic ") => {
+                let (name, password) = basic_credentials(&h["Basic ".len()..])?;
+                return Ok(User(app.password_user(&name, &password).await?));
+            }
             Some(h) => h
                 .strip_prefix("Bearer ")
                 .map(str::to_string)
-                .ok_or_else(|| ApiError::unauthorized("Authorization must be \"Bearer <token>\""))?,
+                .ok_or_else(|| ApiError::unauthorized("Authorization must be \"Bearer <token>\" (or \"Basic …\" for a terminal's tracker)"))?,
             // Browsers cannot set headers on a WebSocket: the feed takes ?token=.
             None => Query::<TokenQuery>::try_from_uri(&parts.uri)
                 .ok()
@@ -59,4 +64,16 @@ impl FromRequestParts<Arc<App>> for User {
         };
         Ok(User(app.session(&token_hash(&token)).await?))
     }
+}
+
+/// The user name and password of an HTTP Basic `Authorization` value.
+fn basic_credentials(encoded: &str) -> Result<(String, String), ApiError> {
+    use base64::Engine as _;
+    let bad = || ApiError::unauthorized("Authorization: Basic needs base64 of user:password");
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (name, password) = text.split_once(':').ok_or_else(bad)?;
+    Ok((name.to_string(), password.to_string()))
 }

@@ -285,6 +285,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// `value` as a `T`; a value serde refuses is a 422 naming the field,
+/// its path under `prefix` (`fixes[3].lat`).
+pub fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = match (prefix, path.as_str()) {
+            ("", _) => path,
+            (p, ".") => p.to_string(),
+            (p, rest) if rest.starts_with('[') => format!("{p}{rest}"),
+            (p, rest) => format!("{p}.{rest}"),
+        };
+        invalid_at(path, e.into_inner().to_string(), "")
+    })
+}
+
 /// A `text/csv` body as text: 415 when it is sent as something else (with
 /// `what` to say what to send), 422 when it is not UTF-8.
 pub fn csv_text<'a>(

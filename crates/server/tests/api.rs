@@ -3624,6 +3624,7 @@ async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
         "/api/v1/units/{id}",
         "/api/v1/incidents/{id}",
         "/api/v1/route",
+        "/api/v1/terminal/settings",
     ];
     let (mut answered, mut tried) = (Vec::new(), 0);
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -3867,4 +3868,257 @@ async fn a_terminal_answers_at_its_own_time_once() {
         (StatusCode::OK, &json!("on_scene")),
         "{u}"
     );
+}
+
+/// Positions come as fleets send them: a batch of fixes at device times
+/// (the newest wins, every one kept once in the track), OwnTracks with
+/// HTTP Basic, and OsmAnd's query string or the Traccar client's JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn positions_arrive_in_batches_and_in_the_trackers_formats() {
+    use dispatch::time::{format_rfc3339, parse_rfc3339};
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let unit = &units.as_array().unwrap()[2];
+    let me = unit["id"].as_str().unwrap().to_string();
+    let (code, _) = s
+        .post(&admin, "/users", json!({"username": "tracker-2", "password": "field-tracker-2", "role": "unit", "unit_id": me}))
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "tracker-2",
+        "field-tracker-2",
+    )
+    .await;
+    let (lat, lon) = (unit["lat"].as_f64().unwrap(), unit["lon"].as_f64().unwrap());
+    let (_, now) = s.get(&t, "/terminal/settings").await;
+    assert_eq!(now["moving_every_s"], json!(5), "{now}");
+    let t0 = parse_rfc3339(now["server_time"].as_str().unwrap()).unwrap() - 60_000;
+    let fix = |dt: i64, dlat: f64| json!({"lat": lat + dlat, "lon": lon, "at": format_rfc3339(t0 + dt), "accuracy": 8.0, "speed": 9.5, "heading": 90.0});
+    let path = format!("/units/{me}/position");
+
+    // Out of order within the batch: the newest by device time wins.
+    let (code, u) = s
+        .post(
+            &t,
+            &path,
+            json!([fix(20_000, 0.002), fix(0, 0.0), fix(10_000, 0.001)]),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{u}");
+    assert!(
+        (u["lat"].as_f64().unwrap() - (lat + 0.002)).abs() < 1e-9,
+        "{u}"
+    );
+    assert_eq!(
+        parse_rfc3339(u["position_at"].as_str().unwrap()),
+        Some(t0 + 20_000)
+    );
+    // An older fix arriving late goes to the track, not to the unit.
+    let (_, u) = s.post(&t, &path, fix(5_000, 0.0005)).await;
+    assert!(
+        (u["lat"].as_f64().unwrap() - (lat + 0.002)).abs() < 1e-9,
+        "{u}"
+    );
+    // The same batch again (no answer heard): nothing is added.
+    s.post(
+        &t,
+        &path,
+        json!([fix(20_000, 0.002), fix(0, 0.0), fix(10_000, 0.001)]),
+    )
+    .await;
+    let (code, track) = s
+        .get(
+            &admin,
+            &format!("/units/{me}/track?from={}", format_rfc3339(t0 - 1)),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{track}");
+    let times: Vec<i64> = track["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| parse_rfc3339(f["at"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        vec![t0, t0 + 5_000, t0 + 10_000, t0 + 20_000],
+        "{track}"
+    );
+    assert_eq!(track["fixes"][0]["speed"], json!(9.5));
+    // Paging: two at a time, on from `next`.
+    let (_, page) = s
+        .get(
+            &admin,
+            &format!("/units/{me}/track?from={}&limit=2", format_rfc3339(t0 - 1)),
+        )
+        .await;
+    assert_eq!(page["fixes"].as_array().unwrap().len(), 2);
+    let (_, rest) = s
+        .get(
+            &admin,
+            &format!(
+                "/units/{me}/track?from={}&limit=2",
+                page["next"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(rest["fixes"][0]["at"], track["fixes"][2]["at"], "{rest}");
+
+    // Bad fixes are refused whole, naming the fix.
+    let future = json!({"lat": lat, "lon": lon, "at": format_rfc3339(t0 + 3_600_000)});
+    let (code, e) = s.post(&t, &path, json!([fix(30_000, 0.0), future])).await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("fixes[1].at")),
+        "{e}"
+    );
+    let (code, e) = s
+        .post(&t, &path, json!([fix(30_000, 0.0), {"lat": lat}]))
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("fixes[1].lon")),
+        "{e}"
+    );
+    let (code, e) = s.post(&t, &path, json!({"lat": 91.0, "lon": lon})).await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("lat")),
+        "{e}"
+    );
+    let (_, track) = s
+        .get(
+            &admin,
+            &format!("/units/{me}/track?from={}", format_rfc3339(t0 - 1)),
+        )
+        .await;
+    assert_eq!(
+        track["fixes"].as_array().unwrap().len(),
+        4,
+        "a refused batch keeps nothing"
+    );
+
+    // OwnTracks, as its app sends it: HTTP Basic with the unit's account.
+    let owntracks = |auth: (&str, &str), body: Value| {
+        s.client
+            .post(format!("{}/api/v1/owntracks", s.base))
+            .basic_auth(auth.0, Some(auth.1))
+            .json(&body)
+            .send()
+    };
+    let tst = (t0 + 40_000) / 1000;
+    let r = owntracks(("tracker-2", "field-tracker-2"), json!({"_type": "location", "lat": lat + 0.003, "lon": lon, "tst": tst, "acc": 12, "tid": "T2", "vel": 36, "batt": 80})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
+    let (_, u) = s.get(&admin, &format!("/units/{me}")).await;
+    assert!(
+        (u["lat"].as_f64().unwrap() - (lat + 0.003)).abs() < 1e-9,
+        "{u}"
+    );
+    assert_eq!(
+        parse_rfc3339(u["position_at"].as_str().unwrap()),
+        Some(tst * 1000)
+    );
+    let r = owntracks(
+        ("tracker-2", "wrong"),
+        json!({"_type": "location", "lat": lat, "lon": lon, "tst": tst}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = owntracks(
+        ("tracker-2", "field-tracker-2"),
+        json!({"_type": "location", "lat": lat, "lon": lon}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<Value>().await.unwrap()["field"], json!("tst"));
+    let r = owntracks(
+        ("tracker-2", "field-tracker-2"),
+        json!({"_type": "lwt", "tst": tst}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "other messages are answered and change nothing"
+    );
+    let r = owntracks(
+        ("admin", PASSWORD),
+        json!({"_type": "location", "lat": lat, "lon": lon, "tst": tst}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a staff account is no unit's tracker"
+    );
+
+    // OsmAnd: the query string (speed in knots), then the Traccar client's JSON.
+    let url = format!(
+        "{}/api/v1/osmand?id={}&lat={}&lon={lon}&timestamp={}&speed=10&bearing=45",
+        s.base,
+        me.to_lowercase(),
+        lat + 0.004,
+        (t0 + 50_000) / 1000
+    );
+    let r = s.client.post(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let traccar = json!({"device_id": me, "location": {"timestamp": format_rfc3339(t0 + 60_000), "coords": {"latitude": lat + 0.005, "longitude": lon, "accuracy": 5, "speed": 3.0, "heading": 180}, "is_moving": true}});
+    let r = s
+        .client
+        .post(format!("{}/api/v1/osmand", s.base))
+        .bearer_auth(&t)
+        .json(&traccar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = s
+        .client
+        .get(format!(
+            "{}/api/v1/osmand?id=someone-else&lat=1&lon=2",
+            s.base
+        ))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, track) = s
+        .get(
+            &admin,
+            &format!("/units/{me}/track?from={}", format_rfc3339(t0 + 39_000)),
+        )
+        .await;
+    let fixes = track["fixes"].as_array().unwrap();
+    assert_eq!(fixes.len(), 3, "{track}");
+    assert!(
+        (fixes[0]["speed"].as_f64().unwrap() - 10.0).abs() < 1e-9,
+        "36 km/h"
+    );
+    assert!(
+        (fixes[1]["speed"].as_f64().unwrap() - 5.14444).abs() < 1e-3,
+        "10 knots"
+    );
+    assert_eq!(fixes[2]["heading"], json!(180.0));
+
+    // Another unit's position and track are not this terminal's.
+    let other = units.as_array().unwrap()[3]["id"].as_str().unwrap();
+    let (code, _) = s
+        .post(
+            &t,
+            &format!("/units/{other}/position"),
+            json!({"lat": lat, "lon": lon}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, _) = s.get(&t, &format!("/units/{other}/track")).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
 }

@@ -191,6 +191,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0005_unit_accounts.sql"),
     ),
     (6, include_str!("../migrations/sqlite/0006_unit_orders.sql")),
+    (7, include_str!("../migrations/sqlite/0007_tracks.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -211,6 +212,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/postgres/0006_unit_orders.sql"),
     ),
+    (7, include_str!("../migrations/postgres/0007_tracks.sql")),
 ];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -243,6 +245,10 @@ macro_rules! orders_select {
 }
 const ORDERS_AFTER: &str = concat!(orders_select!(), " AND o.seq > $3 ORDER BY o.seq LIMIT $4");
 const ORDER: &str = concat!(orders_select!(), " AND o.seq = $3");
+const INSERT_FIX: &str = "INSERT INTO fixes (agency_id, unit_id, at, received_at, lat, lon, accuracy_m, speed_mps, heading_deg) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (agency_id, unit_id, at) DO NOTHING";
+const TRACK: &str = "SELECT unit_id, at, received_at, lat, lon, accuracy_m, speed_mps, heading_deg FROM fixes \
+     WHERE agency_id = $1 AND unit_id = $2 AND at >= $3 AND at < $4 ORDER BY at LIMIT $5";
 const INSERT_KEY: &str = "INSERT INTO idempotency (agency_id, key, incident_id, response) VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, key) DO NOTHING";
 
 fn doc<T: serde::Serialize>(v: &T) -> String {
@@ -291,6 +297,20 @@ macro_rules! apply {
                 .bind(e.name())
                 .bind(doc(e))
                 .bind(ref_seq(e))
+                .execute(&mut *$conn)
+                .await?;
+        }
+        for f in &$ch.fixes {
+            sqlx::query(INSERT_FIX)
+                .bind($agency)
+                .bind(&f.unit_id)
+                .bind(f.at)
+                .bind(f.received_at)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(f.accuracy_m)
+                .bind(f.speed_mps)
+                .bind(f.heading_deg)
                 .execute(&mut *$conn)
                 .await?;
         }
@@ -977,6 +997,29 @@ impl Store {
     ) -> Result<Vec<OrderRecord>, StoreError> {
         let rows = on!(&self.pool, read p => sqlx::query(ORDERS_AFTER).bind(&self.agency).bind(unit_id).bind(after).bind(limit)
             .fetch_all(p).await.map(|rows| rows.iter().map(|r| order_record!(r)).collect::<Vec<_>>()))?;
+        Ok(rows)
+    }
+
+    /// Unit `unit_id`'s track: its fixes with device times in `from..to`,
+    /// oldest first, at most `limit` (page on from the last `at` + 1).
+    pub async fn track(
+        &self,
+        unit_id: &str,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<dispatch::Fix>, StoreError> {
+        let rows = on!(&self.pool, read p => sqlx::query(TRACK).bind(&self.agency).bind(unit_id).bind(from).bind(to).bind(limit)
+            .fetch_all(p).await.map(|rows| rows.iter().map(|r| dispatch::Fix {
+                unit_id: r.get(0),
+                at: r.get(1),
+                received_at: r.get(2),
+                lat: r.get(3),
+                lon: r.get(4),
+                accuracy_m: r.get(5),
+                speed_mps: r.get(6),
+                heading_deg: r.get(7),
+            }).collect::<Vec<_>>()))?;
         Ok(rows)
     }
 

@@ -457,6 +457,48 @@ async fn suite(url: &str) {
     assert_eq!(in_s1, live);
     assert!(s.records_in("transfer", "s2").await.unwrap().is_empty());
 
+    // A track: fixes by device time, each kept once, a window and a limit.
+    let fix = |unit: &str, at: i64| dispatch::Fix {
+        unit_id: unit.into(),
+        at,
+        received_at: at + 500,
+        lat: 31.3 + at as f64 * 1e-9,
+        lon: 120.6,
+        accuracy_m: Some(7.5),
+        speed_mps: None,
+        heading_deg: Some(270.0),
+    };
+    let fixes: Vec<dispatch::Fix> = [5_000, 1_000, 3_000]
+        .iter()
+        .map(|&at| fix("u-track", at))
+        .collect();
+    for _ in 0..2 {
+        s.commit(dispatch::Changes {
+            fixes: fixes.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+    s.commit(dispatch::Changes {
+        fixes: vec![fix("u-other", 2_000)],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let track = s.track("u-track", 0, 10_000, 100).await.unwrap();
+    assert_eq!(
+        track.iter().map(|f| f.at).collect::<Vec<_>>(),
+        vec![1_000, 3_000, 5_000],
+        "oldest first, a retried batch kept once"
+    );
+    assert_eq!(track[0], fix("u-track", 1_000));
+    assert_eq!(
+        s.track("u-track", 1_001, 5_000, 100).await.unwrap().len(),
+        1
+    );
+    assert_eq!(s.track("u-track", 0, 10_000, 2).await.unwrap().len(), 2);
+
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
     let snap = other.load().await.unwrap();
@@ -465,6 +507,13 @@ async fn suite(url: &str) {
     assert!(other.audit_log(10).await.unwrap().is_empty());
     assert!(other.imported_places().await.unwrap().is_empty());
     assert!(other.user("张警官").await.unwrap().is_none());
+    assert!(
+        other
+            .track("u-track", 0, 10_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     other.close().await;
 
     // Reopening gives the same state.
