@@ -681,6 +681,27 @@ impl App {
         Ok(unit)
     }
 
+    /// Records that order `order_seq` reached unit `unit_id`'s terminal,
+    /// the first time only (a terminal reconnecting gets it again).
+    pub async fn order_delivered(
+        &self,
+        actor: &str,
+        unit_id: &str,
+        order_seq: i64,
+    ) -> Result<(), AppError> {
+        let Some(order) = self.store.unit_order(unit_id, order_seq).await? else {
+            return Ok(());
+        };
+        if order.delivered_at.is_some() {
+            return Ok(());
+        }
+        self.apply(|e, now| {
+            e.order_delivered(now, actor, unit_id, order_seq, order.incident_id)
+                .map(|ch| ((), ch))
+        })
+        .await
+    }
+
     /// Records a unit's new position (persisted and broadcast in batches).
     fn unit_moved(&self, unit_id: &str) {
         self.moved

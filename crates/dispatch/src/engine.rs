@@ -153,6 +153,9 @@ pub struct Snapshot {
     pub max_seq: i64,
 }
 
+/// The longest message to or from a unit, characters.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
 /// The most fixes one position report may carry.
 pub const MAX_FIXES: usize = 1000;
 
@@ -676,6 +679,7 @@ impl Engine {
                 eta_s: eta.map(|s| s.round()),
                 released_at: None,
                 order_seq: Some(ev.seq),
+                delivered_at: None,
                 acked_at: None,
                 ack_overdue: false,
             });
@@ -980,6 +984,113 @@ impl Engine {
             None,
         );
         ch.events.push(ev);
+        Ok(ch)
+    }
+
+    /// Records that order `order_seq` reached unit `unit_id`'s terminal;
+    /// the incident shows it per unit. Once per order: the caller checks
+    /// the store for an earlier delivery.
+    pub fn order_delivered(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        order_seq: i64,
+        incident_id: Option<IncidentId>,
+    ) -> Result<Changes, DispatchError> {
+        self.get_unit(unit_id, "unit_id")?;
+        let mut ch = Changes::default();
+        if let Some(mut incident) = incident_id.and_then(|id| self.incidents.get(&id).cloned()) {
+            let mut changed = false;
+            for a in incident
+                .assignments
+                .iter_mut()
+                .filter(|a| a.unit_id == unit_id && a.order_seq == Some(order_seq))
+            {
+                changed |= a.delivered_at.is_none();
+                a.delivered_at.get_or_insert(now);
+            }
+            if changed {
+                ch.incident(&incident);
+                self.put_incident(incident);
+            }
+        }
+        let ev = self.event(
+            now,
+            actor,
+            incident_id,
+            Some(unit_id),
+            EventKind::OrderDelivered { order_seq },
+            None,
+        );
+        ch.events.push(ev);
+        Ok(ch)
+    }
+
+    /// The dispatcher sends order `order_seq` to unit `unit_id`'s terminal
+    /// again (its feed carries the order anew).
+    pub fn resend(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        order_seq: i64,
+        incident_id: Option<IncidentId>,
+    ) -> Result<Changes, DispatchError> {
+        self.get_unit(unit_id, "unit_id")?;
+        let ev = self.event(
+            now,
+            actor,
+            incident_id,
+            Some(unit_id),
+            EventKind::OrderResent { order_seq },
+            None,
+        );
+        Ok(Changes {
+            events: vec![ev],
+            ..Default::default()
+        })
+    }
+
+    /// A message from the command centre to each of `unit_ids` (one order
+    /// each, so every terminal acknowledges its own), or from a unit's
+    /// terminal to the centre (`from_unit`), about `incident_id` if given.
+    pub fn message(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_ids: &[UnitId],
+        from_unit: bool,
+        text: &str,
+        incident_id: Option<IncidentId>,
+    ) -> Result<Changes, DispatchError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(DispatchError::invalid(
+                "text",
+                format!("a message is 1 to {MAX_MESSAGE_CHARS} characters"),
+            ));
+        }
+        if unit_ids.is_empty() {
+            return Err(DispatchError::invalid(
+                "to",
+                "no unit to send the message to",
+            ));
+        }
+        if let Some(id) = incident_id {
+            self.get_incident(id)?;
+        }
+        let mut ch = Changes::default();
+        for unit_id in unit_ids {
+            self.get_unit(unit_id, "unit_id")?;
+            let kind = if from_unit {
+                EventKind::MessageFromUnit { text: text.into() }
+            } else {
+                EventKind::MessageToUnit { text: text.into() }
+            };
+            let ev = self.event(now, actor, incident_id, Some(unit_id), kind, None);
+            ch.events.push(ev);
+        }
         Ok(ch)
     }
 
@@ -1369,6 +1480,7 @@ impl Engine {
                 eta_s: a.eta_s,
                 released_at: None,
                 order_seq: a.order_seq,
+                delivered_at: a.delivered_at,
                 acked_at: a.acked_at,
                 ack_overdue: a.ack_overdue,
             });
@@ -1424,7 +1536,22 @@ impl Engine {
         now: Millis,
         actor: &str,
         unit_id: &str,
+        count: u32,
+        reason: Option<&str>,
     ) -> Result<(Recommendation, Changes), DispatchError> {
+        if !(1..=20).contains(&count) {
+            return Err(DispatchError::invalid(
+                "count",
+                format!("ask for 1 to 20 more units, got {count}"),
+            ));
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_some_and(|r| r.chars().count() > MAX_MESSAGE_CHARS) {
+            return Err(DispatchError::invalid(
+                "reason",
+                format!("at most {MAX_MESSAGE_CHARS} characters"),
+            ));
+        }
         let u = self.get_unit(unit_id, "unit_id")?;
         let Some(iid) = u.incident_id.filter(|_| u.status == UnitStatus::OnScene) else {
             return Err(DispatchError::conflict(
@@ -1446,8 +1573,8 @@ impl Engine {
             actor,
             Some(iid),
             Some(unit_id),
-            EventKind::ReinforcementRequested,
-            None,
+            EventKind::ReinforcementRequested { count },
+            reason.map(str::to_string),
         );
         ch.events.push(ev);
         Ok((rec, ch))

@@ -406,6 +406,9 @@ pub struct Assignment {
     /// The order that sent it: the `seq` of its `unit_dispatched` event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_seq: Option<i64>,
+    /// When the order reached its terminal (server time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Millis>,
     /// When its terminal acknowledged the order (server time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acked_at: Option<Millis>,
@@ -582,7 +585,11 @@ pub enum EventKind {
         to: UnitStatus,
     },
     /// A unit on scene asked for reinforcement.
-    ReinforcementRequested,
+    ReinforcementRequested {
+        /// How many more units were asked for (the reason is the note).
+        #[serde(default = "one")]
+        count: u32,
+    },
     /// Possible duplicate calls.
     DuplicateFlagged {
         /// The other incidents.
@@ -618,6 +625,27 @@ pub enum EventKind {
         order_seq: i64,
         /// Seconds it has waited.
         after_s: u32,
+    },
+    /// An order reached its unit's terminal (sent on its live feed or read
+    /// by it).
+    OrderDelivered {
+        /// The order.
+        order_seq: i64,
+    },
+    /// The dispatcher sent an order to its unit's terminal again.
+    OrderResent {
+        /// The order.
+        order_seq: i64,
+    },
+    /// A message from the command centre to a unit: an order of its own.
+    MessageToUnit {
+        /// What it says.
+        text: String,
+    },
+    /// A message from a unit's terminal to the command centre.
+    MessageFromUnit {
+        /// What it says.
+        text: String,
     },
     /// A unit's terminal acknowledged an order (a dispatch or a release).
     OrderAcknowledged {
@@ -663,7 +691,7 @@ impl Event {
             EventKind::UnitDispatched { .. } => "unit_dispatched",
             EventKind::UnitReleased => "unit_released",
             EventKind::UnitStatusChanged { .. } => "unit_status_changed",
-            EventKind::ReinforcementRequested => "reinforcement_requested",
+            EventKind::ReinforcementRequested { .. } => "reinforcement_requested",
             EventKind::DuplicateFlagged { .. } => "duplicate_flagged",
             EventKind::MergedInto { .. } => "merged_into",
             EventKind::Absorbed { .. } => "absorbed",
@@ -672,6 +700,10 @@ impl Event {
             EventKind::Imported { .. } => "imported",
             EventKind::OrderAcknowledged { .. } => "order_acknowledged",
             EventKind::OrderUnacknowledged { .. } => "order_unacknowledged",
+            EventKind::OrderDelivered { .. } => "order_delivered",
+            EventKind::OrderResent { .. } => "order_resent",
+            EventKind::MessageToUnit { .. } => "message_to_unit",
+            EventKind::MessageFromUnit { .. } => "message_from_unit",
         }
     }
 }
@@ -695,4 +727,8 @@ pub struct Fix {
     pub speed_mps: Option<f64>,
     /// Course over ground, degrees clockwise from north.
     pub heading_deg: Option<f64>,
+}
+
+fn one() -> u32 {
+    1
 }

@@ -61,6 +61,15 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/units/{id}/status", post(unit_status))
         .route("/units/{id}/orders", get(unit_orders))
         .route("/units/{id}/orders/{seq}/ack", post(ack_order))
+        .route(
+            "/units/{id}/orders/{seq}/resend",
+            post(crate::terminal_api::resend_order),
+        )
+        .route(
+            "/units/{id}/messages",
+            get(crate::terminal_api::unit_messages).post(crate::terminal_api::message_unit),
+        )
+        .route("/messages", post(crate::terminal_api::message_station))
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
@@ -356,7 +365,7 @@ fn ok(v: impl serde::Serialize) -> Response {
 }
 
 /// Runs an engine command as the user (its name on every event).
-async fn as_user<T>(
+pub(crate) async fn as_user<T>(
     app: &App,
     user: &User,
     f: impl FnOnce(
@@ -1025,7 +1034,14 @@ async fn unit_orders(
     visible_unit(&app, &user, &id)?;
     let limit = crate::error::bounded("limit", q.limit, 100, 1..=500)?;
     let after = q.after.unwrap_or(0);
-    let orders = app.store().unit_orders(&id, after, limit).await?;
+    let mut orders = app.store().unit_orders(&id, after, limit).await?;
+    if user.unit_id.as_deref() == Some(id.as_str()) {
+        // Its terminal read them: delivered.
+        for o in orders.iter_mut().filter(|o| o.delivered_at.is_none()) {
+            app.order_delivered(&user.username, &id, o.seq).await?;
+            o.delivered_at = Some(app.now());
+        }
+    }
     Ok(Json(wire::OrdersOut {
         orders: orders.iter().map(wire::OrderOut::from).collect(),
     })
@@ -1095,12 +1111,34 @@ async fn reassign(
     .into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/units/{id}/reinforcement", tag = "dispatch", summary = "Reinforcement request from a unit on scene: a recommendation without the units already there",
-    params(("id" = String, Path, description = "Unit id")), responses((status = 200, description = "OK", body = wire::RecommendationOut)))]
-async fn reinforcement(State(app): AppState, user: User, Path(id): Path<String>) -> ApiResult {
+/// What a unit on scene asks for (the body may be left out: one more).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReinforcementBody {
+    /// How many more units, 1..=20 (default 1).
+    count: Option<u32>,
+    /// Why, in a few words (shown to the dispatcher).
+    reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/reinforcement", tag = "dispatch", summary = "Reinforcement request from a unit on scene (how many, why): a recommendation without the units already there",
+    params(("id" = String, Path, description = "Unit id")), request_body(content = Option<ReinforcementBody>), responses((status = 200, description = "OK", body = wire::RecommendationOut)))]
+async fn reinforcement(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
+    let b: ReinforcementBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ReinforcementBody::default()
+    } else {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(Code::MalformedJson, e.to_string()))?;
+        crate::error::from_value(v, "")?
+    };
     let rec = as_user(&app, &user, |e, now, actor| {
-        e.reinforcement(now, actor, &id)
+        e.reinforcement(now, actor, &id, b.count.unwrap_or(1), b.reason.as_deref())
     })
     .await?;
     Ok(Json(wire::RecommendationOut::new(&rec, None)).into_response())

@@ -48,9 +48,24 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
         tokio::select! {
             item = rx.recv() => match item {
                 Ok(item) => {
+                    let mut delivers = None;
                     let text = if user.is_unit() {
                         match for_terminal(&app, &user, &item.message) {
-                            Some(text) => text,
+                            Some(Terminal::Text(text)) => text,
+                            Some(Terminal::Order(text, seq)) => {
+                                delivers = Some(seq);
+                                text
+                            }
+                            Some(Terminal::Resend(seq)) => {
+                                let own = user.unit_id.clone().unwrap_or_default();
+                                match app.store().unit_order(&own, seq).await {
+                                    Ok(Some(order)) => {
+                                        delivers = Some(seq);
+                                        text(&FeedOut::Order { order: (&order).into() })
+                                    }
+                                    _ => continue,
+                                }
+                            }
                             None => continue,
                         }
                     } else { match (&user.scope, &item.message) {
@@ -72,6 +87,15 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
                     if user.expires_at <= app.now() || socket.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
+                    if let (Some(seq), Some(unit)) = (delivers, user.unit_id.clone()) {
+                        // On the terminal's socket: delivered (recorded off the feed's path).
+                        let (app, actor) = (app.clone(), user.username.clone());
+                        tokio::spawn(async move {
+                            if let Err(e) = app.order_delivered(&actor, &unit, seq).await {
+                                tracing::warn!(message = "could not record an order's delivery", unit = %unit, seq, error = %e.message);
+                            }
+                        });
+                    }
                 }
                 Err(RecvError::Lagged(n)) => {
                     // A slow console missed messages: tell it to reload its state.
@@ -91,31 +115,54 @@ async fn run(app: Arc<App>, user: User, mut socket: WebSocket) {
     metrics::gauge!("pingan_feed_clients").decrement(1.0);
 }
 
+/// What a terminal is sent of one feed message.
+enum Terminal {
+    /// A message as it is.
+    Text(String),
+    /// An order (its delivery is recorded once sent).
+    Order(String, i64),
+    /// The dispatcher resent this order: read it and send it again.
+    Resend(i64),
+}
+
 /// What a unit's terminal is sent of a feed message: its unit's state, the
-/// incidents it is sent to, and each dispatch or release of it as an order.
-fn for_terminal(app: &App, user: &User, m: &FeedMessage) -> Option<String> {
+/// incidents it is sent to, and each dispatch, release or message to it as
+/// an order.
+fn for_terminal(app: &App, user: &User, m: &FeedMessage) -> Option<Terminal> {
+    use dispatch::EventKind as K;
     let own = user.unit_id.as_deref()?;
     match m {
-        FeedMessage::Unit { unit, .. } if unit.id == own => Some(render(app, m)),
-        FeedMessage::Incident { incident, .. } if user.sees(incident) => Some(render(app, m)),
-        FeedMessage::Event(e) if e.unit_id.as_deref() == Some(own) => match e.kind {
-            dispatch::EventKind::UnitDispatched { .. } | dispatch::EventKind::UnitReleased => {
+        FeedMessage::Unit { unit, .. } if unit.id == own => Some(Terminal::Text(render(app, m))),
+        FeedMessage::Incident { incident, .. } if user.sees(incident) => {
+            Some(Terminal::Text(render(app, m)))
+        }
+        FeedMessage::Event(e) if e.unit_id.as_deref() == Some(own) => match &e.kind {
+            K::UnitDispatched { .. } | K::UnitReleased | K::MessageToUnit { .. } => {
                 let order = store::OrderRecord {
                     seq: e.seq,
                     at: e.at,
                     incident_id: e.incident_id,
                     kind: e.name().to_string(),
                     acked_at: None,
+                    delivered_at: None,
+                    text: match &e.kind {
+                        K::MessageToUnit { text } => Some(text.clone()),
+                        _ => None,
+                    },
                 };
-                Some(text(&FeedOut::Order {
+                let order_text = text(&FeedOut::Order {
                     order: (&order).into(),
-                }))
+                });
+                Some(Terminal::Order(order_text, e.seq))
             }
-            _ => Some(render(app, m)),
+            K::OrderResent { order_seq } => Some(Terminal::Resend(*order_seq)),
+            // Its own deliveries are no news to it.
+            K::OrderDelivered { .. } => None,
+            _ => Some(Terminal::Text(render(app, m))),
         },
         FeedMessage::Positions(all) => {
             let mine: Vec<&Position> = all.iter().filter(|p| p.unit_id == own).collect();
-            (!mine.is_empty()).then(|| positions_json(&mine))
+            (!mine.is_empty()).then(|| Terminal::Text(positions_json(&mine)))
         }
         _ => None,
     }

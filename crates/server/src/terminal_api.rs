@@ -43,7 +43,10 @@ pub(crate) struct FixIn {
 /// One fix or a batch of them (oldest first or not: the newest by device
 /// time becomes the unit's position, every one goes to its track).
 #[derive(ToSchema)]
-#[allow(dead_code, reason = "the document's shape; the handler reads JSON values")]
+#[allow(
+    dead_code,
+    reason = "the document's shape; the handler reads JSON values"
+)]
 pub(crate) enum PositionIn {
     One(FixIn),
     Many(Vec<FixIn>),
@@ -422,4 +425,215 @@ pub(crate) async fn terminal_settings(State(app): AppState, user: User) -> ApiRe
         server_time: format_rfc3339(app.now()),
     })
     .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/orders/{seq}/resend", tag = "units", summary = "Send an order to the unit's terminal again (it has not acknowledged it)",
+    params(("id" = String, Path, description = "Unit id"), ("seq" = i64, Path, description = "The order's seq")), responses((status = 200, description = "The order as it stands", body = wire::OrderOut)))]
+pub(crate) async fn resend_order(
+    State(app): AppState,
+    user: User,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult {
+    unit_for(&app, &user, Action::Dispatch, &id)?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| ApiError::invalid("seq", format!("order numbers are numbers, got {seq:?}")))?;
+    let order = app
+        .store()
+        .unit_order(&id, seq)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order", seq))?;
+    if order.acked_at.is_some() {
+        return Err(ApiError::new(
+            Code::Conflict,
+            format!("order {seq} was acknowledged already; nothing to resend"),
+        ));
+    }
+    crate::api::as_user(&app, &user, |e, now, actor| {
+        e.resend(now, actor, &id, seq, order.incident_id)
+            .map(|ch| ((), ch))
+    })
+    .await?;
+    Ok(Json(wire::OrderOut::from(&order)).into_response())
+}
+
+/// A message to or from a unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageIn {
+    /// 1 to 500 characters.
+    text: String,
+    /// The incident it is about.
+    incident_id: Option<i64>,
+}
+
+/// A message in a unit's conversation with the command centre.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MessageOut {
+    /// Its event's seq (for a message to the unit, also its order's).
+    seq: i64,
+    at: String,
+    /// `to_unit` (from the command centre) or `from_unit`.
+    direction: &'static str,
+    /// Who wrote it.
+    actor: String,
+    unit_id: String,
+    incident_id: Option<i64>,
+    text: String,
+}
+
+impl MessageOut {
+    fn of(e: &dispatch::Event) -> Option<MessageOut> {
+        let (direction, text) = match &e.kind {
+            dispatch::EventKind::MessageToUnit { text } => ("to_unit", text),
+            dispatch::EventKind::MessageFromUnit { text } => ("from_unit", text),
+            _ => return None,
+        };
+        Some(MessageOut {
+            seq: e.seq,
+            at: format_rfc3339(e.at),
+            direction,
+            actor: e.actor.clone(),
+            unit_id: e.unit_id.clone().unwrap_or_default(),
+            incident_id: e.incident_id,
+            text: text.clone(),
+        })
+    }
+}
+
+/// Messages, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MessagesOut {
+    messages: Vec<MessageOut>,
+}
+
+fn messages_out(events: &[dispatch::Event]) -> MessagesOut {
+    MessagesOut {
+        messages: events.iter().filter_map(MessageOut::of).collect(),
+    }
+}
+
+/// The incident a message is about, when the writer may see it.
+fn message_incident(app: &crate::App, user: &User, id: Option<i64>) -> Result<(), ApiError> {
+    if let Some(id) = id
+        && app.view(user).incident(id).is_none()
+    {
+        return Err(ApiError::invalid(
+            "incident_id",
+            format!("unknown incident {id}"),
+        ));
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/messages", tag = "units", summary = "A message in the unit's conversation: from its terminal to the command centre, or from a dispatcher to the unit (an order it acknowledges)",
+    params(("id" = String, Path, description = "Unit id")), request_body = MessageIn, responses((status = 201, description = "Sent", body = MessagesOut)))]
+pub(crate) async fn message_unit(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MessageIn>,
+) -> ApiResult {
+    let from_unit = user.is_unit();
+    unit_for(
+        &app,
+        &user,
+        if from_unit {
+            Action::UpdateStatus
+        } else {
+            Action::Dispatch
+        },
+        &id,
+    )?;
+    message_incident(&app, &user, b.incident_id)?;
+    let events = crate::api::as_user(&app, &user, |e, now, actor| {
+        let ch = e.message(
+            now,
+            actor,
+            std::slice::from_ref(&id),
+            from_unit,
+            &b.text,
+            b.incident_id,
+        )?;
+        Ok((ch.events.clone(), ch))
+    })
+    .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(messages_out(&events))).into_response())
+}
+
+/// A message to every unit of a station.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StationMessageIn {
+    /// The station whose units (by home station) receive it.
+    station_id: String,
+    /// 1 to 500 characters.
+    text: String,
+    /// The incident it is about.
+    incident_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/messages", tag = "units", summary = "A message from the command centre to every unit of a station (one order per unit)",
+    request_body = StationMessageIn, responses((status = 201, description = "Sent, one per unit", body = MessagesOut)))]
+pub(crate) async fn message_station(
+    State(app): AppState,
+    user: User,
+    ApiJson(b): ApiJson<StationMessageIn>,
+) -> ApiResult {
+    user.require(Action::Dispatch)?;
+    message_incident(&app, &user, b.incident_id)?;
+    let units: Vec<String> = {
+        let view = app.view(&user);
+        if !view.covers(&b.station_id) {
+            return Err(ApiError::invalid(
+                "station_id",
+                format!("{:?} is not a station in your jurisdiction", b.station_id),
+            ));
+        }
+        view.units()
+            .filter(|u| u.home_station == b.station_id)
+            .map(|u| u.id.clone())
+            .collect()
+    };
+    if units.is_empty() {
+        return Err(ApiError::invalid(
+            "station_id",
+            format!("station {:?} has no units", b.station_id),
+        ));
+    }
+    let events = crate::api::as_user(&app, &user, |e, now, actor| {
+        let ch = e.message(now, actor, &units, false, &b.text, b.incident_id)?;
+        Ok((ch.events.clone(), ch))
+    })
+    .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(messages_out(&events))).into_response())
+}
+
+/// `GET /api/v1/units/{id}/messages`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct MessagesQuery {
+    /// Only messages after this seq (default 0).
+    after: Option<i64>,
+    /// At most this many, 1..=500 (default 100).
+    limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/messages", tag = "units", summary = "The unit's conversation with the command centre, oldest first",
+    params(("id" = String, Path, description = "Unit id"), MessagesQuery), responses((status = 200, description = "OK", body = MessagesOut)))]
+pub(crate) async fn unit_messages(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<MessagesQuery>,
+) -> ApiResult {
+    user.require_or_field(Action::Read)?;
+    visible_unit(&app, &user, &id)?;
+    let limit = bounded("limit", q.limit, 100, 1..=500)?;
+    let events = app
+        .store()
+        .unit_messages(&id, q.after.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(messages_out(&events)).into_response())
 }

@@ -4122,3 +4122,211 @@ async fn positions_arrive_in_batches_and_in_the_trackers_formats() {
     let (code, _) = s.get(&t, &format!("/units/{other}/track")).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
 }
+
+/// The conversation around an order: its delivery to the terminal's socket
+/// is recorded, a dispatcher resends it, messages go both ways (one order
+/// per unit for a station's), and a reinforcement request says how many
+/// and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_are_delivered_resent_and_talked_about() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let disp = s.login("dispatcher").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let unit = units.as_array().unwrap()[5].clone();
+    let me = unit["id"].as_str().unwrap().to_string();
+    let station = unit["home_station"].as_str().unwrap().to_string();
+    s.post(&admin, "/users", json!({"username": "terminal-5", "password": "field-terminal-5", "role": "unit", "unit_id": me})).await;
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-5",
+        "field-terminal-5",
+    )
+    .await;
+    let ws = |token: &str| {
+        format!(
+            "{}/api/v1/feed?token={token}",
+            s.base.replace("http://", "ws://")
+        )
+    };
+    let mut sock = tokio_tungstenite::connect_async(ws(&t)).await.unwrap().0;
+    next_of_type(&mut sock, "hello").await;
+    let mut console = tokio_tungstenite::connect_async(ws(&disp)).await.unwrap().0;
+    next_of_type(&mut console, "hello").await;
+
+    let (_, inc) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "theft", "lat": unit["lat"], "lon": unit["lon"]}),
+        )
+        .await;
+    let id = inc["id"].as_i64().unwrap();
+    s.post(
+        &disp,
+        &format!("/incidents/{id}/dispatch"),
+        json!({"unit_ids": [me], "idempotency_key": "talk"}),
+    )
+    .await;
+    let order = next_of_type(&mut sock, "order").await;
+    let seq = order["order"]["seq"].as_i64().unwrap();
+    // Delivered once it went out on the terminal's socket.
+    let mut delivered = Value::Null;
+    for _ in 0..50 {
+        let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+        delivered = full["units"][0]["delivered_at"].clone();
+        if delivered.is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(delivered.is_string(), "delivery recorded on the incident");
+    let (_, listed) = s.get(&disp, &format!("/units/{me}/orders")).await;
+    assert_eq!(listed["orders"][0]["delivered_at"], delivered, "{listed}");
+
+    // Not acknowledged: the dispatcher sends it again, the terminal gets the same order.
+    let (code, r) = s
+        .post(
+            &disp,
+            &format!("/units/{me}/orders/{seq}/resend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let again = next_of_type(&mut sock, "order").await;
+    assert_eq!(again["order"]["seq"], json!(seq));
+    let (code, _) = s
+        .post(&t, &format!("/units/{me}/orders/{seq}/resend"), json!({}))
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "a terminal resends nothing");
+    s.post(&t, &format!("/units/{me}/orders/{seq}/ack"), json!({}))
+        .await;
+    let (code, _) = s
+        .post(
+            &disp,
+            &format!("/units/{me}/orders/{seq}/resend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::CONFLICT,
+        "an acknowledged order is not resent"
+    );
+
+    // A message to the unit is an order it acknowledges; its answer reaches the console.
+    let (code, sent) = s
+        .post(
+            &disp,
+            &format!("/units/{me}/messages"),
+            json!({"text": "嫌疑人往北跑了 suspect ran north", "incident_id": id}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{sent}");
+    let msg = next_of_type(&mut sock, "order").await;
+    assert_eq!(
+        (&msg["order"]["kind"], &msg["order"]["text"]),
+        (
+            &json!("message"),
+            &json!("嫌疑人往北跑了 suspect ran north")
+        ),
+        "{msg}"
+    );
+    let (code, reply) = s
+        .post(
+            &t,
+            &format!("/units/{me}/messages"),
+            json!({"text": "收到 copy"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{reply}");
+    assert_eq!(reply["messages"][0]["direction"], json!("from_unit"));
+    loop {
+        let ev = next_of_type(&mut console, "event").await;
+        if ev["event"]["event"] == json!("message_from_unit") {
+            assert_eq!(ev["event"]["text"], json!("收到 copy"), "{ev}");
+            break;
+        }
+    }
+    let (_, talk) = s.get(&disp, &format!("/units/{me}/messages")).await;
+    let dirs: Vec<&str> = talk["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(dirs, ["to_unit", "from_unit"], "{talk}");
+    let (code, e) = s
+        .post(&t, &format!("/units/{me}/messages"), json!({"text": "  "}))
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("text"))
+    );
+
+    // A station's units each get the message as their own order.
+    let of_station = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["home_station"] == json!(station))
+        .count();
+    let (code, all) = s
+        .post(
+            &disp,
+            "/messages",
+            json!({"station_id": station, "text": "交班 shift change at 18:00"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{all}");
+    assert_eq!(all["messages"].as_array().unwrap().len(), of_station);
+    let (code, e) = s
+        .post(
+            &disp,
+            "/messages",
+            json!({"station_id": "nowhere", "text": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("station_id"))
+    );
+
+    // On scene, the unit asks for two more and says why.
+    for st in ["en_route", "on_scene"] {
+        s.post(&t, &format!("/units/{me}/status"), json!({"status": st}))
+            .await;
+    }
+    let (code, rec) = s
+        .post(
+            &t,
+            &format!("/units/{me}/reinforcement"),
+            json!({"count": 2, "reason": "三人持械 three armed"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{rec}");
+    let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+    let asked: Vec<&Value> = full["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == json!("reinforcement_requested"))
+        .collect();
+    assert_eq!(asked.len(), 1, "{full}");
+    assert_eq!(
+        (&asked[0]["count"], &asked[0]["note"]),
+        (&json!(2), &json!("三人持械 three armed"))
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/units/{me}/reinforcement"),
+            json!({"count": 0}),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("count"))
+    );
+}

@@ -75,10 +75,14 @@ pub struct OrderRecord {
     pub at: i64,
     /// The incident it concerns.
     pub incident_id: Option<i64>,
-    /// `unit_dispatched` or `unit_released`.
+    /// `unit_dispatched`, `unit_released` or `message_to_unit`.
     pub kind: String,
     /// When the unit's terminal acknowledged it (server time).
     pub acked_at: Option<i64>,
+    /// When it first reached the unit's terminal (server time).
+    pub delivered_at: Option<i64>,
+    /// A message's text.
+    pub text: Option<String>,
 }
 
 /// A login session as stored (the token itself is never stored, only its hash).
@@ -142,6 +146,13 @@ macro_rules! order_record {
             incident_id: $r.get(2),
             kind: $r.get(3),
             acked_at: $r.get(4),
+            delivered_at: $r.get(5),
+            text: serde_json::from_str::<Event>(&$r.get::<String, _>(6))
+                .ok()
+                .and_then(|e| match e.kind {
+                    dispatch::EventKind::MessageToUnit { text } => Some(text),
+                    _ => None,
+                }),
         }
     };
 }
@@ -228,7 +239,9 @@ const INSERT_EVENT: &str = "INSERT INTO events (agency_id, seq, at, actor, incid
 /// The event an event answers (an acknowledgement's order).
 fn ref_seq(e: &Event) -> Option<i64> {
     match e.kind {
-        dispatch::EventKind::OrderAcknowledged { order_seq, .. } => Some(order_seq),
+        dispatch::EventKind::OrderAcknowledged { order_seq, .. }
+        | dispatch::EventKind::OrderDelivered { order_seq }
+        | dispatch::EventKind::OrderResent { order_seq } => Some(order_seq),
         _ => None,
     }
 }
@@ -239,8 +252,11 @@ macro_rules! orders_select {
     () => {
         "SELECT o.seq, o.at, o.incident_id, o.kind, \
          (SELECT MIN(a.at) FROM events a WHERE a.agency_id = o.agency_id AND a.unit_id = o.unit_id \
-          AND a.kind = 'order_acknowledged' AND a.ref_seq = o.seq) \
-         FROM events o WHERE o.agency_id = $1 AND o.unit_id = $2 AND o.kind IN ('unit_dispatched', 'unit_released')"
+          AND a.kind = 'order_acknowledged' AND a.ref_seq = o.seq), \
+         (SELECT MIN(d.at) FROM events d WHERE d.agency_id = o.agency_id AND d.unit_id = o.unit_id \
+          AND d.kind = 'order_delivered' AND d.ref_seq = o.seq), o.doc \
+         FROM events o WHERE o.agency_id = $1 AND o.unit_id = $2 \
+         AND o.kind IN ('unit_dispatched', 'unit_released', 'message_to_unit')"
     };
 }
 const ORDERS_AFTER: &str = concat!(orders_select!(), " AND o.seq > $3 ORDER BY o.seq LIMIT $4");
@@ -661,6 +677,23 @@ impl Store {
     /// Events after `seq`, at most `limit` (for replaying a feed).
     pub async fn events_after(&self, seq: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as("SELECT seq, doc FROM events WHERE agency_id = $1 AND seq > $2 ORDER BY seq LIMIT $3").bind(&self.agency).bind(seq).bind(limit).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|(s, d)| parse("event", s, &d))
+            .collect()
+    }
+
+    /// Unit `unit_id`'s messages (to it and from it) after `seq`, oldest
+    /// first, at most `limit`.
+    pub async fn unit_messages(
+        &self,
+        unit_id: &str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<(i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT seq, doc FROM events WHERE agency_id = $1 AND unit_id = $2 AND seq > $3 \
+             AND kind IN ('message_to_unit', 'message_from_unit') ORDER BY seq LIMIT $4")
+            .bind(&self.agency).bind(unit_id).bind(seq).bind(limit).fetch_all(p).await)?;
         rows.into_iter()
             .map(|(s, d)| parse("event", s, &d))
             .collect()

@@ -404,12 +404,14 @@ fn release_and_reassign_and_reinforcement() {
     );
     assert_eq!(e.unit("near").unwrap().incident_id, Some(b.id));
     assert!(
-        e.reinforcement(3, "near", "near").is_err(),
+        e.reinforcement(3, "near", "near", 1, None).is_err(),
         "not on scene yet"
     );
     e.unit_status(4, "near", "near", UnitStatus::OnScene)
         .unwrap();
-    let (r, ch) = e.reinforcement(5, "near", "near").unwrap();
+    let (r, ch) = e
+        .reinforcement(5, "near", "near", 2, Some("armed"))
+        .unwrap();
     assert!(!r.units.iter().any(|u| u.unit_id == "near"));
     assert_eq!(ch.events.len(), 1);
     let (inc, _) = e.release(6, "dp", b.id, "near").unwrap();
@@ -524,4 +526,48 @@ fn duplicate_search_matches_brute_force() {
         let want_ids: Vec<IncidentId> = want.iter().map(|w| w.1).collect();
         assert_eq!(got_ids, want_ids);
     }
+}
+
+#[test]
+fn the_newest_fix_by_device_time_is_the_units_position() {
+    let mut e = engine();
+    let fix = |at: i64, lat: f64| FixReport {
+        at: Some(at),
+        lat,
+        lon: 120.6,
+        ..Default::default()
+    };
+    let (u, ch) = e
+        .report_fixes(100_000, "near", &[fix(90_000, 31.30), fix(80_000, 31.29)])
+        .unwrap();
+    assert_eq!((u.lat, u.position_at), (31.30, 90_000));
+    assert_eq!(ch.fixes.len(), 2, "both go to the track");
+    let (u, _) = e
+        .report_fixes(100_000, "near", &[fix(85_000, 31.28)])
+        .unwrap();
+    assert_eq!(u.lat, 31.30, "a late, older fix does not move the unit");
+    let err = e
+        .report_fixes(
+            100_000,
+            "near",
+            &[fix(95_000, 31.3), fix(100_000 + DEVICE_AHEAD_MS + 1, 31.3)],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, DispatchError::Invalid { ref field, .. } if field == "fixes[1].at"),
+        "{err:?}"
+    );
+    assert_eq!(
+        e.unit("near").unwrap().position_at,
+        90_000,
+        "a refused batch changes nothing"
+    );
+    assert!(e.report_fixes(100_000, "near", &[]).is_err());
+}
+
+#[test]
+fn events_stored_before_a_field_was_added_still_read() {
+    let old = r#"{"seq":7,"at":0,"actor":"u","incident_id":1,"unit_id":"near","event":"reinforcement_requested"}"#;
+    let e: Event = serde_json::from_str(old).unwrap();
+    assert_eq!(e.kind, EventKind::ReinforcementRequested { count: 1 });
 }

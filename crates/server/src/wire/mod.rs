@@ -121,6 +121,8 @@ pub struct AssignmentOut {
     pub(crate) active: bool,
     /// The order that sent it (`GET /api/v1/units/{id}/orders`).
     pub(crate) order_seq: Option<i64>,
+    /// When the order reached its terminal (RFC 3339; null until then).
+    pub(crate) delivered_at: Option<String>,
     /// When its terminal acknowledged the order (RFC 3339; null until then).
     pub(crate) acked_at: Option<String>,
     /// Not acknowledged within the configured time (`ack_timeout_s`): alerted.
@@ -291,6 +293,7 @@ impl IncidentOut {
                     released_at: a.released_at.map(format_rfc3339),
                     active: a.released_at.is_none(),
                     order_seq: a.order_seq,
+                    delivered_at: a.delivered_at.map(format_rfc3339),
                     acked_at: a.acked_at.map(format_rfc3339),
                     ack_overdue: a.ack_overdue,
                 })
@@ -423,6 +426,12 @@ pub(crate) enum EventDetails {
     },
     /// `order_unacknowledged`: the order, and how long it has waited.
     Unacknowledged { order_seq: i64, after_s: u32 },
+    /// An order reached (or was sent again to) its terminal.
+    Order { order_seq: i64 },
+    /// A message to or from a unit.
+    Message { text: String },
+    /// A unit on scene asked for this many more (the reason is the note).
+    Reinforcement { count: u32 },
 }
 
 impl EventDetails {
@@ -465,9 +474,19 @@ impl EventDetails {
                 order_seq: *order_seq,
                 after_s: *after_s,
             },
+            EventKind::OrderDelivered { order_seq } | EventKind::OrderResent { order_seq } => {
+                EventDetails::Order {
+                    order_seq: *order_seq,
+                }
+            }
+            EventKind::MessageToUnit { text } | EventKind::MessageFromUnit { text } => {
+                EventDetails::Message { text: text.clone() }
+            }
+            EventKind::ReinforcementRequested { count } => {
+                EventDetails::Reinforcement { count: *count }
+            }
             EventKind::StatusChanged { .. }
             | EventKind::UnitReleased
-            | EventKind::ReinforcementRequested
             | EventKind::UnitRegistered => return None,
         })
     }
@@ -2956,18 +2975,24 @@ impl RouteOut {
     }
 }
 
-/// An order to a unit: a dispatch or a release, with its sequence number.
+/// An order to a unit: a dispatch, a release or a message, with its
+/// sequence number.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderOut {
     /// Increasing per unit: ask `after=` the last one seen.
     pub(crate) seq: i64,
     pub(crate) incident_id: Option<i64>,
-    /// `dispatch` or `release`.
+    /// `dispatch`, `release` or `message`.
     pub(crate) kind: &'static str,
     /// When it was issued (RFC 3339).
     pub(crate) issued_at: String,
+    /// When it first reached the terminal (RFC 3339; null until then).
+    pub(crate) delivered_at: Option<String>,
     /// When the terminal acknowledged it (RFC 3339; null until then).
     pub(crate) acked_at: Option<String>,
+    /// A message's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) text: Option<String>,
 }
 
 impl From<&store::OrderRecord> for OrderOut {
@@ -2975,13 +3000,15 @@ impl From<&store::OrderRecord> for OrderOut {
         OrderOut {
             seq: o.seq,
             incident_id: o.incident_id,
-            kind: if o.kind == "unit_released" {
-                "release"
-            } else {
-                "dispatch"
+            kind: match o.kind.as_str() {
+                "unit_released" => "release",
+                "message_to_unit" => "message",
+                _ => "dispatch",
             },
             issued_at: format_rfc3339(o.at),
+            delivered_at: o.delivered_at.map(format_rfc3339),
             acked_at: o.acked_at.map(format_rfc3339),
+            text: o.text.clone(),
         }
     }
 }
