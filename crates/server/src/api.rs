@@ -501,7 +501,8 @@ async fn me(user: User) -> ApiResult {
 #[utoipa::path(get, path = "/api/v1/config", tag = "config", summary = "Incident kinds, response plans, targets",
     responses((status = 200, description = "OK", body = wire::ConfigOut)))]
 async fn config(State(app): AppState, user: User) -> ApiResult {
-    user.require(Action::Read)?;
+    // The catalogue and the map's bounds: a terminal names kinds with them.
+    user.require_or_field(Action::Read)?;
     let c = &app.settings().dispatch;
     let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for j in app.jurisdictions().all().iter().filter(|j| {
@@ -1048,14 +1049,42 @@ async fn unit_orders(
     .into_response())
 }
 
+/// An acknowledgement (the body may be left out).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AckBody {
+    /// The device's time of the tap (RFC 3339).
+    at: Option<String>,
+    /// Accepted for a terminal's outbox; an acknowledgement is once per
+    /// order anyway.
+    #[allow(dead_code, reason = "a repeat changes nothing whatever the key")]
+    idempotency_key: Option<String>,
+}
+
 #[utoipa::path(post, path = "/api/v1/units/{id}/orders/{seq}/ack", tag = "units", summary = "The unit's terminal acknowledges an order; a repeat changes nothing",
-    params(("id" = String, Path, description = "Unit id"), ("seq" = i64, Path, description = "The order's seq")), responses((status = 200, description = "The order, acknowledged", body = wire::OrderOut)))]
+    params(("id" = String, Path, description = "Unit id"), ("seq" = i64, Path, description = "The order's seq")), request_body(content = Option<AckBody>), responses((status = 200, description = "The order, acknowledged", body = wire::OrderOut)))]
 async fn ack_order(
     State(app): AppState,
     user: User,
     Path((id, seq)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
+    let b: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AckBody::default()
+    } else {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(Code::MalformedJson, e.to_string()))?;
+        crate::error::from_value(v, "")?
+    };
+    let device_at =
+        b.at.as_deref()
+            .map(|at| {
+                parse_rfc3339(at).ok_or_else(|| {
+                    ApiError::invalid("at", format!("{at:?}: expected an RFC 3339 time"))
+                })
+            })
+            .transpose()?;
     let seq: i64 = seq
         .parse()
         .map_err(|_| ApiError::invalid("seq", format!("order numbers are numbers, got {seq:?}")))?;
@@ -1068,7 +1097,7 @@ async fn ack_order(
         return Ok(ok(wire::OrderOut::from(&order)));
     }
     as_user(&app, &user, |e, now, actor| {
-        e.acknowledge(now, actor, &id, seq, order.incident_id, None)
+        e.acknowledge(now, actor, &id, seq, order.incident_id, device_at)
             .map(|ch| ((), ch))
     })
     .await?;

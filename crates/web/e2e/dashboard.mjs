@@ -445,6 +445,10 @@ check('a community day logged on the phone counts', Number(await phone.textConte
 await phone.screenshot({ path: `${outDir}/phone-days.png` });
 await phoneContext.close();
 
+// The field terminal at phone size, offline and back.
+const { terminalChecks } = await import('./terminal.mjs');
+await terminalChecks({ browser, base, token, api, check, outDir, result, page });
+
 // Optional: many moving units; frame times measured in the page.
 if (framesUnits > 0) {
   // The whole city in view, so every moving unit is drawn.

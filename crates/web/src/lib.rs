@@ -1,13 +1,18 @@
 //! The dashboard's files, embedded at build time: our own `ui/` (plain ES
 //! modules, no bundler) and MapLibre GL JS 6 (BSD-3-Clause) from npm under
 //! `/assets/ml/`. Nothing is fetched at run time from anywhere but the pingan
-//! server itself. It serves nothing on its own: the server crate does.
+//! server itself. `/terminal` is the field terminal's page (a unit's phone or
+//! in-car tablet). It serves nothing on its own: the server crate does.
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 /// The file at `path` (`/` is `index.html`): its content type and bytes.
 pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
-    let path = if path == "/" { "/index.html" } else { path };
+    let path = match path {
+        "/" => "/index.html",
+        "/terminal" => "/terminal.html",
+        p => p,
+    };
     ASSETS
         .iter()
         .find(|(p, _, _)| *p == path)

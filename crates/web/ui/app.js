@@ -290,7 +290,7 @@ function renderDetail() {
     <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')} · ${t('station')}: ${esc(inc.station_id || '')}</p>
     ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
     ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
-    ${inc.units?.length ? renderOrders(inc.units) : ''}
+    ${inc.units?.length ? renderOrders(inc.units, canDispatch) : ''}
     <h3>${t('recommendation')}</h3>
     ${rec ? renderRecommendation(rec, canDispatch && ['received', 'dispatched', 'en_route', 'on_scene'].includes(inc.status)) : '<p class="muted">…</p>'}
     <h3>${t('timeline')}</h3>
@@ -298,12 +298,14 @@ function renderDetail() {
       ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : e.event)} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
     </ol>`;
   el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
+  el.querySelectorAll('[data-resend]').forEach((b) => { b.onclick = () => resendOrder(b.dataset.resend, b.dataset.seq); });
+  el.querySelectorAll('[data-open-unit]').forEach((b) => { b.onclick = (e) => { e.preventDefault(); renderUnit(b.dataset.openUnit); }; });
   const btn = el.querySelector('#send');
   if (btn) btn.onclick = () => dispatchTwoWay();
 }
 
 // Each unit sent: when its order was issued, and whether its terminal acknowledged it.
-function renderOrders(units) {
+function renderOrders(units, canDispatch) {
   const clock = (at) => new Date(at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB');
   const rows = units.map((a) => {
     const callsign = state.units.get(a.unit_id)?.callsign || a.unit_id;
@@ -311,9 +313,74 @@ function renderOrders(units) {
       : a.acked_at ? `<span class="ok">${t('order_acked')} ${clock(a.acked_at)}</span>`
         : a.ack_overdue ? `<span class="warn" data-test="order-overdue">${t('order_overdue')}</span>`
           : `<span class="muted">${t('order_waiting')}</span>`;
-    return `<tr data-test="order-${esc(a.unit_id)}"><td>${esc(callsign)}</td><td><small>${t('order_issued')} ${clock(a.dispatched_at)}</small></td><td>${state_}</td></tr>`;
+    const delivered = a.delivered_at ? `<small data-test="order-delivered">${t('order_delivered')} ${clock(a.delivered_at)}</small>` : `<small class="muted">${t('order_not_delivered')}</small>`;
+    const resend = canDispatch && a.active && !a.acked_at && a.order_seq
+      ? `<button class="small" data-resend="${esc(a.unit_id)}" data-seq="${a.order_seq}" data-test="resend-${esc(a.unit_id)}">${t('order_resend')}</button>` : '';
+    return `<tr data-test="order-${esc(a.unit_id)}"><td><a href="#" data-open-unit="${esc(a.unit_id)}">${esc(callsign)}</a></td><td><small>${t('order_issued')} ${clock(a.dispatched_at)}</small><br>${delivered}</td><td>${state_} ${resend}</td></tr>`;
   }).join('');
   return `<h3>${t('units_sent')}</h3><table class="rec" data-test="orders">${rows}</table>`;
+}
+
+async function resendOrder(unitId, seq) {
+  try {
+    await api('POST', `/units/${encodeURIComponent(unitId)}/orders/${seq}/resend`, {});
+    toast(`${t('order_resent')}: ${state.units.get(unitId)?.callsign || unitId}`);
+  } catch (e) { toast(e.message, true); }
+}
+
+// One unit: its conversation with the command centre and its track over the shift.
+async function renderUnit(unitId) {
+  state.tab = 'unit';
+  state.unitOpen = unitId;
+  const u = state.units.get(unitId);
+  const canDispatch = ['dispatcher', 'station_officer', 'commander', 'admin'].includes(state.config.user.role);
+  $('#panel').innerHTML = `
+    <h2 data-test="unit-title">${esc(u?.callsign || unitId)} <small>${esc(u ? t(u.kind) : '')}</small></h2>
+    <p>${esc(u ? t(u.status === 'dispatched' ? 'dispatched_s' : u.status) : '')} ${u?.incident_id ? '#' + u.incident_id : ''} · ${t('station')}: ${esc(u?.home_station || '')}</p>
+    <div class="actions"><button id="replay" data-test="track-replay">${t('track_replay')}</button> <span id="trackinfo" class="muted" data-test="track-info"></span></div>
+    <h3>${t('messages')}</h3>
+    <ol class="timeline" id="talk" data-test="messages"></ol>
+    ${canDispatch ? `<form id="say" class="say"><input name="text" maxlength="500" placeholder="${t('message_placeholder')}" data-test="message-text" aria-label="${t('messages')}"><button data-test="message-send">${t('send')}</button>
+      <label><input type="checkbox" name="station" data-test="message-station"> ${t('message_whole_station')}</label></form>` : ''}`;
+  $('#replay').onclick = () => replayTrack(unitId);
+  const talk = async () => {
+    const out = await api('GET', `/units/${encodeURIComponent(unitId)}/messages?limit=200`);
+    $('#talk').innerHTML = out.messages.map((m) => `<li class="${m.direction}"><time>${new Date(m.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> <b>${m.direction === 'from_unit' ? esc(u?.callsign || unitId) : t('command_centre')}</b> ${esc(m.text)}</li>`).join('') || `<li class="muted">${t('none')}</li>`;
+  };
+  state.refreshTalk = () => { if (state.tab === 'unit' && state.unitOpen === unitId) talk(); };
+  await talk();
+  const form = $('#say');
+  if (form) form.onsubmit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      if (f.get('station')) await api('POST', '/messages', { station_id: u.home_station, text: f.get('text') });
+      else await api('POST', `/units/${encodeURIComponent(unitId)}/messages`, { text: f.get('text'), incident_id: u?.incident_id || undefined });
+      form.reset();
+      await talk();
+    } catch (err) { toast(`${err.data?.field ? err.data.field + ': ' : ''}${err.message}`, true); }
+  };
+}
+
+// Draws the unit's fixes of the last shift (8 h) on the map and plays them.
+async function replayTrack(unitId) {
+  const out = await api('GET', `/units/${encodeURIComponent(unitId)}/track?limit=10000`);
+  const coords = out.fixes.map((f) => [f.lon, f.lat]);
+  const info = $('#trackinfo');
+  if (!coords.length) { if (info) info.textContent = t('track_empty'); return; }
+  if (info) info.textContent = `${out.fixes.length} ${t('track_fixes')} · ${new Date(out.fixes[0].at).toLocaleTimeString()} – ${new Date(out.fixes.at(-1).at).toLocaleTimeString()}`;
+  if (!map || !map.getSource('track')) return;
+  const line = (n) => ({ type: 'FeatureCollection', features: n > 1 ? [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: coords.slice(0, n) } }] : [] });
+  const lons = coords.map((c) => c[0]); const lats = coords.map((c) => c[1]);
+  map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 60, maxZoom: 16, duration: 0 });
+  clearInterval(state.replay);
+  let n = 1;
+  const step = Math.max(1, Math.ceil(coords.length / 100));
+  state.replay = setInterval(() => {
+    n = Math.min(coords.length, n + step);
+    map.getSource('track').setData(line(n));
+    if (n >= coords.length) clearInterval(state.replay);
+  }, 50);
 }
 
 function renderRecommendation(rec, canDispatch) {
@@ -545,6 +612,7 @@ function renderUnits() {
     <table class="units" data-test="units">${units.filter((u) => u.status !== 'available').concat(units.filter((u) => u.status === 'available')).slice(0, 300).map((u) => `
       <tr data-unit="${esc(u.id)}"><td><i style="background:${UNIT_COLORS[u.status]}"></i> ${esc(u.callsign)}</td><td><small>${esc(t(u.kind))}</small></td>
       <td data-test="unit-status">${esc(t(u.status === 'dispatched' ? 'dispatched_s' : u.status))}</td><td>${u.incident_id ? '#' + u.incident_id : ''}</td></tr>`).join('')}</table>`;
+  $('#panel').querySelectorAll('[data-unit]').forEach((r) => { r.onclick = () => renderUnit(r.dataset.unit); });
 }
 
 async function renderFigures() {
@@ -864,6 +932,7 @@ function initMap() {
         coverage: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         plan: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         analysis: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        track: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
@@ -890,6 +959,7 @@ function initMap() {
         { id: 'isochrones', type: 'fill', source: 'isochrones', layout: { visibility: 'none' }, paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'minutes'], 1, '#1a9850', 3, '#fee08b', 5, '#d73027'], 'fill-opacity': 0.25 } },
         { id: 'analysis-fill', type: 'fill', source: 'analysis', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d7191c', 'fill-opacity': 0.55 } },
         { id: 'analysis-line', type: 'line', source: 'analysis', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#bd0026', 'line-width': 4 } },
+        { id: 'track', type: 'line', source: 'track', paint: { 'line-color': '#e31a1c', 'line-width': 3, 'line-opacity': 0.8 } },
         { id: 'coverage', type: 'circle', source: 'coverage', paint: { 'circle-radius': 4, 'circle-opacity': 0.8,
           'circle-color': ['step', ['get', 'within'], '#1a9850', 1.5, '#fee08b', 3.5, '#fc8d59', 6, '#4d4d4d'] } },
         { id: 'plan', type: 'circle', source: 'plan', paint: { 'circle-radius': 7, 'circle-color': '#6a3d9a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
@@ -1005,6 +1075,13 @@ function connect() {
       // A terminal did not acknowledge its order: the dispatcher resends or reassigns.
       const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
       toast(`${t('order_overdue')}: ${callsign} · #${msg.event.incident_id}`, true);
+    } else if (msg.type === 'event' && msg.event.event === 'message_from_unit') {
+      const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
+      toast(`${t('message_from')} ${callsign}: ${msg.event.text}`);
+      state.refreshTalk?.();
+    } else if (msg.type === 'event' && msg.event.event === 'reinforcement_requested') {
+      const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
+      toast(`${t('reinforcement_asked')}: ${callsign} · #${msg.event.incident_id} · ×${msg.event.count ?? 1} ${msg.event.note || ''}`, true);
     } else if (msg.type === 'resync') {
       reload();
     }
