@@ -33,6 +33,17 @@ pub struct LoadArgs {
     /// Label printed with the results (e.g. the backend).
     #[arg(long, default_value = "")]
     pub label: String,
+    /// Instead: open this many field terminals (unit accounts on the live
+    /// feed, each reporting its position every 5 s) and time each dispatch
+    /// from the dispatcher's request to the order's arrival at its terminal.
+    #[arg(long, default_value_t = 0)]
+    pub terminals: usize,
+    /// Dispatches to time in terminal mode.
+    #[arg(long, default_value_t = 300)]
+    pub orders: usize,
+    /// The unit accounts' password (the demo's `PINGAN_UNIT_PASSWORD`).
+    #[arg(long, env = "PINGAN_UNIT_PASSWORD", default_value = "")]
+    pub unit_password: String,
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -52,6 +63,9 @@ fn summary(n: usize, errors: usize, elapsed: Duration, mut lat_ms: Vec<f64>) -> 
 
 /// Runs the load and prints one JSON object.
 pub async fn run(args: LoadArgs) -> Result<()> {
+    if args.terminals > 0 {
+        return terminals(args).await;
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
@@ -210,6 +224,196 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     println!(
         "{}",
         json!({"label": args.label, "create": create, "recommend": recommend})
+    );
+    Ok(())
+}
+
+async fn login(client: &reqwest::Client, base: &str, user: &str, password: &str) -> Result<String> {
+    let v: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {base}"))?
+        .json()
+        .await?;
+    v["token"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("login of {user} refused: {v}"))
+}
+
+/// Terminal mode: N terminals on the feed, dispatches timed to their screens.
+async fn terminals(args: LoadArgs) -> Result<()> {
+    use futures_util::StreamExt;
+    use tokio::sync::mpsc;
+    let client = reqwest::Client::new();
+    let base = args.url.trim_end_matches('/').to_string();
+    let auth = format!(
+        "Bearer {}",
+        login(&client, &base, &args.username, &args.password).await?
+    );
+    let units: Value = client
+        .get(format!("{base}/api/v1/units"))
+        .header("Authorization", &auth)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let units: Vec<(String, f64, f64)> = units
+        .as_array()
+        .context("units list")?
+        .iter()
+        .filter(|u| u["status"] == "available")
+        .filter_map(|u| {
+            Some((
+                u["id"].as_str()?.to_string(),
+                u["lat"].as_f64()?,
+                u["lon"].as_f64()?,
+            ))
+        })
+        .take(args.terminals)
+        .collect();
+    if units.len() < args.terminals {
+        bail!(
+            "asked for {} terminals, the server has {} available units",
+            args.terminals,
+            units.len()
+        );
+    }
+    // Log every terminal in (Argon2 on the server: a few at a time).
+    let mut tokens = Vec::new();
+    for chunk in units.chunks(4) {
+        let logins = chunk.iter().map(|(id, _, _)| {
+            let (client, base, pw) = (client.clone(), base.clone(), args.unit_password.clone());
+            let user = id.to_lowercase();
+            async move { login(&client, &base, &user, &pw).await }
+        });
+        for t in futures_util::future::join_all(logins).await {
+            tokens.push(t?);
+        }
+    }
+    // Each terminal: its socket, reporting when an order arrives.
+    let (arrived_tx, mut arrived) = mpsc::unbounded_channel::<(i64, Instant)>();
+    let ws_base = base.replacen("http", "ws", 1);
+    let mut ready = Vec::new();
+    for token in &tokens {
+        let url = format!("{ws_base}/api/v1/feed?token={token}");
+        let (mut sock, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .context("a terminal could not open the feed")?;
+        let tx = arrived_tx.clone();
+        let (hello_tx, hello) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let mut hello_tx = Some(hello_tx);
+            while let Some(Ok(m)) = sock.next().await {
+                let Ok(text) = m.to_text() else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(text) else { continue };
+                match v["type"].as_str() {
+                    Some("hello") => {
+                        if let Some(h) = hello_tx.take() {
+                            let _ = h.send(());
+                        }
+                    }
+                    Some("order") if v["order"]["kind"] == "dispatch" => {
+                        if let Some(id) = v["order"]["incident_id"].as_i64() {
+                            let _ = tx.send((id, Instant::now()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        ready.push(hello);
+    }
+    for r in ready {
+        r.await.context("a terminal's feed closed before its hello")?;
+    }
+    // Every terminal reports its position every 5 s meanwhile.
+    let positions = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut reporters = Vec::new();
+    for (n, ((id, lat, lon), token)) in units.iter().zip(&tokens).enumerate() {
+        let (client, base, id, token) = (client.clone(), base.clone(), id.clone(), token.clone());
+        let (lat, lon, positions, stop) = (*lat, *lon, positions.clone(), stop.clone());
+        reporters.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis((n as u64 * 5000) / 500)).await;
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            let mut k = 0.0f64;
+            while !stop.load(Ordering::Relaxed) {
+                tick.tick().await;
+                k += 1.0;
+                let fix = json!({"lat": lat + 0.00005 * k.sin(), "lon": lon + 0.00005 * k.cos()});
+                let ok = client
+                    .post(format!("{base}/api/v1/units/{id}/position"))
+                    .bearer_auth(&token)
+                    .json(&fix)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if ok {
+                    positions.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let started = Instant::now();
+    let (mut lat_ms, mut errors) = (Vec::new(), 0usize);
+    for n in 0..args.orders {
+        let (id, la, lo) = &units[(n * 7919) % units.len()];
+        let created: Value = client
+            .post(format!("{base}/api/v1/incidents"))
+            .header("Authorization", &auth)
+            .json(&json!({"kind": "theft", "lat": la + 0.001, "lon": lo + 0.001, "address": format!("terminal load {n}")}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let incident = created["id"].as_i64().with_context(|| format!("no incident: {created}"))?;
+        let t0 = Instant::now();
+        let r = client
+            .post(format!("{base}/api/v1/incidents/{incident}/dispatch"))
+            .header("Authorization", &auth)
+            .json(&json!({"unit_ids": [id], "idempotency_key": format!("terminal-load-{incident}")}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            errors += 1;
+            continue;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut got = None;
+        while let Ok(Some((inc, at))) = tokio::time::timeout_at(deadline, arrived.recv()).await {
+            if inc == incident {
+                got = Some(at);
+                break;
+            }
+        }
+        match got {
+            Some(at) => lat_ms.push(at.duration_since(t0).as_secs_f64() * 1000.0),
+            None => errors += 1,
+        }
+        // Free the unit for the next round.
+        let _ = client
+            .post(format!("{base}/api/v1/incidents/{incident}/status"))
+            .header("Authorization", &auth)
+            .json(&json!({"status": "cancelled", "note": "load generator"}))
+            .send()
+            .await;
+    }
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for r in reporters {
+        r.abort();
+    }
+    let mut sorted = lat_ms.clone();
+    sorted.sort_by(f64::total_cmp);
+    let r = |x: f64| (x * 100.0).round() / 100.0;
+    println!(
+        "{}",
+        json!({"label": args.label, "terminals": units.len(), "orders": args.orders, "errors": errors,
+               "positions_per_s": r(positions.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64()),
+               "dispatch_to_terminal": {"p50_ms": r(pct(&sorted, 50.0)), "p95_ms": r(pct(&sorted, 95.0)), "p99_ms": r(pct(&sorted, 99.0)), "max_ms": r(pct(&sorted, 100.0))}})
     );
     Ok(())
 }

@@ -185,6 +185,9 @@ function connect() {
     if (msg.type === 'order') {
       const fresh = await keepOrder(msg.order);
       if (fresh || !msg.order.acked_at) alertOrder(msg.order);
+      // On screen at once; the incident's details and the route follow.
+      if (msg.order.kind === 'dispatch' && st.unit) st.unit = { ...st.unit, incident_id: msg.order.incident_id };
+      render();
       await refresh();
     } else if (msg.type === 'unit' && msg.unit.id === st.me.unit_id) {
       st.unit = msg.unit;
