@@ -2,7 +2,11 @@
 //! optionally auto-dispatches the two-way recommendation, and drives units
 //! along real roads at road speeds through the whole lifecycle, so the
 //! system is visibly alive. It acts only through the engine's commands, as
-//! a dispatcher and the units' crews would.
+//! a dispatcher would, and as each unit's field terminal does: it reads its
+//! orders (delivered), acknowledges them a few seconds later, reports
+//! statuses with the device's time and an idempotency key under the unit's
+//! account, and positions at the advised rate, so what the demo shows is
+//! what terminals do.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -167,6 +171,12 @@ struct Sim {
     /// Simulated seconds incidents spent in their current status.
     dwell: HashMap<i64, (IncidentStatus, f64)>,
     attempts: HashMap<i64, u32>,
+    /// Per unit: the last order its "terminal" read.
+    order_seen: HashMap<String, i64>,
+    /// Per unit: simulated seconds since its last position report.
+    since_fix: HashMap<String, f64>,
+    /// Units whose current orders were acknowledged.
+    acked: std::collections::HashSet<String>,
 }
 
 /// A call location: in a hot area (65%) or near a random junction.
@@ -204,6 +214,9 @@ pub async fn run(app: Arc<App>, opts: SimOptions) {
         turnout: HashMap::new(),
         dwell: HashMap::new(),
         attempts: HashMap::new(),
+        order_seen: HashMap::new(),
+        since_fix: HashMap::new(),
+        acked: std::collections::HashSet::new(),
     };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -383,17 +396,25 @@ impl Sim {
                     _ => {}
                 }
             }
-            // Dispatched crews need a moment to reach the car, then roll.
+            // Dispatched crews read the order on the terminal, acknowledge it,
+            // need a moment to reach the car, then roll.
             if v.status == UnitStatus::Dispatched {
                 let waited = self.turnout.entry(v.id.clone()).or_insert(0.0);
+                let first = *waited == 0.0;
                 *waited += dt;
-                if *waited >= 8.0 + (v.id.len() % 5) as f64 * 3.0 {
+                let (waited, id) = (*waited, v.id.clone());
+                if first {
+                    self.read_orders(&id, false).await;
+                }
+                // A few seconds to look and tap (at least once before rolling).
+                let roll = waited >= 8.0 + (v.id.len() % 5) as f64 * 3.0;
+                if (waited >= 3.0 || roll) && self.acked.insert(id.clone()) {
+                    self.read_orders(&id, true).await;
+                }
+                if roll {
+                    self.acked.remove(&id);
                     self.turnout.remove(&v.id);
-                    let id = v.id.clone();
-                    let _ = self
-                        .app
-                        .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::EnRoute))
-                        .await;
+                    self.report(&id, UnitStatus::EnRoute).await;
                 }
                 continue;
             }
@@ -416,29 +437,71 @@ impl Sim {
             m.elapsed_s += dt;
             let p = m.position();
             let (arrived, purpose) = (m.arrived(), m.purpose);
-            // A unit that left the city (or was removed) just stays put.
-            let _ = self.app.move_unit(&v.id, p.lat, p.lon);
+            // At the advised rate while moving, and on arrival.
+            let since = self.since_fix.entry(v.id.clone()).or_insert(f64::INFINITY);
+            *since += dt;
+            let every = f64::from(self.app.settings().dispatch.position_advice.moving_every_s);
+            if *since >= every || arrived {
+                *since = 0.0;
+                let fix = dispatch::FixReport {
+                    at: Some(self.app.now()),
+                    lat: p.lat,
+                    lon: p.lon,
+                    ..Default::default()
+                };
+                // A unit that left the city (or was removed) just stays put.
+                let _ = self.app.report_fixes(&v.id, &[fix]).await;
+            }
             if arrived {
                 self.motions.remove(&v.id);
                 let id = v.id.clone();
                 match purpose {
-                    Purpose::ToScene(_) => {
-                        let _ = self
-                            .app
-                            .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::OnScene))
-                            .await;
-                    }
+                    Purpose::ToScene(_) => self.report(&id, UnitStatus::OnScene).await,
                     Purpose::Return if v.status == UnitStatus::Returning => {
-                        let _ = self
-                            .app
-                            .apply(|e, now| e.unit_status(now, &id, &id, UnitStatus::Available))
-                            .await;
+                        self.report(&id, UnitStatus::Available).await
                     }
                     Purpose::Patrol => self.plan(&v.id, p, v.home, Purpose::Return),
                     Purpose::Return => {}
                 }
             }
         }
+    }
+
+    /// What unit `id`'s terminal does with its orders: reads the new ones
+    /// (delivered) and, when `acknowledge`, taps each.
+    async fn read_orders(&mut self, id: &str, acknowledge: bool) {
+        let account = id.to_lowercase();
+        let after = self.order_seen.get(id).copied().unwrap_or(0);
+        let Ok(orders) = self.app.store().unit_orders(id, after, 50).await else {
+            return;
+        };
+        for o in &orders {
+            let _ = self.app.order_delivered(&account, id, o.seq).await;
+            if acknowledge && o.acked_at.is_none() {
+                let (incident, now) = (o.incident_id, self.app.now());
+                let _ = self
+                    .app
+                    .apply(|e, at| {
+                        e.acknowledge(at, &account, id, o.seq, incident, Some(now))
+                            .map(|ch| ((), ch))
+                    })
+                    .await;
+            }
+        }
+        if acknowledge && let Some(last) = orders.last() {
+            self.order_seen.insert(id.to_string(), last.seq);
+        }
+    }
+
+    /// A status tapped on unit `id`'s terminal, at the device's time, once.
+    async fn report(&mut self, id: &str, status: UnitStatus) {
+        let account = id.to_lowercase();
+        let now = self.app.now();
+        let key = format!("sim-{now}-{}", status.as_str());
+        let _ = self
+            .app
+            .apply(|e, at| e.report_status(at, Some(now), &account, id, status, Some(&key)))
+            .await;
     }
 
     async fn progress_incidents(&mut self, dt: f64) {

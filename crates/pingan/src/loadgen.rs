@@ -308,7 +308,9 @@ async fn terminals(args: LoadArgs) -> Result<()> {
             let mut hello_tx = Some(hello_tx);
             while let Some(Ok(m)) = sock.next().await {
                 let Ok(text) = m.to_text() else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(text) else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(text) else {
+                    continue;
+                };
                 match v["type"].as_str() {
                     Some("hello") => {
                         if let Some(h) = hello_tx.take() {
@@ -327,7 +329,8 @@ async fn terminals(args: LoadArgs) -> Result<()> {
         ready.push(hello);
     }
     for r in ready {
-        r.await.context("a terminal's feed closed before its hello")?;
+        r.await
+            .context("a terminal's feed closed before its hello")?;
     }
     // Every terminal reports its position every 5 s meanwhile.
     let positions = Arc::new(AtomicUsize::new(0));
@@ -369,12 +372,16 @@ async fn terminals(args: LoadArgs) -> Result<()> {
             .await?
             .json()
             .await?;
-        let incident = created["id"].as_i64().with_context(|| format!("no incident: {created}"))?;
+        let incident = created["id"]
+            .as_i64()
+            .with_context(|| format!("no incident: {created}"))?;
         let t0 = Instant::now();
         let r = client
             .post(format!("{base}/api/v1/incidents/{incident}/dispatch"))
             .header("Authorization", &auth)
-            .json(&json!({"unit_ids": [id], "idempotency_key": format!("terminal-load-{incident}")}))
+            .json(
+                &json!({"unit_ids": [id], "idempotency_key": format!("terminal-load-{incident}")}),
+            )
             .send()
             .await?;
         if !r.status().is_success() {

@@ -435,6 +435,31 @@ async fn the_simulator_runs_the_whole_lifecycle() {
         "{inc}"
     );
     assert!(inc["response_s"].as_f64().unwrap() > 0.0);
+    // The simulator is every unit's terminal: it read the order, acknowledged
+    // it, answered under the unit's account, and reported its track.
+    let sent = &inc["units"][0];
+    assert!(
+        sent["delivered_at"].is_string() && sent["acked_at"].is_string(),
+        "{sent}"
+    );
+    let unit_id = sent["unit_id"].as_str().unwrap();
+    let on_scene = inc["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "on_scene")
+        .unwrap();
+    assert_eq!(on_scene["actor"], unit_id.to_lowercase(), "{on_scene}");
+    let (_, track) = get(
+        &client,
+        format!("{}/units/{unit_id}/track", demo.base),
+        &token,
+    )
+    .await;
+    assert!(
+        !track["fixes"].as_array().unwrap().is_empty(),
+        "the unit's drive is its track: {track}"
+    );
     let (_, after) = get(&client, format!("{}/units", demo.base), &token).await;
     let moved = before
         .as_array()
