@@ -1052,6 +1052,33 @@ impl Engine {
         })
     }
 
+    /// Records on incident `incident_id`'s timeline that `report_id` was
+    /// filed (by unit `unit_id`'s terminal, if it was one).
+    pub fn report_filed(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        incident_id: IncidentId,
+        unit_id: Option<&str>,
+        report_id: &str,
+    ) -> Result<Changes, DispatchError> {
+        self.get_incident(incident_id)?;
+        let ev = self.event(
+            now,
+            actor,
+            Some(incident_id),
+            unit_id,
+            EventKind::ReportFiled {
+                report_id: report_id.into(),
+            },
+            None,
+        );
+        Ok(Changes {
+            events: vec![ev],
+            ..Default::default()
+        })
+    }
+
     /// A message from the command centre to each of `unit_ids` (one order
     /// each, so every terminal acknowledges its own), or from a unit's
     /// terminal to the centre (`from_unit`), about `incident_id` if given.

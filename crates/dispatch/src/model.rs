@@ -642,6 +642,12 @@ pub enum EventKind {
         /// What it says.
         text: String,
     },
+    /// A unit filed a short report from the scene (its text and photos are
+    /// kept with the incident, outside the event log).
+    ReportFiled {
+        /// The report.
+        report_id: String,
+    },
     /// A message from a unit's terminal to the command centre.
     MessageFromUnit {
         /// What it says.
@@ -704,6 +710,7 @@ impl Event {
             EventKind::OrderResent { .. } => "order_resent",
             EventKind::MessageToUnit { .. } => "message_to_unit",
             EventKind::MessageFromUnit { .. } => "message_from_unit",
+            EventKind::ReportFiled { .. } => "report_filed",
         }
     }
 }

@@ -70,6 +70,16 @@ pub fn routes(app: Arc<App>) -> Router {
             get(crate::terminal_api::unit_messages).post(crate::terminal_api::message_unit),
         )
         .route("/messages", post(crate::terminal_api::message_station))
+        .route(
+            "/incidents/{id}/reports",
+            get(crate::reports_api::list_reports).post(crate::reports_api::file_report),
+        )
+        .route(
+            "/incidents/{id}/reports/{report}/photos/{n}",
+            get(crate::reports_api::get_photo)
+                .put(crate::reports_api::put_photo)
+                .layer(DefaultBodyLimit::max(crate::reports_api::PHOTO_LIMIT + 1)),
+        )
         .route("/units/{id}/reassign", post(reassign))
         .route("/units/{id}/reinforcement", post(reinforcement))
         .route("/posts", get(posts))
@@ -405,7 +415,7 @@ fn incident_answer(app: &App, incident: &Incident) -> Response {
     ok(incident_out(app, incident))
 }
 
-fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
+pub(crate) fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiError> {
     let engine = app.view(user);
     engine
         .incident(id)
@@ -414,7 +424,7 @@ fn visible_incident(app: &App, user: &User, id: i64) -> Result<Incident, ApiErro
         .ok_or_else(|| ApiError::not_found("incident", id))
 }
 
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::invalid("id", format!("incident ids are numbers, got {raw:?}")))
 }

@@ -18,6 +18,7 @@ pub mod feed;
 pub mod ledgers_api;
 pub mod openapi;
 pub mod places_api;
+pub mod reports_api;
 pub mod terminal_api;
 pub mod wire;
 

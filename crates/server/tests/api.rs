@@ -3626,6 +3626,7 @@ async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
         "/api/v1/route",
         "/api/v1/terminal/settings",
         "/api/v1/config",
+        "/api/v1/incidents/{id}/reports",
     ];
     let (mut answered, mut tried) = (Vec::new(), 0);
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -4329,5 +4330,201 @@ async fn orders_are_delivered_resent_and_talked_about() {
     assert_eq!(
         (code, &e["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("count"))
+    );
+}
+
+/// A report from the scene with photos: a retry is the same report, a photo
+/// of the wrong type or size is refused before it is stored, and every read
+/// of a photo is audited with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_reports_from_the_scene_with_photos() {
+    let s = spawn().await;
+    let admin = s.login("admin").await;
+    let disp = s.login("dispatcher").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let (unit, other) = (units[6].clone(), units[7].clone());
+    let me = unit["id"].as_str().unwrap().to_string();
+    for (name, u) in [("terminal-6", &unit), ("terminal-7", &other)] {
+        s.post(&admin, "/users", json!({"username": name, "password": "field-terminal-x", "role": "unit", "unit_id": u["id"]})).await;
+    }
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-6",
+        "field-terminal-x",
+    )
+    .await;
+    let t7 = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-7",
+        "field-terminal-x",
+    )
+    .await;
+    let (_, inc) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "theft", "lat": unit["lat"], "lon": unit["lon"]}),
+        )
+        .await;
+    let id = inc["id"].as_i64().unwrap();
+    s.post(
+        &disp,
+        &format!("/incidents/{id}/dispatch"),
+        json!({"unit_ids": [me], "idempotency_key": "report"}),
+    )
+    .await;
+
+    let body =
+        json!({"text": "门锁被撬, 已拍照取证 lock forced, photos taken", "idempotency_key": "r-1"});
+    let (code, r) = s
+        .post(&t, &format!("/incidents/{id}/reports"), body.clone())
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{r}");
+    let (code, again) = s.post(&t, &format!("/incidents/{id}/reports"), body).await;
+    assert_eq!(
+        (code, &again["id"]),
+        (StatusCode::OK, &r["id"]),
+        "a retry is the same report"
+    );
+    let (code, _) = s
+        .post(
+            &t7,
+            &format!("/incidents/{id}/reports"),
+            json!({"text": "x"}),
+        )
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::NOT_FOUND,
+        "a unit not sent there cannot report on it"
+    );
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/incidents/{id}/reports"),
+            json!({"text": " "}),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("text"))
+    );
+
+    let photo = |n: u32, ct: &str, bytes: Vec<u8>, token: &str| {
+        s.client
+            .put(format!(
+                "{}/api/v1/incidents/{id}/reports/{}/photos/{n}",
+                s.base,
+                r["id"].as_str().unwrap()
+            ))
+            .bearer_auth(token)
+            .header("Content-Type", ct)
+            .body(bytes)
+            .send()
+    };
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend(std::iter::repeat_n(7u8, 20_000));
+    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    assert_eq!(
+        photo(1, "image/jpeg", jpeg.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        photo(1, "image/jpeg", jpeg.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "a retry changes nothing"
+    );
+    assert_eq!(
+        photo(1, "image/png", png.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        photo(2, "image/jpeg", png.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "bytes that are not what they claim"
+    );
+    assert_eq!(
+        photo(2, "text/html", b"<script>".to_vec(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let mut huge = vec![0xFF, 0xD8, 0xFF];
+    huge.resize(5 * 1024 * 1024 + 10, 0);
+    assert_eq!(
+        photo(2, "image/jpeg", huge, &t).await.unwrap().status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        photo(11, "image/png", png.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        photo(2, "image/png", png.clone(), &t)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+
+    let (_, list) = s.get(&disp, &format!("/incidents/{id}/reports")).await;
+    let photos = list["reports"][0]["photos"].as_array().unwrap();
+    assert_eq!(
+        photos
+            .iter()
+            .map(|p| p["content_type"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["image/jpeg", "image/png"],
+        "only what was accepted is kept: {list}"
+    );
+    let url = format!("{}{}", s.base, photos[0]["url"].as_str().unwrap());
+    let r = s.client.get(&url).bearer_auth(&disp).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no reason, no photo"
+    );
+    let r = s
+        .client
+        .get(format!("{url}?reason=核实现场"))
+        .bearer_auth(&disp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), jpeg);
+    let log = s.app.store().audit_log(10).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.kind == "report_photo"
+            && e.actor == "dispatcher"
+            && e.reason.as_deref() == Some("核实现场")),
+        "{log:?}"
+    );
+    let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+    assert!(
+        full["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == json!("report_filed")),
+        "the timeline says a report came"
     );
 }

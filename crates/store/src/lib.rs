@@ -85,6 +85,40 @@ pub struct OrderRecord {
     pub text: Option<String>,
 }
 
+/// A short report from the scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldReport {
+    /// Its id (the writer's idempotency key, so a retry finds it).
+    pub id: String,
+    /// The incident.
+    pub incident_id: i64,
+    /// The unit whose terminal wrote it.
+    pub unit_id: Option<String>,
+    /// The account.
+    pub author: String,
+    /// The device's time.
+    pub at: i64,
+    /// When the server received it.
+    pub received_at: i64,
+    /// What it says.
+    pub text: String,
+    /// Its photos: (n, content type, bytes, SHA-256 hex).
+    pub photos: Vec<PhotoMeta>,
+}
+
+/// A photo of a report, without its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoMeta {
+    /// Its number within the report.
+    pub n: i64,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
 /// A login session as stored (the token itself is never stored, only its hash).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {
@@ -203,6 +237,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     ),
     (6, include_str!("../migrations/sqlite/0006_unit_orders.sql")),
     (7, include_str!("../migrations/sqlite/0007_tracks.sql")),
+    (
+        8,
+        include_str!("../migrations/sqlite/0008_field_reports.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -224,6 +262,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0006_unit_orders.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_tracks.sql")),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_field_reports.sql"),
+    ),
 ];
 
 const UPSERT_INCIDENT: &str = "INSERT INTO incidents (agency_id, id, created_at, status, kind, priority, station_id, lat, lon, doc) \
@@ -680,6 +722,92 @@ impl Store {
         rows.into_iter()
             .map(|(s, d)| parse("event", s, &d))
             .collect()
+    }
+
+    /// Stores a report unless one with its id exists; answers the stored one.
+    pub async fn put_report(&self, r: &FieldReport) -> Result<FieldReport, StoreError> {
+        on!(&self.pool, write p => sqlx::query("INSERT INTO field_reports (agency_id, id, incident_id, unit_id, author, at, received_at, text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agency_id, id) DO NOTHING")
+            .bind(&self.agency).bind(&r.id).bind(r.incident_id).bind(&r.unit_id).bind(&r.author).bind(r.at).bind(r.received_at).bind(&r.text)
+            .execute(p).await.map(|_| ()))?;
+        Ok(self.report(&r.id).await?.expect("just stored"))
+    }
+
+    /// One report with its photos' metadata.
+    pub async fn report(&self, id: &str) -> Result<Option<FieldReport>, StoreError> {
+        let row: Option<(String, i64, Option<String>, String, i64, i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT id, incident_id, unit_id, author, at, received_at, text FROM field_reports WHERE agency_id = $1 AND id = $2")
+            .bind(&self.agency).bind(id).fetch_optional(p).await)?;
+        let Some(row) = row else { return Ok(None) };
+        let mut r = report_of(row);
+        r.photos = self.photos(&r.id).await?;
+        Ok(Some(r))
+    }
+
+    /// An incident's reports, oldest first, at most `limit`.
+    pub async fn reports(
+        &self,
+        incident_id: i64,
+        limit: i64,
+    ) -> Result<Vec<FieldReport>, StoreError> {
+        let rows: Vec<(String, i64, Option<String>, String, i64, i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT id, incident_id, unit_id, author, at, received_at, text FROM field_reports WHERE agency_id = $1 AND incident_id = $2 ORDER BY at, id LIMIT $3")
+            .bind(&self.agency).bind(incident_id).bind(limit).fetch_all(p).await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut r = report_of(row);
+            r.photos = self.photos(&r.id).await?;
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    async fn photos(&self, report_id: &str) -> Result<Vec<PhotoMeta>, StoreError> {
+        let rows: Vec<(i64, String, i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT CAST(n AS BIGINT), content_type, size, sha256 FROM report_photos WHERE agency_id = $1 AND report_id = $2 ORDER BY n")
+            .bind(&self.agency).bind(report_id).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(n, content_type, size, sha256)| PhotoMeta {
+                n,
+                content_type,
+                size,
+                sha256,
+            })
+            .collect())
+    }
+
+    /// Stores photo `n` of a report unless it is there; answers what is
+    /// stored for `n` (the caller compares hashes to tell a retry from a clash).
+    pub async fn put_photo(
+        &self,
+        report_id: &str,
+        meta: &PhotoMeta,
+        at: i64,
+        bytes: &[u8],
+    ) -> Result<PhotoMeta, StoreError> {
+        on!(&self.pool, write p => sqlx::query("INSERT INTO report_photos (agency_id, report_id, n, content_type, size, sha256, at, bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (agency_id, report_id, n) DO NOTHING")
+            .bind(&self.agency).bind(report_id).bind(meta.n as i32).bind(&meta.content_type).bind(meta.size).bind(&meta.sha256).bind(at).bind(bytes)
+            .execute(p).await.map(|_| ()))?;
+        Ok(self
+            .photos(report_id)
+            .await?
+            .into_iter()
+            .find(|m| m.n == meta.n)
+            .expect("just stored"))
+    }
+
+    /// A photo's content type and bytes.
+    pub async fn photo(
+        &self,
+        report_id: &str,
+        n: i64,
+    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = on!(&self.pool, read p => sqlx::query_as(
+            "SELECT content_type, bytes FROM report_photos WHERE agency_id = $1 AND report_id = $2 AND n = $3")
+            .bind(&self.agency).bind(report_id).bind(n as i32).fetch_optional(p).await)?;
+        Ok(row)
     }
 
     /// Unit `unit_id`'s messages (to it and from it) after `seq`, oldest
@@ -1284,4 +1412,27 @@ async fn migrate(pool: &Pool, migrations: &[(i64, &'static str)]) -> Result<(), 
         }
     });
     Ok(())
+}
+
+fn report_of(
+    (id, incident_id, unit_id, author, at, received_at, text): (
+        String,
+        i64,
+        Option<String>,
+        String,
+        i64,
+        i64,
+        String,
+    ),
+) -> FieldReport {
+    FieldReport {
+        id,
+        incident_id,
+        unit_id,
+        author,
+        at,
+        received_at,
+        text,
+        photos: Vec::new(),
+    }
 }

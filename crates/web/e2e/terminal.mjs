@@ -84,6 +84,18 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   await api(token, 'POST', `/units/${unit.id}/messages`, { text: 'e2e 注意安全 stay safe' });
   await tp.waitForFunction(() => document.querySelector('[data-test=t-talk]')?.textContent.includes('stay safe') || [...window.terminal.orders.values()].some((o) => o.text?.includes('stay safe')), null, { timeout: 10000 });
   check('a message from the command centre reaches the terminal', true);
+  // A report from the scene with a photo, through the outbox.
+  await tp.fill('[data-test=t-report-text]', 'e2e 现场已控制 scene under control');
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4000, 7)]);
+  await tp.setInputFiles('[data-test=t-report-photos]', { name: 'scene.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+  await tp.click('[data-test=t-report-send]');
+  let reports = [];
+  for (let i = 0; i < 100; i++) {
+    reports = (await api(token, 'GET', `/incidents/${inc.id}/reports`)).reports;
+    if (reports[0]?.photos.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check('a report with its photo reaches the incident', reports.length === 1 && reports[0].photos[0]?.size === jpeg.length && reports[0].unit_id === unit.id, JSON.stringify(reports));
   await tp.screenshot({ path: `${outDir}/terminal.png` });
   result.terminal.errors = errors.slice(0, 3);
   await ctx.close();

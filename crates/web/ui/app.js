@@ -291,6 +291,7 @@ function renderDetail() {
     ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
     ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
     ${inc.units?.length ? renderOrders(inc.units, canDispatch) : ''}
+    <div id="reports" data-test="reports"></div>
     <h3>${t('recommendation')}</h3>
     ${rec ? renderRecommendation(rec, canDispatch && ['received', 'dispatched', 'en_route', 'on_scene'].includes(inc.status)) : '<p class="muted">…</p>'}
     <h3>${t('timeline')}</h3>
@@ -298,6 +299,7 @@ function renderDetail() {
       ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : e.event)} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
     </ol>`;
   el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
+  loadReports(inc.id);
   el.querySelectorAll('[data-resend]').forEach((b) => { b.onclick = () => resendOrder(b.dataset.resend, b.dataset.seq); });
   el.querySelectorAll('[data-open-unit]').forEach((b) => { b.onclick = (e) => { e.preventDefault(); renderUnit(b.dataset.openUnit); }; });
   const btn = el.querySelector('#send');
@@ -319,6 +321,28 @@ function renderOrders(units, canDispatch) {
     return `<tr data-test="order-${esc(a.unit_id)}"><td><a href="#" data-open-unit="${esc(a.unit_id)}">${esc(callsign)}</a></td><td><small>${t('order_issued')} ${clock(a.dispatched_at)}</small><br>${delivered}</td><td>${state_} ${resend}</td></tr>`;
   }).join('');
   return `<h3>${t('units_sent')}</h3><table class="rec" data-test="orders">${rows}</table>`;
+}
+
+// Reports from the scene; a photo opens only with a reason (audited).
+async function loadReports(id) {
+  const out = await api('GET', `/incidents/${id}/reports`).catch(() => null);
+  const el = $('#reports');
+  if (!el || state.selected !== id || !out?.reports.length) return;
+  el.innerHTML = `<h3>${t('reports')}</h3>` + out.reports.map((r) => `<p><small>${new Date(r.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')} ${esc(r.unit_id || r.author)}</small><br>${esc(r.text)}
+    ${r.photos.map((p) => `<button class="small" data-photo="${esc(p.url)}" data-test="report-photo">${t('photo')} ${p.n}</button>`).join(' ')}</p>`).join('');
+  el.querySelectorAll('[data-photo]').forEach((b) => {
+    b.onclick = async () => {
+      const reason = prompt(t('photo_reason'));
+      if (!reason) return;
+      const res = await fetch(`${b.dataset.photo}?reason=${encodeURIComponent(reason)}`, { headers: { Authorization: 'Bearer ' + state.token } });
+      if (!res.ok) return toast((await res.json().catch(() => ({}))).message || res.statusText, true);
+      const img = document.createElement('img');
+      img.src = URL.createObjectURL(await res.blob());
+      img.alt = `${t('photo')}`;
+      img.style.maxWidth = '100%';
+      b.replaceWith(img);
+    };
+  });
 }
 
 async function resendOrder(unitId, seq) {
@@ -1079,6 +1103,9 @@ function connect() {
       const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
       toast(`${t('message_from')} ${callsign}: ${msg.event.text}`);
       state.refreshTalk?.();
+    } else if (msg.type === 'event' && msg.event.event === 'report_filed') {
+      toast(`${t('reports')}: ${state.units.get(msg.event.unit_id)?.callsign || msg.event.actor} · #${msg.event.incident_id}`);
+      if (msg.event.incident_id === state.selected) loadReports(state.selected);
     } else if (msg.type === 'event' && msg.event.event === 'reinforcement_requested') {
       const callsign = state.units.get(msg.event.unit_id)?.callsign || msg.event.unit_id;
       toast(`${t('reinforcement_asked')}: ${callsign} · #${msg.event.incident_id} · ×${msg.event.count ?? 1} ${msg.event.note || ''}`, true);

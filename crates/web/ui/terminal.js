@@ -16,6 +16,7 @@ const S = {
     route: '路线', steps: '逐向导航', minutes: '分钟', km: '公里', no_route: '暂无路线',
     reinforce: '请求增援', how_many: '增援数量', why: '原因', ask: '发送请求', asked: '增援请求已发送',
     messages: '消息', message: '写消息', send: '发送', centre: '指挥中心', me: '本车',
+    report: '现场反馈', report_text: '简要情况', photos: '照片 (最多10张, 每张≤5MB)', send_report: '提交反馈', report_needs: '需要当前警情和文字', photo_refused: '只收 JPEG/PNG/WebP 且不超过 5MB', report_queued: '反馈已保存, 将按顺序发送',
     refused: '服务器拒绝', wake: '屏幕常亮', wake_off: '屏幕可能熄灭', language: 'English', message_order: '指挥中心消息',
   },
   en: {
@@ -27,6 +28,7 @@ const S = {
     route: 'Route', steps: 'Turn by turn', minutes: 'min', km: 'km', no_route: 'No route yet',
     reinforce: 'Ask for reinforcement', how_many: 'How many', why: 'Why', ask: 'Send request', asked: 'Reinforcement asked',
     messages: 'Messages', message: 'Write a message', send: 'Send', centre: 'Command centre', me: 'This unit',
+    report: 'Report from the scene', report_text: 'What you found', photos: 'Photos (up to 10, 5 MB each)', send_report: 'Send report', report_needs: 'A report needs a current incident and text', photo_refused: 'only JPEG/PNG/WebP up to 5 MB', report_queued: 'Report saved; it is sent in order',
     refused: 'Refused by the server', wake: 'Screen kept on', wake_off: 'Screen may sleep', language: '中文', message_order: 'Message from the command centre',
   },
 };
@@ -72,8 +74,8 @@ const all = (name) => store(name, 'readonly', (s) => s.getAll());
 
 // An answer from the road: kept before anything is sent, so a crash, a
 // reload or a dead network loses nothing.
-async function enqueue(path, body, label) {
-  await store('outbox', 'readwrite', (s) => s.add({ path, body, label, made: Date.now() }));
+async function enqueue(path, body, label, extra) {
+  await store('outbox', 'readwrite', (s) => s.add({ path, body, label, made: Date.now(), ...extra }));
   await countPending();
   flush();
 }
@@ -114,9 +116,9 @@ async function flush() {
       let res;
       try {
         res = await fetch('/api/v1' + next.path, {
-          method: 'POST',
-          headers: { Authorization: 'Bearer ' + st.token, 'Content-Type': 'application/json' },
-          body: JSON.stringify(next.body),
+          method: next.method || 'POST',
+          headers: { Authorization: 'Bearer ' + st.token, 'Content-Type': next.contentType || 'application/json' },
+          body: next.blob || JSON.stringify(next.body),
         });
       } catch { break; }
       if (res.status === 401) { logout(); break; }
@@ -358,6 +360,12 @@ function renderShell() {
         <form id="rf" class="row"><label>${t('how_many')}<select name="count">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label>
         <label>${t('why')}<input name="reason" maxlength="500"></label><button data-test="t-reinforce">${t('ask')}</button></form>
       </section>
+      <section class="card" id="reportcard">
+        <h2>${t('report')}</h2>
+        <form id="rp"><label>${t('report_text')}<textarea name="text" maxlength="2000" rows="3" data-test="t-report-text"></textarea></label>
+        <label>${t('photos')}<input type="file" name="photos" accept="image/jpeg,image/png,image/webp" capture="environment" multiple data-test="t-report-photos"></label>
+        <button data-test="t-report-send">${t('send_report')}</button></form>
+      </section>
       <section class="card" id="talkcard"><h2>${t('messages')}</h2><ul class="talk" id="talk" data-test="t-talk"></ul>
         <form id="say" class="row"><input name="text" maxlength="500" aria-label="${t('message')}" placeholder="${t('message')}"><button>${t('send')}</button></form></section>
     </main>`;
@@ -368,6 +376,23 @@ function renderShell() {
     const f = new FormData(e.target);
     await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/reinforcement`, { count: Number(f.get('count')), reason: f.get('reason') || undefined }, 'reinforcement');
     toast(t('asked'));
+    e.target.reset();
+  };
+  $('#rp').onsubmit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const incident = st.unit?.incident_id || currentOrder()?.incident_id;
+    const text = String(f.get('text') || '').trim();
+    if (!incident || !text) return toast(t('report_needs'), true);
+    const files = [...e.target.photos.files].slice(0, 10);
+    const big = files.find((x) => x.size > 5 * 1024 * 1024 || !['image/jpeg', 'image/png', 'image/webp'].includes(x.type));
+    if (big) return toast(`${big.name}: ${t('photo_refused')}`, true);
+    const key = crypto.randomUUID();
+    await enqueue(`/incidents/${incident}/reports`, { text, at: new Date().toISOString(), idempotency_key: key }, 'report');
+    for (const [i, file] of files.entries()) {
+      await enqueue(`/incidents/${incident}/reports/${incident}-${key}/photos/${i + 1}`, null, 'photo', { method: 'PUT', blob: file, contentType: file.type });
+    }
+    toast(t('report_queued'));
     e.target.reset();
   };
   $('#say').onsubmit = async (e) => {

@@ -432,6 +432,8 @@ pub(crate) enum EventDetails {
     Message { text: String },
     /// A unit on scene asked for this many more (the reason is the note).
     Reinforcement { count: u32 },
+    /// A report from the scene (`GET /api/v1/incidents/{id}/reports`).
+    Report { report_id: String },
 }
 
 impl EventDetails {
@@ -482,6 +484,9 @@ impl EventDetails {
             EventKind::MessageToUnit { text } | EventKind::MessageFromUnit { text } => {
                 EventDetails::Message { text: text.clone() }
             }
+            EventKind::ReportFiled { report_id } => EventDetails::Report {
+                report_id: report_id.clone(),
+            },
             EventKind::ReinforcementRequested { count } => {
                 EventDetails::Reinforcement { count: *count }
             }
