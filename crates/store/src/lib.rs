@@ -735,7 +735,7 @@ impl Store {
 
     /// One report with its photos' metadata.
     pub async fn report(&self, id: &str) -> Result<Option<FieldReport>, StoreError> {
-        let row: Option<(String, i64, Option<String>, String, i64, i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+        let row: Option<ReportRow> = on!(&self.pool, read p => sqlx::query_as(
             "SELECT id, incident_id, unit_id, author, at, received_at, text FROM field_reports WHERE agency_id = $1 AND id = $2")
             .bind(&self.agency).bind(id).fetch_optional(p).await)?;
         let Some(row) = row else { return Ok(None) };
@@ -750,7 +750,7 @@ impl Store {
         incident_id: i64,
         limit: i64,
     ) -> Result<Vec<FieldReport>, StoreError> {
-        let rows: Vec<(String, i64, Option<String>, String, i64, i64, String)> = on!(&self.pool, read p => sqlx::query_as(
+        let rows: Vec<ReportRow> = on!(&self.pool, read p => sqlx::query_as(
             "SELECT id, incident_id, unit_id, author, at, received_at, text FROM field_reports WHERE agency_id = $1 AND incident_id = $2 ORDER BY at, id LIMIT $3")
             .bind(&self.agency).bind(incident_id).bind(limit).fetch_all(p).await)?;
         let mut out = Vec::with_capacity(rows.len());
