@@ -1414,17 +1414,10 @@ async fn migrate(pool: &Pool, migrations: &[(i64, &'static str)]) -> Result<(), 
     Ok(())
 }
 
-fn report_of(
-    (id, incident_id, unit_id, author, at, received_at, text): (
-        String,
-        i64,
-        Option<String>,
-        String,
-        i64,
-        i64,
-        String,
-    ),
-) -> FieldReport {
+/// A `field_reports` row: id, incident, unit, author, at, received_at, text.
+type ReportRow = (String, i64, Option<String>, String, i64, i64, String);
+
+fn report_of((id, incident_id, unit_id, author, at, received_at, text): ReportRow) -> FieldReport {
     FieldReport {
         id,
         incident_id,
