@@ -499,6 +499,46 @@ async fn suite(url: &str) {
     );
     assert_eq!(s.track("u-track", 0, 10_000, 2).await.unwrap().len(), 2);
 
+    // Reports from the scene and their photos' bytes, as stored.
+    let report = store::FieldReport {
+        id: "7-k1".into(),
+        incident_id: 7,
+        unit_id: Some("u-track".into()),
+        author: "u-track".into(),
+        at: 1_000,
+        received_at: 2_000,
+        text: "门锁被撬 lock forced".into(),
+        photos: vec![],
+    };
+    assert_eq!(s.put_report(&report).await.unwrap(), report);
+    let again = store::FieldReport {
+        text: "other".into(),
+        ..report.clone()
+    };
+    assert_eq!(
+        s.put_report(&again).await.unwrap().text,
+        report.text,
+        "a retry keeps the first"
+    );
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let meta = store::PhotoMeta {
+        n: 1,
+        content_type: "image/jpeg".into(),
+        size: bytes.len() as i64,
+        sha256: "abc".into(),
+    };
+    assert_eq!(
+        s.put_photo("7-k1", &meta, 3_000, &bytes).await.unwrap(),
+        meta
+    );
+    assert_eq!(
+        s.photo("7-k1", 1).await.unwrap(),
+        Some(("image/jpeg".to_string(), bytes))
+    );
+    let listed = s.reports(7, 10).await.unwrap();
+    assert_eq!((listed.len(), listed[0].photos.len()), (1, 1));
+    assert!(s.reports(8, 10).await.unwrap().is_empty());
+
     // Another agency in the same database sees none of it.
     let other = Store::open(url, "agency-b").await.unwrap();
     let snap = other.load().await.unwrap();
