@@ -379,6 +379,7 @@ pub fn generate(graph: &Graph, seed: u64) -> City {
         lon: at.lon,
         position_at: 0,
         status_at: 0,
+        crew_names: Vec::new(),
         incident_id: None,
         post_id: post,
     };

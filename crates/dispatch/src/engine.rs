@@ -1052,6 +1052,50 @@ impl Engine {
         })
     }
 
+    /// The crew on board unit `unit_id`, as logged on to its terminal: its
+    /// crew count follows the list.
+    pub fn set_crew(
+        &mut self,
+        now: Millis,
+        actor: &str,
+        unit_id: &str,
+        names: &[String],
+    ) -> Result<(Unit, Changes), DispatchError> {
+        let mut u = self.get_unit(unit_id, "unit_id")?;
+        let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+        if names.is_empty() || names.len() > 12 {
+            return Err(DispatchError::invalid(
+                "names",
+                format!("a crew is 1 to 12 officers, got {}", names.len()),
+            ));
+        }
+        if let Some((i, _)) = names
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.is_empty() || n.chars().count() > 40)
+        {
+            return Err(DispatchError::invalid(
+                format!("names[{i}]"),
+                "a name (or badge number) is 1 to 40 characters",
+            ));
+        }
+        u.crew = names.len() as u32;
+        u.crew_names = names.clone();
+        let mut ch = Changes::default();
+        ch.unit(&u);
+        self.put_unit(u.clone());
+        let ev = self.event(
+            now,
+            actor,
+            None,
+            Some(unit_id),
+            EventKind::CrewChanged { names },
+            None,
+        );
+        ch.events.push(ev);
+        Ok((u, ch))
+    }
+
     /// Records on incident `incident_id`'s timeline that `report_id` was
     /// filed (by unit `unit_id`'s terminal, if it was one).
     pub fn report_filed(

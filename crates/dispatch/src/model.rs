@@ -224,6 +224,10 @@ pub struct Unit {
     /// said (an answer older than this is refused).
     #[serde(default)]
     pub status_at: Millis,
+    /// Who is on board, as the crew logged on to the terminal (its latest
+    /// list; each change is an event).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crew_names: Vec<String>,
     /// The incident it is committed to.
     #[serde(default)]
     pub incident_id: Option<IncidentId>,
@@ -642,6 +646,11 @@ pub enum EventKind {
         /// What it says.
         text: String,
     },
+    /// The crew logged on to the unit's terminal.
+    CrewChanged {
+        /// Who is on board.
+        names: Vec<String>,
+    },
     /// A unit filed a short report from the scene (its text and photos are
     /// kept with the incident, outside the event log).
     ReportFiled {
@@ -711,6 +720,7 @@ impl Event {
             EventKind::MessageToUnit { .. } => "message_to_unit",
             EventKind::MessageFromUnit { .. } => "message_from_unit",
             EventKind::ReportFiled { .. } => "report_filed",
+            EventKind::CrewChanged { .. } => "crew_changed",
         }
     }
 }

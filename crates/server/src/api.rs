@@ -71,6 +71,10 @@ pub fn routes(app: Arc<App>) -> Router {
         )
         .route("/messages", post(crate::terminal_api::message_station))
         .route(
+            "/units/{id}/crew",
+            axum::routing::put(crate::terminal_api::put_crew),
+        )
+        .route(
             "/incidents/{id}/reports",
             get(crate::reports_api::list_reports).post(crate::reports_api::file_report),
         )
@@ -957,6 +961,7 @@ async fn put_unit(
         lon: b.lon,
         position_at: 0,
         status_at: 0,
+        crew_names: Vec::new(),
         incident_id: None,
         post_id: b.post_id,
     };

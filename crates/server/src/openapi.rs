@@ -51,6 +51,7 @@ use crate::wire::{
         crate::terminal_api::unit_messages,
         crate::terminal_api::message_unit,
         crate::terminal_api::message_station,
+        crate::terminal_api::put_crew,
         crate::reports_api::file_report,
         crate::reports_api::list_reports,
         crate::reports_api::put_photo,

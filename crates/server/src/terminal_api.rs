@@ -637,3 +637,27 @@ pub(crate) async fn unit_messages(
         .await?;
     Ok(Json(messages_out(&events)).into_response())
 }
+
+/// Who is on board.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CrewIn {
+    /// Names or badge numbers, 1 to 12.
+    names: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/units/{id}/crew", tag = "units", summary = "The crew logged on to the unit's terminal (its crew count follows)",
+    params(("id" = String, Path, description = "Unit id")), request_body = CrewIn, responses((status = 200, description = "The unit", body = wire::UnitOut)))]
+pub(crate) async fn put_crew(
+    State(app): AppState,
+    user: User,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<CrewIn>,
+) -> ApiResult {
+    unit_for(&app, &user, Action::UpdateStatus, &id)?;
+    let unit = crate::api::as_user(&app, &user, |e, now, actor| {
+        e.set_crew(now, actor, &id, &b.names)
+    })
+    .await?;
+    Ok(Json(wire::UnitOut::from(&unit)).into_response())
+}

@@ -4123,6 +4123,42 @@ async fn positions_arrive_in_batches_and_in_the_trackers_formats() {
     assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, _) = s.get(&t, &format!("/units/{other}/track")).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
+
+    // The crew log on to the car's terminal; the list is kept and counted.
+    let (code, u) = s
+        .call(
+            &t,
+            reqwest::Method::PUT,
+            &format!("/units/{me}/crew"),
+            Some(json!({"names": ["张伟 012345", "Li Na 012346"]})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{u}");
+    assert_eq!(
+        (&u["crew"], &u["crew_names"][1]),
+        (&json!(2), &json!("Li Na 012346"))
+    );
+    let (code, e) = s
+        .call(
+            &t,
+            reqwest::Method::PUT,
+            &format!("/units/{me}/crew"),
+            Some(json!({"names": []})),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("names"))
+    );
+    let (code, _) = s
+        .call(
+            &t,
+            reqwest::Method::PUT,
+            &format!("/units/{other}/crew"),
+            Some(json!({"names": ["x"]})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
 }
 
 /// The conversation around an order: its delivery to the terminal's socket

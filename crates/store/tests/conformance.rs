@@ -58,6 +58,7 @@ fn units() -> Vec<Unit> {
             lon: 0.02 + 0.03 * n as f64,
             position_at: 0,
             status_at: 0,
+            crew_names: Vec::new(),
             incident_id: None,
             post_id: None,
         })

@@ -16,6 +16,7 @@ const S = {
     route: '路线', steps: '逐向导航', minutes: '分钟', km: '公里', no_route: '暂无路线',
     reinforce: '请求增援', how_many: '增援数量', why: '原因', ask: '发送请求', asked: '增援请求已发送',
     messages: '消息', message: '写消息', send: '发送', centre: '指挥中心', me: '本车',
+    crew: '本车警员', crew_hint: '姓名或警号, 用逗号分隔', save: '保存', saved: '已保存',
     report: '现场反馈', report_text: '简要情况', photos: '照片 (最多10张, 每张≤5MB)', send_report: '提交反馈', report_needs: '需要当前警情和文字', photo_refused: '只收 JPEG/PNG/WebP 且不超过 5MB', report_queued: '反馈已保存, 将按顺序发送',
     refused: '服务器拒绝', wake: '屏幕常亮', wake_off: '屏幕可能熄灭', language: 'English', message_order: '指挥中心消息',
   },
@@ -28,6 +29,7 @@ const S = {
     route: 'Route', steps: 'Turn by turn', minutes: 'min', km: 'km', no_route: 'No route yet',
     reinforce: 'Ask for reinforcement', how_many: 'How many', why: 'Why', ask: 'Send request', asked: 'Reinforcement asked',
     messages: 'Messages', message: 'Write a message', send: 'Send', centre: 'Command centre', me: 'This unit',
+    crew: 'Crew on board', crew_hint: 'Names or badge numbers, comma-separated', save: 'Save', saved: 'Saved',
     report: 'Report from the scene', report_text: 'What you found', photos: 'Photos (up to 10, 5 MB each)', send_report: 'Send report', report_needs: 'A report needs a current incident and text', photo_refused: 'only JPEG/PNG/WebP up to 5 MB', report_queued: 'Report saved; it is sent in order',
     refused: 'Refused by the server', wake: 'Screen kept on', wake_off: 'Screen may sleep', language: '中文', message_order: 'Message from the command centre',
   },
@@ -360,6 +362,10 @@ function renderShell() {
         <form id="rf" class="row"><label>${t('how_many')}<select name="count">${[1, 2, 3, 4, 5].map((n) => `<option>${n}</option>`).join('')}</select></label>
         <label>${t('why')}<input name="reason" maxlength="500"></label><button data-test="t-reinforce">${t('ask')}</button></form>
       </section>
+      <section class="card" id="crewcard">
+        <h2>${t('crew')}</h2>
+        <form id="crew" class="row"><input name="names" data-test="t-crew" aria-label="${t('crew')}" placeholder="${t('crew_hint')}" value="${esc((st.unit?.crew_names || []).join(', '))}"><button>${t('save')}</button></form>
+      </section>
       <section class="card" id="reportcard">
         <h2>${t('report')}</h2>
         <form id="rp"><label>${t('report_text')}<textarea name="text" maxlength="2000" rows="3" data-test="t-report-text"></textarea></label>
@@ -377,6 +383,13 @@ function renderShell() {
     await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/reinforcement`, { count: Number(f.get('count')), reason: f.get('reason') || undefined }, 'reinforcement');
     toast(t('asked'));
     e.target.reset();
+  };
+  $('#crew').onsubmit = async (e) => {
+    e.preventDefault();
+    const names = String(new FormData(e.target).get('names') || '').split(/[,，、;]/).map((x) => x.trim()).filter(Boolean);
+    if (!names.length) return;
+    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/crew`, { names }, 'crew', { method: 'PUT' });
+    toast(t('saved'));
   };
   $('#rp').onsubmit = async (e) => {
     e.preventDefault();

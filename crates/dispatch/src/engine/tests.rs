@@ -18,6 +18,7 @@ fn unit(id: &str, kind: UnitKind, station: &str, lat: f64, lon: f64) -> Unit {
         lon,
         position_at: 0,
         status_at: 0,
+        crew_names: Vec::new(),
         incident_id: None,
         post_id: None,
     }

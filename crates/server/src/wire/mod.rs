@@ -334,6 +334,8 @@ pub struct UnitOut {
     pub(crate) incident_id: Option<i64>,
     /// Its patrol post (巡逻岗).
     pub(crate) post_id: Option<String>,
+    /// The crew logged on to its terminal.
+    pub(crate) crew_names: Vec<String>,
 }
 
 impl From<&Unit> for UnitOut {
@@ -351,6 +353,7 @@ impl From<&Unit> for UnitOut {
             position_at: format_rfc3339(u.position_at),
             incident_id: u.incident_id,
             post_id: u.post_id.clone(),
+            crew_names: u.crew_names.clone(),
         }
     }
 }
@@ -434,6 +437,8 @@ pub(crate) enum EventDetails {
     Reinforcement { count: u32 },
     /// A report from the scene (`GET /api/v1/incidents/{id}/reports`).
     Report { report_id: String },
+    /// The crew logged on to a unit's terminal.
+    Crew { names: Vec<String> },
 }
 
 impl EventDetails {
@@ -484,6 +489,9 @@ impl EventDetails {
             EventKind::MessageToUnit { text } | EventKind::MessageFromUnit { text } => {
                 EventDetails::Message { text: text.clone() }
             }
+            EventKind::CrewChanged { names } => EventDetails::Crew {
+                names: names.clone(),
+            },
             EventKind::ReportFiled { report_id } => EventDetails::Report {
                 report_id: report_id.clone(),
             },
