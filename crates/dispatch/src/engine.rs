@@ -1539,22 +1539,35 @@ impl Engine {
             ));
         }
         let mut ch = Changes::default();
-        for a in src
-            .assignments
-            .iter_mut()
-            .filter(|a| a.released_at.is_none())
-        {
+        let moving: Vec<usize> = (0..src.assignments.len())
+            .filter(|&k| src.assignments[k].released_at.is_none())
+            .collect();
+        for k in moving {
+            // The unit is now sent to the surviving incident: a new order
+            // its terminal receives, delivers and acknowledges.
+            let eta_s = src.assignments[k].eta_s;
+            let unit_id = src.assignments[k].unit_id.clone();
+            let order = self.event(
+                now,
+                actor,
+                Some(into),
+                Some(&unit_id),
+                EventKind::UnitDispatched { eta_s },
+                Some(format!("merged from incident {id}")),
+            );
+            let a = &mut src.assignments[k];
             a.released_at = Some(now);
             dst.assignments.push(Assignment {
                 unit_id: a.unit_id.clone(),
                 at: now,
                 eta_s: a.eta_s,
                 released_at: None,
-                order_seq: a.order_seq,
-                delivered_at: a.delivered_at,
-                acked_at: a.acked_at,
-                ack_overdue: a.ack_overdue,
+                order_seq: Some(order.seq),
+                delivered_at: None,
+                acked_at: None,
+                ack_overdue: false,
             });
+            ch.events.push(order);
             if let Some(mut u) = self.unit(&a.unit_id).cloned() {
                 u.incident_id = Some(into);
                 ch.unit(&u);

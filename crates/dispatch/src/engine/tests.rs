@@ -572,3 +572,27 @@ fn events_stored_before_a_field_was_added_still_read() {
     let e: Event = serde_json::from_str(old).unwrap();
     assert_eq!(e.kind, EventKind::ReinforcementRequested { count: 1 });
 }
+
+#[test]
+fn a_merge_gives_each_moved_unit_a_new_order() {
+    let mut e = engine();
+    let (a, _) = e.create_incident(0, "ct", call("theft")).unwrap();
+    let (b, _) = e.create_incident(0, "ct", call("theft")).unwrap();
+    e.dispatch(1_000, "dp", a.id, &["near".into()], "k")
+        .unwrap();
+    let old = e.incident(a.id).unwrap().assignments[0].order_seq;
+    let (_, ch) = e.merge(2_000, "dp", a.id, b.id).unwrap();
+    let order = ch
+        .events
+        .iter()
+        .find(|ev| matches!(ev.kind, EventKind::UnitDispatched { .. }))
+        .expect("a new order");
+    assert_eq!(
+        (order.incident_id, order.unit_id.as_deref()),
+        (Some(b.id), Some("near"))
+    );
+    let moved = &e.incident(b.id).unwrap().assignments[0];
+    assert_eq!(moved.order_seq, Some(order.seq));
+    assert_ne!(moved.order_seq, old);
+    assert!(moved.acked_at.is_none() && moved.delivered_at.is_none());
+}
