@@ -41,6 +41,12 @@ pub struct LoadArgs {
     /// Dispatches to time in terminal mode.
     #[arg(long, default_value_t = 300)]
     pub orders: usize,
+    /// Terminal mode with outages: for this many minutes each terminal drops
+    /// its connection at random and comes back; afterwards every terminal's
+    /// orders must equal the server's (exactly once, in order) and every
+    /// answer must be recorded once.
+    #[arg(long, default_value_t = 0.0)]
+    pub outage_minutes: f64,
     /// The unit accounts' password (the demo's `PINGAN_UNIT_PASSWORD`).
     #[arg(long, env = "PINGAN_UNIT_PASSWORD", default_value = "")]
     pub unit_password: String,
@@ -63,6 +69,9 @@ fn summary(n: usize, errors: usize, elapsed: Duration, mut lat_ms: Vec<f64>) -> 
 
 /// Runs the load and prints one JSON object.
 pub async fn run(args: LoadArgs) -> Result<()> {
+    if args.terminals > 0 && args.outage_minutes > 0.0 {
+        return outages(args).await;
+    }
     if args.terminals > 0 {
         return terminals(args).await;
     }
@@ -422,5 +431,317 @@ async fn terminals(args: LoadArgs) -> Result<()> {
                "positions_per_s": r(positions.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64()),
                "dispatch_to_terminal": {"p50_ms": r(pct(&sorted, 50.0)), "p95_ms": r(pct(&sorted, 95.0)), "p99_ms": r(pct(&sorted, 99.0)), "max_ms": r(pct(&sorted, 100.0))}})
     );
+    Ok(())
+}
+
+/// One terminal through outages: what it saw and what it answered.
+#[derive(Default)]
+struct TerminalLog {
+    /// Order seqs taken, in the order taken (each once: a seq at or below
+    /// the last one taken is a repeat and is dropped, as the page does).
+    taken: Vec<i64>,
+    /// Incidents it answered en route to (each answer sent until a reply
+    /// came, some twice on purpose, as after a lost reply).
+    answered: Vec<i64>,
+    /// Times its connection dropped.
+    outages: usize,
+}
+
+/// A POST retried until the server replies (the network may be "down").
+async fn post_until_replied(client: &reqwest::Client, url: &str, token: &str, body: &Value) -> u16 {
+    loop {
+        match client.post(url).bearer_auth(token).json(body).send().await {
+            Ok(r) => return r.status().as_u16(),
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+async fn terminal_through_outages(
+    client: reqwest::Client,
+    base: String,
+    unit: String,
+    token: String,
+    until: Instant,
+    seed: u64,
+) -> Result<TerminalLog> {
+    use futures_util::StreamExt;
+    let mut log = TerminalLog::default();
+    let mut rng = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut rand = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n.max(1)
+    };
+    let ws_base = base.replacen("http", "ws", 1);
+    let mut last = 0i64;
+    while Instant::now() < until {
+        let (mut sock, _) =
+            match tokio_tungstenite::connect_async(format!("{ws_base}/api/v1/feed?token={token}"))
+                .await
+            {
+                Ok(s) => s,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+        // Subscribed: catch up on what was missed, then take the feed.
+        let mut pending: Vec<(i64, String, Option<i64>)> = Vec::new();
+        loop {
+            let v: Value = client
+                .get(format!(
+                    "{base}/api/v1/units/{unit}/orders?after={last}&limit=500"
+                ))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            let orders = v["orders"].as_array().cloned().unwrap_or_default();
+            for o in &orders {
+                pending.push((
+                    o["seq"].as_i64().unwrap_or(0),
+                    o["kind"].as_str().unwrap_or("").to_string(),
+                    o["incident_id"].as_i64(),
+                ));
+            }
+            if orders.len() < 500 {
+                break;
+            }
+            last = pending.last().map_or(last, |p| p.0);
+        }
+        let online_for = Duration::from_secs(20 + rand(70));
+        let drop_at = tokio::time::Instant::now() + online_for;
+        loop {
+            for (seq, kind, incident) in pending.drain(..) {
+                if seq <= last {
+                    continue;
+                }
+                last = seq;
+                log.taken.push(seq);
+                let _ = post_until_replied(
+                    &client,
+                    &format!("{base}/api/v1/units/{unit}/orders/{seq}/ack"),
+                    &token,
+                    &json!({}),
+                )
+                .await;
+                if kind == "dispatch"
+                    && let Some(incident) = incident
+                {
+                    let body = json!({"status": "en_route", "at": dispatch::time::format_rfc3339(now_ms()), "idempotency_key": format!("outage-{seq}")});
+                    let url = format!("{base}/api/v1/units/{unit}/status");
+                    let code = post_until_replied(&client, &url, &token, &body).await;
+                    // Every third answer again, as a terminal does after a lost reply.
+                    if seq % 3 == 0 {
+                        post_until_replied(&client, &url, &token, &body).await;
+                    }
+                    if code < 300 {
+                        log.answered.push(incident);
+                    }
+                }
+            }
+            if Instant::now() >= until {
+                break;
+            }
+            match tokio::time::timeout_at(drop_at, sock.next()).await {
+                Err(_) => break, // the network goes
+                Ok(None) | Ok(Some(Err(_))) => break,
+                Ok(Some(Ok(m))) => {
+                    let Ok(v) = serde_json::from_str::<Value>(m.to_text().unwrap_or("")) else {
+                        continue;
+                    };
+                    if v["type"] == "order" {
+                        let o = &v["order"];
+                        pending.push((
+                            o["seq"].as_i64().unwrap_or(0),
+                            o["kind"].as_str().unwrap_or("").to_string(),
+                            o["incident_id"].as_i64(),
+                        ));
+                    }
+                }
+            }
+        }
+        drop(sock);
+        log.outages += 1;
+        tokio::time::sleep(Duration::from_secs(5 + rand(55))).await;
+    }
+    Ok(log)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Outage mode: terminals drop and return while the dispatcher keeps
+/// sending them; afterwards their orders are checked against the server's.
+async fn outages(args: LoadArgs) -> Result<()> {
+    let client = reqwest::Client::new();
+    let base = args.url.trim_end_matches('/').to_string();
+    let auth = format!(
+        "Bearer {}",
+        login(&client, &base, &args.username, &args.password).await?
+    );
+    let units: Value = client
+        .get(format!("{base}/api/v1/units"))
+        .header("Authorization", &auth)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let units: Vec<(String, f64, f64)> = units
+        .as_array()
+        .context("units list")?
+        .iter()
+        .filter(|u| u["status"] == "available" && u["kind"] == "patrol_car")
+        .filter_map(|u| {
+            Some((
+                u["id"].as_str()?.to_string(),
+                u["lat"].as_f64()?,
+                u["lon"].as_f64()?,
+            ))
+        })
+        .take(args.terminals)
+        .collect();
+    if units.len() < args.terminals {
+        bail!(
+            "asked for {} terminals, the server has {} available patrol cars",
+            args.terminals,
+            units.len()
+        );
+    }
+    let until = Instant::now() + Duration::from_secs_f64(args.outage_minutes * 60.0);
+    let mut tasks = Vec::new();
+    for (n, (id, _, _)) in units.iter().enumerate() {
+        let token = login(&client, &base, &id.to_lowercase(), &args.unit_password).await?;
+        tasks.push(tokio::spawn(terminal_through_outages(
+            client.clone(),
+            base.clone(),
+            id.clone(),
+            token,
+            until,
+            n as u64 + 1,
+        )));
+    }
+    // The dispatcher: a call every second near a unit that is free, sent to it;
+    // an incident is cancelled (its unit released: an order too) a while later.
+    let mut open: Vec<(i64, Instant)> = Vec::new();
+    let (mut dispatched, mut n) = (0usize, 0usize);
+    while Instant::now() < until {
+        n += 1;
+        let (id, la, lo) = &units[(n * 7919) % units.len()];
+        let u: Value = client
+            .get(format!("{base}/api/v1/units/{id}"))
+            .header("Authorization", &auth)
+            .send()
+            .await?
+            .json()
+            .await?;
+        if u["status"] == "available" {
+            let inc: Value = client.post(format!("{base}/api/v1/incidents")).header("Authorization", &auth)
+                .json(&json!({"kind": "theft", "lat": la + 0.001, "lon": lo + 0.001, "address": format!("outage run {n}")})).send().await?.json().await?;
+            if let Some(incident) = inc["id"].as_i64() {
+                let r = client.post(format!("{base}/api/v1/incidents/{incident}/dispatch")).header("Authorization", &auth)
+                    .json(&json!({"unit_ids": [id], "idempotency_key": format!("outage-run-{incident}")})).send().await?;
+                if r.status().is_success() {
+                    dispatched += 1;
+                    open.push((incident, Instant::now()));
+                }
+            }
+        }
+        let now = Instant::now();
+        for (incident, _) in open
+            .iter()
+            .filter(|(_, at)| now.duration_since(*at) > Duration::from_secs(90))
+        {
+            let _ = client
+                .post(format!("{base}/api/v1/incidents/{incident}/status"))
+                .header("Authorization", &auth)
+                .json(&json!({"status": "cancelled", "note": "outage run"}))
+                .send()
+                .await;
+        }
+        open.retain(|(_, at)| now.duration_since(*at) <= Duration::from_secs(90));
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
+    let mut logs = Vec::new();
+    for t in tasks {
+        logs.push(t.await??);
+    }
+    // Exactly once, in order: what each terminal took is the server's list.
+    let (mut orders, mut mismatched, mut outages_total, mut answers, mut answers_wrong) =
+        (0usize, Vec::new(), 0usize, 0usize, 0usize);
+    for ((id, _, _), log) in units.iter().zip(&logs) {
+        let mut server = Vec::new();
+        let mut after = 0;
+        loop {
+            let v: Value = client
+                .get(format!(
+                    "{base}/api/v1/units/{id}/orders?after={after}&limit=500"
+                ))
+                .header("Authorization", &auth)
+                .send()
+                .await?
+                .json()
+                .await?;
+            let page: Vec<i64> = v["orders"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|o| o["seq"].as_i64())
+                .collect();
+            server.extend(&page);
+            if page.len() < 500 {
+                break;
+            }
+            after = *page.last().unwrap();
+        }
+        // Orders issued after the terminal's last connection closed are not its to have seen.
+        let seen_upto = log.taken.last().copied().unwrap_or(0);
+        let due: Vec<i64> = server.iter().copied().filter(|s| *s <= seen_upto).collect();
+        if due != log.taken {
+            mismatched.push(id.clone());
+        }
+        orders += log.taken.len();
+        outages_total += log.outages;
+        for incident in &log.answered {
+            answers += 1;
+            let v: Value = client
+                .get(format!("{base}/api/v1/incidents/{incident}"))
+                .header("Authorization", &auth)
+                .send()
+                .await?
+                .json()
+                .await?;
+            let en_route = v["timeline"].as_array().map_or(0, |t| {
+                t.iter()
+                    .filter(|e| {
+                        e["event"] == "unit_status_changed"
+                            && e["unit_id"] == id.as_str()
+                            && e["to"] == "en_route"
+                    })
+                    .count()
+            });
+            if en_route != 1 {
+                answers_wrong += 1;
+            }
+        }
+    }
+    println!(
+        "{}",
+        json!({"label": args.label, "terminals": units.len(), "minutes": args.outage_minutes, "dispatched": dispatched,
+               "outages": outages_total, "orders_taken": orders, "terminals_whose_orders_differ": mismatched,
+               "answers": answers, "answers_not_recorded_once": answers_wrong})
+    );
+    if !mismatched.is_empty() || answers_wrong > 0 {
+        bail!("orders or answers were lost or doubled");
+    }
     Ok(())
 }
