@@ -4,6 +4,9 @@
 // answers reach the server in order with the device's times, and the
 // dispatcher's dashboard shows them.
 export async function terminalChecks({ browser, base, token, api, check, outDir, result, page }) {
+  // The server's clock may be pinned (scripts/at-instants): compare times on it.
+  const asked = Date.now();
+  const skew = Date.parse((await api(token, 'GET', '/terminal/settings')).server_time) - (asked + Date.now()) / 2;
   const units = await api(token, 'GET', '/units');
   const unit = units.find((u) => u.status === 'available' && u.kind === 'patrol_car' && !u.incident_id);
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
@@ -46,10 +49,10 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   // The network drops. En route, then on scene, tapped in the dead zone.
   await ctx.setOffline(true);
   await tp.waitForFunction(() => document.querySelector('[data-test=t-net]').classList.contains('offline'));
-  const tapEnRoute = Date.now();
+  const tapEnRoute = Date.now() + skew;
   await tp.click('[data-test=t-en_route]');
   await tp.waitForTimeout(1200);
-  const tapOnScene = Date.now();
+  const tapOnScene = Date.now() + skew;
   await tp.click('[data-test=t-on_scene]');
   await tp.waitForFunction(() => document.querySelector('[data-test=t-net]').dataset.pending === '2');
   check('offline, the page says so and what is waiting', (await tp.textContent('[data-test=t-net]')).includes('离线'), await tp.textContent('[data-test=t-net]'));
@@ -61,7 +64,7 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   await tp.waitForFunction(() => document.querySelector('[data-test=t-net]')?.dataset.pending === '2', null, { timeout: 5000 });
   check('after a reload while offline, both answers still wait', true);
   await tp.waitForTimeout(500);
-  const reconnectAt = Date.now();
+  const reconnectAt = Date.now() + skew;
   await ctx.setOffline(false);
   await tp.evaluate(() => window.dispatchEvent(new Event('online')));
 

@@ -42,6 +42,12 @@ const st = {
   socket: null, connected: false, pending: 0, flushing: false, wake: null, map: null, lastFix: null,
 };
 window.terminal = st;
+// The server's clock as this device reads it: the device's own clock may be
+// wrong (or pinned), so every answer's time is the device's clock corrected
+// by the offset measured when last online (kept for a reload offline).
+st.skew = Number(localStorage.getItem('pingan.terminal.skew') || 0);
+const deviceNow = () => Date.now() + st.skew;
+const deviceIso = () => new Date(deviceNow()).toISOString();
 const t = (k) => S[st.lang][k] ?? k;
 const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -251,7 +257,7 @@ async function pendingStatus() {
 }
 
 async function report(status) {
-  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/status`, { status, at: new Date().toISOString(), idempotency_key: crypto.randomUUID() }, 'status');
+  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/status`, { status, at: deviceIso(), idempotency_key: crypto.randomUUID() }, 'status');
   st.shownStatus = status;
   render();
 }
@@ -261,7 +267,7 @@ async function acknowledge(seq) {
   if (!o) return;
   o.acking = true;
   await store('orders', 'readwrite', (s) => s.put(o));
-  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/orders/${seq}/ack`, { at: new Date().toISOString(), idempotency_key: crypto.randomUUID() }, 'ack');
+  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/orders/${seq}/ack`, { at: deviceIso(), idempotency_key: crypto.randomUUID() }, 'ack');
   render();
 }
 
@@ -270,7 +276,7 @@ function track() {
   if (!navigator.geolocation || !st.settings) return;
   navigator.geolocation.watchPosition((p) => {
     const c = p.coords;
-    const now = p.timestamp || Date.now();
+    const now = (p.timestamp || Date.now()) + st.skew;
     const last = st.lastFix;
     const moving = (c.speed ?? 0) > 1;
     const metres = last ? haversine(last.lat, last.lon, c.latitude, c.longitude) : Infinity;
@@ -401,7 +407,7 @@ function renderShell() {
     const big = files.find((x) => x.size > 5 * 1024 * 1024 || !['image/jpeg', 'image/png', 'image/webp'].includes(x.type));
     if (big) return toast(`${big.name}: ${t('photo_refused')}`, true);
     const key = crypto.randomUUID();
-    await enqueue(`/incidents/${incident}/reports`, { text, at: new Date().toISOString(), idempotency_key: key }, 'report');
+    await enqueue(`/incidents/${incident}/reports`, { text, at: deviceIso(), idempotency_key: key }, 'report');
     for (const [i, file] of files.entries()) {
       await enqueue(`/incidents/${incident}/reports/${incident}-${key}/photos/${i + 1}`, null, 'photo', { method: 'PUT', blob: file, contentType: file.type });
     }
@@ -413,7 +419,7 @@ function renderShell() {
     const f = new FormData(e.target);
     if (!String(f.get('text')).trim()) return;
     await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/messages`, { text: f.get('text') }, 'message');
-    st.talk.push({ direction: 'from_unit', text: f.get('text'), at: new Date().toISOString(), pending: true });
+    st.talk.push({ direction: 'from_unit', text: f.get('text'), at: deviceIso(), pending: true });
     renderTalk();
     e.target.reset();
   };
@@ -545,7 +551,10 @@ async function start() {
   try {
     st.config = await api('GET', '/config');
     localStorage.setItem('pingan.terminal.config', JSON.stringify({ kinds: st.config.kinds }));
+    const asked = Date.now();
     st.settings = await api('GET', '/terminal/settings');
+    st.skew = Date.parse(st.settings.server_time) - (asked + Date.now()) / 2;
+    localStorage.setItem('pingan.terminal.skew', String(st.skew));
   } catch (e) {
     if (!st.token) return;
     st.config = JSON.parse(localStorage.getItem('pingan.terminal.config') || 'null');
