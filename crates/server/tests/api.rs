@@ -4220,7 +4220,15 @@ async fn orders_are_delivered_resent_and_talked_about() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(delivered.is_string(), "delivery recorded on the incident");
-    let (_, listed) = s.get(&disp, &format!("/units/{me}/orders")).await;
+    // The engine's view runs a commit ahead of the store: the list follows once durable.
+    let mut listed = Value::Null;
+    for _ in 0..50 {
+        listed = s.get(&disp, &format!("/units/{me}/orders")).await.1;
+        if listed["orders"][0]["delivered_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(listed["orders"][0]["delivered_at"], delivered, "{listed}");
 
     // Not acknowledged: the dispatcher sends it again, the terminal gets the same order.
