@@ -99,6 +99,7 @@ pub async fn seed_history(
                     overdue: vec![],
                     description: None,
                     location: None,
+                    reinforcement_waiting: vec![],
                 };
                 // Points outside the city's jurisdictions are skipped.
                 if let Ok((_, ch)) =

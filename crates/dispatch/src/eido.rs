@@ -296,6 +296,7 @@ pub fn import(doc: &Value) -> Result<(Incident, String), DispatchError> {
         merged_from: vec![],
         possible_duplicates: vec![],
         overdue: vec![],
+        reinforcement_waiting: vec![],
         description,
         location: Some(Location {
             verified: true,

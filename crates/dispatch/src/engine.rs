@@ -80,6 +80,21 @@ pub struct NewIncident {
     pub location: Option<crate::model::Location>,
 }
 
+/// A message between the command centre and units ([`Engine::message`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    /// The units it goes to (or, from a terminal, the one unit it comes from).
+    pub unit_ids: &'a [UnitId],
+    /// Written on a unit's terminal, to the command centre.
+    pub from_unit: bool,
+    /// What it says.
+    pub text: &'a str,
+    /// The incident it is about.
+    pub incident_id: Option<IncidentId>,
+    /// The writer's idempotency key: a retry sends nothing new.
+    pub key: Option<&'a str>,
+}
+
 /// The result of a dispatch command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DispatchOutcome {
@@ -492,6 +507,7 @@ impl Engine {
             overdue: vec![],
             description: new.description,
             location: new.location,
+            reinforcement_waiting: vec![],
         };
         let mut ch = Changes::default();
         let ev = self.event(
@@ -560,6 +576,57 @@ impl Engine {
             })
             .collect();
         Ok(recommend(&self.config, incident, &candidates))
+    }
+
+    /// A terminal's retry: the payload remembered for `key` (in the
+    /// namespace `scope`) when it was used for this same `request`, `None`
+    /// for a new key. A key used for another request is a conflict: a new
+    /// answer needs a new key.
+    fn retried(
+        &self,
+        scope: &str,
+        key: Option<&str>,
+        request: &str,
+    ) -> Result<Option<(String, String)>, DispatchError> {
+        let Some(key) = key else { return Ok(None) };
+        if key.is_empty() || key.chars().count() > 200 {
+            return Err(DispatchError::invalid(
+                "idempotency_key",
+                "1 to 200 characters",
+            ));
+        }
+        let key = format!("{scope}/{key}");
+        let Some((_, stored)) = self.idempotency.get(&key) else {
+            return Ok(None);
+        };
+        let (said, payload) = serde_json::from_str::<(String, String)>(stored)
+            .map_err(|e| DispatchError::conflict(None, format!("stored answer unreadable: {e}")))?;
+        if said != request {
+            return Err(DispatchError::conflict(
+                Some("idempotency_key"),
+                "this idempotency_key was already used for another request; a new one needs a new key",
+            ));
+        }
+        Ok(Some((key, payload)))
+    }
+
+    /// Remembers that `key` (in `scope`) did `request`, with `payload` to
+    /// answer its retries.
+    fn remember(
+        &mut self,
+        scope: &str,
+        key: Option<&str>,
+        incident: IncidentId,
+        request: &str,
+        payload: String,
+        ch: &mut Changes,
+    ) {
+        let Some(key) = key else { return };
+        let key = format!("{scope}/{key}");
+        let stored = serde_json::to_string(&(request, payload)).expect("strings serialise");
+        self.idempotency
+            .insert(key.clone(), (incident, stored.clone()));
+        ch.idempotency.push((key, incident, stored));
     }
 
     /// The idempotent answer stored for `key`, if any.
@@ -709,6 +776,24 @@ impl Engine {
                 None,
                 &mut ch,
             );
+        }
+        // The units sent answer every request waiting (of units still here).
+        for wait in std::mem::take(&mut incident.reinforcement_waiting) {
+            if !incident.active_units().any(|a| a.unit_id == wait.unit_id) {
+                continue;
+            }
+            let ev = self.event(
+                now,
+                actor,
+                Some(id),
+                Some(&wait.unit_id),
+                EventKind::ReinforcementAnswered {
+                    request_seq: wait.request_seq,
+                    units: sent.clone(),
+                },
+                None,
+            );
+            ch.events.push(ev);
         }
         ch.incident(&incident);
         self.put_incident(incident);
@@ -1060,9 +1145,15 @@ impl Engine {
         actor: &str,
         unit_id: &str,
         names: &[String],
+        key: Option<&str>,
     ) -> Result<(Unit, Changes), DispatchError> {
         let mut u = self.get_unit(unit_id, "unit_id")?;
         let names: Vec<String> = names.iter().map(|n| n.trim().to_string()).collect();
+        let scope = format!("crew/{unit_id}");
+        let request = names.join("\n");
+        if self.retried(&scope, key, &request)?.is_some() {
+            return Ok((u, Changes::default()));
+        }
         if names.is_empty() || names.len() > 12 {
             return Err(DispatchError::invalid(
                 "names",
@@ -1093,6 +1184,7 @@ impl Engine {
             None,
         );
         ch.events.push(ev);
+        self.remember(&scope, key, 0, &request, String::new(), &mut ch);
         Ok((u, ch))
     }
 
@@ -1130,11 +1222,24 @@ impl Engine {
         &mut self,
         now: Millis,
         actor: &str,
-        unit_ids: &[UnitId],
-        from_unit: bool,
-        text: &str,
-        incident_id: Option<IncidentId>,
-    ) -> Result<Changes, DispatchError> {
+        m: Message<'_>,
+    ) -> Result<(Vec<Event>, Changes), DispatchError> {
+        let Message {
+            unit_ids,
+            from_unit,
+            text,
+            incident_id,
+            key,
+        } = m;
+        let scope = format!("message/{actor}");
+        let request = serde_json::to_string(&(unit_ids, from_unit, text, incident_id))
+            .expect("strings serialise");
+        if let Some((_, sent)) = self.retried(&scope, key, &request)? {
+            let sent: Vec<Event> = serde_json::from_str(&sent).map_err(|e| {
+                DispatchError::conflict(None, format!("stored messages unreadable: {e}"))
+            })?;
+            return Ok((sent, Changes::default()));
+        }
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
             return Err(DispatchError::invalid(
@@ -1162,7 +1267,17 @@ impl Engine {
             let ev = self.event(now, actor, incident_id, Some(unit_id), kind, None);
             ch.events.push(ev);
         }
-        Ok(ch)
+        let sent = ch.events.clone();
+        let payload = serde_json::to_string(&sent).expect("events serialise");
+        self.remember(
+            &scope,
+            key,
+            incident_id.unwrap_or(0),
+            &request,
+            payload,
+            &mut ch,
+        );
+        Ok((sent, ch))
     }
 
     /// Moves a committed unit to another incident.
@@ -1622,7 +1737,22 @@ impl Engine {
         unit_id: &str,
         count: u32,
         reason: Option<&str>,
+        key: Option<&str>,
     ) -> Result<(Recommendation, Changes), DispatchError> {
+        let scope = format!("reinforcement/{unit_id}");
+        let request = serde_json::to_string(&(count, reason)).expect("strings serialise");
+        if let Some((_, incident)) = self.retried(&scope, key, &request)? {
+            // Asked already: the recommendation as it stands now.
+            let iid: IncidentId = incident.parse().map_err(|_| {
+                DispatchError::conflict(None, format!("stored incident unreadable: {incident:?}"))
+            })?;
+            let here: Vec<UnitId> = self
+                .get_incident(iid)?
+                .active_units()
+                .map(|a| a.unit_id.clone())
+                .collect();
+            return Ok((self.recommend(iid, &here)?, Changes::default()));
+        }
         if !(1..=20).contains(&count) {
             return Err(DispatchError::invalid(
                 "count",
@@ -1660,7 +1790,20 @@ impl Engine {
             EventKind::ReinforcementRequested { count },
             reason.map(str::to_string),
         );
+        let mut incident = self.incidents[&iid].clone();
+        // A unit asking again before the answer: its newer request stands.
+        incident
+            .reinforcement_waiting
+            .retain(|w| w.unit_id != unit_id);
+        incident.reinforcement_waiting.push(ReinforcementWait {
+            unit_id: unit_id.to_string(),
+            request_seq: ev.seq,
+            count,
+        });
+        ch.incident(&incident);
+        self.put_incident(incident);
         ch.events.push(ev);
+        self.remember(&scope, key, iid, &request, iid.to_string(), &mut ch);
         Ok((rec, ch))
     }
 

@@ -20,7 +20,7 @@ pub mod time;
 pub mod travel;
 
 pub use config::{Config, PositionAdvice};
-pub use engine::{Changes, DispatchOutcome, Engine, FixReport, NewIncident};
+pub use engine::{Changes, DispatchOutcome, Engine, FixReport, Message, NewIncident};
 pub use jurisdiction::{Jurisdiction, Jurisdictions, Level};
 pub use model::*;
 pub use recommend::{Recommendation, Tier};

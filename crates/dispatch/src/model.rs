@@ -479,6 +479,21 @@ pub struct Incident {
     /// How the place was found (absent on incidents stored before it was kept).
     #[serde(default)]
     pub location: Option<Location>,
+    /// Reinforcement requests from units here not yet answered by a dispatch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reinforcement_waiting: Vec<ReinforcementWait>,
+}
+
+/// A unit's reinforcement request waiting for its answer: the next units
+/// sent to the incident are that answer, an order to the unit that asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReinforcementWait {
+    /// The unit that asked.
+    pub unit_id: UnitId,
+    /// The request's event.
+    pub request_seq: i64,
+    /// How many more it asked for.
+    pub count: u32,
 }
 
 impl Incident {
@@ -641,6 +656,14 @@ pub enum EventKind {
         /// The order.
         order_seq: i64,
     },
+    /// The answer to a unit's reinforcement request: the units sent (an
+    /// order to the unit that asked).
+    ReinforcementAnswered {
+        /// The request's event.
+        request_seq: i64,
+        /// The units on their way.
+        units: Vec<UnitId>,
+    },
     /// A message from the command centre to a unit: an order of its own.
     MessageToUnit {
         /// What it says.
@@ -697,6 +720,30 @@ pub struct Event {
     pub received_at: Option<Millis>,
 }
 
+/// The events that are orders to their unit (each acknowledged by its
+/// terminal), by name: the store selects them by it.
+pub const ORDER_EVENTS: [&str; 4] = [
+    "unit_dispatched",
+    "unit_released",
+    "reinforcement_answered",
+    "message_to_unit",
+];
+
+impl EventKind {
+    /// Whether the event is an order to its unit: a dispatch (a reassign is
+    /// a release and a dispatch), a release, a reinforcement answer or a
+    /// message from the command centre.
+    pub fn is_order(&self) -> bool {
+        matches!(
+            self,
+            EventKind::UnitDispatched { .. }
+                | EventKind::UnitReleased
+                | EventKind::ReinforcementAnswered { .. }
+                | EventKind::MessageToUnit { .. }
+        )
+    }
+}
+
 impl Event {
     /// The event's name (`status_changed`, ...).
     pub fn name(&self) -> &'static str {
@@ -718,6 +765,7 @@ impl Event {
             EventKind::OrderDelivered { .. } => "order_delivered",
             EventKind::OrderResent { .. } => "order_resent",
             EventKind::MessageToUnit { .. } => "message_to_unit",
+            EventKind::ReinforcementAnswered { .. } => "reinforcement_answered",
             EventKind::MessageFromUnit { .. } => "message_from_unit",
             EventKind::ReportFiled { .. } => "report_filed",
             EventKind::CrewChanged { .. } => "crew_changed",

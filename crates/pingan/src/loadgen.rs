@@ -544,6 +544,12 @@ async fn terminal_through_outages(
                         log.answered.push(incident);
                     }
                 }
+                if kind == "release" {
+                    // Free again, so the dispatcher can send it anew.
+                    let body = json!({"status": "available", "at": dispatch::time::format_rfc3339(now_ms()), "idempotency_key": format!("outage-free-{seq}")});
+                    let url = format!("{base}/api/v1/units/{unit}/status");
+                    post_until_replied(&client, &url, &token, &body).await;
+                }
             }
             if Instant::now() >= until {
                 break;

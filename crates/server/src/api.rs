@@ -90,6 +90,10 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/places/search", get(crate::places_api::search))
         .route("/places/reverse", get(crate::places_api::reverse))
         .route("/places/history", get(crate::places_api::history))
+        .route(
+            "/incidents/{id}/history",
+            get(crate::places_api::incident_history),
+        )
         .route("/route", get(crate::places_api::route))
         .route(
             "/places/addresses",
@@ -1163,6 +1167,9 @@ struct ReinforcementBody {
     count: Option<u32>,
     /// Why, in a few words (shown to the dispatcher).
     reason: Option<String>,
+    /// A terminal's key for this request (1 to 200 characters): a retry
+    /// with it asks nothing new and answers the recommendation as it stands.
+    idempotency_key: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/reinforcement", tag = "dispatch", summary = "Reinforcement request from a unit on scene (how many, why): a recommendation without the units already there",
@@ -1182,7 +1189,14 @@ async fn reinforcement(
         crate::error::from_value(v, "")?
     };
     let rec = as_user(&app, &user, |e, now, actor| {
-        e.reinforcement(now, actor, &id, b.count.unwrap_or(1), b.reason.as_deref())
+        e.reinforcement(
+            now,
+            actor,
+            &id,
+            b.count.unwrap_or(1),
+            b.reason.as_deref(),
+            b.idempotency_key.as_deref(),
+        )
     })
     .await?;
     Ok(Json(wire::RecommendationOut::new(&rec, None)).into_response())

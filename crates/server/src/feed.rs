@@ -137,19 +137,8 @@ fn for_terminal(app: &App, user: &User, m: &FeedMessage) -> Option<Terminal> {
             Some(Terminal::Text(render(app, m)))
         }
         FeedMessage::Event(e) if e.unit_id.as_deref() == Some(own) => match &e.kind {
-            K::UnitDispatched { .. } | K::UnitReleased | K::MessageToUnit { .. } => {
-                let order = store::OrderRecord {
-                    seq: e.seq,
-                    at: e.at,
-                    incident_id: e.incident_id,
-                    kind: e.name().to_string(),
-                    acked_at: None,
-                    delivered_at: None,
-                    text: match &e.kind {
-                        K::MessageToUnit { text } => Some(text.clone()),
-                        _ => None,
-                    },
-                };
+            k if k.is_order() => {
+                let order = store::OrderRecord::issued(e)?;
                 let order_text = text(&FeedOut::Order {
                     order: (&order).into(),
                 });

@@ -65,6 +65,7 @@ use crate::wire::{
         crate::places_api::search,
         crate::places_api::reverse,
         crate::places_api::history,
+        crate::places_api::incident_history,
         crate::places_api::route,
         crate::places_api::import_addresses,
         crate::places_api::import_markers,

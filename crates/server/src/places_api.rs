@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::App;
 use crate::auth::{Action, User};
-use crate::error::{ApiError, Query};
+use crate::error::{ApiError, Path, Query};
 use crate::wire::{self, FoundPlaceOut, NewIncidentBody, PlacesOut, ReadingOut};
 use app::Refusal;
 
@@ -489,6 +489,96 @@ pub(crate) async fn history(
             (lat, lon, None)
         }
     };
+    history_at(
+        &app,
+        &user,
+        Around {
+            lat,
+            lon,
+            label,
+            radius_m,
+            days,
+            sent_here: false,
+        },
+    )
+    .await
+}
+
+/// The place a history is read around.
+struct Around {
+    lat: f64,
+    lon: f64,
+    /// Its address, for the registries' cautions.
+    label: Option<String>,
+    radius_m: f64,
+    days: u32,
+    /// A unit's terminal reading the place it is sent to: it learns what
+    /// happened there (kinds and times, no callers) whichever
+    /// jurisdiction's, within a radius kept small.
+    sent_here: bool,
+}
+
+/// `GET /api/v1/incidents/{id}/history`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IncidentHistoryQuery {
+    /// Earlier incidents within this many metres, 5..=300 (default 50).
+    radius_m: Option<f64>,
+    /// Over this many days, 1..=3650 (default 90).
+    days: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/history", tag = "places", summary = "The history of an incident's place (as at call entry, without the incident itself): for the dispatcher, and for the terminal of a unit sent there",
+    params(("id" = i64, Path, description = "Incident id"), IncidentHistoryQuery), responses((status = 200, description = "OK", body = wire::PlaceHistoryOut)))]
+pub(crate) async fn incident_history(
+    State(app): crate::api::AppState,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<IncidentHistoryQuery>,
+) -> ApiResult {
+    user.require_or_field(Action::Read)?;
+    let radius_m = crate::error::bounded("radius_m", q.radius_m, 50.0, 5.0..=300.0)?;
+    let days = crate::error::bounded("days", q.days, 90, 1..=3650)?;
+    let incident = crate::api::visible_incident(&app, &user, crate::api::parse_id(&id)?)?;
+    let label = incident
+        .location
+        .as_ref()
+        .and_then(|l| l.label.clone())
+        .or_else(|| incident.address.clone());
+    let around = Around {
+        lat: incident.lat,
+        lon: incident.lon,
+        label,
+        radius_m,
+        days,
+        sent_here: user.is_unit(),
+    };
+    let mut out = history_out(&app, &user, around).await?;
+    out.prior.retain(|p| p.id != incident.id);
+    out.open_nearby.retain(|p| p.id != incident.id);
+    out.prior_count = out.prior_count.saturating_sub(1);
+    Ok(Json(out).into_response())
+}
+
+async fn history_at(app: &App, user: &User, around: Around) -> ApiResult {
+    Ok(Json(history_out(app, user, around).await?).into_response())
+}
+
+async fn history_out(
+    app: &App,
+    user: &User,
+    around: Around,
+) -> Result<wire::PlaceHistoryOut, ApiError> {
+    let Around {
+        lat,
+        lon,
+        label,
+        radius_m,
+        days,
+        sent_here,
+    } = around;
+    let sees = |i: &dispatch::Incident| sent_here || user.sees(i);
     let now = app.now();
     let dlat = radius_m / 111_320.0;
     let dlon = dlat / lat.to_radians().cos().max(0.01);
@@ -515,20 +605,20 @@ pub(crate) async fn history(
     };
     let prior: Vec<&dispatch::Incident> = found
         .iter()
-        .filter(|i| user.sees(i) && i.merged_into.is_none() && near(i) <= radius_m)
+        .filter(|i| sees(i) && i.merged_into.is_none() && near(i) <= radius_m)
         .collect();
-    let mut open: Vec<wire::NearbyIncidentOut> = app
-        .view(&user)
-        .incidents()
-        .filter(|i| i.status.is_open() && near(i) <= OPEN_RADIUS_M)
-        .map(out)
-        .collect();
+    let mut open: Vec<wire::NearbyIncidentOut> = app.read(|e| {
+        e.incidents()
+            .filter(|i| sees(i) && i.status.is_open() && near(i) <= OPEN_RADIUS_M)
+            .map(out)
+            .collect()
+    });
     open.sort_by(|a, b| a.meters.total_cmp(&b.meters).then(a.id.cmp(&b.id)));
     let (venues, key_persons) = match &label {
-        Some(label) => cautions(&app, &user, lat, lon, &address_key(label)).await?,
+        Some(label) => cautions(app, user, sent_here, lat, lon, &address_key(label)).await?,
         None => (Vec::new(), 0),
     };
-    Ok(Json(wire::PlaceHistoryOut {
+    Ok(wire::PlaceHistoryOut {
         lat,
         lon,
         label,
@@ -541,7 +631,6 @@ pub(crate) async fn history(
         venues,
         key_persons,
     })
-    .into_response())
 }
 
 /// The registries' caution flags at an address: the regulated venues
@@ -551,6 +640,7 @@ pub(crate) async fn history(
 async fn cautions(
     app: &App,
     user: &User,
+    sent_here: bool,
     lat: f64,
     lon: f64,
     label_key: &str,
@@ -558,7 +648,7 @@ async fn cautions(
     let Some(at) = app.jurisdictions().resolve(LatLon { lat, lon }) else {
         return Ok((Vec::new(), 0));
     };
-    if !user.sees_place(&at) {
+    if !sent_here && !user.sees_place(&at) {
         return Ok((Vec::new(), 0));
     }
     let (Some(community), Some(station)) = (at.community_id, at.station_id) else {

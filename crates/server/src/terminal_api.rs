@@ -465,6 +465,9 @@ pub(crate) struct MessageIn {
     text: String,
     /// The incident it is about.
     incident_id: Option<i64>,
+    /// A terminal's key for this message (1 to 200 characters): a retry
+    /// with it sends nothing new and answers the messages sent.
+    idempotency_key: Option<String>,
 }
 
 /// A message in a unit's conversation with the command centre.
@@ -547,15 +550,17 @@ pub(crate) async fn message_unit(
     )?;
     message_incident(&app, &user, b.incident_id)?;
     let events = crate::api::as_user(&app, &user, |e, now, actor| {
-        let ch = e.message(
+        e.message(
             now,
             actor,
-            std::slice::from_ref(&id),
-            from_unit,
-            &b.text,
-            b.incident_id,
-        )?;
-        Ok((ch.events.clone(), ch))
+            dispatch::Message {
+                unit_ids: std::slice::from_ref(&id),
+                from_unit,
+                text: &b.text,
+                incident_id: b.incident_id,
+                key: b.idempotency_key.as_deref(),
+            },
+        )
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(messages_out(&events))).into_response())
@@ -571,6 +576,9 @@ pub(crate) struct StationMessageIn {
     text: String,
     /// The incident it is about.
     incident_id: Option<i64>,
+    /// A key for this message (1 to 200 characters): a retry with it sends
+    /// nothing new.
+    idempotency_key: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/messages", tag = "units", summary = "A message from the command centre to every unit of a station (one order per unit)",
@@ -602,8 +610,17 @@ pub(crate) async fn message_station(
         ));
     }
     let events = crate::api::as_user(&app, &user, |e, now, actor| {
-        let ch = e.message(now, actor, &units, false, &b.text, b.incident_id)?;
-        Ok((ch.events.clone(), ch))
+        e.message(
+            now,
+            actor,
+            dispatch::Message {
+                unit_ids: &units,
+                from_unit: false,
+                text: &b.text,
+                incident_id: b.incident_id,
+                key: b.idempotency_key.as_deref(),
+            },
+        )
     })
     .await?;
     Ok((axum::http::StatusCode::CREATED, Json(messages_out(&events))).into_response())
@@ -644,6 +661,9 @@ pub(crate) async fn unit_messages(
 pub(crate) struct CrewIn {
     /// Names or badge numbers, 1 to 12.
     names: Vec<String>,
+    /// A terminal's key for this change (1 to 200 characters): a retry
+    /// with it changes nothing.
+    idempotency_key: Option<String>,
 }
 
 #[utoipa::path(put, path = "/api/v1/units/{id}/crew", tag = "units", summary = "The crew logged on to the unit's terminal (its crew count follows)",
@@ -656,7 +676,7 @@ pub(crate) async fn put_crew(
 ) -> ApiResult {
     unit_for(&app, &user, Action::UpdateStatus, &id)?;
     let unit = crate::api::as_user(&app, &user, |e, now, actor| {
-        e.set_crew(now, actor, &id, &b.names)
+        e.set_crew(now, actor, &id, &b.names, b.idempotency_key.as_deref())
     })
     .await?;
     Ok(Json(wire::UnitOut::from(&unit)).into_response())

@@ -3373,6 +3373,57 @@ async fn the_standard_address_register_is_posted_whole_and_found() {
         )
         .await;
     assert_eq!(far["prior_count"], 0, "{far}");
+    // The terminal of a unit sent there reads the same history on its order (without the
+    // incident itself), and nothing of a place it is not sent to.
+    let admin = s.login("admin").await;
+    let (_, units) = s.get(&admin, "/units").await;
+    let unit = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["status"] == json!("available"))
+        .unwrap()["id"]
+        .clone();
+    s.post(&admin, "/users", json!({"username": "terminal-h", "password": "field-terminal-h", "role": "unit", "unit_id": unit})).await;
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-h",
+        "field-terminal-h",
+    )
+    .await;
+    let disp = s.login("dispatcher").await;
+    let (code, r) = s
+        .post(
+            &disp,
+            &format!("/incidents/{}/dispatch", ids[1]),
+            json!({"unit_ids": [unit], "idempotency_key": "history"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let (code, th) = s.get(&t, &format!("/incidents/{}/history", ids[1])).await;
+    assert_eq!(code, StatusCode::OK, "{th}");
+    assert_eq!(
+        (
+            &th["prior_count"],
+            &th["prior"][0]["id"],
+            &th["key_persons"],
+            &th["venues"][0]["name"]
+        ),
+        (&json!(1), &json!(ids[0]), &json!(1), &json!("新路宾馆")),
+        "{th}"
+    );
+    assert!(!th.to_string().contains("王小明"), "no personal data: {th}");
+    let (code, _) = s.get(&t, &format!("/incidents/{}/history", ids[0])).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "not sent there");
+    let (code, r) = s
+        .get(&t, &format!("/incidents/{}/history?radius_m=1000", ids[1]))
+        .await;
+    assert_eq!(
+        (code, r["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("radius_m")),
+        "a terminal's history stays near: {r}"
+    );
     for (path, field) in [
         ("/places/history?lat=43.7&lon=7.4&radius_m=0", "radius_m"),
         ("/places/history?lat=43.7&lon=7.4&days=0", "days"),
@@ -3627,6 +3678,7 @@ async fn a_unit_account_reaches_its_own_unit_and_nothing_else() {
         "/api/v1/terminal/settings",
         "/api/v1/config",
         "/api/v1/incidents/{id}/reports",
+        "/api/v1/incidents/{id}/history",
     ];
     let (mut answered, mut tried) = (Vec::new(), 0);
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -4283,11 +4335,33 @@ async fn orders_are_delivered_resent_and_talked_about() {
         .post(
             &t,
             &format!("/units/{me}/messages"),
-            json!({"text": "收到 copy"}),
+            json!({"text": "收到 copy", "idempotency_key": "reply-1"}),
         )
         .await;
     assert_eq!(code, StatusCode::CREATED, "{reply}");
     assert_eq!(reply["messages"][0]["direction"], json!("from_unit"));
+    // The outbox's retry of the same message sends nothing new; the key for another text is refused.
+    let (code, again) = s
+        .post(
+            &t,
+            &format!("/units/{me}/messages"),
+            json!({"text": "收到 copy", "idempotency_key": "reply-1"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{again}");
+    assert_eq!(again["messages"][0]["seq"], reply["messages"][0]["seq"]);
+    let (code, e) = s
+        .post(
+            &t,
+            &format!("/units/{me}/messages"),
+            json!({"text": "another", "idempotency_key": "reply-1"}),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::CONFLICT, &json!("idempotency_key")),
+        "{e}"
+    );
     loop {
         let ev = next_of_type(&mut console, "event").await;
         if ev["event"]["event"] == json!("message_from_unit") {
@@ -4302,7 +4376,11 @@ async fn orders_are_delivered_resent_and_talked_about() {
         .iter()
         .map(|m| m["direction"].as_str().unwrap())
         .collect();
-    assert_eq!(dirs, ["to_unit", "from_unit"], "{talk}");
+    assert_eq!(
+        dirs,
+        ["to_unit", "from_unit"],
+        "one message for the retry: {talk}"
+    );
     let (code, e) = s
         .post(&t, &format!("/units/{me}/messages"), json!({"text": "  "}))
         .await;
@@ -4344,14 +4422,17 @@ async fn orders_are_delivered_resent_and_talked_about() {
         s.post(&t, &format!("/units/{me}/status"), json!({"status": st}))
             .await;
     }
-    let (code, rec) = s
-        .post(
-            &t,
-            &format!("/units/{me}/reinforcement"),
-            json!({"count": 2, "reason": "三人持械 three armed"}),
-        )
-        .await;
-    assert_eq!(code, StatusCode::OK, "{rec}");
+    for _ in 0..2 {
+        // The second is the outbox's retry: one request.
+        let (code, rec) = s
+            .post(
+                &t,
+                &format!("/units/{me}/reinforcement"),
+                json!({"count": 2, "reason": "三人持械 three armed", "idempotency_key": "more-1"}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{rec}");
+    }
     let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
     let asked: Vec<&Value> = full["timeline"]
         .as_array()
@@ -4375,6 +4456,82 @@ async fn orders_are_delivered_resent_and_talked_about() {
         (code, &e["field"]),
         (StatusCode::UNPROCESSABLE_ENTITY, &json!("count"))
     );
+    // The units the dispatcher sends next are the answer: an order to the unit that asked.
+    let helpers: Vec<Value> = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["id"] != json!(me) && u["status"] == json!("available"))
+        .take(2)
+        .map(|u| u["id"].clone())
+        .collect();
+    let (code, sent) = s
+        .post(
+            &disp,
+            &format!("/incidents/{id}/dispatch"),
+            json!({"unit_ids": helpers, "idempotency_key": "help"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{sent}");
+    let answer = loop {
+        let o = next_of_type(&mut sock, "order").await;
+        if o["order"]["kind"] == json!("reinforcement") {
+            break o;
+        }
+    };
+    assert_eq!(answer["order"]["units"], json!(helpers), "{answer}");
+    assert_eq!(answer["order"]["incident_id"], json!(id));
+    let answer_seq = answer["order"]["seq"].as_i64().unwrap();
+    let (code, acked) = s
+        .post(
+            &t,
+            &format!("/units/{me}/orders/{answer_seq}/ack"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{acked}");
+    assert!(acked["acked_at"].is_string(), "{acked}");
+
+    // The crew logs on; the outbox's retry changes nothing, the key for another crew is refused.
+    let crew = json!({"names": ["张伟 031245", "李娜 031246"], "idempotency_key": "crew-1"});
+    for _ in 0..2 {
+        let (code, u) = s
+            .call(
+                &t,
+                reqwest::Method::PUT,
+                &format!("/units/{me}/crew"),
+                Some(crew.clone()),
+            )
+            .await;
+        assert_eq!((code, &u["crew"]), (StatusCode::OK, &json!(2)), "{u}");
+    }
+    let (code, e) = s
+        .call(
+            &t,
+            reqwest::Method::PUT,
+            &format!("/units/{me}/crew"),
+            Some(json!({"names": ["王芳"], "idempotency_key": "crew-1"})),
+        )
+        .await;
+    assert_eq!(
+        (code, &e["field"]),
+        (StatusCode::CONFLICT, &json!("idempotency_key"))
+    );
+    let (_, full) = s.get(&disp, &format!("/incidents/{id}")).await;
+    let count = |name: &str| {
+        full["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == json!(name))
+            .count()
+    };
+    assert_eq!(
+        count("reinforcement_requested"),
+        1,
+        "one request for the retry"
+    );
+    assert_eq!(count("reinforcement_answered"), 1, "{full}");
 }
 
 /// A report from the scene with photos: a retry is the same report, a photo

@@ -75,7 +75,7 @@ pub struct OrderRecord {
     pub at: i64,
     /// The incident it concerns.
     pub incident_id: Option<i64>,
-    /// `unit_dispatched`, `unit_released` or `message_to_unit`.
+    /// The event's name, one of [`dispatch::ORDER_EVENTS`].
     pub kind: String,
     /// When the unit's terminal acknowledged it (server time).
     pub acked_at: Option<i64>,
@@ -83,6 +83,35 @@ pub struct OrderRecord {
     pub delivered_at: Option<i64>,
     /// A message's text.
     pub text: Option<String>,
+    /// A reinforcement answer's units on their way.
+    pub units: Vec<String>,
+}
+
+impl OrderRecord {
+    /// The order event `e` gives, not yet delivered or acknowledged
+    /// (`None` for an event that is no order).
+    pub fn issued(e: &Event) -> Option<OrderRecord> {
+        use dispatch::EventKind as K;
+        if !e.kind.is_order() {
+            return None;
+        }
+        Some(OrderRecord {
+            seq: e.seq,
+            at: e.at,
+            incident_id: e.incident_id,
+            kind: e.name().to_string(),
+            acked_at: None,
+            delivered_at: None,
+            text: match &e.kind {
+                K::MessageToUnit { text } => Some(text.clone()),
+                _ => None,
+            },
+            units: match &e.kind {
+                K::ReinforcementAnswered { units, .. } => units.clone(),
+                _ => vec![],
+            },
+        })
+    }
 }
 
 /// A short report from the scene.
@@ -173,7 +202,10 @@ macro_rules! user_record {
 
 /// An `orders_select!` row of either backend.
 macro_rules! order_record {
-    ($r:expr) => {
+    ($r:expr) => {{
+        let issued = serde_json::from_str::<Event>(&$r.get::<String, _>(6))
+            .ok()
+            .and_then(|e| OrderRecord::issued(&e));
         OrderRecord {
             seq: $r.get(0),
             at: $r.get(1),
@@ -181,14 +213,10 @@ macro_rules! order_record {
             kind: $r.get(3),
             acked_at: $r.get(4),
             delivered_at: $r.get(5),
-            text: serde_json::from_str::<Event>(&$r.get::<String, _>(6))
-                .ok()
-                .and_then(|e| match e.kind {
-                    dispatch::EventKind::MessageToUnit { text } => Some(text),
-                    _ => None,
-                }),
+            text: issued.as_ref().and_then(|o| o.text.clone()),
+            units: issued.map(|o| o.units).unwrap_or_default(),
         }
-    };
+    }};
 }
 
 struct Job {
@@ -298,7 +326,7 @@ macro_rules! orders_select {
          (SELECT MIN(d.at) FROM events d WHERE d.agency_id = o.agency_id AND d.unit_id = o.unit_id \
           AND d.kind = 'order_delivered' AND d.ref_seq = o.seq), o.doc \
          FROM events o WHERE o.agency_id = $1 AND o.unit_id = $2 \
-         AND o.kind IN ('unit_dispatched', 'unit_released', 'message_to_unit')"
+         AND o.kind IN ('unit_dispatched', 'unit_released', 'reinforcement_answered', 'message_to_unit')"
     };
 }
 const ORDERS_AFTER: &str = concat!(orders_select!(), " AND o.seq > $3 ORDER BY o.seq LIMIT $4");
@@ -1427,5 +1455,18 @@ fn report_of((id, incident_id, unit_id, author, at, received_at, text): ReportRo
         received_at,
         text,
         photos: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod order_query {
+    #[test]
+    fn the_orders_query_selects_every_order_event() {
+        for kind in dispatch::ORDER_EVENTS {
+            assert!(
+                super::ORDERS_AFTER.contains(&format!("'{kind}'")),
+                "{kind} is missing from the orders query"
+            );
+        }
     }
 }

@@ -254,6 +254,12 @@ const missingLabels = await page.evaluate(async () => {
   return m.missingLabels(await res.json());
 });
 check('every ledger option, status and result is named in both languages, per ledger and field', missingLabels.length === 0, JSON.stringify(missingLabels));
+const missingStrings = await page.evaluate(async () => {
+  const { STRINGS } = await import('/i18n.js');
+  const gaps = (a, b) => Object.keys(STRINGS[a]).filter((k) => !(k in STRINGS[b])).map((k) => `${b}:${k}`);
+  return [...gaps('zh', 'en'), ...gaps('en', 'zh')];
+});
+check('every dashboard string is in zh-CN and English', missingStrings.length === 0, JSON.stringify(missingStrings));
 await page.fill('[data-test=an-brief-from]', '2026-10-01');
 await page.fill('[data-test=an-brief-to]', '2026-10-07');
 const keyDates = await openBrief('[data-test=an-brief-range]');

@@ -25,8 +25,11 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   const small = await tp.evaluate(() => [...document.querySelectorAll('button')].filter((b) => b.offsetParent && b.getBoundingClientRect().height < 44).map((b) => b.textContent));
   check('every button is a big touch target (≥ 44 px)', small.length === 0, JSON.stringify(small));
 
+  // An earlier call at the same place, which the order's place history shows.
+  const here = { lat: unit.lat + 0.004, lon: unit.lon + 0.003 };
+  const before = await api(token, 'POST', '/incidents', { kind: 'dispute', ...here, address: 'e2e 终端 terminal', caller_name: '李女士' });
   // The dispatcher sends this unit; the order shows on the terminal.
-  const inc = await api(token, 'POST', '/incidents', { kind: 'theft', lat: unit.lat + 0.004, lon: unit.lon + 0.003, address: 'e2e 终端 terminal', caller_name: '王先生' });
+  const inc = await api(token, 'POST', '/incidents', { kind: 'theft', ...here, address: 'e2e 终端 terminal', caller_name: '王先生' });
   const sentAt = Date.now();
   await api(token, 'POST', `/incidents/${inc.id}/dispatch`, { unit_ids: [unit.id], idempotency_key: `e2e-terminal-${inc.id}` });
   await tp.waitForSelector('[data-test=t-ack]', { timeout: 10000 });
@@ -35,6 +38,11 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   await tp.waitForSelector('[data-test=t-steps] li', { timeout: 15000 });
   const steps = await tp.$$eval('[data-test=t-steps] li', (li) => li.map((x) => x.textContent));
   check('the route to the scene shows with its turn-by-turn steps', steps.length >= 2, JSON.stringify(steps.slice(0, 4)));
+  await tp.waitForSelector('[data-test=t-history]', { timeout: 10000 });
+  const history = await api(token, 'GET', `/incidents/${inc.id}/history`);
+  const shown = await tp.$eval('[data-test=t-history]', (el) => ({ prior: Number(el.dataset.prior), text: el.textContent }));
+  check('the order shows its place history (the earlier call there)', history.prior.some((p) => p.id === before.id) && shown.prior === history.prior_count && shown.text.includes('纠纷'), JSON.stringify({ shown, prior: history.prior_count }));
+  await api(token, 'POST', `/incidents/${before.id}/status`, { status: 'cancelled', note: 'e2e' });
   await tp.click('[data-test=t-ack]');
   let acked = null;
   for (let i = 0; i < 100 && !acked; i++) {
@@ -83,6 +91,22 @@ export async function terminalChecks({ browser, base, token, api, check, outDir,
   await tp.waitForFunction(() => document.querySelector('[data-test=t-net]')?.dataset.pending === '0', null, { timeout: 10000 });
   await page.waitForFunction((u) => window.pingan.units.get(u)?.status === 'on_scene', unit.id, { timeout: 10000 });
   check('the dispatcher dashboard shows the unit on scene', true);
+  // On scene, the officer asks for one more unit; the next unit sent is the answer.
+  await tp.selectOption('#rf [name=count]', '1');
+  await tp.fill('#rf [name=reason]', 'e2e 嫌疑人逃跑 suspect ran');
+  await tp.click('[data-test=t-reinforce]');
+  let requested = false;
+  for (let i = 0; i < 100 && !requested; i++) {
+    requested = (await api(token, 'GET', `/incidents/${inc.id}`)).timeline.some((e) => e.event === 'reinforcement_requested' && e.unit_id === unit.id);
+    if (!requested) await new Promise((r) => setTimeout(r, 100));
+  }
+  check('the reinforcement request reaches the incident', requested);
+  const helper = (await api(token, 'GET', '/units')).find((u) => u.status === 'available' && u.id !== unit.id && !u.incident_id);
+  await api(token, 'POST', `/incidents/${inc.id}/dispatch`, { unit_ids: [helper.id], idempotency_key: `e2e-reinforce-${inc.id}` });
+  await tp.waitForFunction((h) => document.querySelector('[data-test=t-reinforcement]')?.textContent.includes(h), helper.id, { timeout: 10000 }).catch(() => {});
+  const answer = (await api(token, 'GET', `/units/${unit.id}/orders?after=0`)).orders.find((o) => o.kind === 'reinforcement' && o.incident_id === inc.id);
+  check('the answer is an order to the unit that asked, shown on its terminal', answer?.units?.includes(helper.id) && (await tp.textContent('[data-test=t-order]')).includes(helper.id), JSON.stringify(answer));
+  await tp.locator('[data-test=t-order]').screenshot({ path: `${outDir}/terminal-order.png` });
   // A message from the command centre reaches the terminal as an order.
   await api(token, 'POST', `/units/${unit.id}/messages`, { text: 'e2e 注意安全 stay safe' });
   await tp.waitForFunction(() => document.querySelector('[data-test=t-talk]')?.textContent.includes('stay safe') || [...window.terminal.orders.values()].some((o) => o.text?.includes('stay safe')), null, { timeout: 10000 });

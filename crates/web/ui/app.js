@@ -32,6 +32,7 @@ const kindName = (code) => {
   return k ? (state.lang === 'zh' ? k.name_zh : k.name_en) : code;
 };
 const statusName = (s) => t(s === 'dispatched' ? 'dispatched_s' : s);
+const eventName = (name) => STRINGS[state.lang][`ev_${name}`] ?? name;
 const PRIORITY_COLORS = { 1: '#d7191c', 2: '#fd8d3c', 3: '#fecc5c', 4: '#a6d96a' };
 const UNIT_COLORS = { available: '#1a9641', dispatched: '#fdae61', en_route: '#f46d43', on_scene: '#d73027', returning: '#74add1', off_duty: '#999999' };
 
@@ -296,7 +297,7 @@ function renderDetail() {
     ${rec ? renderRecommendation(rec, canDispatch && ['received', 'dispatched', 'en_route', 'on_scene'].includes(inc.status)) : '<p class="muted">…</p>'}
     <h3>${t('timeline')}</h3>
     <ol class="timeline" data-test="timeline">
-      ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : e.event)} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
+      ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : eventName(e.event))} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
     </ol>`;
   el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
   loadReports(inc.id);
@@ -429,7 +430,9 @@ async function dispatchTwoWay() {
   const rec = state.rec;
   if (!id || !rec || !rec.two_way.unit_ids.length) return;
   try {
-    const key = `ui-${id}-${rec.two_way.unit_ids.join('+')}-${crypto.randomUUID()}`;
+    // randomUUID exists only in secure contexts; a desk may use plain HTTP on the LAN.
+    const nonce = crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const key = `ui-${id}-${rec.two_way.unit_ids.join('+')}-${nonce}`;
     const out = await api('POST', `/incidents/${id}/dispatch`, { unit_ids: rec.two_way.unit_ids, idempotency_key: key });
     state.incidents.set(id, { ...state.incidents.get(id), ...out.incident });
     toast(`${t('dispatched')}: ${out.unit_ids.join(', ')}`);

@@ -19,6 +19,8 @@ const S = {
     crew: '本车警员', crew_hint: '姓名或警号, 用逗号分隔', save: '保存', saved: '已保存',
     report: '现场反馈', report_text: '简要情况', photos: '照片 (最多10张, 每张≤5MB)', send_report: '提交反馈', report_needs: '需要当前警情和文字', photo_refused: '只收 JPEG/PNG/WebP 且不超过 5MB', report_queued: '反馈已保存, 将按顺序发送',
     refused: '服务器拒绝', wake: '屏幕常亮', wake_off: '屏幕可能熄灭', language: 'English', message_order: '指挥中心消息',
+    reinforcement_coming: '增援警力已派出', history: '此地警情', history_none: '无', history_in: '天内', history_m: '米内', history_count: '起',
+    open_nearby: '附近在办警情', venues: '重点场所', key_persons: '登记重点人员',
   },
   en: {
     title: 'pingan · field terminal', login: 'Log in', username: 'Unit account', password: 'Password', bad_login: 'Wrong account or password', logout: 'Log out',
@@ -32,6 +34,8 @@ const S = {
     crew: 'Crew on board', crew_hint: 'Names or badge numbers, comma-separated', save: 'Save', saved: 'Saved',
     report: 'Report from the scene', report_text: 'What you found', photos: 'Photos (up to 10, 5 MB each)', send_report: 'Send report', report_needs: 'A report needs a current incident and text', photo_refused: 'only JPEG/PNG/WebP up to 5 MB', report_queued: 'Report saved; it is sent in order',
     refused: 'Refused by the server', wake: 'Screen kept on', wake_off: 'Screen may sleep', language: '中文', message_order: 'Message from the command centre',
+    reinforcement_coming: 'Reinforcement on its way', history: 'Here before', history_none: 'nothing', history_in: 'days', history_m: 'm', history_count: 'earlier',
+    open_nearby: 'Open nearby', venues: 'Regulated venues', key_persons: 'Key persons registered',
   },
 };
 const st = {
@@ -79,6 +83,13 @@ async function store(name, mode, fn) {
   });
 }
 const all = (name) => store(name, 'readonly', (s) => s.getAll());
+
+// A fresh idempotency key. crypto.randomUUID exists only in secure
+// contexts, and a terminal may reach pingan over plain HTTP on a police LAN.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 // An answer from the road: kept before anything is sent, so a crash, a
 // reload or a dead network loses nothing.
@@ -219,7 +230,9 @@ function connect() {
 
 function alertOrder(o) {
   navigator.vibrate?.([300, 100, 300]);
-  toast(o.kind === 'message' ? `${t('message_order')}: ${o.text}` : `${t('new_order')} #${o.incident_id ?? ''}`);
+  toast(o.kind === 'message' ? `${t('message_order')}: ${o.text}`
+    : o.kind === 'reinforcement' ? `${t('reinforcement_coming')}: ${(o.units || []).join(', ')}`
+    : `${t('new_order')} #${o.incident_id ?? ''}`);
 }
 
 // The unit, its incident and the route to it, when the network allows.
@@ -229,6 +242,10 @@ async function refresh() {
     localStorage.setItem('pingan.terminal.unit', JSON.stringify(st.unit));
     const id = st.unit.incident_id;
     st.incident = id ? await api('GET', `/incidents/${id}`) : null;
+    if (id && st.history?.incident_id !== id) {
+      const h = await api('GET', `/incidents/${id}/history`).catch(() => null);
+      st.history = h && { ...h, incident_id: id };
+    }
     st.route = null;
     if (st.incident && ['dispatched', 'en_route'].includes(st.unit.status)) {
       st.route = await api('GET', `/route?from=${st.unit.lat},${st.unit.lon}&to=${st.incident.lat},${st.incident.lon}${st.lang === 'zh' ? '&lang=zh' : ''}`).catch(() => null);
@@ -257,7 +274,7 @@ async function pendingStatus() {
 }
 
 async function report(status) {
-  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/status`, { status, at: deviceIso(), idempotency_key: crypto.randomUUID() }, 'status');
+  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/status`, { status, at: deviceIso(), idempotency_key: newKey() }, 'status');
   st.shownStatus = status;
   render();
 }
@@ -267,7 +284,7 @@ async function acknowledge(seq) {
   if (!o) return;
   o.acking = true;
   await store('orders', 'readwrite', (s) => s.put(o));
-  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/orders/${seq}/ack`, { at: deviceIso(), idempotency_key: crypto.randomUUID() }, 'ack');
+  await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/orders/${seq}/ack`, { at: deviceIso(), idempotency_key: newKey() }, 'ack');
   render();
 }
 
@@ -386,7 +403,7 @@ function renderShell() {
   $('#rf').onsubmit = async (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
-    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/reinforcement`, { count: Number(f.get('count')), reason: f.get('reason') || undefined }, 'reinforcement');
+    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/reinforcement`, { count: Number(f.get('count')), reason: f.get('reason') || undefined, idempotency_key: newKey() }, 'reinforcement');
     toast(t('asked'));
     e.target.reset();
   };
@@ -394,7 +411,7 @@ function renderShell() {
     e.preventDefault();
     const names = String(new FormData(e.target).get('names') || '').split(/[,，、;]/).map((x) => x.trim()).filter(Boolean);
     if (!names.length) return;
-    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/crew`, { names }, 'crew', { method: 'PUT' });
+    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/crew`, { names, idempotency_key: newKey() }, 'crew', { method: 'PUT' });
     toast(t('saved'));
   };
   $('#rp').onsubmit = async (e) => {
@@ -406,7 +423,7 @@ function renderShell() {
     const files = [...e.target.photos.files].slice(0, 10);
     const big = files.find((x) => x.size > 5 * 1024 * 1024 || !['image/jpeg', 'image/png', 'image/webp'].includes(x.type));
     if (big) return toast(`${big.name}: ${t('photo_refused')}`, true);
-    const key = crypto.randomUUID();
+    const key = newKey();
     await enqueue(`/incidents/${incident}/reports`, { text, at: deviceIso(), idempotency_key: key }, 'report');
     for (const [i, file] of files.entries()) {
       await enqueue(`/incidents/${incident}/reports/${incident}-${key}/photos/${i + 1}`, null, 'photo', { method: 'PUT', blob: file, contentType: file.type });
@@ -418,7 +435,7 @@ function renderShell() {
     e.preventDefault();
     const f = new FormData(e.target);
     if (!String(f.get('text')).trim()) return;
-    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/messages`, { text: f.get('text') }, 'message');
+    await enqueue(`/units/${encodeURIComponent(st.me.unit_id)}/messages`, { text: f.get('text'), idempotency_key: newKey() }, 'message');
     st.talk.push({ direction: 'from_unit', text: f.get('text'), at: deviceIso(), pending: true });
     renderTalk();
     e.target.reset();
@@ -445,6 +462,21 @@ function currentOrder() {
   return list.find((o) => o.kind === 'dispatch' && o.incident_id === st.unit?.incident_id) || list.find((o) => o.kind !== 'release' && !o.acked_at && !o.acking) || null;
 }
 
+// What the place has seen: earlier incidents by kind, open ones nearby,
+// the registries' cautions (counts only).
+function history(id, kindName) {
+  const h = st.history;
+  if (!h || !id || h.incident_id !== id) return '';
+  const kinds = {};
+  for (const p of h.prior) kinds[p.kind] = (kinds[p.kind] || 0) + 1;
+  const prior = h.prior_count ? `${h.prior_count} ${t('history_count')}: ${Object.entries(kinds).map(([k, n]) => `${esc(kindName(k))}${n > 1 ? ` ×${n}` : ''}`).join(', ')}` : t('history_none');
+  return `<div class="history" data-test="t-history" data-prior="${h.prior_count}">
+    <p><b>${t('history')}</b> <small class="muted">(${h.days} ${t('history_in')}, ${Math.round(h.radius_m)} ${t('history_m')})</small>: ${prior}</p>
+    ${h.open_nearby.length ? `<p><b>${t('open_nearby')}:</b> ${h.open_nearby.map((x) => `#${x.id} ${esc(kindName(x.kind))} ${Math.round(x.meters)} m`).join(', ')}</p>` : ''}
+    ${h.venues.length ? `<p><b>${t('venues')}:</b> ${h.venues.map((v) => esc(v.name)).join(', ')}</p>` : ''}
+    ${h.key_persons ? `<p class="warn-text"><b>${t('key_persons')}:</b> ${h.key_persons}</p>` : ''}</div>`;
+}
+
 function render() {
   const el = $('#order');
   if (!el) return;
@@ -457,6 +489,7 @@ function render() {
   };
   const others = (inc?.units || []).filter((a) => a.active && a.unit_id !== st.me.unit_id).map((a) => a.unit_id);
   const unacked = [...st.orders.values()].filter((x) => !x.acked_at && !x.acking && x.kind !== 'release');
+  const help = o && [...st.orders.values()].filter((x) => x.kind === 'reinforcement' && x.incident_id === o.incident_id).sort((a, b) => b.seq - a.seq)[0];
   el.classList.toggle('new', unacked.length > 0);
   el.innerHTML = !o ? `<h2>${t('no_order')}</h2>` : o.kind === 'message' ? `<h2>${t('message_order')}</h2><p data-test="t-message">${esc(o.text)}</p>` : `
     <h2>${t('order')} #${esc(o.incident_id)} ${inc ? `<span class="prio p${inc.priority}">${inc.priority}</span> <span data-test="t-kind">${esc(kindName(inc.kind))}</span>` : ''}</h2>
@@ -464,9 +497,11 @@ function render() {
     ${inc.caller_name || inc.caller_phone ? `<p><b>${t('caller')}:</b> ${esc(inc.caller_name || '')} <a href="tel:${esc(inc.caller_phone || '')}">${esc(inc.caller_phone || '')}</a></p>` : ''}
     ${inc.description ? `<p><b>${t('description')}:</b> ${esc(inc.description)}</p>` : ''}
     ${others.length ? `<p><b>${t('other_units')}:</b> ${others.map(esc).join(', ')}</p>` : ''}` : ''}
+    ${help ? `<p data-test="t-reinforcement"><b>${t('reinforcement_coming')}:</b> ${help.units.map(esc).join(', ')}</p>` : ''}
+    ${history(o.incident_id, kindName)}
     <p class="muted">${clock(o.issued_at)}</p>`;
   if (unacked.length) {
-    el.insertAdjacentHTML('beforeend', unacked.map((x) => `<button class="warn" data-ack="${x.seq}" data-test="t-ack">${t('ack')} #${x.seq}${x.kind === 'message' ? ' ✉' : ''}</button>`).join(' '));
+    el.insertAdjacentHTML('beforeend', unacked.map((x) => `<button class="warn" data-ack="${x.seq}" data-test="t-ack">${t('ack')} #${x.seq}${x.kind === 'message' ? ' ✉' : x.kind === 'reinforcement' ? ' ＋' : ''}</button>`).join(' '));
   } else if (o && o.kind !== 'release') {
     el.insertAdjacentHTML('beforeend', `<p data-test="t-acked">✓ ${t('acked')}</p>`);
   }

@@ -405,16 +405,52 @@ fn release_and_reassign_and_reinforcement() {
     );
     assert_eq!(e.unit("near").unwrap().incident_id, Some(b.id));
     assert!(
-        e.reinforcement(3, "near", "near", 1, None).is_err(),
+        e.reinforcement(3, "near", "near", 1, None, None).is_err(),
         "not on scene yet"
     );
     e.unit_status(4, "near", "near", UnitStatus::OnScene)
         .unwrap();
     let (r, ch) = e
-        .reinforcement(5, "near", "near", 2, Some("armed"))
+        .reinforcement(5, "near", "near", 2, Some("armed"), Some("r1"))
         .unwrap();
     assert!(!r.units.iter().any(|u| u.unit_id == "near"));
     assert_eq!(ch.events.len(), 1);
+    let request_seq = ch.events[0].seq;
+    // The terminal's retry asks nothing new; the same key for another request is refused.
+    let (again, ch) = e
+        .reinforcement(5, "near", "near", 2, Some("armed"), Some("r1"))
+        .unwrap();
+    assert!(ch.is_empty(), "a retry changes nothing");
+    assert_eq!(again.units.len(), r.units.len());
+    assert!(matches!(
+        e.reinforcement(5, "near", "near", 3, Some("armed"), Some("r1")),
+        Err(DispatchError::Conflict { .. })
+    ));
+    // The next units sent are the answer, an order to the unit that asked.
+    let (_, ch) = e.dispatch(6, "dp", b.id, &["far".into()], "k3").unwrap();
+    let answers: Vec<&Event> = ch
+        .events
+        .iter()
+        .filter(|ev| matches!(ev.kind, EventKind::ReinforcementAnswered { .. }))
+        .collect();
+    assert_eq!(answers.len(), 1, "{:?}", ch.events);
+    assert_eq!(answers[0].unit_id.as_deref(), Some("near"));
+    assert!(answers[0].kind.is_order());
+    assert_eq!(
+        answers[0].kind,
+        EventKind::ReinforcementAnswered {
+            request_seq,
+            units: vec!["far".into()],
+        }
+    );
+    assert!(e.incident(b.id).unwrap().reinforcement_waiting.is_empty());
+    let (_, ch) = e.dispatch(6, "dp", b.id, &["duty1".into()], "k4").unwrap();
+    assert!(
+        !ch.events
+            .iter()
+            .any(|ev| matches!(ev.kind, EventKind::ReinforcementAnswered { .. })),
+        "answered once"
+    );
     let (inc, _) = e.release(6, "dp", b.id, "near").unwrap();
     assert_eq!(
         inc.status,

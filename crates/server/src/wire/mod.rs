@@ -439,6 +439,11 @@ pub(crate) enum EventDetails {
     Report { report_id: String },
     /// The crew logged on to a unit's terminal.
     Crew { names: Vec<String> },
+    /// `reinforcement_answered`: the request answered and the units sent.
+    ReinforcementAnswer {
+        request_seq: i64,
+        units: Vec<String>,
+    },
 }
 
 impl EventDetails {
@@ -497,6 +502,12 @@ impl EventDetails {
             },
             EventKind::ReinforcementRequested { count } => {
                 EventDetails::Reinforcement { count: *count }
+            }
+            EventKind::ReinforcementAnswered { request_seq, units } => {
+                EventDetails::ReinforcementAnswer {
+                    request_seq: *request_seq,
+                    units: units.clone(),
+                }
             }
             EventKind::StatusChanged { .. }
             | EventKind::UnitReleased
@@ -2995,7 +3006,8 @@ pub struct OrderOut {
     /// Increasing per unit: ask `after=` the last one seen.
     pub(crate) seq: i64,
     pub(crate) incident_id: Option<i64>,
-    /// `dispatch`, `release` or `message`.
+    /// `dispatch`, `release`, `reinforcement` (the answer to the unit's
+    /// request: `units` are on their way) or `message`.
     pub(crate) kind: &'static str,
     /// When it was issued (RFC 3339).
     pub(crate) issued_at: String,
@@ -3006,6 +3018,9 @@ pub struct OrderOut {
     /// A message's text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) text: Option<String>,
+    /// A reinforcement answer's units on their way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) units: Vec<String>,
 }
 
 impl From<&store::OrderRecord> for OrderOut {
@@ -3015,6 +3030,7 @@ impl From<&store::OrderRecord> for OrderOut {
             incident_id: o.incident_id,
             kind: match o.kind.as_str() {
                 "unit_released" => "release",
+                "reinforcement_answered" => "reinforcement",
                 "message_to_unit" => "message",
                 _ => "dispatch",
             },
@@ -3022,6 +3038,7 @@ impl From<&store::OrderRecord> for OrderOut {
             delivered_at: o.delivered_at.map(format_rfc3339),
             acked_at: o.acked_at.map(format_rfc3339),
             text: o.text.clone(),
+            units: o.units.clone(),
         }
     }
 }
