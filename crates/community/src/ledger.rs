@@ -87,21 +87,11 @@ pub struct NewKeyPerson {
     pub next_visit_due: Option<i64>,
 }
 
-/// Checks a mainland resident identity number: 17 digits and a check
-/// character (ISO 7064 MOD 11-2).
+/// Checks a mainland resident identity number in its 18-character form:
+/// 17 digits with a real date of birth and a check character (ISO 7064
+/// MOD 11-2, [`crate::identity`]).
 pub fn valid_id_number(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(W)
-        .map(|(d, w)| (d - b'0') as u32 * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize];
-    b[17].to_ascii_uppercase() == check
+    s.len() == 18 && crate::identity::normalise_id_number(s).is_ok()
 }
 
 /// The number with all but the first 3 and last 2 characters hidden.
@@ -151,19 +141,20 @@ impl KeyPerson {
                 "say why the person is listed",
             ));
         }
-        if let Some(n) = &input.id_number
-            && !valid_id_number(n)
-        {
-            return Err(CommunityError::invalid(
-                "id_number",
-                "not a valid 18-character resident identity number (check digit)",
-            ));
-        }
+        let id_number = match &input.id_number {
+            Some(n) => Some(crate::identity::normalise_id_number(n).map_err(|e| {
+                CommunityError::invalid(
+                    "id_number",
+                    format!("not a valid resident identity number: {e}"),
+                )
+            })?),
+            None => None,
+        };
         Ok(KeyPerson {
             id,
             community_id: input.community_id,
             name: name.into(),
-            id_number: input.id_number.map(|n| n.to_ascii_uppercase()),
+            id_number,
             address: input.address,
             category: input.category,
             reason: input.reason.trim().into(),

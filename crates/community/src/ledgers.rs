@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::CommunityError;
-use crate::ledger::{Register, mask_id_number, valid_id_number};
+use crate::ledger::{Register, mask_id_number};
 
 /// What a value must be.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -677,11 +677,14 @@ fn check_value(field: &Field, v: &Value) -> Result<Value, CommunityError> {
     let name = field.name;
     match field.kind {
         Text { max } => check_text(name, v, max),
+        // Kept in the 18-character form, so one key finds a person.
         IdNumber => match v.as_str() {
-            Some(s) if valid_id_number(s.trim()) => Ok(json!(s.trim().to_ascii_uppercase())),
-            _ => Err(bad(
+            Some(s) => crate::identity::normalise_id_number(s)
+                .map(|n| json!(n))
+                .map_err(|e| bad(name, format!("not a valid resident identity number: {e}"))),
+            None => Err(bad(
                 name,
-                "not a valid 18-character resident identity number (check digit)",
+                "a resident identity number as text (18 characters, or 15 in the first-generation form)",
             )),
         },
         Phone => match v.as_str() {

@@ -12,6 +12,10 @@
 //!   population, regulated venues with inspections, the 365x24 service
 //!   (lost property matched with found items, missing persons, livelihood
 //!   requests), 1+X+N staffing and community days ([`staffing`]).
+//! - The keys an identity check (核查身份) finds people by: identity
+//!   numbers in one 18-character form (15-character ones converted, check
+//!   character and date of birth verified), phone numbers as dialled in the
+//!   mainland, names folded for exact and prefix matching ([`identity`]).
 //! - Station assessment from a catalogue that is configuration
 //!   ([`assessment`]) over metrics counted from the records ([`metrics`]).
 //!
@@ -22,6 +26,7 @@
 
 pub mod assessment;
 pub mod dispute;
+pub mod identity;
 pub mod ledger;
 pub mod ledgers;
 pub mod metrics;
