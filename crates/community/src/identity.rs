@@ -194,6 +194,58 @@ pub fn name_key(s: &str) -> String {
         .collect()
 }
 
+/// What a key is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyKind {
+    /// A resident identity number, 18-character form.
+    IdNumber,
+    /// A phone number, as [`normalise_phone`] gives it.
+    Phone,
+    /// A name, as [`name_key`] folds it.
+    Name,
+}
+
+impl KeyKind {
+    /// As stored: `id_number`, `phone`, `name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::IdNumber => "id_number",
+            KeyKind::Phone => "phone",
+            KeyKind::Name => "name",
+        }
+    }
+}
+
+/// One key a record is found by in an identity check: the store indexes
+/// these beside the record, so a search is a look-up, not a scan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonKey {
+    /// What it is.
+    pub kind: KeyKind,
+    /// The normalised key.
+    pub value: String,
+    /// Where in the record (`name`, `tenants[1].id_number`, ...), to say
+    /// which person of the record matched.
+    pub field: String,
+}
+
+impl PersonKey {
+    /// The key of `raw` as a `kind`, if it is one (a phone that is no
+    /// phone, an empty name: none).
+    pub fn of(kind: KeyKind, raw: &str, field: impl Into<String>) -> Option<PersonKey> {
+        let value = match kind {
+            KeyKind::IdNumber => normalise_id_number(raw).ok()?,
+            KeyKind::Phone => normalise_phone(raw)?,
+            KeyKind::Name => Some(name_key(raw)).filter(|k| !k.is_empty())?,
+        };
+        Some(PersonKey {
+            kind,
+            value,
+            field: field.into(),
+        })
+    }
+}
+
 /// What an identity check's query is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersonQuery {

@@ -67,6 +67,23 @@ pub struct KeyPerson {
     pub updated_at: i64,
 }
 
+impl KeyPerson {
+    /// The keys an identity check finds the person by.
+    pub fn person_keys(&self) -> Vec<crate::identity::PersonKey> {
+        use crate::identity::{KeyKind, PersonKey};
+        let mut keys: Vec<PersonKey> = PersonKey::of(KeyKind::Name, &self.name, "name")
+            .into_iter()
+            .chain(
+                self.id_number
+                    .as_deref()
+                    .and_then(|n| PersonKey::of(KeyKind::IdNumber, n, "id_number")),
+            )
+            .collect();
+        keys.sort();
+        keys
+    }
+}
+
 /// What an officer submits.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -849,6 +849,48 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The keys an identity check finds `e` by: its identity number and
+    /// phone fields, the names in its masked text fields (in a personal
+    /// ledger those name people: the resident, landlord, owner, finder,
+    /// reporter, requester) and each listed person's name and number.
+    pub fn person_keys(&self, e: &Entry) -> Vec<crate::identity::PersonKey> {
+        use crate::identity::{KeyKind, PersonKey};
+        let mut keys = std::collections::BTreeSet::new();
+        if !self.personal {
+            return Vec::new();
+        }
+        for field in self.fields {
+            let Some(v) = e.fields.get(field.name) else {
+                continue;
+            };
+            let kind = match field.kind {
+                IdNumber => KeyKind::IdNumber,
+                Phone => KeyKind::Phone,
+                Text { .. } if field.shown == Masked => KeyKind::Name,
+                People => {
+                    for (i, p) in v.as_array().into_iter().flatten().enumerate() {
+                        for (k, kind) in [("name", KeyKind::Name), ("id_number", KeyKind::IdNumber)]
+                        {
+                            if let Some(raw) = p.get(k).and_then(Value::as_str) {
+                                keys.extend(PersonKey::of(
+                                    kind,
+                                    raw,
+                                    format!("{}[{i}].{k}", field.name),
+                                ));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(raw) = v.as_str() {
+                keys.extend(PersonKey::of(kind, raw, field.name));
+            }
+        }
+        keys.into_iter().collect()
+    }
+
     /// A new record.
     pub fn create(
         &self,
@@ -1486,6 +1528,50 @@ mod tests {
             }
         }
         assert!(ledger("venue").is_some() && ledger("nope").is_none());
+    }
+
+    #[test]
+    fn people_are_found_by_their_keys() {
+        let e = RENTAL_HOUSING
+            .create(
+                "R1".into(),
+                "V1",
+                "S1",
+                &obj(json!({"address": "幸福路 12 号", "landlord": "李 四", "landlord_phone": "+86 138 0013 8000",
+                    "registered_on": "2026-03-01",
+                    "tenants": [{"name": "张三", "from": "2026-03-01", "id_number": "110105491231002"},
+                                {"name": "Wang Fang", "from": "2026-03-02"}]})),
+                "o",
+                0,
+            )
+            .unwrap();
+        let keys: Vec<String> = RENTAL_HOUSING
+            .person_keys(&e)
+            .iter()
+            .map(|k| format!("{} {} {}", k.kind.as_str(), k.value, k.field))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id_number 11010519491231002X tenants[0].id_number",
+                "phone 13800138000 landlord_phone",
+                "name wangfang tenants[1].name",
+                "name 张三 tenants[0].name",
+                "name 李四 landlord",
+            ]
+        );
+        // A venue's name is no person's.
+        let v = VENUES
+            .create(
+                "H1".into(),
+                "V1",
+                "S1",
+                &obj(json!({"name": "新路宾馆", "category": "hotel", "address": "新路 2 号"})),
+                "o",
+                0,
+            )
+            .unwrap();
+        assert!(VENUES.person_keys(&v).is_empty());
     }
 
     #[test]
