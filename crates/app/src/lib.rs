@@ -822,6 +822,14 @@ async fn background(app: std::sync::Weak<App>) {
         tick.tick().await;
         let Some(app) = app.upgrade() else { return };
         app.reload_if_stale().await;
+        // Records stored before identity-check keys were kept get theirs, once.
+        if seconds == 0 {
+            match app.store.index_person_keys().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(message = "identity-check keys written", records = n),
+                Err(e) => tracing::error!(message = "identity-check keys failed", error = %e),
+            }
+        }
         // Personal data past its retention period: at start, then hourly.
         if seconds.is_multiple_of(3600) {
             match repository::purge_expired(&app, app.now()).await {

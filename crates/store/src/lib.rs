@@ -269,6 +269,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/sqlite/0008_field_reports.sql"),
     ),
+    (9, include_str!("../migrations/sqlite/0009_person_keys.sql")),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -293,6 +294,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         8,
         include_str!("../migrations/postgres/0008_field_reports.sql"),
+    ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_person_keys.sql"),
     ),
 ];
 
@@ -1108,10 +1113,110 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM community_records WHERE agency_id = $1 AND kind = $2 AND id = $3")
                 .bind(&self.agency).bind(kind).bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM person_keys WHERE agency_id = $1 AND kind = $2 AND record_id = $3")
+                .bind(&self.agency).bind(kind).bind(id).execute(&mut *tx).await?;
             insert_audit(&mut tx, &self.agency, audit).await?;
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// The records an identity check finds: those with a key of `kind`
+    /// equal to `value` (or, with `prefix`, beginning with it), filed under
+    /// one of `within` (all jurisdictions when `None`), at most `limit`, in
+    /// key order. A look-up or a range scan of the keys' index.
+    pub async fn find_people(
+        &self,
+        kind: community::identity::KeyKind,
+        value: &str,
+        prefix: bool,
+        within: Option<&[String]>,
+        limit: i64,
+    ) -> Result<Vec<PersonMatch>, StoreError> {
+        // Any string that begins with `value` sorts at or before this, bytewise.
+        let upper = if prefix {
+            format!("{value}\u{10FFFF}")
+        } else {
+            value.to_string()
+        };
+        let scope = within.map(|j| serde_json::to_string(j).expect("strings serialise"));
+        let rows: Vec<(String, String, String, String, String)> = match &self.pool {
+            Pool::Sqlite { read, .. } => sqlx::query_as(
+                "SELECT kind, record_id, field, jurisdiction_id, value FROM person_keys \
+                 WHERE agency_id = $1 AND key_kind = $2 AND value >= $3 AND value <= $4 \
+                 AND ($5 IS NULL OR jurisdiction_id IN (SELECT value FROM json_each($5))) \
+                 ORDER BY value, kind, record_id, field LIMIT $6")
+                .bind(&self.agency).bind(kind.as_str()).bind(value).bind(&upper).bind(&scope).bind(limit)
+                .fetch_all(read).await?,
+            Pool::Pg(p) => sqlx::query_as(
+                "SELECT kind, record_id, field, jurisdiction_id, value FROM person_keys \
+                 WHERE agency_id = $1 AND key_kind = $2 AND value >= $3 AND value <= $4 \
+                 AND ($5::text IS NULL OR jurisdiction_id IN (SELECT jsonb_array_elements_text($5::jsonb))) \
+                 ORDER BY value, kind, record_id, field LIMIT $6")
+                .bind(&self.agency).bind(kind.as_str()).bind(value).bind(&upper).bind(&scope).bind(limit)
+                .fetch_all(p).await?,
+        };
+        Ok(rows
+            .into_iter()
+            .map(
+                |(kind, record_id, field, jurisdiction_id, value)| PersonMatch {
+                    kind,
+                    record_id,
+                    field,
+                    jurisdiction_id,
+                    value,
+                },
+            )
+            .collect())
+    }
+
+    /// Writes the identity-check keys of every live personal record that
+    /// has none (records stored before the keys were kept), in batches by
+    /// id so no register is held in memory. Returns how many records.
+    pub async fn index_person_keys(&self) -> Result<usize, StoreError> {
+        let mut kinds: Vec<&str> = community::ledgers::LEDGERS
+            .iter()
+            .filter(|l| l.personal)
+            .map(|l| l.register.kind)
+            .collect();
+        kinds.push(community::ledger::KEY_PERSONS.kind);
+        let mut done = 0;
+        for kind in kinds {
+            let mut after = String::new();
+            loop {
+                let rows: Vec<(String, String, String, i64, i64)> = on!(&self.pool, read p => sqlx::query_as(
+                    "SELECT r.id, r.jurisdiction_id, r.doc, r.created_at, r.updated_at FROM community_records r \
+                     WHERE r.agency_id = $1 AND r.kind = $2 AND r.id > $3 AND r.deleted_at IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM person_keys k WHERE k.agency_id = r.agency_id AND k.kind = r.kind AND k.record_id = r.id) \
+                     ORDER BY r.id LIMIT 1000")
+                    .bind(&self.agency).bind(kind).bind(&after).fetch_all(p).await)?;
+                let Some(last) = rows.last() else { break };
+                after = last.0.clone();
+                let recs: Vec<CommunityRecord> = rows
+                    .into_iter()
+                    .map(
+                        |(id, jurisdiction_id, doc, created_at, updated_at)| CommunityRecord {
+                            kind: kind.into(),
+                            id,
+                            jurisdiction_id,
+                            doc,
+                            created_at,
+                            updated_at,
+                            deleted_at: None,
+                        },
+                    )
+                    .collect();
+                on!(&self.pool, write p => {
+                    let mut tx = p.begin().await?;
+                    for rec in &recs {
+                        upsert_record(&mut tx, &self.agency, rec).await?;
+                    }
+                    tx.commit().await?;
+                });
+                done += recs.len();
+            }
+        }
+        Ok(done)
     }
 
     /// Appends to the audit log (reads of personal data, for instance).
@@ -1316,6 +1421,21 @@ fn parse<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A record an identity check found ([`Store::find_people`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonMatch {
+    /// The register (`resident`, `key_person`, ...).
+    pub kind: String,
+    /// The record.
+    pub record_id: String,
+    /// Where in it the key is (`name`, `tenants[1].id_number`, ...).
+    pub field: String,
+    /// The jurisdiction it is filed under.
+    pub jurisdiction_id: String,
+    /// The key that matched.
+    pub value: String,
+}
+
 /// A community policing record as stored: a JSON document of some kind
 /// (`transfer`, `lead`, …) that belongs to a jurisdiction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1395,7 +1515,47 @@ where
     .bind(rec.deleted_at)
     .execute(&mut **tx)
     .await?;
+    // Its identity-check keys follow it (a deleted record is found no more).
+    sqlx::query("DELETE FROM person_keys WHERE agency_id = $1 AND kind = $2 AND record_id = $3")
+        .bind(agency)
+        .bind(rec.kind.clone())
+        .bind(rec.id.clone())
+        .execute(&mut **tx)
+        .await?;
+    if rec.deleted_at.is_none() {
+        for k in person_keys(rec) {
+            sqlx::query(
+                "INSERT INTO person_keys (agency_id, key_kind, value, kind, record_id, field, jurisdiction_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(agency)
+            .bind(k.kind.as_str())
+            .bind(k.value)
+            .bind(rec.kind.clone())
+            .bind(rec.id.clone())
+            .bind(k.field)
+            .bind(rec.jurisdiction_id.clone())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     Ok(())
+}
+
+/// The keys an identity check finds a record by, as its register says
+/// (none for records that name no one).
+pub fn person_keys(rec: &CommunityRecord) -> Vec<community::identity::PersonKey> {
+    if rec.kind == community::ledger::KEY_PERSONS.kind {
+        return serde_json::from_str::<community::ledger::KeyPerson>(&rec.doc)
+            .map(|p| p.person_keys())
+            .unwrap_or_default();
+    }
+    match community::ledgers::ledger(&rec.kind) {
+        Some(l) if l.personal => serde_json::from_str::<community::ledgers::Entry>(&rec.doc)
+            .map(|e| l.person_keys(&e))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 async fn insert_audit<'c, DB: sqlx::Database>(

@@ -374,6 +374,113 @@ async fn suite(url: &str) {
     );
     assert_eq!(log[0].reason.as_deref(), Some("核查"));
 
+    // Personal records are found by their identity-check keys, in the database.
+    {
+        use community::identity::KeyKind;
+        let resident = |id: &str, name: &str, number: &str, community: &str| {
+            CommunityRecord {
+            kind: "resident".into(),
+            id: id.into(),
+            jurisdiction_id: community.into(),
+            doc: serde_json::json!({"id": id, "kind": "resident", "community_id": community, "station_id": "s1",
+                "fields": {"name": name, "id_number": number, "phone": "138 0013 8000", "address": "x", "household": "registered"},
+                "created_by": "o", "created_at": 1, "updated_at": 1})
+            .to_string(),
+            created_at: 1,
+            updated_at: 1,
+            deleted_at: None,
+        }
+        };
+        s.put_records(
+            &[
+                resident("P1", "张三", "11010519491231002X", "c1"),
+                resident("P2", "张三丰", "110105194912310038", "c2"),
+                resident("P3", "李四", "110105194912310046", "c1"),
+            ],
+            "test",
+        )
+        .await
+        .unwrap();
+        let ids =
+            |m: Vec<store::PersonMatch>| m.into_iter().map(|m| m.record_id).collect::<Vec<_>>();
+        let by_number = s
+            .find_people(KeyKind::IdNumber, "11010519491231002X", false, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(by_number), ["P1"]);
+        let prefix = s
+            .find_people(KeyKind::Name, "张三", true, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(prefix), ["P1", "P2"]);
+        let exact = s
+            .find_people(KeyKind::Name, "张三", false, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(exact), ["P1"]);
+        let scoped = s
+            .find_people(
+                KeyKind::Phone,
+                "13800138000",
+                false,
+                Some(&["c1".to_string()]),
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(scoped),
+            ["P1", "P3"],
+            "filtered by jurisdiction in the database"
+        );
+        let phone = s
+            .find_people(KeyKind::Phone, "13800138000", false, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(phone.len(), 2, "limited");
+        // A deleted record is found no more; a purged one neither.
+        let mut gone = resident("P3", "李四", "110105194912310046", "c1");
+        gone.deleted_at = Some(5);
+        s.put_record(&gone, &audit("delete", "P3", 5))
+            .await
+            .unwrap();
+        assert!(
+            s.find_people(KeyKind::Name, "李四", false, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        s.purge_record("resident", "P2", &audit("purge", "P2", 6))
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(s
+                .find_people(KeyKind::Name, "张", true, None, 10)
+                .await
+                .unwrap()),
+            ["P1"]
+        );
+        // Records kept before the keys were (their keys gone, as before the
+        // migration): indexed once, then nothing to do.
+        assert_eq!(s.index_person_keys().await.unwrap(), 0);
+        raw(url, "DELETE FROM person_keys").await;
+        assert!(
+            s.find_people(KeyKind::Name, "张三", false, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(s.index_person_keys().await.unwrap(), 1, "P1 alone is live");
+        assert_eq!(
+            ids(s
+                .find_people(KeyKind::Name, "张三", false, None, 10)
+                .await
+                .unwrap()),
+            ["P1"]
+        );
+        assert_eq!(s.index_person_keys().await.unwrap(), 0);
+    }
+
     // The standard address register is replaced whole, with its audit entry.
     let place = |label: &str, lat: f64| store::ImportedPlace {
         label: label.into(),
@@ -562,6 +669,21 @@ async fn suite(url: &str) {
     let s = Store::open(url, "agency-a").await.unwrap();
     assert_eq!(s.incident_ids().await.unwrap().len(), 430);
     s.close().await;
+}
+
+/// Runs `sql` on the database behind `url` (outside the store: a state it
+/// would not make itself).
+async fn raw(url: &str, sql: &'static str) {
+    use sqlx::Connection;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
