@@ -1132,7 +1132,8 @@ pub struct EntrySummary {
     pub updated_at: i64,
 }
 
-fn mask_name(s: &str) -> String {
+/// A name with all but its first character hidden.
+pub fn mask_name(s: &str) -> String {
     format!("{}**", s.chars().next().unwrap_or('?'))
 }
 

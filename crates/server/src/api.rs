@@ -90,6 +90,7 @@ pub fn routes(app: Arc<App>) -> Router {
         .route("/places/search", get(crate::places_api::search))
         .route("/places/reverse", get(crate::places_api::reverse))
         .route("/places/history", get(crate::places_api::history))
+        .route("/people/search", get(crate::people_api::search))
         .route(
             "/incidents/{id}/history",
             get(crate::places_api::incident_history),

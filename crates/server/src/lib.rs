@@ -17,6 +17,7 @@ pub mod error;
 pub mod feed;
 pub mod ledgers_api;
 pub mod openapi;
+pub mod people_api;
 pub mod places_api;
 pub mod reports_api;
 pub mod terminal_api;

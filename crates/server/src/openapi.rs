@@ -66,6 +66,7 @@ use crate::wire::{
         crate::places_api::reverse,
         crate::places_api::history,
         crate::places_api::incident_history,
+        crate::people_api::search,
         crate::places_api::route,
         crate::places_api::import_addresses,
         crate::places_api::import_markers,

@@ -4729,3 +4729,185 @@ async fn a_terminal_reports_from_the_scene_with_photos() {
         "the timeline says a report came"
     );
 }
+
+/// The identity check (核查身份): one query across the registers by identity
+/// number (either form), phone or name, in the caller's jurisdiction, masked
+/// unless the caller keeps the registers, audited with its reason first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_check_across_the_registers() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let community_of = |station: &str| {
+        s.city
+            .jurisdictions
+            .iter()
+            .find(|j| {
+                j.level == dispatch::Level::Community && j.parent_id.as_deref() == Some(station)
+            })
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (my_village, other_village) = (community_of(mine), community_of(other));
+    let admin = s.login("admin").await;
+    s.post(&admin, "/users", json!({"username": "officer2", "password": PASSWORD, "role": "station_officer", "scope": other})).await;
+    let officer = s.login("officer").await;
+    let officer2 = s.login("officer2").await;
+    let dispatcher = s.login("dispatcher").await;
+    let resident = json!({"community_id": my_village, "fields": {"name": "王小明", "id_number": "11010519491231002X",
+        "address": "幸福路 8 号", "phone": "138 0013 8000", "household": "registered"}});
+    let (code, v) = s
+        .post(&officer, "/community/ledgers/resident", resident)
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let resident_id = v["id"].as_str().unwrap().to_string();
+    let (code, v) = s
+        .post(
+            &officer,
+            "/community/ledgers/rental_housing",
+            json!({"community_id": my_village, "fields": {
+        "address": "人民路 3 号", "landlord": "李四", "registered_on": "2026-11-01",
+        "tenants": [{"name": "王小明", "from": "2026-11-01", "id_number": "110105491231002"}]}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+    let (code, v) = s.post(&officer2, "/community/ledgers/floating_population", json!({"community_id": other_village, "fields": {
+        "name": "王小红", "origin": "河南省周口市", "address": "建设街 5 号", "registered_on": "2026-10-01"}})).await;
+    assert_eq!(code, StatusCode::CREATED, "{v}");
+
+    // By number in its first-generation form: the resident and the tenant, whole for the officer.
+    let (code, r) = s
+        .get(&officer, "/people/search?q=110105491231002&reason=核查身份")
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let hits = r["results"].as_array().unwrap();
+    let registers: Vec<(&str, &str)> = hits
+        .iter()
+        .map(|h| {
+            (
+                h["register"].as_str().unwrap(),
+                h["matched"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        registers,
+        [
+            ("rental_housing", "tenants[0].id_number"),
+            ("resident", "id_number")
+        ],
+        "{r}"
+    );
+    assert_eq!(hits[1]["id"], json!(resident_id));
+    assert_eq!(hits[1]["summary"]["name"], json!("王小明"), "{r}");
+    assert_eq!(hits[1]["masked"], json!(false));
+    // By phone as the caller gave it; a dispatcher sees it masked.
+    let (code, r) = s
+        .get(
+            &dispatcher,
+            &format!(
+                "/people/search?q={}&reason=核查身份",
+                enc("+86 138-0013-8000")
+            ),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    assert_eq!(r["query_kind"], json!("phone"));
+    assert_eq!(r["results"][0]["summary"]["name"], json!("王**"), "{r}");
+    assert_eq!(r["results"][0]["masked"], json!(true));
+    assert!(!r.to_string().contains("11010519491231002X"), "masked: {r}");
+    // By name's beginning: only in the caller's jurisdiction.
+    let (_, r) = s
+        .get(
+            &admin,
+            &format!("/people/search?q={}&reason=核查身份", enc("王小")),
+        )
+        .await;
+    assert_eq!(r["results"].as_array().unwrap().len(), 3, "{r}");
+    let (_, r) = s
+        .get(
+            &officer,
+            &format!("/people/search?q={}&reason=核查身份", enc("王小")),
+        )
+        .await;
+    let found: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["register"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        ["rental_housing", "resident"],
+        "not the other station's: {r}"
+    );
+
+    // From an incident, its id is the reason; audited before anything is returned.
+    let (_, units) = s.get(&admin, "/units").await;
+    let (_, inc) = s
+        .post(
+            &dispatcher,
+            "/incidents",
+            json!({"kind": "theft", "lat": units[0]["lat"], "lon": units[0]["lon"]}),
+        )
+        .await;
+    let id = inc["id"].as_i64().unwrap();
+    let (code, r) = s
+        .get(
+            &dispatcher,
+            &format!("/people/search?q=13800138000&incident_id={id}"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    let log = s.app.store().audit_log(5).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "identity_check"
+            && e.reason.as_deref() == Some(&format!("incident #{id}"))
+            && e.actor == "dispatcher"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.action == "identity_check_hit" && e.record_id == resident_id)
+    );
+
+    // Bad input names the parameter; a terminal may not check identities.
+    for (path, field) in [
+        ("/people/search?q=13800138000".to_string(), "reason"),
+        ("/people/search?reason=核查".to_string(), "q"),
+        (
+            "/people/search?q=110105194912310021&reason=核查".to_string(),
+            "q",
+        ),
+        (
+            format!("/people/search?q={}&reason=核查", "名".repeat(51)),
+            "q",
+        ),
+        (
+            "/people/search?q=x&reason=核查&limit=500".to_string(),
+            "limit",
+        ),
+        (
+            "/people/search?q=x&reason=核查&colour=red".to_string(),
+            "colour",
+        ),
+    ] {
+        let (code, r) = s.get(&officer, &path).await;
+        assert_eq!(
+            (code, r["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{path}: {r}"
+        );
+    }
+    s.post(&admin, "/users", json!({"username": "terminal-p", "password": "field-terminal-p", "role": "unit", "unit_id": units[0]["id"]})).await;
+    let t = test_support::login(
+        &s.client,
+        &format!("{}/api/v1", s.base),
+        "terminal-p",
+        "field-terminal-p",
+    )
+    .await;
+    let (code, _) = s.get(&t, "/people/search?q=13800138000&reason=核查").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+}
