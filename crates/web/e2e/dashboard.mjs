@@ -455,6 +455,24 @@ await phoneContext.close();
 const { terminalChecks } = await import('./terminal.mjs');
 await terminalChecks({ browser, base, token, api, check, outDir, result, page });
 
+// 核查身份 beside the caller: the caller's phone found in the registers, the incident the reason.
+{
+  const units = await api(token, 'GET', '/units');
+  const at = await api(token, 'GET', `/jurisdictions/at?lat=${units[0].lat}&lon=${units[0].lon}`).catch(() => null);
+  const village = at?.community?.id || at?.community_id;
+  if (village) await api(token, 'POST', '/community/ledgers/resident', { community_id: village, fields: { name: '核查测试', address: 'e2e 路 1 号', phone: '13912345678', household: 'registered' } });
+  const inc = await api(token, 'POST', '/incidents', { kind: 'theft', lat: units[0].lat, lon: units[0].lon, caller_name: '核查测试', caller_phone: '139 1234 5678' });
+  await page.click('nav button[data-tab=queue]');
+  await page.waitForSelector(`.queue tr[data-id="${inc.id}"]`, { timeout: 10000 });
+  await page.click(`.queue tr[data-id="${inc.id}"]`);
+  await page.waitForSelector('[data-test=identity-check]');
+  await page.click('[data-test=identity-check]');
+  await page.waitForSelector('[data-test=identity-hit], [data-test=identity-results] p', { timeout: 10000 });
+  const hits = await page.$$eval('[data-test=identity-hit]', (li) => li.map((x) => x.textContent));
+  const audited = (await api(token, 'GET', '/audit?limit=20')).entries.find((e) => e.action === 'identity_check' && e.reason === `incident #${inc.id}`);
+  check('the identity check beside the caller finds the caller in the registers, audited with the incident', !!village && hits.some((h) => h.includes('核查测试')) && !!audited, JSON.stringify({ village, hits, audited }));
+}
+
 // Optional: many moving units; frame times measured in the page.
 if (framesUnits > 0) {
   // The whole city in view, so every moving unit is drawn.

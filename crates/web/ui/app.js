@@ -288,7 +288,8 @@ function renderDetail() {
   el.innerHTML = `
     <h2 data-test="detail-title">#${inc.id} ${esc(kindName(inc.kind))} <span class="prio p${inc.priority}">${inc.priority}</span></h2>
     <p><b data-test="detail-status">${esc(statusName(inc.status))}</b> · ${esc(inc.address || `${inc.lat.toFixed(5)}, ${inc.lon.toFixed(5)}`)}${inc.location && !inc.location.verified ? ` <span class="warn" data-test="unverified">${t('unverified')}</span>` : ''}</p>
-    <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')} · ${t('station')}: ${esc(inc.station_id || '')}</p>
+    <p class="muted">${esc(inc.caller_name || '')} ${esc(inc.caller_phone || '')}${inc.caller_phone || inc.caller_name ? ` <button class="small" data-test="identity-check" id="idcheck">${t('identity_check')}</button>` : ''} · ${t('station')}: ${esc(inc.station_id || '')}</p>
+    <div id="idresults" data-test="identity-results"></div>
     ${inc.possible_duplicates?.length ? `<p class="warn">${t('duplicates')}: ${inc.possible_duplicates.map((d) => `#${d.incident_id} (${d.meters} m)`).join(', ')}</p>` : ''}
     ${canDispatch && NEXT[inc.status] ? `<div class="actions">${NEXT[inc.status].map((s) => `<button data-status="${s}">${t('next_status')}: ${esc(statusName(s))}</button>`).join('')}</div>` : ''}
     ${inc.units?.length ? renderOrders(inc.units, canDispatch) : ''}
@@ -300,11 +301,26 @@ function renderDetail() {
       ${(inc.timeline || []).map((e) => `<li><time>${new Date(e.at).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB')}</time> ${esc(e.status ? statusName(e.status) : eventName(e.event))} ${e.unit_id ? esc(e.unit_id) : ''} <small>${esc(e.actor)}</small></li>`).join('')}
     </ol>`;
   el.querySelectorAll('[data-status]').forEach((b) => { b.onclick = () => setStatus(inc.id, b.dataset.status); });
+  const idcheck = el.querySelector('#idcheck');
+  if (idcheck) idcheck.onclick = () => identityCheck(inc);
   loadReports(inc.id);
   el.querySelectorAll('[data-resend]').forEach((b) => { b.onclick = () => resendOrder(b.dataset.resend, b.dataset.seq); });
   el.querySelectorAll('[data-open-unit]').forEach((b) => { b.onclick = (e) => { e.preventDefault(); renderUnit(b.dataset.openUnit); }; });
   const btn = el.querySelector('#send');
   if (btn) btn.onclick = () => dispatchTwoWay();
+}
+
+// 核查身份: the caller looked up across the registers (by phone, else by
+// name); the incident is the audited reason.
+async function identityCheck(inc) {
+  const out = $('#idresults');
+  const q = inc.caller_phone || inc.caller_name;
+  try {
+    const r = await api('GET', `/people/search?q=${encodeURIComponent(q)}&incident_id=${inc.id}`);
+    out.innerHTML = !r.results.length ? `<p class="muted">${t('identity_none')}</p>` : `<ul>${r.results.map((h) => `<li data-test="identity-hit"><b>${esc(t(`register_${h.register}`))}</b> ${esc(h.summary.name ?? h.summary.landlord ?? '')} ${esc(h.summary.id_number ?? '')} ${esc(h.summary.address ?? '')} <small class="muted">${esc(h.jurisdiction_id)} · ${esc(h.matched)}</small></li>`).join('')}</ul>`;
+  } catch (e) {
+    out.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+  }
 }
 
 // Each unit sent: when its order was issued, and whether its terminal acknowledged it.

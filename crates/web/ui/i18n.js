@@ -2,6 +2,7 @@
 // places come from the server's catalogue (name_zh / name_en).
 export const STRINGS = {
   zh: {
+    identity_check: '核查身份', identity_none: '各登记簿中未查到', register_resident: '常住人口', register_floating_population: '流动人口', register_rental_housing: '出租房屋', register_key_person: '重点人员', register_lost_property: '失物登记', register_found_item: '拾物登记', register_missing_person: '走失人员', register_livelihood: '民生求助',
     ev_incident_created: '接警立案', ev_unit_dispatched: '派警', ev_unit_released: '解除出警', ev_unit_status_changed: '警力状态', ev_reinforcement_requested: '请求增援', ev_reinforcement_answered: '增援已派出', ev_duplicate_flagged: '疑似重复', ev_merged_into: '已并入', ev_absorbed: '并入警情', ev_phase_overdue: '环节超时', ev_unit_registered: '警力登记', ev_imported: '导入', ev_order_acknowledged: '指令签收', ev_order_unacknowledged: '指令超时未签收', ev_order_delivered: '指令送达', ev_order_resent: '指令重发', ev_message_to_unit: '发给警力的消息', ev_message_from_unit: '警力发来的消息', ev_report_filed: '现场反馈', ev_crew_changed: '车组人员',
     title: '平安 · 110 接处警指挥', login: '登录', username: '用户名', password: '密码', logout: '退出',
     bad_login: '用户名或密码错误', queue: '警情队列', call: '接警', units: '警力', figures: '统计',
@@ -39,6 +40,7 @@ export const STRINGS = {
     patrol_car: '巡逻车', foot_patrol: '步巡', bike_patrol: '骑巡', station_duty: '值班组', criminal_investigation: '刑侦', narcotics: '禁毒', traffic: '交警', special_police: '特警',
   },
   en: {
+    identity_check: 'Check identity', identity_none: 'Not found in the registers', register_resident: 'Resident', register_floating_population: 'Floating population', register_rental_housing: 'Rental housing', register_key_person: 'Key person', register_lost_property: 'Lost property', register_found_item: 'Found item', register_missing_person: 'Missing person', register_livelihood: 'Service request',
     ev_incident_created: 'Call taken', ev_unit_dispatched: 'Dispatched', ev_unit_released: 'Released', ev_unit_status_changed: 'Unit status', ev_reinforcement_requested: 'Reinforcement asked', ev_reinforcement_answered: 'Reinforcement sent', ev_duplicate_flagged: 'Possible duplicate', ev_merged_into: 'Merged into', ev_absorbed: 'Merged in', ev_phase_overdue: 'Phase overdue', ev_unit_registered: 'Unit registered', ev_imported: 'Imported', ev_order_acknowledged: 'Order acknowledged', ev_order_unacknowledged: 'Order not acknowledged', ev_order_delivered: 'Order delivered', ev_order_resent: 'Order resent', ev_message_to_unit: 'Message to unit', ev_message_from_unit: 'Message from unit', ev_report_filed: 'Report filed', ev_crew_changed: 'Crew',
     title: 'pingan · 110 command centre', login: 'Log in', username: 'User name', password: 'Password', logout: 'Log out',
     bad_login: 'Wrong user name or password', queue: 'Queue', call: 'New call', units: 'Units', figures: 'Figures',
