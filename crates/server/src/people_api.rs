@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use community::identity::{KeyKind, PersonQuery, classify};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::api::{AppState, visible_incident};
@@ -53,7 +53,7 @@ pub(crate) struct PersonHit {
     jurisdiction_id: String,
     /// Its fields: whole for those who keep the registers, otherwise as a
     /// list shows them (names and numbers masked).
-    summary: Map<String, Value>,
+    summary: PersonSummary,
     /// Whether `summary` is masked.
     masked: bool,
 }
@@ -184,47 +184,72 @@ fn masked_query(kind: KeyKind, value: &str) -> String {
     }
 }
 
-/// A record's fields as the caller may see them.
-fn summary(kind: &str, doc: &str, whole: bool, now: i64) -> Option<Map<String, Value>> {
+/// A record's fields as the caller may see them: a key person's own
+/// fields, or a ledger entry's declared fields with where it is filed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum PersonSummary {
+    KeyPerson(IdentityKeyPerson),
+    Entry(IdentityEntry),
+}
+
+/// A key person as the identity check shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct IdentityKeyPerson {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_number: Option<String>,
+    category: String,
+    community_id: String,
+    /// Only for those who keep the registers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+}
+
+/// A ledger entry as the identity check shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct IdentityEntry {
+    /// The ledger's declared fields (masked unless whole).
+    #[serde(flatten)]
+    fields: Map<String, Value>,
+    community_id: String,
+    station_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+}
+
+fn summary(kind: &str, doc: &str, whole: bool, now: i64) -> Option<PersonSummary> {
     if kind == community::ledger::KEY_PERSONS.kind {
         let p: community::ledger::KeyPerson = serde_json::from_str(doc).ok()?;
-        let mut m = Map::new();
-        m.insert(
-            "name".into(),
-            json!(if whole {
+        return Some(PersonSummary::KeyPerson(IdentityKeyPerson {
+            name: if whole {
                 p.name.clone()
             } else {
                 community::ledgers::mask_name(&p.name)
-            }),
-        );
-        if let Some(n) = &p.id_number {
-            m.insert(
-                "id_number".into(),
-                json!(if whole {
+            },
+            id_number: p.id_number.as_ref().map(|n| {
+                if whole {
                     n.clone()
                 } else {
                     community::ledger::mask_id_number(n)
-                }),
-            );
-        }
-        m.insert("category".into(), json!(p.category));
-        m.insert("community_id".into(), json!(p.community_id));
-        if whole && let Some(a) = &p.address {
-            m.insert("address".into(), json!(a));
-        }
-        return Some(m);
+                }
+            }),
+            category: p.category.clone(),
+            community_id: p.community_id.clone(),
+            address: p.address.clone().filter(|_| whole),
+        }));
     }
     let l = community::ledgers::ledger(kind)?;
     let e: community::ledgers::Entry = serde_json::from_str(doc).ok()?;
-    let mut m = if whole {
+    let fields = if whole {
         e.fields.clone()
     } else {
         l.summary(&e, now).fields
     };
-    m.insert("community_id".into(), json!(e.community_id));
-    m.insert("station_id".into(), json!(e.station_id));
-    if let Some(s) = &e.status {
-        m.insert("status".into(), json!(s));
-    }
-    Some(m)
+    Some(PersonSummary::Entry(IdentityEntry {
+        fields,
+        community_id: e.community_id.clone(),
+        station_id: e.station_id.clone(),
+        status: e.status.clone(),
+    }))
 }
