@@ -824,6 +824,12 @@ async fn background(app: std::sync::Weak<App>) {
         app.reload_if_stale().await;
         // Records stored before identity-check keys were kept get theirs, once.
         if seconds == 0 {
+            // Rows from before records were filed (the lists' migration), once.
+            match app.store.file_records().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(message = "community records filed", records = n),
+                Err(e) => tracing::error!(message = "filing community records failed", error = %e),
+            }
             match app.store.index_person_keys().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(message = "identity-check keys written", records = n),

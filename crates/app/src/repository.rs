@@ -167,6 +167,122 @@ pub async fn load_all<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+/// What a register's list is asked for: the filters every list shares
+/// (each register says which apply), a page size and a keyset cursor.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Filed under this community or village.
+    pub community: Option<String>,
+    /// Filed under this station (or below it).
+    pub station: Option<String>,
+    /// In this workflow status (checked by the register).
+    pub status: Option<String>,
+    /// Overdue (`true`) or not (`false`) now.
+    pub overdue: Option<bool>,
+    /// Registered at this standard address.
+    pub address_code: Option<String>,
+    /// Where the last page ended (`next` of that page).
+    pub cursor: Option<String>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// One page of a list and the cursor of the next (`None`: the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The records, newest first.
+    pub entries: Vec<T>,
+    /// Pass as `cursor` for the next page.
+    pub next: Option<String>,
+}
+
+/// A keyset cursor: the last record's creation instant and id.
+fn cursor_of(created_at: i64, id: &str) -> String {
+    format!("{created_at}.{id}")
+}
+
+fn parse_cursor(c: &str) -> Result<(i64, &str), AppError> {
+    c.split_once('.')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id)).filter(|(_, id)| !id.is_empty()))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "cursor",
+                format!("{c:?} is not a cursor; pass the `next` of the page before"),
+            )
+        })
+}
+
+/// One page of a register in the user's scope, filtered, sorted and paged
+/// in the database (newest first). Filters name jurisdictions the user
+/// may see; a filter outside the scope is refused.
+pub async fn page<T: serde::de::DeserializeOwned>(
+    app: &App,
+    user: &User,
+    kind: &str,
+    f: &ListFilter,
+) -> Result<Page<T>, AppError> {
+    let tree = app.jurisdictions();
+    if let Some(c) = &f.community {
+        jurisdiction_in_scope(app, user, "community", c, Some(Level::Community))?;
+    }
+    if let Some(s) = &f.station {
+        jurisdiction_in_scope(app, user, "station", s, Some(Level::Station))?;
+    }
+    let within: Vec<String>;
+    let place = match (&f.community, &f.station, &user.scope) {
+        (Some(c), Some(s), _) if !tree.is_within(c, s) => {
+            return Ok(Page {
+                entries: Vec::new(),
+                next: None,
+            });
+        }
+        (Some(c), _, _) => store::RecordPlace::Jurisdiction(c),
+        (None, Some(s), _) => store::RecordPlace::Station(s),
+        (None, None, None) => store::RecordPlace::Everywhere,
+        (None, None, Some(scope)) => match tree.get(scope) {
+            Some(j) if j.level == Level::Station => store::RecordPlace::Station(scope),
+            Some(j) if j.parent_id.is_none() => store::RecordPlace::Everywhere,
+            _ => {
+                within = tree
+                    .all()
+                    .iter()
+                    .filter(|j| tree.is_within(&j.id, scope))
+                    .map(|j| j.id.clone())
+                    .collect();
+                store::RecordPlace::Within(&within)
+            }
+        },
+    };
+    let before = f.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = f.limit.max(1);
+    let recs = app
+        .store()
+        .list_records(&store::RecordQuery {
+            kind,
+            place,
+            status: f.status.as_deref(),
+            overdue: f.overdue.map(|o| (o, app.now())),
+            address_code: f.address_code.as_deref(),
+            before,
+            limit: limit as i64 + 1,
+        })
+        .await
+        .map_err(AppError::store)?;
+    let next = (recs.len() > limit).then(|| {
+        let last = &recs[limit - 1];
+        cursor_of(last.created_at, &last.id)
+    });
+    let entries = recs
+        .iter()
+        .take(limit)
+        .map(|r| {
+            serde_json::from_str(&r.doc)
+                .map_err(|e| AppError::store(format!("stored {kind} {}: {e}", r.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Page { entries, next })
+}
+
 /// The reason given for reading or deleting personal data (audited).
 pub fn reason_given(reason: Option<String>) -> Result<String, AppError> {
     match reason.map(|s| s.trim().to_string()) {
@@ -250,34 +366,46 @@ pub async fn soft_delete(
 
 /// Purges every personal-data record past its register's retention period
 /// (soft-deleted ones included), auditing each purge. Returns how many.
+/// Walks each register oldest change first through its index, a batch at
+/// a time, each batch its own short transaction, so writers wait at most
+/// one batch.
 pub async fn purge_expired(app: &App, now: i64) -> Result<usize, store::StoreError> {
+    const BATCH: i64 = 500;
     let mut n = 0;
     let registers = [KEY_PERSONS, DISPUTES]
         .into_iter()
         .chain(community::ledgers::LEDGERS.iter().map(|l| l.register));
     for register in registers {
-        for rec in app.store().records(register.kind).await? {
-            let last = rec.deleted_at.unwrap_or(rec.updated_at).max(rec.updated_at);
-            if expired(&register, last, now) {
-                app.store()
-                    .purge_record(
-                        register.kind,
-                        &rec.id,
-                        &AuditEntry {
-                            at: now,
-                            actor: "retention".into(),
-                            action: "purge".into(),
-                            kind: register.kind.into(),
-                            record_id: rec.id.clone(),
-                            reason: Some(format!(
-                                "retention of {} days passed",
-                                register.retention_days
-                            )),
-                        },
-                    )
-                    .await?;
-                n += 1;
+        // `expired` is strict: changed before this instant.
+        let before = now - register.retention_days as i64 * dispatch::time::DAY_MS;
+        debug_assert!(expired(&register, before - 1, now) && !expired(&register, before, now));
+        loop {
+            let ids = app
+                .store()
+                .changed_before(register.kind, before, BATCH)
+                .await?;
+            if ids.is_empty() {
+                break;
             }
+            app.store()
+                .purge_records(
+                    register.kind,
+                    &ids,
+                    &AuditEntry {
+                        at: now,
+                        actor: "retention".into(),
+                        action: "purge".into(),
+                        kind: register.kind.into(),
+                        record_id: String::new(),
+                        reason: Some(format!(
+                            "retention of {} days passed",
+                            register.retention_days
+                        )),
+                    },
+                )
+                .await?;
+            n += ids.len();
+            tokio::task::yield_now().await;
         }
     }
     Ok(n)

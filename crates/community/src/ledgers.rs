@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::CommunityError;
+use crate::filing::ADDRESS_CODE;
 use crate::ledger::{Register, mask_id_number};
 
 /// What a value must be.
@@ -186,6 +187,8 @@ pub const RESIDENTS: Ledger = Ledger {
         ),
         f("birth_date", Date, false, No),
         f("address", Text { max: 200 }, true, No),
+        // The standard address (标准地址编码) joining the record to the places register.
+        f(ADDRESS_CODE, Text { max: 64 }, false, Yes),
         f("phone", Phone, false, Masked),
         f(
             "household",
@@ -212,6 +215,8 @@ pub const RENTAL_HOUSING: Ledger = Ledger {
     service: false,
     fields: &[
         f("address", Text { max: 200 }, true, Yes),
+        // The standard address (标准地址编码) joining the record to the places register.
+        f(ADDRESS_CODE, Text { max: 64 }, false, Yes),
         f("landlord", Text { max: 50 }, true, Masked),
         f("landlord_phone", Phone, false, Masked),
         f("landlord_id_number", IdNumber, false, No),
@@ -256,6 +261,8 @@ pub const FLOATING_POPULATION: Ledger = Ledger {
         f("id_number", IdNumber, false, Masked),
         f("origin", Text { max: 100 }, true, Yes),
         f("address", Text { max: 200 }, true, No),
+        // The standard address (标准地址编码) joining the record to the places register.
+        f(ADDRESS_CODE, Text { max: 64 }, false, Yes),
         f("phone", Phone, false, Masked),
         f("occupation", Text { max: 50 }, false, Yes),
         f("registered_on", Date, true, Yes),
@@ -293,6 +300,8 @@ pub const VENUES: Ledger = Ledger {
             Yes,
         ),
         f("address", Text { max: 200 }, true, Yes),
+        // The standard address (标准地址编码) joining the record to the places register.
+        f(ADDRESS_CODE, Text { max: 64 }, false, Yes),
         f("licence", Text { max: 50 }, false, Yes),
         f("manager", Text { max: 50 }, false, Yes),
         f("phone", Phone, false, Yes),

@@ -16,6 +16,9 @@
 //!   numbers in one 18-character form (15-character ones converted, check
 //!   character and date of birth verified), phone numbers as dialled in the
 //!   mainland, names folded for exact and prefix matching ([`identity`]).
+//! - What a record is filed under in the store (status, when it is
+//!   overdue, its standard address) so lists filter in the database
+//!   ([`filing`]).
 //! - Station assessment from a catalogue that is configuration
 //!   ([`assessment`]) over metrics counted from the records ([`metrics`]).
 //!
@@ -26,6 +29,7 @@
 
 pub mod assessment;
 pub mod dispute;
+pub mod filing;
 pub mod identity;
 pub mod ledger;
 pub mod ledgers;

@@ -53,6 +53,17 @@ pub enum TransferStatus {
     Returned,
 }
 
+impl TransferStatus {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Returned => "returned",
+        }
+    }
+}
+
 /// One step of a transfer's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {

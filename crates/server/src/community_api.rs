@@ -8,7 +8,7 @@ use dispatch::time::DAY_MS;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use community::transfer::{Lead, NewLead, NewTransfer, Transfer, TransferStatus, figures};
+use community::transfer::{Lead, NewLead, NewTransfer, Transfer, figures};
 use dispatch::Level;
 use serde::Deserialize;
 
@@ -64,15 +64,77 @@ pub async fn create_transfer(
     Ok((StatusCode::CREATED, axum::Json(TransferOut::new(&t, now))).into_response())
 }
 
-/// Query of the lists.
+/// Query of a register's list: filters (each list says which it has), a
+/// page size and the keyset cursor of the page before.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `accepted` or `returned`.
-    status: Option<String>,
-    /// Only this station.
+    /// Only records filed under this community or village.
+    community: Option<String>,
+    /// Only records filed under this station or below it.
     station: Option<String>,
+    /// Only this workflow status (the register's own codes).
+    status: Option<String>,
+    /// Only records past (`true`) or not past (`false`) a timer or due date.
+    overdue: Option<bool>,
+    /// Only records registered at this standard address (`code`).
+    address_code: Option<String>,
+    /// At most this many, newest first (default 100, 1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    /// The `next` of the page before.
+    cursor: Option<String>,
+}
+
+impl ListQuery {
+    /// The filter, refusing filters this list does not have (`filters`)
+    /// and statuses outside `statuses`.
+    pub(crate) fn filter(
+        self,
+        filters: &[&str],
+        statuses: &[&str],
+    ) -> Result<repository::ListFilter, ApiError> {
+        let given = [
+            ("community", self.community.is_some()),
+            ("station", self.station.is_some()),
+            ("status", self.status.is_some()),
+            ("overdue", self.overdue.is_some()),
+            ("address_code", self.address_code.is_some()),
+        ];
+        if let Some((name, _)) = given
+            .iter()
+            .find(|(name, given)| *given && !filters.contains(name))
+        {
+            return Err(ApiError::invalid(
+                name,
+                format!(
+                    "this list has no {name} filter; its filters: {}",
+                    filters.join(", ")
+                ),
+            ));
+        }
+        if let Some(s) = &self.status
+            && !statuses.contains(&s.as_str())
+        {
+            return Err(ApiError::invalid(
+                "status",
+                format!(
+                    "unknown status {s:?}; expected one of {}",
+                    statuses.join(", ")
+                ),
+            ));
+        }
+        Ok(repository::ListFilter {
+            community: self.community,
+            station: self.station,
+            status: self.status,
+            overdue: self.overdue,
+            address_code: self.address_code,
+            cursor: self.cursor,
+            limit: crate::error::bounded("limit", self.limit, 100, 1..=1000)?,
+        })
+    }
 }
 
 /// `GET /api/v1/community/transfers`.
@@ -84,30 +146,21 @@ pub async fn list_transfers(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     user.require(Action::Read)?;
-    let status = match q.status.as_deref() {
-        None => None,
-        Some("pending") => Some(TransferStatus::Pending),
-        Some("accepted") => Some(TransferStatus::Accepted),
-        Some("returned") => Some(TransferStatus::Returned),
-        Some(s) => {
-            return Err(ApiError::invalid(
-                "status",
-                format!("unknown status {s:?}; expected pending, accepted or returned"),
-            ));
-        }
-    };
+    let f = q.filter(
+        &["station", "status", "overdue"],
+        &["pending", "accepted", "returned"],
+    )?;
     let now = app.now();
-    let all: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
-    let transfers = all
-        .iter()
-        .rev()
-        .filter(|t| {
-            status.is_none_or(|s| t.status == s)
-                && q.station.as_deref().is_none_or(|s| t.station_id == s)
-        })
-        .map(|t| TransferOut::new(t, now))
-        .collect();
-    Ok(axum::Json(TransfersOut { transfers }).into_response())
+    let page = repository::page::<Transfer>(&app, &user, "transfer", &f).await?;
+    Ok(axum::Json(TransfersOut {
+        entries: page
+            .entries
+            .iter()
+            .map(|t| TransferOut::new(t, now))
+            .collect(),
+        next: page.next,
+    })
+    .into_response())
 }
 
 /// Body of a decision on a case transfer, tagged by `action`.
@@ -218,20 +271,13 @@ pub async fn list_leads(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     user.require(Action::Read)?;
-    if q.status.is_some() {
-        return Err(ApiError::invalid(
-            "status",
-            "leads have no status; filter by station",
-        ));
-    }
-    let all: Vec<Lead> = load_all(&app, &user, "lead").await?;
-    let leads = all
-        .iter()
-        .rev()
-        .filter(|l| q.station.as_deref().is_none_or(|s| l.station_id == s))
-        .map(LeadOut::from)
-        .collect();
-    Ok(axum::Json(LeadsOut { leads }).into_response())
+    let f = q.filter(&["station"], &[])?;
+    let page = repository::page::<Lead>(&app, &user, "lead", &f).await?;
+    Ok(axum::Json(LeadsOut {
+        entries: page.entries.iter().map(LeadOut::from).collect(),
+        next: page.next,
+    })
+    .into_response())
 }
 
 /// Body of lead feedback.
@@ -456,14 +502,20 @@ pub async fn create_key_person(
 
 /// `GET /api/v1/community/key-persons`: summaries only (no identity number,
 /// address or full name), so listing needs no reason.
-#[utoipa::path(get, path = "/api/v1/community/key-persons", tag = "community", summary = "Key persons in your jurisdiction: summaries without identity number, address or full name",
-    responses((status = 200, description = "OK", body = crate::wire::KeyPersonsOut)))]
-pub async fn list_key_persons(State(app): crate::api::AppState, user: User) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/community/key-persons", tag = "community", summary = "Key persons in your jurisdiction, newest first, a page at a time: summaries without identity number, address or full name",
+    params(ListQuery), responses((status = 200, description = "OK", body = crate::wire::KeyPersonsOut)))]
+pub async fn list_key_persons(
+    State(app): crate::api::AppState,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
     user.require(Action::CommunityWrite)?;
-    let all: Vec<KeyPerson> = load_all(&app, &user, KEY_PERSONS.kind).await?;
+    let f = q.filter(&["community", "station", "overdue"], &[])?;
+    let page = repository::page::<KeyPerson>(&app, &user, KEY_PERSONS.kind, &f).await?;
     Ok(axum::Json(KeyPersonsOut {
         register: (&KEY_PERSONS).into(),
-        key_persons: all.iter().map(|p| p.summary().into()).collect(),
+        entries: page.entries.iter().map(|p| p.summary().into()).collect(),
+        next: page.next,
     })
     .into_response())
 }
@@ -597,16 +649,24 @@ pub async fn create_dispute(
 }
 
 /// `GET /api/v1/community/disputes`: summaries (parties as initials).
-#[utoipa::path(get, path = "/api/v1/community/disputes", tag = "community", summary = "Disputes in your jurisdiction: summaries, parties as initials",
-    responses((status = 200, description = "OK", body = crate::wire::DisputesOut)))]
-pub async fn list_disputes(State(app): crate::api::AppState, user: User) -> ApiResult {
+#[utoipa::path(get, path = "/api/v1/community/disputes", tag = "community", summary = "Disputes in your jurisdiction, newest first, a page at a time: summaries, parties as initials",
+    params(ListQuery), responses((status = 200, description = "OK", body = crate::wire::DisputesOut)))]
+pub async fn list_disputes(
+    State(app): crate::api::AppState,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
     user.require(Action::Read)?;
+    let f = q.filter(
+        &["community", "station", "status", "overdue"],
+        &["open", "resolved", "unresolved"],
+    )?;
     let now = app.now();
-    let all: Vec<Dispute> = load_all(&app, &user, DISPUTES.kind).await?;
-    let disputes = all.iter().rev().map(|d| d.summary(now).into()).collect();
+    let page = repository::page::<Dispute>(&app, &user, DISPUTES.kind, &f).await?;
     Ok(axum::Json(DisputesOut {
         register: (&DISPUTES).into(),
-        disputes,
+        entries: page.entries.iter().map(|d| d.summary(now).into()).collect(),
+        next: page.next,
     })
     .into_response())
 }

@@ -22,7 +22,7 @@ use store::CommunityRecord;
 use crate::App;
 use crate::auth::{Action, User};
 use crate::community_api::{
-    PeriodQuery, Reason, audited_read, community_error, day_date, soft_delete, span,
+    ListQuery, PeriodQuery, Reason, audited_read, community_error, day_date, soft_delete, span,
 };
 use crate::error::{ApiError, ApiJson, Code, Path, Query};
 use crate::wire::{
@@ -30,7 +30,7 @@ use crate::wire::{
     PoliceOfficeOut, TaskOut, TasksOut,
 };
 use app::Refusal;
-use app::repository::{WRITES, community_in_scope, load, load_all, new_id, save, sees};
+use app::repository::{self, WRITES, community_in_scope, load, load_all, new_id, save, sees};
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -76,70 +76,47 @@ pub async fn list_ledgers(user: User) -> ApiResult {
     Ok(axum::Json(all).into_response())
 }
 
-/// Filters of a ledger list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EntryQuery {
-    /// Only this community.
-    community: Option<String>,
-    /// Only this station.
-    station: Option<String>,
-    /// Only this status.
-    status: Option<String>,
-    /// Only records past a timer or due date.
-    overdue: Option<bool>,
-    /// At most this many, newest first (default 500).
-    limit: Option<usize>,
-}
-
 async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiError> {
     Ok(load_all(app, user, kind).await?)
 }
 
 /// `GET /api/v1/community/ledgers/{kind}`: summaries, newest first.
 #[utoipa::path(get, path = "/api/v1/community/ledgers/{kind}", tag = "community", summary = "summaries newest first; personal fields masked or hidden as the ledger says",
-    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), EntryQuery), responses((status = 200, description = "OK", body = crate::wire::EntriesOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
+    params(("kind" = String, Path, description = "resident, rental_housing, floating_population, venue, lost_property, found_item, missing_person, livelihood, staffing, community_day"), ListQuery), responses((status = 200, description = "OK", body = crate::wire::EntriesOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role or jurisdiction")))]
 pub async fn list_entries(
     State(app): crate::api::AppState,
     user: User,
     Path(kind): Path<String>,
-    Query(q): Query<EntryQuery>,
+    Query(q): Query<ListQuery>,
 ) -> ApiResult {
     let l = ledger_of(&kind)?;
     require_read(&user, l)?;
-    if let (Some(s), Some(w)) = (&q.status, l.workflow) {
-        let known: Vec<&str> = std::iter::once(w.initial)
-            .chain(w.actions.iter().filter_map(|a| a.to))
-            .collect();
-        if !known.contains(&s.as_str()) {
-            return Err(ApiError::invalid(
-                "status",
-                format!("unknown status {s:?}; expected one of {}", known.join(", ")),
-            ));
-        }
-    }
-    let limit = crate::error::bounded("limit", q.limit, 500, 1..=10_000)?;
-    let now = app.now();
-    let all = entries(&app, &user, &kind).await?;
-    let list: Vec<EntrySummaryOut> = all
-        .iter()
-        .rev()
-        .filter(|e| {
-            q.community.as_deref().is_none_or(|c| e.community_id == c)
-                && q.station.as_deref().is_none_or(|s| e.station_id == s)
-                && q.status
-                    .as_deref()
-                    .is_none_or(|s| e.status.as_deref() == Some(s))
-                && q.overdue.is_none_or(|o| l.overdue(e, now) == o)
+    let statuses: Vec<&str> = l
+        .workflow
+        .map(|w| {
+            std::iter::once(w.initial)
+                .chain(w.actions.iter().filter_map(|a| a.to))
+                .collect()
         })
-        .take(limit)
-        .map(|e| EntrySummaryOut::from(l.summary(e, now)))
-        .collect();
+        .unwrap_or_default();
+    let mut filters = vec!["community", "station"];
+    if l.workflow.is_some() {
+        filters.extend(["status", "overdue"]);
+    }
+    if l.field(community::filing::ADDRESS_CODE).is_some() {
+        filters.push("address_code");
+    }
+    let f = q.filter(&filters, &statuses)?;
+    let now = app.now();
+    let page = repository::page::<Entry>(&app, &user, &kind, &f).await?;
     Ok(axum::Json(EntriesOut {
         ledger: l.into(),
-        total: list.len(),
-        entries: list,
+        entries: page
+            .entries
+            .iter()
+            .map(|e| EntrySummaryOut::from(l.summary(e, now)))
+            .collect(),
+        next: page.next,
     })
     .into_response())
 }

@@ -237,6 +237,31 @@ pub struct Store {
     agency: String,
     writer: mpsc::UnboundedSender<Job>,
     commits: CommitFeed,
+    /// The station above each jurisdiction (records are filed under it).
+    stations: Arc<std::sync::RwLock<Stations>>,
+}
+
+/// Jurisdiction id to the station at or above it.
+type Stations = std::collections::HashMap<String, String>;
+
+/// The station at or above every jurisdiction of a tree.
+fn stations_of(all: &[Jurisdiction]) -> Stations {
+    let by_id: std::collections::HashMap<&str, &Jurisdiction> =
+        all.iter().map(|j| (j.id.as_str(), j)).collect();
+    let mut out = Stations::new();
+    for j in all {
+        let mut cur = Some(j);
+        // A tree is at most five levels deep; the bound guards a cycle.
+        for _ in 0..8 {
+            let Some(c) = cur else { break };
+            if c.level == dispatch::Level::Station {
+                out.insert(j.id.clone(), c.id.clone());
+                break;
+            }
+            cur = c.parent_id.as_deref().and_then(|p| by_id.get(p).copied());
+        }
+    }
+    out
 }
 
 impl std::fmt::Debug for Store {
@@ -270,6 +295,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0008_field_reports.sql"),
     ),
     (9, include_str!("../migrations/sqlite/0009_person_keys.sql")),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_record_filing.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -298,6 +327,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_person_keys.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_record_filing.sql"),
     ),
 ];
 
@@ -558,12 +591,25 @@ impl Store {
             rx,
             commits.clone(),
         ));
-        Ok(Store {
+        let store = Store {
             pool,
             agency: agency.to_string(),
             writer: tx,
             commits,
-        })
+            stations: Arc::default(),
+        };
+        let tree = store.jurisdictions().await?;
+        *store.stations.write().expect("not poisoned") = stations_of(&tree);
+        Ok(store)
+    }
+
+    /// The station a record filed under `jurisdiction` belongs to.
+    fn station_of(&self, jurisdiction: &str) -> Option<String> {
+        self.stations
+            .read()
+            .expect("not poisoned")
+            .get(jurisdiction)
+            .cloned()
     }
 
     /// Monthly partitions for last month to two months ahead.
@@ -861,7 +907,20 @@ impl Store {
     }
 
     /// Replaces the jurisdiction tree.
+    /// Records filed under a jurisdiction whose station changed are filed
+    /// under the new one in the same transaction.
     pub async fn put_jurisdictions(&self, all: &[Jurisdiction]) -> Result<(), StoreError> {
+        let stations = stations_of(all);
+        let moved: Vec<(String, Option<String>)> = {
+            let old = self.stations.read().expect("not poisoned");
+            let mut ids: Vec<&String> = old.keys().chain(stations.keys()).collect();
+            ids.sort();
+            ids.dedup();
+            ids.into_iter()
+                .filter(|j| old.get(*j) != stations.get(*j))
+                .map(|j| (j.clone(), stations.get(j).cloned()))
+                .collect()
+        };
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM jurisdictions WHERE agency_id = $1").bind(&self.agency).execute(&mut *tx).await?;
@@ -870,8 +929,13 @@ impl Store {
                     .bind(&self.agency).bind(&j.id).bind(j.level.as_str()).bind(&j.parent_id).bind(doc(j))
                     .execute(&mut *tx).await?;
             }
+            for (j, station) in &moved {
+                sqlx::query("UPDATE community_records SET station_id = $3 WHERE agency_id = $1 AND jurisdiction_id = $2")
+                    .bind(&self.agency).bind(j).bind(station).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
+        *self.stations.write().expect("not poisoned") = stations;
         Ok(())
     }
 
@@ -1021,6 +1085,158 @@ impl Store {
             .collect())
     }
 
+    /// One page of a register's live records, newest first (`created_at`,
+    /// then `id`, descending), filtered in the database: the way in
+    /// (`place`) picks the index, the other filters ride along it.
+    pub async fn list_records(
+        &self,
+        q: &RecordQuery<'_>,
+    ) -> Result<Vec<CommunityRecord>, StoreError> {
+        type Row = (String, String, String, i64, i64);
+        let rows: Vec<Row> = on!(&self.pool, read p => {
+            let mut b = sqlx::QueryBuilder::new(
+                "SELECT id, jurisdiction_id, doc, created_at, updated_at FROM community_records WHERE agency_id = ");
+            b.push_bind(&self.agency).push(" AND kind = ").push_bind(q.kind).push(" AND deleted_at IS NULL");
+            match q.place {
+                RecordPlace::Everywhere => {}
+                RecordPlace::Station(s) => { b.push(" AND station_id = ").push_bind(s); }
+                RecordPlace::Jurisdiction(j) => { b.push(" AND jurisdiction_id = ").push_bind(j); }
+                RecordPlace::Within(js) => {
+                    if js.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    b.push(" AND jurisdiction_id IN (");
+                    let mut sep = b.separated(", ");
+                    for j in js {
+                        sep.push_bind(j);
+                    }
+                    b.push(")");
+                }
+            }
+            if let Some(s) = q.status {
+                b.push(" AND status = ").push_bind(s);
+            }
+            match q.overdue {
+                Some((true, now)) => { b.push(" AND overdue_after < ").push_bind(now); }
+                Some((false, now)) => { b.push(" AND (overdue_after IS NULL OR overdue_after >= ").push_bind(now).push(")"); }
+                None => {}
+            }
+            if let Some(code) = q.address_code {
+                b.push(" AND address_code = ").push_bind(code);
+            }
+            if let Some((at, id)) = q.before {
+                b.push(" AND (created_at, id) < (").push_bind(at).push(", ").push_bind(id).push(")");
+            }
+            b.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(q.limit);
+            b.build_query_as::<Row>().fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, jurisdiction_id, doc, created_at, updated_at)| CommunityRecord {
+                    kind: q.kind.into(),
+                    id,
+                    jurisdiction_id,
+                    doc,
+                    created_at,
+                    updated_at,
+                    deleted_at: None,
+                },
+            )
+            .collect())
+    }
+
+    /// How many live records of each kind are registered at a standard
+    /// address (an index look-up), kinds in order.
+    pub async fn registered_at(
+        &self,
+        address_code: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(on!(&self.pool, read p => sqlx::query_as(
+            "SELECT kind, COUNT(*) FROM community_records WHERE agency_id = $1 AND address_code = $2 \
+             AND deleted_at IS NULL GROUP BY kind ORDER BY kind")
+            .bind(&self.agency).bind(address_code).fetch_all(p).await)?)
+    }
+
+    /// Files the records written before records were filed (the migration
+    /// to filtered lists), in batches by id so no register is held in
+    /// memory. Returns how many.
+    pub async fn file_records(&self) -> Result<usize, StoreError> {
+        let mut done = 0;
+        loop {
+            type Row = (String, String, String, String, i64, i64, Option<i64>);
+            let rows: Vec<Row> = on!(&self.pool, read p => sqlx::query_as(
+                "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at FROM community_records \
+                 WHERE agency_id = $1 AND filed = 0 LIMIT 1000")
+                .bind(&self.agency).fetch_all(p).await)?;
+            if rows.is_empty() {
+                break;
+            }
+            let recs: Vec<CommunityRecord> = rows
+                .into_iter()
+                .map(
+                    |(kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at)| {
+                        CommunityRecord {
+                            kind,
+                            id,
+                            jurisdiction_id,
+                            doc,
+                            created_at,
+                            updated_at,
+                            deleted_at,
+                        }
+                    },
+                )
+                .collect();
+            on!(&self.pool, write p => {
+                let mut tx = p.begin().await?;
+                for rec in &recs {
+                    upsert_record(&mut tx, &self.agency, rec, self.station_of(&rec.jurisdiction_id)).await?;
+                }
+                tx.commit().await?;
+            });
+            done += recs.len();
+        }
+        Ok(done)
+    }
+
+    /// The ids of at most `limit` records of `kind` (soft-deleted or not)
+    /// last changed before `before`, oldest change first: a page of the
+    /// retention purge, read from the index.
+    pub async fn changed_before(
+        &self,
+        kind: &str,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(on!(&self.pool, read p => sqlx::query_scalar(
+            "SELECT id FROM community_records WHERE agency_id = $1 AND kind = $2 AND updated_at < $3 \
+             ORDER BY updated_at LIMIT $4")
+            .bind(&self.agency).bind(kind).bind(before).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Removes records for good (a batch of the retention purge), each with
+    /// its audit entry, in one short transaction.
+    pub async fn purge_records(
+        &self,
+        kind: &str,
+        ids: &[String],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            for id in ids {
+                sqlx::query("DELETE FROM community_records WHERE agency_id = $1 AND kind = $2 AND id = $3")
+                    .bind(&self.agency).bind(kind).bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM person_keys WHERE agency_id = $1 AND kind = $2 AND record_id = $3")
+                    .bind(&self.agency).bind(kind).bind(id).execute(&mut *tx).await?;
+                insert_audit(&mut tx, &self.agency, &AuditEntry { record_id: id.clone(), ..audit.clone() }).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Adds or replaces a community record (a JSON document of `kind`) and
     /// appends an audit entry, in one transaction.
     pub async fn put_record(
@@ -1030,7 +1246,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
-            upsert_record(&mut tx, &self.agency, rec).await?;
+            upsert_record(&mut tx, &self.agency, rec, self.station_of(&rec.jurisdiction_id)).await?;
             insert_audit(&mut tx, &self.agency, audit).await?;
             tx.commit().await?;
         });
@@ -1043,18 +1259,89 @@ impl Store {
         recs: &[CommunityRecord],
         actor: &str,
     ) -> Result<(), StoreError> {
+        self.import_records(recs.iter().cloned(), actor, &mut |_| {})
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes records as they come (an importer's stream), in one
+    /// transaction: all or nothing. Rows go in batches of multi-row
+    /// statements (the record, its identity-check keys, an `import` audit
+    /// entry each); `progress` hears how many are written after each batch.
+    pub async fn import_records<I>(
+        &self,
+        recs: I,
+        actor: &str,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<usize, StoreError>
+    where
+        I: Iterator<Item = CommunityRecord> + Send,
+    {
+        // 13 values a record: well inside SQLite's 32,766 and PostgreSQL's 65,535 binds.
+        const BATCH: usize = 500;
+        let mut recs = recs.peekable();
+        let mut done = 0;
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
-            for rec in recs {
-                upsert_record(&mut tx, &self.agency, rec).await?;
-                insert_audit(&mut tx, &self.agency, &AuditEntry {
-                    at: rec.updated_at, actor: actor.into(), action: "import".into(),
-                    kind: rec.kind.clone(), record_id: rec.id.clone(), reason: None,
-                }).await?;
+            while recs.peek().is_some() {
+                let batch: Vec<CommunityRecord> = recs.by_ref().take(BATCH).collect();
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, \
+                     deleted_at, station_id, status, overdue_after, address_code, filed) ");
+                b.push_values(&batch, |mut row, rec| {
+                    let filing = community::filing::filing(&rec.kind, &rec.doc);
+                    row.push_bind(&self.agency).push_bind(&rec.kind).push_bind(&rec.id)
+                        .push_bind(&rec.jurisdiction_id).push_bind(&rec.doc).push_bind(rec.created_at)
+                        .push_bind(rec.updated_at).push_bind(rec.deleted_at)
+                        .push_bind(self.station_of(&rec.jurisdiction_id)).push_bind(filing.status)
+                        .push_bind(filing.overdue_after).push_bind(filing.address_code).push_bind(1i16);
+                });
+                b.push(" ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
+                     doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+                     station_id = excluded.station_id, status = excluded.status, overdue_after = excluded.overdue_after, \
+                     address_code = excluded.address_code, filed = 1");
+                b.build().execute(&mut *tx).await?;
+                // A record written again keeps no stale keys.
+                let mut d = sqlx::QueryBuilder::new("DELETE FROM person_keys WHERE agency_id = ");
+                d.push_bind(&self.agency).push(" AND kind = ").push_bind(&batch[0].kind).push(" AND record_id IN (");
+                let mut ids = d.separated(", ");
+                for rec in batch.iter().filter(|r| r.kind == batch[0].kind) {
+                    ids.push_bind(&rec.id);
+                }
+                d.push(")");
+                d.build().execute(&mut *tx).await?;
+                for rec in batch.iter().filter(|r| r.kind != batch[0].kind) {
+                    sqlx::query("DELETE FROM person_keys WHERE agency_id = $1 AND kind = $2 AND record_id = $3")
+                        .bind(&self.agency).bind(&rec.kind).bind(&rec.id).execute(&mut *tx).await?;
+                }
+                let keys: Vec<(&CommunityRecord, community::identity::PersonKey)> = batch
+                    .iter()
+                    .filter(|r| r.deleted_at.is_none())
+                    .flat_map(|r| person_keys(r).into_iter().map(move |k| (r, k)))
+                    .collect();
+                for chunk in keys.chunks(4000) {
+                    let mut k = sqlx::QueryBuilder::new(
+                        "INSERT INTO person_keys (agency_id, key_kind, value, kind, record_id, field, jurisdiction_id) ");
+                    k.push_values(chunk, |mut row, (rec, key)| {
+                        row.push_bind(&self.agency).push_bind(key.kind.as_str()).push_bind(&key.value)
+                            .push_bind(&rec.kind).push_bind(&rec.id).push_bind(&key.field).push_bind(&rec.jurisdiction_id);
+                    });
+                    k.push(" ON CONFLICT DO NOTHING");
+                    k.build().execute(&mut *tx).await?;
+                }
+                let mut a = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_log (agency_id, at, actor, action, kind, record_id, reason) ");
+                a.push_values(&batch, |mut row, rec| {
+                    row.push_bind(&self.agency).push_bind(rec.updated_at).push_bind(actor).push_bind("import")
+                        .push_bind(&rec.kind).push_bind(&rec.id).push_bind(None::<String>);
+                });
+                a.build().execute(&mut *tx).await?;
+                done += batch.len();
+                progress(done);
             }
             tx.commit().await?;
         });
-        Ok(())
+        Ok(done)
     }
 
     /// Records of `kind` (soft-deleted ones included; callers filter).
@@ -1209,7 +1496,7 @@ impl Store {
                 on!(&self.pool, write p => {
                     let mut tx = p.begin().await?;
                     for rec in &recs {
-                        upsert_record(&mut tx, &self.agency, rec).await?;
+                        upsert_record(&mut tx, &self.agency, rec, self.station_of(&rec.jurisdiction_id)).await?;
                     }
                     tx.commit().await?;
                 });
@@ -1456,6 +1743,53 @@ pub struct CommunityRecord {
     pub deleted_at: Option<i64>,
 }
 
+/// Where a list of records looks: the way into the register's indexes.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordPlace<'a> {
+    /// The whole register.
+    Everywhere,
+    /// Filed under this station or any jurisdiction below it.
+    Station(&'a str),
+    /// Filed under exactly this jurisdiction.
+    Jurisdiction(&'a str),
+    /// Filed under one of these jurisdictions.
+    Within(&'a [String]),
+}
+
+/// A page of a register: see [`Store::list_records`].
+#[derive(Debug, Clone, Copy)]
+pub struct RecordQuery<'a> {
+    /// The register.
+    pub kind: &'a str,
+    /// Where.
+    pub place: RecordPlace<'a>,
+    /// Only this workflow status.
+    pub status: Option<&'a str>,
+    /// Only records overdue (`true`) or not (`false`) at the instant given.
+    pub overdue: Option<(bool, i64)>,
+    /// Only records registered at this standard address.
+    pub address_code: Option<&'a str>,
+    /// The keyset cursor: only records older than this `(created_at, id)`.
+    pub before: Option<(i64, &'a str)>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+impl<'a> RecordQuery<'a> {
+    /// The newest `limit` records of `kind` anywhere.
+    pub fn new(kind: &'a str, limit: i64) -> Self {
+        RecordQuery {
+            kind,
+            place: RecordPlace::Everywhere,
+            status: None,
+            overdue: None,
+            address_code: None,
+            before: None,
+            limit,
+        }
+    }
+}
+
 /// A place the police imported into the places index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedPlace {
@@ -1490,6 +1824,7 @@ async fn upsert_record<'c, DB: sqlx::Database>(
     tx: &mut sqlx::Transaction<'c, DB>,
     agency: &str,
     rec: &CommunityRecord,
+    station: Option<String>,
 ) -> Result<(), sqlx::Error>
 where
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
@@ -1498,12 +1833,17 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
+    let filing = community::filing::filing(&rec.kind, &rec.doc);
     sqlx::query(
-        "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+        "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at, \
+         station_id, status, overdue_after, address_code, filed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) \
          ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
-         doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+         doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
+         station_id = excluded.station_id, status = excluded.status, overdue_after = excluded.overdue_after, \
+         address_code = excluded.address_code, filed = 1",
     )
     .bind(agency)
     .bind(rec.kind.clone())
@@ -1513,6 +1853,10 @@ where
     .bind(rec.created_at)
     .bind(rec.updated_at)
     .bind(rec.deleted_at)
+    .bind(station)
+    .bind(filing.status)
+    .bind(filing.overdue_after)
+    .bind(filing.address_code)
     .execute(&mut **tx)
     .await?;
     // Its identity-check keys follow it (a deleted record is found no more).

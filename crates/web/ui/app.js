@@ -919,7 +919,7 @@ async function renderCommunity() {
   try {
     const [tr, fig, disp] = await Promise.all([api('GET', '/community/transfers'), canAnalyse() ? api('GET', '/community/figures') : Promise.resolve(null), api('GET', '/community/disputes')]);
     if (!body.isConnected) return;
-    const rows = tr.transfers.slice(0, 40).map((x) => `<tr data-id="${esc(x.id)}" class="${x.overdue ? 'overdue' : ''}">
+    const rows = tr.entries.slice(0, 40).map((x) => `<tr data-id="${esc(x.id)}" class="${x.overdue ? 'overdue' : ''}">
       <td>${esc(x.station_id)}<br><small>${esc(new Date(x.created_at).toLocaleString())}</small></td>
       <td>${t(x.case_class)} → ${t('unit_' + x.to_unit)}<br><small>${esc(x.summary)}</small></td>
       <td data-test="transfer-status">${t('ts_' + x.status)}${x.minutes_to_accept != null ? `<br><small>${Math.round(x.minutes_to_accept)} min</small>` : ''}</td>
@@ -932,7 +932,7 @@ async function renderCommunity() {
       <table class="queue" data-test="transfers">${rows || `<tr><td class="muted">${t('none')}</td></tr>`}</table>
       <h3>${t('disputes')}</h3>
       ${fig?.disputes ? `<p class="muted">${t('screened')} ${fig.disputes.screened} · ${t('resolved_7d')} ${Math.round(fig.disputes.share_within_7_days * 100)}% · ${t('escalated')} ${fig.disputes.escalated} · ${t('overdue_visits')} ${fig.disputes.overdue_follow_ups}</p>` : ''}
-      <table class="queue" data-test="disputes">${disp.disputes.slice(0, 30).map((d) => `<tr class="${d.overdue_follow_ups ? 'overdue' : ''}"><td>${esc(d.community_id)}<br><small>${esc(new Date(d.screened_at).toLocaleDateString())}</small></td><td>${esc(d.parties.join(' / '))}<br><small>${t('dt_' + d.dispute_type)}</small></td><td><span class="risk-${d.risk}">${t('risk_' + d.risk)}</span></td><td>${d.outcome ? t('out_' + d.outcome) : d.escalated ? t('escalated') : t('ts_pending')}${d.next_follow_up ? `<br><small>${t('next_visit')} ${esc(new Date(d.next_follow_up).toLocaleDateString())}</small>` : ''}</td></tr>`).join('') || `<tr><td class="muted">${t('none')}</td></tr>`}</table>`;
+      <table class="queue" data-test="disputes">${disp.entries.slice(0, 30).map((d) => `<tr class="${d.overdue_follow_ups ? 'overdue' : ''}"><td>${esc(d.community_id)}<br><small>${esc(new Date(d.screened_at).toLocaleDateString())}</small></td><td>${esc(d.parties.join(' / '))}<br><small>${t('dt_' + d.dispute_type)}</small></td><td><span class="risk-${d.risk}">${t('risk_' + d.risk)}</span></td><td>${d.outcome ? t('out_' + d.outcome) : d.escalated ? t('escalated') : t('ts_pending')}${d.next_follow_up ? `<br><small>${t('next_visit')} ${esc(new Date(d.next_follow_up).toLocaleDateString())}</small>` : ''}</td></tr>`).join('') || `<tr><td class="muted">${t('none')}</td></tr>`}</table>`;
     document.querySelectorAll('[data-test=transfers] button').forEach((b) => {
       b.onclick = async () => {
         const id = b.closest('tr').dataset.id;

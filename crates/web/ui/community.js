@@ -13,7 +13,7 @@ const L = {
     category: '类别', licence: '许可证号', manager: '负责人', item: '物品', description: '描述', lost_on: '丢失日期', place: '地点', owner: '失主', owner_phone: '失主电话',
     found_on: '拾得日期', finder: '拾得人', finder_phone: '拾得人电话', age: '年龄', last_seen_on: '最后见到日期', last_seen_place: '最后见到地点', reporter: '报告人',
     reporter_phone: '报告人电话', requester: '求助人', officer: '社区民警', officer_phone: '民警电话', committee_post: '村(居)委兼职', auxiliaries: '辅警 (X)',
-    grid_workers: '网格员 (N)', volunteer_teams: '志愿者队伍', date: '日期', hours: '小时', activities: '工作内容', address: '地址',
+    grid_workers: '网格员 (N)', volunteer_teams: '志愿者队伍', date: '日期', hours: '小时', activities: '工作内容', address: '地址', address_code: '标准地址编码',
     inspect: '检查', vacant: '空置', let: '出租', found: '已找到', withdraw: '注销', move_out: '迁出', suspend: '停业', reopen: '复业', close: '办结', match: '匹配', unmatch: '取消匹配', return: '归还',
     dispose: '处置', search: '开始查找', start: '开始处理',
     tasks: '今日任务', ledgers: '台账', log_day: '驻村日志', service: '365×24 服务', add: '新增', full_record: '查看完整信息', reason_prompt: '查看个人信息的事由 (将被记录)',
@@ -23,7 +23,7 @@ const L = {
     source: '数据来源', records: '条记录', target: '目标', weight: '权重', cases: '移交与纠纷', people_help: '每行: 姓名 入住日期 [身份证号]', teams_help: '每行: 队名 人数',
     station: '派出所', all_stations: '全部派出所', phone_view: '手机视图', desktop_view: '指挥台视图', value: '数值', back: '返回', logout: '退出', language: 'English',
     transfer_due: '须移交 (两不办)', registered_n: '登记', closed_n: '办结', on_time: '按时办结', open_overdue: '超时未结', median_hours: '办结中位时长 (小时)', target_hours: '时限 (小时)',
-    import_csv: '导入 CSV', imported: '已导入', line: '第', 
+    import_csv: '导入 CSV', imported: '已导入', line: '第', more: '加载更多', 
     edit: '修改', delete: '删除', delete_reason: '删除事由 (将被记录)', deleted: '已删除',
     today_done: '今日已登记', status: '状态', save: '保存', offices: '警务室', class: '等级', staff: '人员', open_hours: '开放时间', co_located: '与村委会合署',
   },
@@ -35,7 +35,7 @@ const L = {
     category: 'Category', licence: 'Licence', manager: 'Manager', item: 'Item', description: 'Description', lost_on: 'Lost on', place: 'Place', owner: 'Owner', owner_phone: 'Owner phone',
     found_on: 'Found on', finder: 'Finder', finder_phone: 'Finder phone', age: 'Age', last_seen_on: 'Last seen', last_seen_place: 'Last seen at', reporter: 'Reported by',
     reporter_phone: 'Reporter phone', requester: 'Requester', officer: 'Community officer', officer_phone: 'Officer phone', committee_post: 'Village committee post', auxiliaries: 'Auxiliaries (X)',
-    grid_workers: 'Grid workers (N)', volunteer_teams: 'Volunteer teams', date: 'Date', hours: 'Hours', activities: 'Activities', address: 'Address',
+    grid_workers: 'Grid workers (N)', volunteer_teams: 'Volunteer teams', date: 'Date', hours: 'Hours', activities: 'Activities', address: 'Address', address_code: 'Standard address code',
     inspect: 'Inspect', vacant: 'Vacant', let: 'Let', found: 'Found', withdraw: 'Withdraw', move_out: 'Moved out', suspend: 'Suspend', reopen: 'Reopen', close: 'Close', match: 'Match', unmatch: 'Unmatch', return: 'Return',
     dispose: 'Dispose', search: 'Start search', start: 'Start',
     tasks: "Today's tasks", ledgers: 'Ledgers', log_day: 'Community days', service: '365×24 service', add: 'Add', full_record: 'Full record', reason_prompt: 'Why do you read this personal record? (audited)',
@@ -45,7 +45,7 @@ const L = {
     source: 'Source data', records: 'records', target: 'Target', weight: 'Weight', cases: 'Transfers and disputes', people_help: 'One per line: name moved-in-date [ID number]', teams_help: 'One per line: team name size',
     station: 'Station', all_stations: 'All stations', phone_view: 'Phone view', desktop_view: 'Desktop view', value: 'Value', back: 'Back', logout: 'Log out', language: '中文',
     transfer_due: 'to transfer (两不办)', registered_n: 'Registered', closed_n: 'Closed', on_time: 'On time', open_overdue: 'Open, overdue', median_hours: 'Median hours to close', target_hours: 'Target hours',
-    import_csv: 'Import CSV', imported: 'Imported', line: 'line', 
+    import_csv: 'Import CSV', imported: 'Imported', line: 'line', more: 'More', 
     edit: 'Edit', delete: 'Delete', delete_reason: 'Why is it deleted? (audited)', deleted: 'Deleted',
     today_done: 'Logged today', status: 'Status', save: 'Save', offices: 'Police offices', class: 'Class', staff: 'Staff', open_hours: 'Hours', co_located: 'In the committee building',
   },
@@ -215,21 +215,39 @@ export function makeCommunity(ctx) {
     await myCommunities();
     const sp = spec(kind);
     el.innerHTML = `<p class="muted">…</p>`;
-    const list = await api('GET', `/community/ledgers/${kind}?limit=200`);
+    const list = await api('GET', `/community/ledgers/${kind}?limit=100`);
     if (stale()) return;
     const shown = sp.fields.filter((f) => f.shown !== 'no').slice(0, 3);
+    const rows = (entries) => entries.map((e) => `
+        <tr data-id="${esc(e.id)}" class="${e.overdue ? 'overdue' : ''}">
+          <td>${shown.map((f) => fieldValue(f, e.fields[f.name])).filter(Boolean).join(' · ')}<br><small class="muted">${esc(communityName(e.community_id))}</small></td>
+          <td>${e.status ? esc(stName(kind, e.status)) : ''}${e.last_result ? `<br><small>${esc(resName(kind, e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
+        </tr>`).join('');
+    let shownCount = list.entries.length;
+    const count = (more) => `${shownCount}${more ? '+' : ''}`;
     el.innerHTML = `
-      <div class="ledger-head"><h3>${esc(l(kind))} <small class="muted">${list.total}</small></h3>
+      <div class="ledger-head"><h3>${esc(l(kind))} <small class="muted" data-test="ledger-count">${count(list.next)}</small></h3>
         <span><label class="filebtn">${esc(l('import_csv'))}<input type="file" accept=".csv,text/csv" data-test="ledger-import" hidden></label>
         <button class="primary" data-test="ledger-add">${esc(l('add'))}</button></span></div>
       <div class="import-result" data-test="import-result"></div>
       <p class="muted small">${esc(sp.register.purpose)} · ${esc(sp.register.retention_days)}d</p>
       <div class="ledger-form"></div>
-      <table class="queue ledger" data-test="ledger-${kind}">${list.entries.map((e) => `
-        <tr data-id="${esc(e.id)}" class="${e.overdue ? 'overdue' : ''}">
-          <td>${shown.map((f) => fieldValue(f, e.fields[f.name])).filter(Boolean).join(' · ')}<br><small class="muted">${esc(communityName(e.community_id))}</small></td>
-          <td>${e.status ? esc(stName(kind, e.status)) : ''}${e.last_result ? `<br><small>${esc(resName(kind, e.last_result))}</small>` : ''}${e.due_at && !e.closed_at ? `<br><small class="${e.overdue ? 'warn' : 'muted'}">${esc(l('due'))} ${date(e.due_at)}</small>` : ''}</td>
-        </tr>`).join('') || `<tr><td class="muted">${esc(l('none'))}</td></tr>`}</table>`;
+      <table class="queue ledger" data-test="ledger-${kind}">${rows(list.entries) || `<tr><td class="muted">${esc(l('none'))}</td></tr>`}</table>
+      ${list.next ? `<button data-test="ledger-more">${esc(l('more'))}</button>` : ''}`;
+    const bindRows = () => el.querySelectorAll('table.ledger tr[data-id]').forEach((tr) => { tr.onclick = () => detail(el, sp, tr.dataset.id, () => ledgerView(el, kind, opts)); });
+    // The next page by its keyset cursor: rows already shown stay, none twice.
+    let next = list.next;
+    const more = el.querySelector('[data-test=ledger-more]');
+    if (more) more.onclick = async () => {
+      more.disabled = true;
+      const page = await api('GET', `/community/ledgers/${kind}?limit=100&cursor=${encodeURIComponent(next)}`);
+      el.querySelector('table.ledger').insertAdjacentHTML('beforeend', rows(page.entries));
+      shownCount += page.entries.length;
+      next = page.next;
+      el.querySelector('[data-test=ledger-count]').textContent = count(next);
+      if (next) more.disabled = false; else more.remove();
+      bindRows();
+    };
     el.querySelector('[data-test=ledger-import]').onchange = async (e) => {
       const file = e.target.files[0];
       if (!file) return;
@@ -240,7 +258,7 @@ export function makeCommunity(ctx) {
       box.innerHTML = `<p class="error">${esc(out.message)}</p><table>${(out.errors ?? []).map((x) => `<tr><td>${esc(l('line'))} ${x.line}</td><td>${esc(x.field ? l(x.field) : '')}</td><td>${esc(x.message)}</td></tr>`).join('')}</table>`;
     };
     el.querySelector('[data-test=ledger-add]').onclick = () => addForm(el.querySelector('.ledger-form'), sp, () => ledgerView(el, kind, opts));
-    el.querySelectorAll('table.ledger tr[data-id]').forEach((tr) => { tr.onclick = () => detail(el, sp, tr.dataset.id, () => ledgerView(el, kind, opts)); });
+    bindRows();
   }
 
   function addForm(box, sp, done) {

@@ -1410,13 +1410,19 @@ impl From<&dispatch::PoliceOffice> for PoliceOfficeOut {
 /// The transfers of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransfersOut {
-    pub(crate) transfers: Vec<TransferOut>,
+    /// Newest first.
+    pub(crate) entries: Vec<TransferOut>,
+    /// Pass as `cursor` for the next page (`null`: this is the last).
+    pub(crate) next: Option<String>,
 }
 
 /// The leads of a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadsOut {
-    pub(crate) leads: Vec<LeadOut>,
+    /// Newest first.
+    pub(crate) entries: Vec<LeadOut>,
+    /// Pass as `cursor` for the next page (`null`: this is the last).
+    pub(crate) next: Option<String>,
 }
 
 /// The key persons register: its legal basis and the summaries.
@@ -1424,7 +1430,10 @@ pub struct LeadsOut {
 pub struct KeyPersonsOut {
     /// The register (legal basis, purpose, retention).
     pub(crate) register: RegisterOut,
-    pub(crate) key_persons: Vec<KeyPersonSummaryOut>,
+    /// Newest first.
+    pub(crate) entries: Vec<KeyPersonSummaryOut>,
+    /// Pass as `cursor` for the next page (`null`: this is the last).
+    pub(crate) next: Option<String>,
 }
 
 /// The dispute ledger: its legal basis and the summaries.
@@ -1432,7 +1441,10 @@ pub struct KeyPersonsOut {
 pub struct DisputesOut {
     /// The register (legal basis, purpose, retention).
     pub(crate) register: RegisterOut,
-    pub(crate) disputes: Vec<DisputeSummaryOut>,
+    /// Newest first.
+    pub(crate) entries: Vec<DisputeSummaryOut>,
+    /// Pass as `cursor` for the next page (`null`: this is the last).
+    pub(crate) next: Option<String>,
 }
 
 /// One entry of the audit log.
@@ -1471,9 +1483,10 @@ pub struct AuditLogOut {
 pub struct EntriesOut {
     /// The ledger's description (fields, workflow, register).
     pub(crate) ledger: LedgerOut,
-    /// How many entries follow.
-    pub(crate) total: usize,
+    /// Newest first.
     pub(crate) entries: Vec<EntrySummaryOut>,
+    /// Pass as `cursor` for the next page (`null`: this is the last).
+    pub(crate) next: Option<String>,
 }
 
 /// A candidate match of a lost or found item.
