@@ -16,6 +16,7 @@ pub mod auth;
 pub mod bus;
 pub mod clock;
 pub mod error;
+pub mod import;
 pub mod places;
 pub mod records;
 pub mod repository;

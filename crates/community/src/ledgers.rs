@@ -1250,68 +1250,115 @@ pub struct ImportRow {
 /// (people) or `name:size; …` (teams). All or nothing: every bad line is
 /// reported (up to 100), and nothing is returned unless all are good.
 pub fn parse_csv(ledger: &Ledger, text: &str) -> Result<Vec<ImportRow>, Vec<LineError>> {
-    let err = |line: usize, field: Option<&str>, message: String| LineError {
-        line,
-        field: field.map(String::from),
-        message,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(String::from).collect(),
-        Err(e) => return Err(vec![err(1, None, format!("unreadable header: {e}"))]),
-    };
-    let expected = || {
-        std::iter::once("community_id")
-            .chain(ledger.fields.iter().map(|f| f.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let rows = CsvRows::new(ledger, text.trim_start_matches('\u{feff}').as_bytes())?;
+    let mut good = Vec::new();
     let mut errors = Vec::new();
-    for h in &header {
-        if h != "community_id" && ledger.field(h).is_none() {
-            errors.push(err(
-                1,
-                Some(h),
-                format!("unknown column {h:?}; expected {}", expected()),
-            ));
+    for row in rows {
+        match row {
+            Ok(r) => good.push(r),
+            Err(mut e) => errors.append(&mut e),
         }
-    }
-    if !header.iter().any(|h| h == "community_id") {
-        errors.push(err(
-            1,
-            Some("community_id"),
-            format!("the header needs community_id; expected {}", expected()),
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut rows = Vec::new();
-    for (n, rec) in rdr.records().enumerate() {
-        let line = n + 2;
         if errors.len() >= 100 {
             break;
         }
+    }
+    if errors.is_empty() {
+        Ok(good)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A ledger's CSV read a line at a time from any reader (a request's body,
+/// a city's file): the header is checked when it is opened, then each line
+/// is validated as it is read, so no file is held in memory. Blank lines
+/// are skipped.
+pub struct CsvRows<'l, R: std::io::Read> {
+    ledger: &'l Ledger,
+    header: Vec<String>,
+    records: csv::StringRecordsIntoIter<R>,
+    line: usize,
+}
+
+impl<'l, R: std::io::Read> CsvRows<'l, R> {
+    /// Opens `reader` and checks its header (a UTF-8 byte-order mark is skipped).
+    pub fn new(ledger: &'l Ledger, reader: R) -> Result<Self, Vec<LineError>> {
+        let err = |line: usize, field: Option<&str>, message: String| LineError {
+            line,
+            field: field.map(String::from),
+            message,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let header: Vec<String> = match rdr.headers() {
+            Ok(h) => h
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                .collect(),
+            Err(e) => return Err(vec![err(1, None, format!("unreadable header: {e}"))]),
+        };
+        let expected = || {
+            std::iter::once("community_id")
+                .chain(ledger.fields.iter().map(|f| f.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut errors = Vec::new();
+        for h in &header {
+            if h != "community_id" && ledger.field(h).is_none() {
+                errors.push(err(
+                    1,
+                    Some(h),
+                    format!("unknown column {h:?}; expected {}", expected()),
+                ));
+            }
+        }
+        if !header.iter().any(|h| h == "community_id") {
+            errors.push(err(
+                1,
+                Some("community_id"),
+                format!("the header needs community_id; expected {}", expected()),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CsvRows {
+            ledger,
+            header,
+            records: rdr.into_records(),
+            line: 1,
+        })
+    }
+
+    /// One line: `None` when blank.
+    fn row(
+        &self,
+        line: usize,
+        rec: csv::Result<csv::StringRecord>,
+    ) -> Option<Result<ImportRow, Vec<LineError>>> {
+        let err = |line: usize, field: Option<&str>, message: String| LineError {
+            line,
+            field: field.map(String::from),
+            message,
+        };
+        let (ledger, header) = (self.ledger, &self.header);
+        let mut errors = Vec::new();
         let rec = match rec {
             Ok(r) => r,
-            Err(e) => {
-                errors.push(err(line, None, format!("unreadable: {e}")));
-                continue;
-            }
+            Err(e) => return Some(Err(vec![err(line, None, format!("unreadable: {e}"))])),
         };
         if rec.iter().all(str::is_empty) {
-            continue;
+            return None;
         }
         if rec.len() != header.len() {
-            errors.push(err(
+            return Some(Err(vec![err(
                 line,
                 None,
                 format!("{} values for {} columns", rec.len(), header.len()),
-            ));
-            continue;
+            )]));
         }
         let mut community = String::new();
         let mut input = Map::new();
@@ -1385,28 +1432,40 @@ pub fn parse_csv(ledger: &Ledger, text: &str) -> Result<Vec<ImportRow>, Vec<Line
             input.insert(h.clone(), value);
         }
         if bad {
-            continue;
+            return Some(Err(errors));
         }
         if community.is_empty() {
-            errors.push(err(line, Some("community_id"), "is required".into()));
-            continue;
+            return Some(Err(vec![err(
+                line,
+                Some("community_id"),
+                "is required".into(),
+            )]));
         }
-        match ledger.validate(&input, false) {
-            Ok(fields) => rows.push(ImportRow {
+        Some(match ledger.validate(&input, false) {
+            Ok(fields) => Ok(ImportRow {
                 line,
                 community_id: community,
                 fields,
             }),
             Err(CommunityError::Invalid { field, message }) => {
-                errors.push(err(line, Some(field), message))
+                Err(vec![err(line, Some(field), message)])
             }
-            Err(e) => errors.push(err(line, None, e.to_string())),
-        }
+            Err(e) => Err(vec![err(line, None, e.to_string())]),
+        })
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
+}
+
+impl<R: std::io::Read> Iterator for CsvRows<'_, R> {
+    type Item = Result<ImportRow, Vec<LineError>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rec = self.records.next()?;
+            self.line += 1;
+            if let Some(row) = self.row(self.line, rec) {
+                return Some(row);
+            }
+        }
     }
 }
 

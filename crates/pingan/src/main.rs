@@ -3,6 +3,7 @@
 
 mod analyze_cmd;
 mod brief_cmd;
+mod community_cmd;
 mod coverage_cmd;
 mod loadgen;
 mod places_cmd;
@@ -56,6 +57,9 @@ enum Command {
     /// Store maintenance.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Community policing registers: bulk import of a city's ledgers.
+    #[command(subcommand)]
+    Community(community_cmd::CommunityCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,7 @@ fn main() -> std::process::ExitCode {
         Command::Brief(args) => runtime().and_then(|rt| rt.block_on(brief_cmd::run(args))),
         Command::Places(cmd) => places_cmd::run(cmd),
         Command::Loadgen(args) => runtime().and_then(|rt| rt.block_on(loadgen::run(args))),
+        Command::Community(cmd) => runtime().and_then(|rt| rt.block_on(community_cmd::run(cmd))),
         Command::Store(StoreCommand::Check { database, agency }) => {
             runtime().and_then(|rt| rt.block_on(serve_cmd::check(&database, &agency)))
         }

@@ -17,7 +17,6 @@ use community::ledgers::{self, Entry, Ledger};
 use dispatch::{LatLon, Level, PoliceOffice};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use store::CommunityRecord;
 
 use crate::App;
 use crate::auth::{Action, User};
@@ -849,98 +848,39 @@ pub async fn import_entries(
         &body,
         "the ledger as text/csv: a header of community_id and field names (GET /community/ledgers), one record a line",
     )?;
-    let rows = match ledgers::parse_csv(l, text) {
-        Ok(rows) => rows,
-        Err(errors) => {
-            return Ok(import_refused(
-                format!(
-                    "nothing was imported: {} bad line(s), each listed",
-                    errors.len()
-                ),
-                &errors,
-            ));
-        }
-    };
     let now = app.now();
     let _w = WRITES.lock().await;
-    let mut errors = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut entries = Vec::new();
-    for (n, row) in rows.into_iter().enumerate() {
-        let line_err = |field: &str, message: String| ledgers::LineError {
-            line: row.line,
-            field: Some(field.into()),
-            message,
-        };
-        if let Err(e) = community_in_scope(&app, &user, &row.community_id) {
-            errors.push(line_err("community_id", e.message));
-            continue;
-        }
-        let id = if l.one_per_community {
-            if !seen.insert(row.community_id.clone())
-                || app
-                    .store()
-                    .record(&kind, &row.community_id)
-                    .await
-                    .map_err(ApiError::store)?
-                    .is_some_and(|r| r.deleted_at.is_none())
-            {
-                errors.push(line_err(
-                    "community_id",
-                    format!("{} already has a {kind} record", row.community_id),
-                ));
-                continue;
-            }
-            row.community_id.clone()
-        } else {
-            format!("{}-{now}-i{n}", l.register.kind)
-        };
-        let station = station_of(&app, &row.community_id);
-        match l.create(
-            id,
-            &row.community_id,
-            &station,
-            &row.fields,
-            &user.username,
-            now,
-        ) {
-            Ok(e) => entries.push(e),
-            Err(e) => errors.push(line_err("fields", e.to_string())),
-        }
-    }
-    if !errors.is_empty() {
-        return Ok(import_refused(
+    let tree = app.jurisdictions();
+    let import = app::import::LedgerImport {
+        store: app.store(),
+        tree,
+        ledger: l,
+        actor: &user.username,
+        scope: user.scope.as_deref(),
+        now,
+        keep_ids: true,
+    };
+    match import
+        .run(|| Ok::<_, std::io::Error>(text.as_bytes()), &mut |_| {})
+        .await
+    {
+        Ok(done) => Ok((
+            StatusCode::CREATED,
+            axum::Json(ImportedOut {
+                imported: done.count,
+                ids: done.ids,
+            }),
+        )
+            .into_response()),
+        Err(app::import::ImportError::Lines(errors)) => Ok(import_refused(
             format!(
                 "nothing was imported: {} bad line(s), each listed",
                 errors.len()
             ),
             &errors,
-        ));
+        )),
+        Err(e) => Err(ApiError::store(e)),
     }
-    let records: Vec<CommunityRecord> = entries
-        .iter()
-        .map(|e| CommunityRecord {
-            kind: kind.clone(),
-            id: e.id.clone(),
-            jurisdiction_id: e.community_id.clone(),
-            doc: serde_json::to_string(e).expect("serialises"),
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        })
-        .collect();
-    app.store()
-        .put_records(&records, &user.username)
-        .await
-        .map_err(ApiError::store)?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(ImportedOut {
-            imported: entries.len(),
-            ids: entries.iter().map(|e| e.id.clone()).collect(),
-        }),
-    )
-        .into_response())
 }
 
 #[cfg(test)]

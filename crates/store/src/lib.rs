@@ -45,6 +45,9 @@ pub enum StoreError {
     /// The writer task is gone (the store is shutting down).
     #[error("the store writer has stopped")]
     WriterGone,
+    /// An importer's stream failed part way; nothing of it was written.
+    #[error("import abandoned, nothing written: {0}")]
+    Abandoned(String),
 }
 
 /// A staff account as stored.
@@ -1259,13 +1262,14 @@ impl Store {
         recs: &[CommunityRecord],
         actor: &str,
     ) -> Result<(), StoreError> {
-        self.import_records(recs.iter().cloned(), actor, &mut |_| {})
+        self.import_records(recs.iter().cloned().map(Ok), actor, &mut |_| {})
             .await
             .map(|_| ())
     }
 
     /// Writes records as they come (an importer's stream), in one
-    /// transaction: all or nothing. Rows go in batches of multi-row
+    /// transaction: all or nothing (an `Err` from the stream rolls back
+    /// what came before it). Rows go in batches of multi-row
     /// statements (the record, its identity-check keys, an `import` audit
     /// entry each); `progress` hears how many are written after each batch.
     pub async fn import_records<I>(
@@ -1275,7 +1279,7 @@ impl Store {
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<usize, StoreError>
     where
-        I: Iterator<Item = CommunityRecord> + Send,
+        I: Iterator<Item = Result<CommunityRecord, String>> + Send,
     {
         // 13 values a record: well inside SQLite's 32,766 and PostgreSQL's 65,535 binds.
         const BATCH: usize = 500;
@@ -1284,7 +1288,11 @@ impl Store {
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
             while recs.peek().is_some() {
-                let batch: Vec<CommunityRecord> = recs.by_ref().take(BATCH).collect();
+                let batch: Vec<CommunityRecord> = recs
+                    .by_ref()
+                    .take(BATCH)
+                    .collect::<Result<_, _>>()
+                    .map_err(StoreError::Abandoned)?;
                 let mut b = sqlx::QueryBuilder::new(
                     "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, \
                      deleted_at, station_id, status, overdue_after, address_code, filed) ");
