@@ -3,6 +3,7 @@
 //! that read no clock.
 
 mod analyze;
+mod community;
 mod places;
 
 use std::path::{Path, PathBuf};
