@@ -417,6 +417,7 @@ impl App {
                 lat: p.lat,
                 lon: p.lon,
                 names: p.names.clone(),
+                code: p.code.clone(),
             })
             .collect();
         let audit = store::AuditEntry {

@@ -71,6 +71,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
             };
             Some(Place {
                 approximate: false,
+                code: None,
                 ways: Vec::new(),
                 label: j.name_zh.clone(),
                 kind,
@@ -83,6 +84,7 @@ pub fn registry_places(tree: &Jurisdictions, offices: &[PoliceOffice]) -> Vec<Pl
         .collect();
     out.extend(offices.iter().map(|o| Place {
         approximate: false,
+        code: None,
         ways: Vec::new(),
         label: o.name.clone(),
         kind: Kind::Station,
@@ -135,6 +137,7 @@ pub fn build(
 pub fn from_store(kind: &str, p: store::ImportedPlace) -> Option<Place> {
     Some(Place {
         approximate: false,
+        code: p.code,
         ways: Vec::new(),
         kind: Kind::parse(kind)?,
         label: p.label,

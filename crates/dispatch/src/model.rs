@@ -366,6 +366,10 @@ pub struct Location {
     /// The places index's key of that result.
     #[serde(default)]
     pub place_id: Option<String>,
+    /// The standard address's code (标准地址编码) when the place found is
+    /// one: how the registers' records at it are found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_code: Option<String>,
 }
 
 /// The jurisdiction chain of a place.

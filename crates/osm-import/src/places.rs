@@ -183,6 +183,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if let Some(label) = address(tags) {
             out.push(Place {
                 approximate: false,
+                code: None,
                 ways: Vec::new(),
                 label,
                 kind: Kind::Address,
@@ -202,6 +203,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         };
         out.push(Place {
             approximate: false,
+            code: None,
             ways: Vec::new(),
             label: n.label,
             kind,
@@ -283,6 +285,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if let Some(label) = &w.address {
             out.push(Place {
                 approximate: false,
+                code: None,
                 ways: Vec::new(),
                 label: label.clone(),
                 kind: Kind::Address,
@@ -295,6 +298,7 @@ pub fn read_places(path: &Path) -> Result<(Vec<Place>, PlacesReport), ImportErro
         if w.landmark {
             out.push(Place {
                 approximate: false,
+                code: None,
                 ways: Vec::new(),
                 label: w.names.label.clone(),
                 kind: Kind::Poi,
@@ -366,6 +370,7 @@ fn interpolate(
                     names: vec![],
                     shape: vec![],
                     approximate: false,
+                    code: None,
                     ways: Vec::new(),
                 });
             }
@@ -396,6 +401,7 @@ fn interpolate(
                     names: vec![],
                     shape: vec![],
                     approximate: true,
+                    code: None,
                     ways: Vec::new(),
                 });
             }
@@ -509,6 +515,7 @@ fn streets_and_junctions(ways: &[NamedWay], at: &HashMap<i64, LatLon>, out: &mut
         ways.sort_unstable();
         out.push(Place {
             approximate: false,
+            code: None,
             ways,
             label: first.names.label.clone(),
             kind: Kind::Street,

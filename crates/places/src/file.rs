@@ -1,13 +1,17 @@
 //! The `.places` file: the records an index is built from, one a line
 //! (`kind`, `lat`, `lon`, `label`, other names, shape, `~` when the position
-//! is estimated, a street's OSM ways; tab-separated), under a
+//! is estimated, a street's OSM ways, a standard address's code;
+//! tab-separated), under a
 //! header with the format's version. The index itself is rebuilt when the
 //! file is read (a city's takes a fraction of a second), so the file cannot
 //! disagree with the code that searches it.
 
 use crate::{Kind, Place, PlacesError};
 
-const HEADER: &str = "pingan-places 3";
+const HEADER: &str = "pingan-places 4";
+
+/// The third version, without a standard address's code (still read).
+const HEADER_3: &str = "pingan-places 3";
 
 /// The second version, without a street's ways (still read).
 const HEADER_2: &str = "pingan-places 2";
@@ -41,7 +45,7 @@ pub fn write(places: &[Place]) -> Vec<u8> {
             .map(|(a, b)| format!("{a:.7},{b:.7}"))
             .collect();
         out.push_str(&format!(
-            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{:.7}\t{:.7}\t{}\t{}\t{}\t{}\t{}\t{}\n",
             p.kind.as_str(),
             p.lat,
             p.lon,
@@ -53,7 +57,8 @@ pub fn write(places: &[Place]) -> Vec<u8> {
                 .iter()
                 .map(i64::to_string)
                 .collect::<Vec<_>>()
-                .join(",")
+                .join(","),
+            p.code.as_deref().map(clean).unwrap_or_default()
         ));
     }
     out.into_bytes()
@@ -68,7 +73,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
     let text = std::str::from_utf8(bytes).map_err(|e| bad(0, "file", format!("not UTF-8: {e}")))?;
     let mut lines = text.lines();
     let fields = match lines.next() {
-        Some(HEADER) => 8,
+        Some(HEADER) => 9,
+        Some(HEADER_3) => 8,
         Some(HEADER_2) => 7,
         Some(HEADER_1) => 6,
         other => {
@@ -103,6 +109,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Place>, PlacesError> {
         }
         out.push(Place {
             approximate: f.get(6).is_some_and(|m| *m == "~"),
+            code: f.get(8).filter(|c| !c.is_empty()).map(|c| c.to_string()),
             ways: f
                 .get(7)
                 .map_or("", |w| w)
@@ -147,6 +154,7 @@ mod tests {
         let places = vec![
             Place {
                 approximate: false,
+                code: None,
                 ways: vec![4_017_385, 23_044_019],
                 label: "Rua de Santa Catarina".into(),
                 kind: Kind::Street,
@@ -157,6 +165,7 @@ mod tests {
             },
             Place {
                 approximate: true,
+                code: Some("320500-0001".into()),
                 ways: Vec::new(),
                 label: "建国路1号".into(),
                 kind: Kind::StandardAddress,

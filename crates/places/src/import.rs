@@ -220,13 +220,15 @@ pub fn standard_addresses(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
         let label = text_field(row, at("full_address"), *line, "full_address", &mut errors);
         let lat = coordinate(row, at("lat"), *line, "lat", &mut errors);
         let lon = coordinate(row, at("lon"), *line, "lon", &mut errors);
-        let mut names: Vec<String> = part(row, "code").into_iter().collect();
+        let code = part(row, "code");
+        let mut names: Vec<String> = code.iter().cloned().collect();
         if let (Some(road), Some(number)) = (part(row, "road"), part(row, "house_number")) {
             let building = part(row, "building").unwrap_or_default();
             names.push(crate::text::join(&[&road, &number, &building]));
         }
         places.push(Place {
             approximate: false,
+            code,
             ways: Vec::new(),
             label,
             kind: Kind::StandardAddress,
@@ -256,6 +258,7 @@ pub fn markers(text: &str) -> Result<Vec<Place>, Vec<LineError>> {
         let joined: String = code.chars().filter(|c| c.is_alphanumeric()).collect();
         places.push(Place {
             approximate: false,
+            code: None,
             ways: Vec::new(),
             names: (joined != code).then_some(joined).into_iter().collect(),
             label: code,
@@ -313,6 +316,7 @@ pub fn aliases(text: &str, mut places: Vec<Place>) -> Result<Vec<Place>, Vec<Lin
             let lon = coordinate(row, at("lon"), *line, "lon", &mut errors);
             added.push(Place {
                 approximate: false,
+                code: None,
                 ways: Vec::new(),
                 label: alias,
                 kind: Kind::Poi,
@@ -342,6 +346,8 @@ mod tests {
         assert_eq!(got[0].kind, Kind::StandardAddress);
         assert_eq!(got[0].names, vec!["320500-0001", "建国路1号"]);
         assert_eq!(got[1].names, vec!["建国路3号2幢"]);
+        assert_eq!(got[0].code.as_deref(), Some("320500-0001"));
+        assert_eq!(got[1].code, None, "an empty code is no code");
         assert!((got[1].lon - 120.64).abs() < 1e-12);
     }
 
@@ -389,6 +395,7 @@ mod tests {
     fn aliases_name_existing_places_or_new_landmarks() {
         let base = vec![Place {
             approximate: false,
+            code: None,
             ways: Vec::new(),
             label: "Avenida dos Aliados".into(),
             kind: Kind::Street,

@@ -100,6 +100,9 @@ pub struct Place {
     /// The OpenStreetMap ways a street is made of (empty for the rest): how
     /// a road of the routing graph, which knows its way, finds its name.
     pub ways: Vec<i64>,
+    /// A standard address's code (标准地址编码): how the registers' records
+    /// (a resident, a rental, a venue) name the address they are at.
+    pub code: Option<String>,
 }
 
 impl Place {
@@ -115,6 +118,7 @@ impl Place {
         };
         Place {
             approximate: false,
+            code: None,
             ways: Vec::new(),
             label: format!("{a} & {b}"),
             kind: Kind::Intersection,
@@ -240,6 +244,8 @@ pub struct Index {
     /// Every house number ("{street} {n}" addresses, `n` an integer) by
     /// its street's folded label, then number: the known numbers of a street.
     numbers: Vec<(String, i64, u32)>,
+    /// Standard addresses by their code, sorted (the first of a code wins).
+    codes: Vec<(String, u32)>,
 }
 
 /// Reverse names nothing farther than this: a point out at sea or in the
@@ -396,7 +402,15 @@ impl Index {
             })
             .collect();
         numbers.sort_unstable();
+        let mut codes: Vec<(String, u32)> = places
+            .iter()
+            .enumerate()
+            .filter_map(|(id, p)| Some((p.code.clone()?, id as u32)))
+            .collect();
+        codes.sort();
+        codes.dedup_by(|b, a| a.0 == b.0);
         Index {
+            codes,
             numbers,
             way_streets,
             folded,
@@ -443,6 +457,16 @@ impl Index {
     /// A place by its id.
     pub fn place(&self, id: u32) -> &Place {
         &self.places[id as usize]
+    }
+
+    /// The standard address with this code (标准地址编码), if the register
+    /// holds it: how a register's record finds the place it is at.
+    pub fn by_code(&self, code: &str) -> Option<u32> {
+        let i = self
+            .codes
+            .binary_search_by(|(c, _)| c.as_str().cmp(code))
+            .ok()?;
+        Some(self.codes[i].1)
     }
 
     /// The place with this [`Place::key`], if this index has it.
@@ -687,6 +711,7 @@ impl Index {
             names: Vec::new(),
             shape: Vec::new(),
             approximate: true,
+            code: None,
             ways: Vec::new(),
         })
     }
@@ -809,6 +834,7 @@ mod tests {
     fn place(label: &str, kind: Kind, lat: f64, lon: f64) -> Place {
         Place {
             approximate: false,
+            code: None,
             ways: Vec::new(),
             label: label.into(),
             kind,
@@ -835,6 +861,29 @@ mod tests {
             place("松林三村", Kind::Community, 31.2600, 120.6300),
             place("长安派出所", Kind::Station, 31.2700, 120.6400),
         ])
+    }
+
+    #[test]
+    fn a_standard_address_is_found_by_its_code_and_nothing_else_is() {
+        let with = |label: &str, code: &str| Place {
+            code: Some(code.into()),
+            ..place(label, Kind::StandardAddress, 31.3, 120.6)
+        };
+        let index = Index::build(vec![
+            place("建国路", Kind::Street, 31.3, 120.6),
+            with("平安市建国路1号", "320500-0001"),
+            with("平安市建国路3号", "320500-0003"),
+            with("平安市建国路3号（重）", "320500-0003"),
+        ]);
+        let label = |code: &str| index.by_code(code).map(|id| index.place(id).label.as_str());
+        assert_eq!(label("320500-0001"), Some("平安市建国路1号"));
+        assert_eq!(
+            label("320500-0003"),
+            Some("平安市建国路3号"),
+            "the first of a code"
+        );
+        assert_eq!(label("320500-0002"), None);
+        assert_eq!(label("建国路"), None, "a name is not a code");
     }
 
     #[test]

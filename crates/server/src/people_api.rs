@@ -2,7 +2,8 @@
 //! identity number (15 or 18 characters), a phone number or a name (exact,
 //! or its beginning) — looked up in the store's key index, answered only in
 //! the caller's jurisdiction, masked unless the caller keeps the registers,
-//! and audited with its reason before anything is returned.
+//! and audited with its reason before anything is returned. Or: who is
+//! registered at a standard address (`address_code`), by the address index.
 
 use axum::Json;
 use axum::extract::State;
@@ -30,6 +31,9 @@ pub struct PeopleQuery {
     /// An identity number (18 characters, or 15 of the first generation), a
     /// phone number, or a name (exact, or its beginning); at most 50 characters.
     q: Option<String>,
+    /// Instead of `q`: the records registered at this standard address
+    /// (标准地址编码), at most 100 characters.
+    address_code: Option<String>,
     /// Why (audited before anything is returned); may be left out when
     /// `incident_id` is given, which is then the reason.
     reason: Option<String>,
@@ -56,19 +60,34 @@ pub(crate) struct PersonHit {
     summary: PersonSummary,
     /// Whether `summary` is masked.
     masked: bool,
+    /// The standard address the record is registered at, as the places
+    /// register locates it (`null`: none, or a code the register lacks).
+    place: Option<RegisteredPlace>,
+}
+
+/// A standard address as the places register locates it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RegisteredPlace {
+    /// Its code (标准地址编码).
+    code: String,
+    /// Its full address.
+    label: String,
+    /// WGS-84.
+    lat: f64,
+    lon: f64,
 }
 
 /// An identity check's answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PeopleOut {
-    /// `id_number`, `phone` or `name`.
+    /// `id_number`, `phone`, `name` or `address_code`.
     query_kind: &'static str,
     /// Whether a name was matched by its beginning too.
     prefix: bool,
     results: Vec<PersonHit>,
 }
 
-#[utoipa::path(get, path = "/api/v1/people/search", tag = "community", summary = "Identity check (核查身份) across the registers by identity number, phone or name; in the caller's jurisdiction, masked by role, audited with its reason first",
+#[utoipa::path(get, path = "/api/v1/people/search", tag = "community", summary = "Identity check (核查身份) across the registers by identity number, phone or name, or who is registered at a standard address (address_code); in the caller's jurisdiction, masked by role, audited with its reason first",
     params(PeopleQuery), responses((status = 200, description = "OK", body = PeopleOut), (status = 422, description = "bad input: {code, message, field}"), (status = 403, description = "role")))]
 pub(crate) async fn search(
     State(app): AppState,
@@ -77,8 +96,32 @@ pub(crate) async fn search(
 ) -> ApiResult {
     user.require(Action::Read)?;
     let limit = crate::error::bounded("limit", q.limit, 20, 1..=MAX_RESULTS)?;
-    let query = classify(q.q.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::invalid("q", e.to_string()))?;
+    let by_address = match (&q.q, q.address_code.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "address_code",
+                "give q (an identity number, phone or name) or address_code, not both",
+            ));
+        }
+        (None, Some(code)) => {
+            let code = code.trim();
+            if code.is_empty() || code.chars().count() > 100 {
+                return Err(ApiError::invalid(
+                    "address_code",
+                    "a standard address's code (标准地址编码), 1 to 100 characters",
+                ));
+            }
+            Some(code.to_string())
+        }
+        _ => None,
+    };
+    let query = match by_address {
+        Some(_) => None,
+        None => Some(
+            classify(q.q.as_deref().unwrap_or(""))
+                .map_err(|e| ApiError::invalid("q", e.to_string()))?,
+        ),
+    };
     let reason = match (q.reason, q.incident_id) {
         (Some(r), _) if !r.trim().is_empty() => app::repository::reason_given(Some(r))?,
         (_, Some(id)) => {
@@ -92,11 +135,6 @@ pub(crate) async fn search(
             ));
         }
     };
-    let (kind, value, prefix) = match &query {
-        PersonQuery::IdNumber(v) => (KeyKind::IdNumber, v.clone(), false),
-        PersonQuery::Phone(v) => (KeyKind::Phone, v.clone(), false),
-        PersonQuery::Name(v) => (KeyKind::Name, v.clone(), true),
-    };
     let within: Option<Vec<String>> = user.scope.as_deref().map(|scope| {
         let js = app.jurisdictions();
         js.all()
@@ -106,22 +144,60 @@ pub(crate) async fn search(
             .collect()
     });
     let store = app.store();
-    // Exact names first, then those that begin with the query.
-    let mut found = store
-        .find_people(kind, &value, false, within.as_deref(), limit)
-        .await
-        .map_err(ApiError::store)?;
-    if prefix && (found.len() as i64) < limit {
-        for m in store
-            .find_people(kind, &value, true, within.as_deref(), limit)
-            .await
-            .map_err(ApiError::store)?
-        {
-            if (found.len() as i64) < limit && !found.contains(&m) {
-                found.push(m);
+    let (query_kind, audited_query, prefix, found) = match (query, by_address) {
+        (Some(query), _) => {
+            let (kind, value, prefix) = match query {
+                PersonQuery::IdNumber(v) => (KeyKind::IdNumber, v, false),
+                PersonQuery::Phone(v) => (KeyKind::Phone, v, false),
+                PersonQuery::Name(v) => (KeyKind::Name, v, true),
+            };
+            // Exact names first, then those that begin with the query.
+            let mut found = store
+                .find_people(kind, &value, false, within.as_deref(), limit)
+                .await
+                .map_err(ApiError::store)?;
+            if prefix && (found.len() as i64) < limit {
+                for m in store
+                    .find_people(kind, &value, true, within.as_deref(), limit)
+                    .await
+                    .map_err(ApiError::store)?
+                {
+                    if (found.len() as i64) < limit && !found.contains(&m) {
+                        found.push(m);
+                    }
+                }
             }
+            let found: Vec<Found> = found
+                .into_iter()
+                .map(|m| Found {
+                    kind: m.kind,
+                    record_id: m.record_id,
+                    field: m.field,
+                    jurisdiction_id: m.jurisdiction_id,
+                    doc: None,
+                })
+                .collect();
+            let audited = format!("{}:{}", kind.as_str(), masked_query(kind, &value));
+            (kind.as_str(), audited, prefix, found)
         }
-    }
+        (None, Some(code)) => {
+            let found = store
+                .records_at(&code, None, within.as_deref(), limit)
+                .await
+                .map_err(ApiError::store)?
+                .into_iter()
+                .map(|r| Found {
+                    kind: r.kind,
+                    record_id: r.id,
+                    field: community::filing::ADDRESS_CODE.into(),
+                    jurisdiction_id: r.jurisdiction_id,
+                    doc: Some(r.doc),
+                })
+                .collect();
+            ("address_code", format!("address_code:{code}"), false, found)
+        }
+        (None, None) => unreachable!("a query, or an address code"),
+    };
     // Audited before anything is returned: the search, then each record it shows.
     let now = app.now();
     let audit = |action: &str, kind: &str, record_id: String| store::AuditEntry {
@@ -133,27 +209,39 @@ pub(crate) async fn search(
         reason: Some(reason.clone()),
     };
     store
-        .audit(&audit(
-            "identity_check",
-            "people",
-            format!("{}:{}", kind.as_str(), masked_query(kind, &value)),
-        ))
+        .audit(&audit("identity_check", "people", audited_query))
         .await
         .map_err(ApiError::store)?;
     let whole = app::auth::allowed(&user.role, Action::CommunityWrite);
+    let places = app.places();
     let mut results = Vec::new();
     for m in found {
-        let Some(rec) = store
-            .record(&m.kind, &m.record_id)
-            .await
-            .map_err(ApiError::store)?
-            .filter(|r| r.deleted_at.is_none())
-        else {
+        let doc = match m.doc {
+            Some(doc) => doc,
+            None => match store
+                .record(&m.kind, &m.record_id)
+                .await
+                .map_err(ApiError::store)?
+                .filter(|r| r.deleted_at.is_none())
+            {
+                Some(rec) => rec.doc,
+                None => continue,
+            },
+        };
+        let Some(summary) = summary(&m.kind, &doc, whole, now) else {
             continue;
         };
-        let Some(summary) = summary(&m.kind, &rec.doc, whole, now) else {
-            continue;
-        };
+        let place = community::filing::filing(&m.kind, &doc)
+            .address_code
+            .and_then(|code| {
+                let p = places.place(places.by_code(&code)?);
+                Some(RegisteredPlace {
+                    label: p.label.clone(),
+                    lat: p.lat,
+                    lon: p.lon,
+                    code,
+                })
+            });
         store
             .audit(&audit("identity_check_hit", &m.kind, m.record_id.clone()))
             .await
@@ -165,14 +253,24 @@ pub(crate) async fn search(
             jurisdiction_id: m.jurisdiction_id,
             summary,
             masked: !whole,
+            place,
         });
     }
     Ok(Json(PeopleOut {
-        query_kind: kind.as_str(),
+        query_kind,
         prefix,
         results,
     })
     .into_response())
+}
+
+/// A record an identity check found (its document, when the look-up read it).
+struct Found {
+    kind: String,
+    record_id: String,
+    field: String,
+    jurisdiction_id: String,
+    doc: Option<String>,
 }
 
 /// The query as the audit log keeps it: a number's middle hidden (the log

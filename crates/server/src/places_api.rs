@@ -274,7 +274,7 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
             format!("radius_m must be 0..=100000 metres, got {r}"),
         ));
     }
-    let (lat, lon, label, place_id) = match b.place_id.as_deref() {
+    let (lat, lon, label, place_id, address_code) = match b.place_id.as_deref() {
         Some(key) => {
             let index = app.places();
             let p = index.resolve(key).ok_or_else(|| {
@@ -283,7 +283,13 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
                     format!("{key:?} is not a place of the current index: search again and pick a result"),
                 )
             })?;
-            (p.lat, p.lon, Some(p.label.clone()), Some(key.to_string()))
+            (
+                p.lat,
+                p.lon,
+                Some(p.label.clone()),
+                Some(key.to_string()),
+                p.code.clone(),
+            )
         }
         None => {
             let lat = b.lat.ok_or_else(|| {
@@ -294,7 +300,7 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
             })?;
             in_range(lat, lon, "lat")?;
             let (lat, lon) = datum::convert(given, Datum::Wgs84, lat, lon);
-            (lat, lon, None, None)
+            (lat, lon, None, None, None)
         }
     };
     let source = source.unwrap_or(if place_id.is_some() {
@@ -323,6 +329,7 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
             radius_m: b.radius_m,
             label,
             place_id,
+            address_code,
         }),
     })
 }
@@ -469,7 +476,7 @@ pub(crate) async fn history(
     user.require(Action::Read)?;
     let radius_m = crate::error::bounded("radius_m", q.radius_m, 50.0, 5.0..=1000.0)?;
     let days = crate::error::bounded("days", q.days, 90, 1..=3650)?;
-    let (lat, lon, label) = match q.place_id.as_deref() {
+    let (lat, lon, label, address_code) = match q.place_id.as_deref() {
         Some(key) => {
             let index = app.places();
             let p = index.resolve(key).ok_or_else(|| {
@@ -478,7 +485,7 @@ pub(crate) async fn history(
                     format!("{key:?} is not a place of the current index"),
                 )
             })?;
-            (p.lat, p.lon, Some(p.label.clone()))
+            (p.lat, p.lon, Some(p.label.clone()), p.code.clone())
         }
         None => {
             let (Some(lat), Some(lon)) = (q.lat, q.lon) else {
@@ -486,7 +493,7 @@ pub(crate) async fn history(
                 return Err(ApiError::invalid(field, "give place_id, or lat and lon"));
             };
             in_range(lat, lon, "lat")?;
-            (lat, lon, None)
+            (lat, lon, None, None)
         }
     };
     history_at(
@@ -496,6 +503,7 @@ pub(crate) async fn history(
             lat,
             lon,
             label,
+            address_code,
             radius_m,
             days,
             sent_here: false,
@@ -510,6 +518,9 @@ struct Around {
     lon: f64,
     /// Its address, for the registries' cautions.
     label: Option<String>,
+    /// Its standard address's code: the registers' records at it are
+    /// found by it, not by their text.
+    address_code: Option<String>,
     radius_m: f64,
     days: u32,
     /// A unit's terminal reading the place it is sent to: it learns what
@@ -550,6 +561,10 @@ pub(crate) async fn incident_history(
         lat: incident.lat,
         lon: incident.lon,
         label,
+        address_code: incident
+            .location
+            .as_ref()
+            .and_then(|l| l.address_code.clone()),
         radius_m,
         days,
         sent_here: user.is_unit(),
@@ -574,6 +589,7 @@ async fn history_out(
         lat,
         lon,
         label,
+        address_code,
         radius_m,
         days,
         sent_here,
@@ -614,10 +630,14 @@ async fn history_out(
             .collect()
     });
     open.sort_by(|a, b| a.meters.total_cmp(&b.meters).then(a.id.cmp(&b.id)));
-    let (venues, key_persons) = match &label {
-        Some(label) => cautions(app, user, sent_here, lat, lon, &address_key(label)).await?,
-        None => (Vec::new(), 0),
+    let at = Cautioned {
+        lat,
+        lon,
+        sent_here,
+        label_key: label.as_deref().map(address_key),
+        address_code: address_code.clone(),
     };
+    let (venues, key_persons, registered) = cautions(app, user, at).await?;
     Ok(wire::PlaceHistoryOut {
         lat,
         lon,
@@ -628,43 +648,51 @@ async fn history_out(
         prior: prior.iter().take(PRIOR_LISTED).map(|i| out(i)).collect(),
         open_nearby: open,
         open_radius_m: OPEN_RADIUS_M,
+        address_code,
+        registered,
         venues,
         key_persons,
     })
 }
 
+/// What the registries' cautions are read for.
+struct Cautioned {
+    lat: f64,
+    lon: f64,
+    sent_here: bool,
+    /// The place's address as compared across registries ([`address_key`]).
+    label_key: Option<String>,
+    address_code: Option<String>,
+}
+
+/// Venues listed at a place at most.
+const VENUES_LISTED: i64 = 50;
+
 /// The registries' caution flags at an address: the regulated venues
-/// there, and how many key persons live there (a count: no one's data
-/// leaves the register this way). Only the place's community is read, in
-/// the database.
+/// there, how many key persons live there, and how many records of each
+/// register are at its standard address (counts: no one's data leaves the
+/// registers this way; the identity check by `address_code` shows them,
+/// audited). A standard address's records are found by its code in the
+/// database; a place without one (a map's address) by its text, reading
+/// only the place's community.
 async fn cautions(
     app: &App,
     user: &User,
-    sent_here: bool,
-    lat: f64,
-    lon: f64,
-    label_key: &str,
-) -> Result<(Vec<wire::VenueAtOut>, usize), ApiError> {
-    let Some(at) = app.jurisdictions().resolve(LatLon { lat, lon }) else {
-        return Ok((Vec::new(), 0));
+    at: Cautioned,
+) -> Result<(Vec<wire::VenueAtOut>, usize, Vec<wire::RegisteredAtOut>), ApiError> {
+    let nothing = || Ok((Vec::new(), 0, Vec::new()));
+    let Some(place) = app.jurisdictions().resolve(LatLon {
+        lat: at.lat,
+        lon: at.lon,
+    }) else {
+        return nothing();
     };
-    if !sent_here && !user.sees_place(&at) {
-        return Ok((Vec::new(), 0));
+    if !at.sent_here && !user.sees_place(&place) {
+        return nothing();
     }
-    let (Some(community), Some(station)) = (at.community_id, at.station_id) else {
-        return Ok((Vec::new(), 0));
-    };
     let store = app.store();
     let venue_kind = community::ledgers::ledger("venue").map_or("venue", |l| l.register.kind);
-    let mut venues = Vec::new();
-    for r in store
-        .records_in(venue_kind, &community)
-        .await
-        .map_err(ApiError::store)?
-    {
-        let Ok(e) = serde_json::from_str::<community::ledgers::Entry>(&r.doc) else {
-            continue;
-        };
+    let venue_out = |e: &community::ledgers::Entry| {
         let text = |k: &str| {
             e.fields
                 .get(k)
@@ -672,15 +700,58 @@ async fn cautions(
                 .unwrap_or("")
                 .to_string()
         };
-        if same_address(&text("address"), label_key) {
-            venues.push(wire::VenueAtOut {
-                id: e.id.clone(),
-                name: text("name"),
-                category: text("category"),
-                address: text("address"),
-            });
+        wire::VenueAtOut {
+            id: e.id.clone(),
+            name: text("name"),
+            category: text("category"),
+            address: text("address"),
+        }
+    };
+    let entry = |doc: &str| serde_json::from_str::<community::ledgers::Entry>(doc).ok();
+    let mut venues = Vec::new();
+    let mut registered = Vec::new();
+    if let Some(code) = &at.address_code {
+        for r in store
+            .records_at(code, Some(venue_kind), None, VENUES_LISTED)
+            .await
+            .map_err(ApiError::store)?
+        {
+            venues.extend(entry(&r.doc).as_ref().map(venue_out));
+        }
+        registered = store
+            .registered_at(code)
+            .await
+            .map_err(ApiError::store)?
+            .into_iter()
+            .map(|(register, count)| wire::RegisteredAtOut { register, count })
+            .collect();
+    }
+    let (Some(community), Some(station)) = (place.community_id, place.station_id) else {
+        return Ok((venues, 0, registered));
+    };
+    let Some(label_key) = at.label_key else {
+        return Ok((venues, 0, registered));
+    };
+    if at.address_code.is_none() {
+        for r in store
+            .records_in(venue_kind, &community)
+            .await
+            .map_err(ApiError::store)?
+        {
+            if let Some(e) = entry(&r.doc)
+                && same_address(
+                    e.fields
+                        .get("address")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or(""),
+                    &label_key,
+                )
+            {
+                venues.push(venue_out(&e));
+            }
         }
     }
+    // Key persons keep an address as text only.
     let mut persons = std::collections::BTreeSet::new();
     for j in [&community, &station] {
         for r in store
@@ -692,13 +763,13 @@ async fn cautions(
                 && p.community_id == community
                 && p.address
                     .as_deref()
-                    .is_some_and(|a| same_address(a, label_key))
+                    .is_some_and(|a| same_address(a, &label_key))
             {
                 persons.insert(p.id);
             }
         }
     }
-    Ok((venues, persons.len()))
+    Ok((venues, persons.len(), registered))
 }
 
 /// `GET /api/v1/route`.

@@ -5112,3 +5112,204 @@ async fn lists_page_with_a_cursor_and_filter_in_the_database() {
         .await;
     assert!(none["entries"].as_array().unwrap().is_empty());
 }
+
+/// Standard addresses join the registers: a located call carries its
+/// standard address's code; the place's history counts who is registered
+/// there (no one's data), and the identity check by `address_code` lists
+/// them, masked by role, in the caller's jurisdiction, audited with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_addresses_join_the_registers_to_calls() {
+    let s = spawn().await;
+    let stations = s.stations();
+    let (mine, other) = (&stations[0], &stations[1]);
+    let (lat, lon) = s.point_in(mine);
+    let village = s
+        .app
+        .jurisdictions()
+        .resolve(dispatch::LatLon { lat, lon })
+        .unwrap()
+        .community_id
+        .unwrap();
+    let admin = s.login("admin").await;
+    let r = s
+        .client
+        .post(format!("{}/api/v1/places/addresses", s.base))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body(format!(
+            "full_address,lat,lon,code\n平安市幸福路8号,{lat},{lon},SA-0008\n平安市幸福路9号,{},{lon},SA-0009\n",
+            lat + 0.0005
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    s.post(&admin, "/users", json!({"username": "officer2", "password": PASSWORD, "role": "station_officer", "scope": other})).await;
+    let officer = s.login("officer").await;
+    let at = |code: &str, fields: Value| {
+        let mut f = fields;
+        f["address_code"] = json!(code);
+        json!({"community_id": village, "fields": f})
+    };
+    for (ledger, code, fields) in [
+        (
+            "resident",
+            "SA-0008",
+            json!({"name": "王小明", "address": "幸福路 8 号", "household": "registered"}),
+        ),
+        (
+            "resident",
+            "SA-0008",
+            json!({"name": "李小红", "address": "幸福路 8 号", "household": "registered"}),
+        ),
+        (
+            "resident",
+            "SA-0009",
+            json!({"name": "张三", "address": "幸福路 9 号", "household": "registered"}),
+        ),
+        (
+            "rental_housing",
+            "SA-0008",
+            json!({"address": "幸福路 8 号", "landlord": "王小明", "registered_on": "2026-11-01", "tenants": []}),
+        ),
+        (
+            "venue",
+            "SA-0008",
+            json!({"name": "幸福宾馆", "category": "hotel", "address": "幸福路 8 号"}),
+        ),
+    ] {
+        let (code, v) = s
+            .post(
+                &officer,
+                &format!("/community/ledgers/{ledger}"),
+                at(code, fields),
+            )
+            .await;
+        assert_eq!(code, StatusCode::CREATED, "{ledger}: {v}");
+    }
+
+    // The call is located at the standard address: the incident keeps its code.
+    let calltaker = s.login("calltaker").await;
+    let (_, found) = s.get(&calltaker, "/places/search?q=SA-0008").await;
+    assert_eq!(
+        found["results"][0]["label"],
+        json!("平安市幸福路8号"),
+        "{found}"
+    );
+    let place = found["results"][0]["id"].as_str().unwrap().to_string();
+    let (code, inc) = s
+        .post(
+            &calltaker,
+            "/incidents",
+            json!({"kind": "dispute", "place_id": place}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED, "{inc}");
+    let id = inc["id"].as_i64().unwrap();
+    let (_, full) = s.get(&calltaker, &format!("/incidents/{id}")).await;
+    assert_eq!(full["location"]["address_code"], json!("SA-0008"), "{full}");
+
+    // Its history counts the registers' records at the address, and names the venue.
+    let (code, h) = s.get(&calltaker, &format!("/incidents/{id}/history")).await;
+    assert_eq!(code, StatusCode::OK, "{h}");
+    assert_eq!(h["address_code"], json!("SA-0008"));
+    assert_eq!(
+        h["registered"],
+        json!([{"register": "rental_housing", "count": 1}, {"register": "resident", "count": 2}, {"register": "venue", "count": 1}]),
+        "{h}"
+    );
+    assert_eq!(h["venues"][0]["name"], json!("幸福宾馆"), "{h}");
+    assert!(
+        !h.to_string().contains("王小明"),
+        "counts, no personal data: {h}"
+    );
+    let (_, h) = s
+        .get(&calltaker, &format!("/places/history?place_id={place}"))
+        .await;
+    assert_eq!(h["registered"][1]["count"], json!(2), "{h}");
+
+    // Who is registered there: the identity check by address, the incident the reason.
+    let dispatcher = s.login("dispatcher").await;
+    let (code, r) = s
+        .get(
+            &dispatcher,
+            &format!("/people/search?address_code=SA-0008&incident_id={id}"),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    assert_eq!(r["query_kind"], json!("address_code"));
+    let hits = r["results"].as_array().unwrap();
+    let registers: Vec<&str> = hits
+        .iter()
+        .map(|h| h["register"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        registers,
+        ["rental_housing", "resident", "resident", "venue"],
+        "{r}"
+    );
+    assert!(
+        hits.iter().all(|h| h["matched"] == json!("address_code")
+            && h["place"]["label"] == json!("平安市幸福路8号")
+            && h["place"]["code"] == json!("SA-0008")),
+        "{r}"
+    );
+    assert!(
+        !r.to_string().contains("王小明") && r.to_string().contains("王**"),
+        "masked for a dispatcher: {r}"
+    );
+    let (_, r) = s
+        .get(
+            &officer,
+            "/people/search?address_code=SA-0008&reason=走访核查&limit=2",
+        )
+        .await;
+    assert_eq!(r["results"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(r["results"][0]["masked"], json!(false));
+    let log = s.app.store().audit_log(10).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "identity_check"
+            && e.record_id == "address_code:SA-0008"
+            && e.reason.as_deref() == Some("走访核查")),
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "identity_check_hit" && e.actor == "officer")
+            .count(),
+        2,
+        "each record shown is audited: {log:?}"
+    );
+    // Another station's officer finds no one there.
+    let officer2 = s.login("officer2").await;
+    let (code, r) = s
+        .get(&officer2, "/people/search?address_code=SA-0008&reason=核查")
+        .await;
+    assert_eq!(
+        (code, r["results"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0)),
+        "{r}"
+    );
+    // One way in at a time, and a code of sensible length.
+    for (path, field) in [
+        (
+            "/people/search?address_code=SA-0008&q=王小明&reason=核查".to_string(),
+            "address_code",
+        ),
+        (
+            format!(
+                "/people/search?address_code={}&reason=核查",
+                "9".repeat(101)
+            ),
+            "address_code",
+        ),
+        ("/people/search?address_code=SA-0008".to_string(), "reason"),
+    ] {
+        let (code, r) = s.get(&officer, &path).await;
+        assert_eq!(
+            (code, r["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{path}: {r}"
+        );
+    }
+}

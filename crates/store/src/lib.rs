@@ -302,6 +302,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_record_filing.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_address_codes.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -334,6 +338,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_record_filing.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_address_codes.sql"),
     ),
 ];
 
@@ -1031,8 +1039,8 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query("DELETE FROM imported_places WHERE agency_id = $1 AND kind = $2").bind(&self.agency).bind(kind).execute(&mut *tx).await?;
             for (seq, x) in places.iter().enumerate() {
-                sqlx::query("INSERT INTO imported_places (agency_id, kind, seq, label, lat, lon, names) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(&self.agency).bind(kind).bind(seq as i64).bind(&x.label).bind(x.lat).bind(x.lon).bind(doc(&x.names))
+                sqlx::query("INSERT INTO imported_places (agency_id, kind, seq, label, lat, lon, names, code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&self.agency).bind(kind).bind(seq as i64).bind(&x.label).bind(x.lat).bind(x.lon).bind(doc(&x.names)).bind(&x.code)
                     .execute(&mut *tx).await?;
             }
             insert_audit(&mut tx, &self.agency, audit).await?;
@@ -1044,10 +1052,10 @@ impl Store {
     /// Every imported place, by kind and in the order imported (the index
     /// is built from them at start).
     pub async fn imported_places(&self) -> Result<Vec<(String, ImportedPlace)>, StoreError> {
-        type Row = (String, i64, String, f64, f64, String);
-        let rows: Vec<Row> = on!(&self.pool, read p => sqlx::query_as("SELECT kind, seq, label, lat, lon, names FROM imported_places WHERE agency_id = $1 ORDER BY kind, seq").bind(&self.agency).fetch_all(p).await)?;
+        type Row = (String, i64, String, f64, f64, String, Option<String>);
+        let rows: Vec<Row> = on!(&self.pool, read p => sqlx::query_as("SELECT kind, seq, label, lat, lon, names, code FROM imported_places WHERE agency_id = $1 ORDER BY kind, seq").bind(&self.agency).fetch_all(p).await)?;
         rows.into_iter()
-            .map(|(kind, seq, label, lat, lon, names)| {
+            .map(|(kind, seq, label, lat, lon, names, code)| {
                 let names = parse("imported place", seq, &names)?;
                 Ok((
                     kind,
@@ -1056,6 +1064,7 @@ impl Store {
                         lat,
                         lon,
                         names,
+                        code,
                     },
                 ))
             })
@@ -1159,6 +1168,51 @@ impl Store {
             "SELECT kind, COUNT(*) FROM community_records WHERE agency_id = $1 AND address_code = $2 \
              AND deleted_at IS NULL GROUP BY kind ORDER BY kind")
             .bind(&self.agency).bind(address_code).fetch_all(p).await)?)
+    }
+
+    /// The live records registered at a standard address (of `kind`, if
+    /// given), filed under one of `within` (all jurisdictions when
+    /// `None`): kinds in order, newest first, at most `limit`. A range of
+    /// the address index.
+    pub async fn records_at(
+        &self,
+        address_code: &str,
+        kind: Option<&str>,
+        within: Option<&[String]>,
+        limit: i64,
+    ) -> Result<Vec<CommunityRecord>, StoreError> {
+        let scope = within.map(|j| serde_json::to_string(j).expect("strings serialise"));
+        type Row = (String, String, String, String, i64, i64);
+        let rows: Vec<Row> = match &self.pool {
+            Pool::Sqlite { read, .. } => sqlx::query_as(
+                "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at FROM community_records \
+                 WHERE agency_id = $1 AND address_code = $2 AND ($3 IS NULL OR kind = $3) AND deleted_at IS NULL \
+                 AND ($4 IS NULL OR jurisdiction_id IN (SELECT value FROM json_each($4))) \
+                 ORDER BY kind, created_at DESC, id DESC LIMIT $5")
+                .bind(&self.agency).bind(address_code).bind(kind).bind(&scope).bind(limit)
+                .fetch_all(read).await?,
+            Pool::Pg(p) => sqlx::query_as(
+                "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at FROM community_records \
+                 WHERE agency_id = $1 AND address_code = $2 AND ($3::text IS NULL OR kind = $3) AND deleted_at IS NULL \
+                 AND ($4::text IS NULL OR jurisdiction_id IN (SELECT jsonb_array_elements_text($4::jsonb))) \
+                 ORDER BY kind, created_at DESC, id DESC LIMIT $5")
+                .bind(&self.agency).bind(address_code).bind(kind).bind(&scope).bind(limit)
+                .fetch_all(p).await?,
+        };
+        Ok(rows
+            .into_iter()
+            .map(
+                |(kind, id, jurisdiction_id, doc, created_at, updated_at)| CommunityRecord {
+                    kind,
+                    id,
+                    jurisdiction_id,
+                    doc,
+                    created_at,
+                    updated_at,
+                    deleted_at: None,
+                },
+            )
+            .collect())
     }
 
     /// Files the records written before records were filed (the migration
@@ -1809,6 +1863,8 @@ pub struct ImportedPlace {
     pub lon: f64,
     /// Other names it is found by.
     pub names: Vec<String>,
+    /// A standard address's code (标准地址编码).
+    pub code: Option<String>,
 }
 
 /// One audit entry: who did or read what, when and why.

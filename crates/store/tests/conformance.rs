@@ -487,6 +487,7 @@ async fn suite(url: &str) {
         lat,
         lon: 120.63,
         names: vec![format!("{label}-code")],
+        code: Some(format!("{label}-code")),
     };
     let import = AuditEntry {
         kind: "standard_addresses".into(),
@@ -769,6 +770,38 @@ async fn filed_lists(s: &Store, url: &str) {
         .filter(|r| r.deleted_at.is_none() && entry(r).fields["address_code"] == "A3")
         .count();
     assert_eq!(counts, vec![("livelihood".to_string(), live_a3 as i64)]);
+    // Who is at A3: the same records, newest first, within a scope and of a kind.
+    let at_a3 = |within: Option<&[String]>| {
+        let mut want: Vec<&CommunityRecord> = recs
+            .iter()
+            .filter(|r| r.deleted_at.is_none() && entry(r).fields["address_code"] == "A3")
+            .filter(|r| within.is_none_or(|w| w.contains(&r.jurisdiction_id)))
+            .collect();
+        want.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        want.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+    };
+    let ids = |v: Vec<CommunityRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.records_at("A3", None, None, 1000).await.unwrap()),
+        at_a3(None)
+    );
+    assert_eq!(
+        ids(s
+            .records_at("A3", Some("livelihood"), Some(&within), 1000)
+            .await
+            .unwrap()),
+        at_a3(Some(&within))
+    );
+    assert!(
+        s.records_at("A3", Some("resident"), None, 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.records_at("A3", None, None, 2).await.unwrap().len(),
+        2.min(live_a3)
+    );
 
     // c2 moves to s2: its records are filed under s2 at once.
     let moved: Vec<Jurisdiction> = tree

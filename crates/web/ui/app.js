@@ -609,6 +609,7 @@ async function showHistory(body) {
     if (h.open_nearby.length) lines.push(`${t('history_open')} (${h.open_radius_m} m): ${h.open_nearby.map((i) => `#${i.id} ${esc(kindName(i.kind))} ${Math.round(i.meters)} m`).join(' · ')}`);
     if (h.venues.length) lines.push(`${t('history_venues')}: ${h.venues.map((v) => esc(v.name)).join(' · ')}`);
     if (h.key_persons) lines.push(`${t('history_key_persons')}: ${h.key_persons}`);
+    if (h.registered && h.registered.length) lines.push(`${t('history_registered')} ${esc(h.address_code)}: ${h.registered.map((r) => `${esc(t('register_' + r.register))} ${r.count}`).join(' · ')}`);
     const el = $('#history');
     if (el) el.innerHTML = `<p class="${h.venues.length || h.key_persons ? 'warn' : 'muted'}">${lines.join('<br>')}</p>`;
   } catch { /* the history is advice; the call goes on */ }

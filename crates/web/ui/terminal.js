@@ -20,7 +20,7 @@ const S = {
     report: '现场反馈', report_text: '简要情况', photos: '照片 (最多10张, 每张≤5MB)', send_report: '提交反馈', report_needs: '需要当前警情和文字', photo_refused: '只收 JPEG/PNG/WebP 且不超过 5MB', report_queued: '反馈已保存, 将按顺序发送',
     refused: '服务器拒绝', wake: '屏幕常亮', wake_off: '屏幕可能熄灭', language: 'English', message_order: '指挥中心消息',
     reinforcement_coming: '增援警力已派出', history: '此地警情', history_none: '无', history_in: '天内', history_m: '米内', history_count: '起',
-    open_nearby: '附近在办警情', venues: '重点场所', key_persons: '登记重点人员',
+    open_nearby: '附近在办警情', venues: '重点场所', key_persons: '登记重点人员', registered: '此地址登记人口',
   },
   en: {
     title: 'pingan · field terminal', login: 'Log in', username: 'Unit account', password: 'Password', bad_login: 'Wrong account or password', logout: 'Log out',
@@ -35,7 +35,7 @@ const S = {
     report: 'Report from the scene', report_text: 'What you found', photos: 'Photos (up to 10, 5 MB each)', send_report: 'Send report', report_needs: 'A report needs a current incident and text', photo_refused: 'only JPEG/PNG/WebP up to 5 MB', report_queued: 'Report saved; it is sent in order',
     refused: 'Refused by the server', wake: 'Screen kept on', wake_off: 'Screen may sleep', language: '中文', message_order: 'Message from the command centre',
     reinforcement_coming: 'Reinforcement on its way', history: 'Here before', history_none: 'nothing', history_in: 'days', history_m: 'm', history_count: 'earlier',
-    open_nearby: 'Open nearby', venues: 'Regulated venues', key_persons: 'Key persons registered',
+    open_nearby: 'Open nearby', venues: 'Regulated venues', key_persons: 'Key persons registered', registered: 'People registered at this address',
   },
 };
 const st = {
@@ -474,7 +474,13 @@ function history(id, kindName) {
     <p><b>${t('history')}</b> <small class="muted">(${h.days} ${t('history_in')}, ${Math.round(h.radius_m)} ${t('history_m')})</small>: ${prior}</p>
     ${h.open_nearby.length ? `<p><b>${t('open_nearby')}:</b> ${h.open_nearby.map((x) => `#${x.id} ${esc(kindName(x.kind))} ${Math.round(x.meters)} m`).join(', ')}</p>` : ''}
     ${h.venues.length ? `<p><b>${t('venues')}:</b> ${h.venues.map((v) => esc(v.name)).join(', ')}</p>` : ''}
-    ${h.key_persons ? `<p class="warn-text"><b>${t('key_persons')}:</b> ${h.key_persons}</p>` : ''}</div>`;
+    ${h.key_persons ? `<p class="warn-text"><b>${t('key_persons')}:</b> ${h.key_persons}</p>` : ''}
+    ${people(h) ? `<p><b>${t('registered')}:</b> ${people(h)}</p>` : ''}</div>`;
+}
+
+// Residents and floating population at the place's standard address (a count).
+function people(h) {
+  return (h.registered || []).filter((r) => r.register === 'resident' || r.register === 'floating_population').reduce((n, r) => n + r.count, 0);
 }
 
 function render() {

@@ -202,6 +202,8 @@ pub struct LocationOut {
     pub(crate) label: Option<String>,
     /// The places index's key of that result.
     pub(crate) place_id: Option<String>,
+    /// The standard address's code (标准地址编码) when the place is one.
+    pub(crate) address_code: Option<String>,
     /// Police station responsible for the place.
     pub(crate) station: Option<String>,
     /// Community or village (社区/村).
@@ -223,6 +225,7 @@ impl LocationOut {
             radius_m: l.radius_m,
             label: l.label,
             place_id: l.place_id,
+            address_code: l.address_code,
             station: i.place.station_id.clone(),
             community: i.place.community_id.clone(),
             grid: i.place.grid_id.clone(),
@@ -2948,6 +2951,20 @@ pub struct PlaceHistoryOut {
     /// Key persons (重点人员) registered at the place's address: a count,
     /// no personal data.
     pub(crate) key_persons: usize,
+    /// The place's standard-address code (标准地址编码), when it is one.
+    pub(crate) address_code: Option<String>,
+    /// How many records of each register are at that standard address
+    /// (residents, rentals, ...), registers in order; the identity check
+    /// with `address_code` lists them, audited.
+    pub(crate) registered: Vec<RegisteredAtOut>,
+}
+
+/// How many records of a register are at a standard address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredAtOut {
+    /// The register: `resident`, `rental_housing`, `floating_population`, `venue`, ...
+    pub(crate) register: String,
+    pub(crate) count: i64,
 }
 
 /// One turn-by-turn step of a route.
