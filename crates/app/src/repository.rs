@@ -151,20 +151,35 @@ pub async fn load<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Every record of a kind in the user's scope.
-pub async fn load_all<T: serde::de::DeserializeOwned>(
+/// The records of a kind in the user's scope that any of `windows` holds
+/// (each an index range of the store, a record in two counted once), in
+/// the order the windows give them. What a period's figures and the task
+/// list read: never a whole register.
+pub async fn load_windows<T: serde::de::DeserializeOwned>(
     app: &App,
     user: &User,
     kind: &str,
+    windows: &[store::RecordWindow<'_>],
 ) -> Result<Vec<T>, AppError> {
-    let recs = app.store().records(kind).await.map_err(AppError::store)?;
-    recs.into_iter()
-        .filter(|r| r.deleted_at.is_none() && sees(app, user, &r.jurisdiction_id))
-        .map(|r| {
-            serde_json::from_str(&r.doc)
-                .map_err(|e| AppError::store(format!("stored {kind} {}: {e}", r.id)))
-        })
-        .collect()
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for w in windows {
+        let recs = app
+            .store()
+            .records_window(kind, *w)
+            .await
+            .map_err(AppError::store)?;
+        for r in recs {
+            if !sees(app, user, &r.jurisdiction_id) || !seen.insert(r.id.clone()) {
+                continue;
+            }
+            out.push(
+                serde_json::from_str(&r.doc)
+                    .map_err(|e| AppError::store(format!("stored {kind} {}: {e}", r.id)))?,
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// What a register's list is asked for: the filters every list shares

@@ -16,6 +16,18 @@ use crate::transfer::{DECISION_TARGET_MS, Lead, Transfer, TransferStatus};
 /// (标准地址编码), joining it to the places register.
 pub const ADDRESS_CODE: &str = "address_code";
 
+/// The date field (`YYYY-MM-DD`) a register's records are filed under as
+/// their `day`: the day a community day was spent, the day property was
+/// lost or found (what lost-and-found matching ranges over).
+pub fn day_field(kind: &str) -> Option<&'static str> {
+    match kind {
+        k if k == ledgers::COMMUNITY_DAYS.register.kind => Some("date"),
+        k if k == ledgers::LOST_PROPERTY.register.kind => Some("lost_on"),
+        k if k == ledgers::FOUND_ITEMS.register.kind => Some("found_on"),
+        _ => None,
+    }
+}
+
 /// The columns a record is filed under.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filing {
@@ -25,6 +37,11 @@ pub struct Filing {
     pub overdue_after: Option<i64>,
     /// The standard address it is registered at.
     pub address_code: Option<String>,
+    /// The day (`YYYY-MM-DD`) a record is of (see [`day_field`]).
+    pub day: Option<String>,
+    /// When the last workflow step was taken (an inspection, a status
+    /// change): a period's steps are all on records stepped since it began.
+    pub stepped_at: Option<i64>,
 }
 
 impl Filing {
@@ -91,6 +108,11 @@ pub fn entry(l: &ledgers::Ledger, e: &Entry) -> Filing {
             .get(ADDRESS_CODE)
             .and_then(Value::as_str)
             .map(str::to_string),
+        day: day_field(l.register.kind)
+            .and_then(|f| e.fields.get(f))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        stepped_at: e.steps.iter().map(|s| s.at).max(),
     }
 }
 
@@ -102,6 +124,8 @@ pub fn transfer(t: &Transfer) -> Filing {
             .then(|| t.history.last().map(|s| s.at + DECISION_TARGET_MS))
             .flatten(),
         address_code: None,
+        day: None,
+        stepped_at: None,
     }
 }
 
@@ -111,6 +135,8 @@ pub fn key_person(p: &KeyPerson) -> Filing {
         status: None,
         overdue_after: p.next_visit_due,
         address_code: None,
+        day: None,
+        stepped_at: None,
     }
 }
 
@@ -133,6 +159,8 @@ pub fn dispute(d: &Dispute) -> Filing {
             .map(|f| f.due)
             .min(),
         address_code: None,
+        day: None,
+        stepped_at: None,
     }
 }
 
@@ -190,6 +218,40 @@ mod tests {
             if !pending { t.status = TransferStatus::Accepted; }
             prop_assert_eq!(transfer(&t).overdue(now), t.overdue(now));
         }
+    }
+
+    #[test]
+    fn a_community_day_is_filed_under_its_date_and_an_entry_under_its_last_step() {
+        let day: Entry = serde_json::from_value(serde_json::json!({
+            "id": "d", "kind": "community_day", "community_id": "c", "station_id": "s",
+            "fields": {"officer": "王警官", "date": "2026-11-30"},
+            "created_by": "x", "created_at": 5, "updated_at": 5
+        }))
+        .expect("an entry");
+        let f = entry(&ledgers::COMMUNITY_DAYS, &day);
+        assert_eq!(f.day.as_deref(), Some("2026-11-30"));
+        assert_eq!(f.stepped_at, None);
+        let mut venue = day.clone();
+        venue.kind = ledgers::VENUES.register.kind.into();
+        venue.fields.insert("date".into(), "2026-11-30".into());
+        for at in [30, 10] {
+            venue.steps.push(ledgers::Step {
+                at,
+                by: "x".into(),
+                action: "inspect".into(),
+                status: "open".into(),
+                note: None,
+                result: None,
+                link: None,
+            });
+        }
+        let f = entry(&ledgers::VENUES, &venue);
+        assert_eq!(f.day, None, "only a community day is of a day");
+        assert_eq!(
+            f.stepped_at,
+            Some(30),
+            "the latest step, whatever the order"
+        );
     }
 
     #[test]

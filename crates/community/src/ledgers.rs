@@ -1511,6 +1511,22 @@ fn day_of(e: &Entry, key: &str) -> Option<i64> {
         .map(|ms| ms / DAY_MS)
 }
 
+/// The days (`[from, to)`, `YYYY-MM-DD`) a record of the other side must be
+/// of (its filed `day`) to be a candidate of `target` in
+/// [`match_candidates`]: found no earlier than lost and within 60 days.
+/// `None` when `target` names no day.
+pub fn match_days(target: &Entry) -> Option<(String, String)> {
+    let lost_side = target.kind == LOST_PROPERTY.register.kind;
+    let d = day_of(target, if lost_side { "lost_on" } else { "found_on" })?;
+    let (from, to) = if lost_side {
+        (d, d + 61)
+    } else {
+        (d - 60, d + 1)
+    };
+    let date = |day: i64| dispatch::time::format_rfc3339(day * DAY_MS)[..10].to_string();
+    Some((date(from), date(to)))
+}
+
 /// Found items that may match a lost report (or lost reports that may match a
 /// found item): same category, found no earlier than lost and within 60
 /// days, ranked by words in common and closeness in time and place.
@@ -1894,5 +1910,22 @@ mod tests {
         // And from the found side.
         let back = match_candidates(&others[1], std::slice::from_ref(&lost), 5);
         assert_eq!(back[0].id, "L1");
+        // The days the store is asked for hold every candidate, both ways,
+        // and end where the 60-day rule does.
+        let (from, to) = match_days(&lost).expect("a lost day");
+        assert_eq!((from.as_str(), to.as_str()), ("2026-11-01", "2027-01-01"));
+        let far = found("F5", "wallet", "黑色皮质钱包", "2027-01-01", "V1");
+        assert!(match_candidates(&lost, std::slice::from_ref(&far), 5).is_empty());
+        let edge = found("F6", "wallet", "黑色皮质钱包", "2026-12-31", "V1");
+        assert_eq!(
+            match_candidates(&lost, std::slice::from_ref(&edge), 5).len(),
+            1
+        );
+        let (from, to) = match_days(&edge).expect("a found day");
+        assert_eq!((from.as_str(), to.as_str()), ("2026-11-01", "2027-01-01"));
+        assert_eq!(
+            match_candidates(&edge, std::slice::from_ref(&lost), 5).len(),
+            1
+        );
     }
 }

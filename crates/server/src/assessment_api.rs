@@ -18,7 +18,8 @@ use crate::community_api::community_error;
 use crate::community_api::span;
 use crate::error::{ApiError, ApiJson, Query};
 use app::Refusal;
-use app::repository::load_all;
+use app::repository::load_windows;
+use store::RecordWindow;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -110,6 +111,49 @@ pub struct TableQuery {
     format: Option<String>,
 }
 
+/// The ledger records the metrics count (see `community::metrics`), each
+/// register read through the window its metrics need: the registers of
+/// people and housing are read only where a step was taken in the period.
+async fn metric_entries(
+    app: &App,
+    user: &User,
+    sp: &crate::community_api::Span,
+    now: i64,
+) -> Result<Vec<community::ledgers::Entry>, ApiError> {
+    use community::ledgers::{self, Entry};
+    let mut entries: Vec<Entry> = Vec::new();
+    let period = RecordWindow::Created {
+        from: sp.from,
+        to: Some(sp.to),
+    };
+    for l in ledgers::LEDGERS.iter() {
+        let kind = l.register.kind;
+        let windows: Vec<RecordWindow> = if kind == ledgers::STAFFING.register.kind {
+            vec![RecordWindow::Whole]
+        } else if kind == ledgers::COMMUNITY_DAYS.register.kind {
+            vec![RecordWindow::Days {
+                from: &sp.from_date,
+                to: &sp.to_date,
+            }]
+        } else if kind == ledgers::VENUES.register.kind {
+            // Inspections of the period, and inspections past due now.
+            vec![
+                RecordWindow::SteppedSince(sp.from),
+                RecordWindow::DueBefore(now),
+            ]
+        } else if kind == ledgers::RENTAL_HOUSING.register.kind {
+            vec![RecordWindow::SteppedSince(sp.from)]
+        } else if l.service {
+            vec![period]
+        } else {
+            // No metric counts this register.
+            continue;
+        };
+        entries.extend(load_windows::<Entry>(app, user, kind, &windows).await?);
+    }
+    Ok(entries)
+}
+
 /// Metrics of every station in the user's scope.
 async fn metrics_by_station(
     app: &App,
@@ -128,14 +172,31 @@ async fn metrics_by_station(
             .collect()
     };
     let refs: Vec<&dispatch::Incident> = incidents.iter().collect();
-    let transfers: Vec<community::transfer::Transfer> = load_all(app, user, "transfer").await?;
-    let leads: Vec<community::transfer::Lead> = load_all(app, user, "lead").await?;
-    let disputes: Vec<community::dispute::Dispute> =
-        load_all(app, user, community::dispute::DISPUTES.kind).await?;
-    let mut entries: Vec<community::ledgers::Entry> = Vec::new();
-    for l in community::ledgers::LEDGERS.iter() {
-        entries.extend(load_all::<community::ledgers::Entry>(app, user, l.register.kind).await?);
-    }
+    let period = RecordWindow::Created {
+        from: sp.from,
+        to: Some(sp.to),
+    };
+    // A transfer follows its incident: the period's incidents' transfers
+    // were all created since the period began.
+    let transfers: Vec<community::transfer::Transfer> = load_windows(
+        app,
+        user,
+        "transfer",
+        &[RecordWindow::Created {
+            from: sp.from,
+            to: None,
+        }],
+    )
+    .await?;
+    let leads: Vec<community::transfer::Lead> = load_windows(app, user, "lead", &[period]).await?;
+    let disputes: Vec<community::dispute::Dispute> = load_windows(
+        app,
+        user,
+        community::dispute::DISPUTES.kind,
+        &[period, RecordWindow::DueBefore(now)],
+    )
+    .await?;
+    let entries = metric_entries(app, user, &sp, now).await?;
     let offices = app.offices();
     let inputs = Inputs {
         tree: app.jurisdictions(),

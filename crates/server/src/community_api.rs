@@ -21,8 +21,9 @@ use crate::wire::{
 };
 use app::Refusal;
 use app::repository::{
-    self, WRITES, community_in_scope, load, load_all, new_id, save, sees, station_for,
+    self, WRITES, community_in_scope, load, load_windows, new_id, save, sees, station_for,
 };
+use store::RecordWindow;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -379,15 +380,21 @@ pub async fn community_figures(
     let now = app.now();
     let sp = span(&app, q.period)?;
     let (from, to) = (sp.from, sp.to);
-    let transfers: Vec<Transfer> = load_all(&app, &user, "transfer").await?;
-    let leads: Vec<Lead> = load_all(&app, &user, "lead").await?;
+    // Every figure is of records created in the period (a dispute's
+    // screening is its creation): one index range a register.
+    let period = [RecordWindow::Created { from, to: Some(to) }];
+    let transfers: Vec<Transfer> = load_windows(&app, &user, "transfer", &period).await?;
+    let leads: Vec<Lead> = load_windows(&app, &user, "lead", &period).await?;
     let (total, by_station) = figures(&transfers, &leads, from, to, now);
     let disputes: Vec<community::dispute::Dispute> =
-        load_all(&app, &user, community::dispute::DISPUTES.kind).await?;
+        load_windows(&app, &user, community::dispute::DISPUTES.kind, &period).await?;
     let dispute_figures = community::dispute::figures(&disputes, from, to, now);
     let mut service = Vec::new();
     for l in community::ledgers::LEDGERS.iter().filter(|l| l.service) {
-        service.extend(load_all::<community::ledgers::Entry>(&app, &user, l.register.kind).await?);
+        service.extend(
+            load_windows::<community::ledgers::Entry>(&app, &user, l.register.kind, &period)
+                .await?,
+        );
     }
     let service_figures = community::ledgers::service_figures(&service, from, to, now);
     Ok(axum::Json(wire::CommunityFiguresOut {

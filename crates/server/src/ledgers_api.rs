@@ -29,7 +29,8 @@ use crate::wire::{
     PoliceOfficeOut, TaskOut, TasksOut,
 };
 use app::Refusal;
-use app::repository::{self, WRITES, community_in_scope, load, load_all, new_id, save, sees};
+use app::repository::{self, WRITES, community_in_scope, load, load_windows, new_id, save, sees};
+use store::RecordWindow;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -73,10 +74,6 @@ pub async fn list_ledgers(user: User) -> ApiResult {
     user.require(Action::Read)?;
     let all: Vec<wire::LedgerOut> = ledgers::LEDGERS.iter().map(Into::into).collect();
     Ok(axum::Json(all).into_response())
-}
-
-async fn entries(app: &App, user: &User, kind: &str) -> Result<Vec<Entry>, ApiError> {
-    Ok(load_all(app, user, kind).await?)
 }
 
 /// `GET /api/v1/community/ledgers/{kind}`: summaries, newest first.
@@ -188,7 +185,10 @@ pub async fn create_entry(
                 && x.fields.get("officer") == e.fields.get("officer")
                 && x.fields.get("date") == e.fields.get("date")
         };
-        if entries(&app, &user, &kind).await?.iter().any(same) {
+        let date = e.fields.get("date").and_then(|v| v.as_str()).unwrap_or("");
+        // That day's logs, from the day index.
+        let logs: Vec<Entry> = load_windows(&app, &user, &kind, &[RecordWindow::Day(date)]).await?;
+        if logs.iter().any(same) {
             return Err(ApiError::new(
                 Code::Conflict,
                 "this officer's day in this community is already logged",
@@ -407,7 +407,22 @@ pub async fn entry_matches(
         ));
     };
     let e: Entry = load(&app, &user, &kind, &id).await?;
-    let others = entries(&app, &user, other_kind).await?;
+    // Only records of the days the 60-day rule allows, from the day index.
+    let others: Vec<Entry> = match ledgers::match_days(&e) {
+        Some((from, to)) => {
+            load_windows(
+                &app,
+                &user,
+                other_kind,
+                &[RecordWindow::Days {
+                    from: &from,
+                    to: &to,
+                }],
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     let ol = ledger_of(other_kind)?;
     let now = app.now();
     let cands = ledgers::match_candidates(&e, &others, 10);
@@ -479,8 +494,16 @@ pub async fn tasks(
             ));
         }
     };
-    let disputes: Vec<community::dispute::Dispute> =
-        load_all(&app, &user, community::dispute::DISPUTES.kind).await?;
+    // Each register is read where work can fall due: its open records and
+    // those due before the horizon (index ranges), never whole.
+    let due = RecordWindow::DueBefore(until);
+    let disputes: Vec<community::dispute::Dispute> = load_windows(
+        &app,
+        &user,
+        community::dispute::DISPUTES.kind,
+        &[RecordWindow::Status("open"), due],
+    )
+    .await?;
     for d in &disputes {
         if let Some(f) = d.follow_ups.iter().find(|f| f.done_at.is_none()) {
             push(
@@ -501,7 +524,16 @@ pub async fn tasks(
         }
     }
     // "两不办": criminal incidents of the last 30 days with no transfer filed.
-    let transfers: Vec<community::transfer::Transfer> = load_all(&app, &user, "transfer").await?;
+    let transfers: Vec<community::transfer::Transfer> = load_windows(
+        &app,
+        &user,
+        "transfer",
+        &[RecordWindow::Created {
+            from: now - 30 * DAY_MS,
+            to: None,
+        }],
+    )
+    .await?;
     let filed: std::collections::HashSet<i64> =
         transfers.iter().filter_map(|t| t.incident_id).collect();
     let owed: Vec<(i64, String, String, i64)> = {
@@ -538,7 +570,7 @@ pub async fn tasks(
         );
     }
     let persons: Vec<community::ledger::KeyPerson> =
-        load_all(&app, &user, community::ledger::KEY_PERSONS.kind).await?;
+        load_windows(&app, &user, community::ledger::KEY_PERSONS.kind, &[due]).await?;
     for p in &persons {
         if let Some(due) = p.next_visit_due {
             push(
@@ -552,7 +584,8 @@ pub async fn tasks(
     }
     for l in ledgers::LEDGERS.iter() {
         let Some(w) = l.workflow else { continue };
-        for e in entries(&app, &user, l.register.kind).await? {
+        // Filed due at the earlier of its close timer and its due date.
+        for e in load_windows::<Entry>(&app, &user, l.register.kind, &[due]).await? {
             if e.closed_at.is_some() {
                 continue;
             }
@@ -597,8 +630,14 @@ pub async fn staffing(
 ) -> ApiResult {
     user.require(Action::Read)?;
     let sp = span(&app, q.period)?;
-    let teams = entries(&app, &user, ledgers::STAFFING.register.kind).await?;
-    let logs = entries(&app, &user, ledgers::COMMUNITY_DAYS.register.kind).await?;
+    // One record a community: the register is as small as the tree.
+    let teams: Vec<Entry> = load_windows(
+        &app,
+        &user,
+        ledgers::STAFFING.register.kind,
+        &[RecordWindow::Whole],
+    )
+    .await?;
     // Days past the present do not count against the officers.
     let today = dispatch::time::local_day(app.now());
     let end_day = if (sp.start_day..sp.end_day).contains(&today) {
@@ -606,6 +645,16 @@ pub async fn staffing(
     } else {
         sp.end_day
     };
+    let logs: Vec<Entry> = load_windows(
+        &app,
+        &user,
+        ledgers::COMMUNITY_DAYS.register.kind,
+        &[RecordWindow::Days {
+            from: &sp.from_date,
+            to: &day_date(end_day),
+        }],
+    )
+    .await?;
     let days = community::staffing::community_days(
         &logs,
         &sp.from_date,

@@ -306,6 +306,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_address_codes.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_record_windows.sql"),
+    ),
 ];
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -342,6 +346,10 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (
         11,
         include_str!("../migrations/postgres/0011_address_codes.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_record_windows.sql"),
     ),
 ];
 
@@ -1158,6 +1166,53 @@ impl Store {
             .collect())
     }
 
+    /// The live records of `kind` in a window (see [`RecordWindow`]),
+    /// oldest first.
+    pub async fn records_window(
+        &self,
+        kind: &str,
+        window: RecordWindow<'_>,
+    ) -> Result<Vec<CommunityRecord>, StoreError> {
+        type Row = (String, String, String, i64, i64);
+        let rows: Vec<Row> = on!(&self.pool, read p => {
+            let mut b = sqlx::QueryBuilder::new(
+                "SELECT id, jurisdiction_id, doc, created_at, updated_at FROM community_records WHERE agency_id = ");
+            b.push_bind(&self.agency).push(" AND kind = ").push_bind(kind).push(" AND deleted_at IS NULL");
+            match window {
+                RecordWindow::Created { from, to } => {
+                    b.push(" AND created_at >= ").push_bind(from);
+                    if let Some(to) = to {
+                        b.push(" AND created_at < ").push_bind(to);
+                    }
+                }
+                RecordWindow::SteppedSince(at) => { b.push(" AND stepped_at >= ").push_bind(at); }
+                RecordWindow::DueBefore(at) => { b.push(" AND overdue_after < ").push_bind(at); }
+                RecordWindow::Status(s) => { b.push(" AND status = ").push_bind(s); }
+                RecordWindow::Day(d) => { b.push(" AND day = ").push_bind(d); }
+                RecordWindow::Days { from, to } => {
+                    b.push(" AND day >= ").push_bind(from).push(" AND day < ").push_bind(to);
+                }
+                RecordWindow::Whole => {}
+            }
+            b.push(" ORDER BY created_at, id");
+            b.build_query_as::<Row>().fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, jurisdiction_id, doc, created_at, updated_at)| CommunityRecord {
+                    kind: kind.into(),
+                    id,
+                    jurisdiction_id,
+                    doc,
+                    created_at,
+                    updated_at,
+                    deleted_at: None,
+                },
+            )
+            .collect())
+    }
+
     /// How many live records of each kind are registered at a standard
     /// address (an index look-up), kinds in order.
     pub async fn registered_at(
@@ -1335,7 +1390,7 @@ impl Store {
     where
         I: Iterator<Item = Result<CommunityRecord, String>> + Send,
     {
-        // 13 values a record: well inside SQLite's 32,766 and PostgreSQL's 65,535 binds.
+        // 15 values a record: well inside SQLite's 32,766 and PostgreSQL's 65,535 binds.
         const BATCH: usize = 500;
         let mut recs = recs.peekable();
         let mut done = 0;
@@ -1349,19 +1404,20 @@ impl Store {
                     .map_err(StoreError::Abandoned)?;
                 let mut b = sqlx::QueryBuilder::new(
                     "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, \
-                     deleted_at, station_id, status, overdue_after, address_code, filed) ");
+                     deleted_at, station_id, status, overdue_after, address_code, day, stepped_at, filed) ");
                 b.push_values(&batch, |mut row, rec| {
                     let filing = community::filing::filing(&rec.kind, &rec.doc);
                     row.push_bind(&self.agency).push_bind(&rec.kind).push_bind(&rec.id)
                         .push_bind(&rec.jurisdiction_id).push_bind(&rec.doc).push_bind(rec.created_at)
                         .push_bind(rec.updated_at).push_bind(rec.deleted_at)
                         .push_bind(self.station_of(&rec.jurisdiction_id)).push_bind(filing.status)
-                        .push_bind(filing.overdue_after).push_bind(filing.address_code).push_bind(1i16);
+                        .push_bind(filing.overdue_after).push_bind(filing.address_code).push_bind(filing.day)
+                        .push_bind(filing.stepped_at).push_bind(1i16);
                 });
                 b.push(" ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
                      doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
                      station_id = excluded.station_id, status = excluded.status, overdue_after = excluded.overdue_after, \
-                     address_code = excluded.address_code, filed = 1");
+                     address_code = excluded.address_code, day = excluded.day, stepped_at = excluded.stepped_at, filed = 1");
                 b.build().execute(&mut *tx).await?;
                 // A record written again keeps no stale keys.
                 let mut d = sqlx::QueryBuilder::new("DELETE FROM person_keys WHERE agency_id = ");
@@ -1818,6 +1874,39 @@ pub enum RecordPlace<'a> {
     Within(&'a [String]),
 }
 
+/// Which of a register's records a period's figure is counted from: a
+/// window on one filed column, read from its index, so that figures cost
+/// what the period holds, not what the register holds. See
+/// [`Store::records_window`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordWindow<'a> {
+    /// Created at or after `from` and before `to` (no end: up to now).
+    Created {
+        /// Start (ms, inclusive).
+        from: i64,
+        /// End (ms, exclusive).
+        to: Option<i64>,
+    },
+    /// With a workflow step taken at or after this instant.
+    SteppedSince(i64),
+    /// Overdue at some instant before this one (due by then).
+    DueBefore(i64),
+    /// In this workflow status.
+    Status(&'a str),
+    /// Of this day (`YYYY-MM-DD`).
+    Day(&'a str),
+    /// Of a day (`YYYY-MM-DD`) at or after `from` and before `to`.
+    Days {
+        /// First day.
+        from: &'a str,
+        /// Day after the last.
+        to: &'a str,
+    },
+    /// The whole register: only for registers no larger than the
+    /// jurisdiction tree (1+X+N staffing, one record a community).
+    Whole,
+}
+
 /// A page of a register: see [`Store::list_records`].
 #[derive(Debug, Clone, Copy)]
 pub struct RecordQuery<'a> {
@@ -1902,12 +1991,12 @@ where
     let filing = community::filing::filing(&rec.kind, &rec.doc);
     sqlx::query(
         "INSERT INTO community_records (agency_id, kind, id, jurisdiction_id, doc, created_at, updated_at, deleted_at, \
-         station_id, status, overdue_after, address_code, filed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) \
+         station_id, status, overdue_after, address_code, day, stepped_at, filed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) \
          ON CONFLICT (agency_id, kind, id) DO UPDATE SET jurisdiction_id = excluded.jurisdiction_id, \
          doc = excluded.doc, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, \
          station_id = excluded.station_id, status = excluded.status, overdue_after = excluded.overdue_after, \
-         address_code = excluded.address_code, filed = 1",
+         address_code = excluded.address_code, day = excluded.day, stepped_at = excluded.stepped_at, filed = 1",
     )
     .bind(agency)
     .bind(rec.kind.clone())
@@ -1921,6 +2010,8 @@ where
     .bind(filing.status)
     .bind(filing.overdue_after)
     .bind(filing.address_code)
+    .bind(filing.day)
+    .bind(filing.stepped_at)
     .execute(&mut **tx)
     .await?;
     // Its identity-check keys follow it (a deleted record is found no more).

@@ -803,6 +803,116 @@ async fn filed_lists(s: &Store, url: &str) {
         2.min(live_a3)
     );
 
+    // The windows a period's figures read: each the records a filter of everything picks.
+    use store::RecordWindow;
+    let live = |f: &dyn Fn(&CommunityRecord) -> bool| -> Vec<String> {
+        let mut v: Vec<&CommunityRecord> = recs
+            .iter()
+            .filter(|r| r.deleted_at.is_none() && f(r))
+            .collect();
+        v.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        v.iter().map(|r| r.id.clone()).collect()
+    };
+    let window = |w: RecordWindow<'static>| async move {
+        ids(s.records_window("livelihood", w).await.unwrap())
+    };
+    let (from, to) = (1_000_000 + 5 * hour, 1_000_000 + 20 * hour);
+    assert_eq!(
+        window(RecordWindow::Created { from, to: Some(to) }).await,
+        live(&|r| (from..to).contains(&r.created_at))
+    );
+    assert_eq!(
+        window(RecordWindow::Created { from, to: None }).await,
+        live(&|r| r.created_at >= from)
+    );
+    assert_eq!(
+        window(RecordWindow::DueBefore(now)).await,
+        live(&|r| ledger.overdue(&entry(r), now))
+    );
+    assert_eq!(
+        window(RecordWindow::Status("done")).await,
+        live(&|r| entry(r).status.as_deref() == Some("done"))
+    );
+    assert_eq!(window(RecordWindow::Whole).await, live(&|_| true));
+    assert!(
+        window(RecordWindow::Day("2026-11-30")).await.is_empty(),
+        "a livelihood request is of no day"
+    );
+    assert!(
+        window(RecordWindow::SteppedSince(0)).await.is_empty(),
+        "no steps taken"
+    );
+    // Days and steps: community days by their date, venues by their last inspection.
+    let day = |n: usize, date: &str| CommunityRecord {
+        kind: "community_day".into(),
+        id: format!("D{n}"),
+        jurisdiction_id: "c1".into(),
+        doc: format!(
+            r#"{{"id":"D{n}","kind":"community_day","community_id":"c1","station_id":"s1","fields":{{"officer":"王警官","date":"{date}"}},"created_by":"x","created_at":{n},"updated_at":{n}}}"#
+        ),
+        created_at: n as i64,
+        updated_at: n as i64,
+        deleted_at: None,
+    };
+    let venue = |n: usize, steps: &[i64]| CommunityRecord {
+        kind: "venue".into(),
+        id: format!("V{n}"),
+        jurisdiction_id: "c1".into(),
+        doc: format!(
+            r#"{{"id":"V{n}","kind":"venue","community_id":"c1","station_id":"s1","fields":{{}},"steps":[{}],"created_by":"x","created_at":{n},"updated_at":{n}}}"#,
+            steps
+                .iter()
+                .map(|at| format!(r#"{{"at":{at},"by":"x","action":"inspect","status":"open"}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        created_at: n as i64,
+        updated_at: n as i64,
+        deleted_at: None,
+    };
+    let dates = [
+        "2026-10-31",
+        "2026-11-01",
+        "2026-11-15",
+        "2026-11-30",
+        "2026-12-01",
+    ];
+    let days: Vec<CommunityRecord> = dates.iter().enumerate().map(|(n, d)| day(n, d)).collect();
+    let venues = vec![
+        venue(1, &[]),
+        venue(2, &[50, 10]),
+        venue(3, &[5]),
+        venue(4, &[100]),
+    ];
+    s.put_records(&days, "import").await.unwrap();
+    s.put_records(&venues, "import").await.unwrap();
+    let of = |kind: &'static str, w: RecordWindow<'static>| async move {
+        ids(s.records_window(kind, w).await.unwrap())
+    };
+    assert_eq!(
+        of(
+            "community_day",
+            RecordWindow::Days {
+                from: "2026-11-01",
+                to: "2026-12-01"
+            }
+        )
+        .await,
+        ["D1", "D2", "D3"]
+    );
+    assert_eq!(
+        of("community_day", RecordWindow::Day("2026-12-01")).await,
+        ["D4"]
+    );
+    assert_eq!(
+        of("venue", RecordWindow::SteppedSince(50)).await,
+        ["V2", "V4"]
+    );
+    assert_eq!(
+        of("venue", RecordWindow::SteppedSince(101)).await,
+        Vec::<String>::new()
+    );
+
     // c2 moves to s2: its records are filed under s2 at once.
     let moved: Vec<Jurisdiction> = tree
         .iter()
