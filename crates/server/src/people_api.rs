@@ -214,17 +214,27 @@ pub(crate) async fn search(
         .map_err(ApiError::store)?;
     let whole = app::auth::allowed(&user.role, Action::CommunityWrite);
     let places = app.places();
+    // The records the keys point at, in one read.
+    let wanted: Vec<(String, String)> = found
+        .iter()
+        .filter(|m| m.doc.is_none())
+        .map(|m| (m.kind.clone(), m.record_id.clone()))
+        .collect();
+    let docs: std::collections::HashMap<(String, String), String> = store
+        .records_by_keys(&wanted)
+        .await
+        .map_err(ApiError::store)?
+        .into_iter()
+        .map(|r| ((r.kind, r.id), r.doc))
+        .collect();
     let mut results = Vec::new();
+    let mut shown = Vec::new();
     for m in found {
         let doc = match m.doc {
             Some(doc) => doc,
-            None => match store
-                .record(&m.kind, &m.record_id)
-                .await
-                .map_err(ApiError::store)?
-                .filter(|r| r.deleted_at.is_none())
-            {
-                Some(rec) => rec.doc,
+            // A record found by two of its fields shows twice.
+            None => match docs.get(&(m.kind.clone(), m.record_id.clone())) {
+                Some(doc) => doc.clone(),
                 None => continue,
             },
         };
@@ -242,10 +252,7 @@ pub(crate) async fn search(
                     code,
                 })
             });
-        store
-            .audit(&audit("identity_check_hit", &m.kind, m.record_id.clone()))
-            .await
-            .map_err(ApiError::store)?;
+        shown.push(audit("identity_check_hit", &m.kind, m.record_id.clone()));
         results.push(PersonHit {
             register: m.kind,
             id: m.record_id,
@@ -256,6 +263,8 @@ pub(crate) async fn search(
             place,
         });
     }
+    // Every record shown is audited, in one commit, before the answer goes.
+    store.audit_all(&shown).await.map_err(ApiError::store)?;
     Ok(Json(PeopleOut {
         query_kind,
         prefix,

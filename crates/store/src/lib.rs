@@ -570,9 +570,16 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("foreign_keys", "ON")
                 .disable_statement_logging();
+            // The one writer keeps a larger page cache (64 MiB, a bound,
+            // not a share of the data): a batch's index pages stay in
+            // memory instead of being read back from the file.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(opts.clone())
+                .connect_with(
+                    opts.clone()
+                        .pragma("cache_size", "-65536")
+                        .pragma("temp_store", "MEMORY"),
+                )
                 .await?;
             migrate(
                 &Pool::Sqlite {
@@ -1213,6 +1220,45 @@ impl Store {
             .collect())
     }
 
+    /// The live records among `keys` (`(kind, id)`), in one query of the
+    /// primary key; missing or deleted ones are left out, order is not kept.
+    pub async fn records_by_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<CommunityRecord>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        type Row = (String, String, String, String, i64, i64);
+        let rows: Vec<Row> = on!(&self.pool, read p => {
+            let mut b = sqlx::QueryBuilder::new(
+                "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at FROM community_records WHERE agency_id = ");
+            b.push_bind(&self.agency).push(" AND deleted_at IS NULL AND (");
+            for (n, (kind, id)) in keys.iter().enumerate() {
+                if n > 0 {
+                    b.push(" OR ");
+                }
+                b.push("(kind = ").push_bind(kind).push(" AND id = ").push_bind(id).push(")");
+            }
+            b.push(")");
+            b.build_query_as::<Row>().fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(kind, id, jurisdiction_id, doc, created_at, updated_at)| CommunityRecord {
+                    kind,
+                    id,
+                    jurisdiction_id,
+                    doc,
+                    created_at,
+                    updated_at,
+                    deleted_at: None,
+                },
+            )
+            .collect())
+    }
+
     /// How many live records of each kind are registered at a standard
     /// address (an index look-up), kinds in order.
     pub async fn registered_at(
@@ -1396,6 +1442,13 @@ impl Store {
         let mut done = 0;
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
+            // The tables grow inside this one transaction, where no
+            // statistics see them: PostgreSQL's planner would take each
+            // batch's key clean-up for a scan of a small table, and a
+            // city's first load would turn quadratic. Its statistics are
+            // taken again inside the transaction each time the load has
+            // grown tenfold.
+            let mut analyze_at = 10 * BATCH;
             while recs.peek().is_some() {
                 let batch: Vec<CommunityRecord> = recs
                     .by_ref()
@@ -1455,6 +1508,10 @@ impl Store {
                 });
                 a.build().execute(&mut *tx).await?;
                 done += batch.len();
+                if done >= analyze_at && matches!(self.pool, Pool::Pg(_)) {
+                    sqlx::query("ANALYZE community_records, person_keys").execute(&mut *tx).await?;
+                    analyze_at *= 10;
+                }
                 progress(done);
             }
             tx.commit().await?;
@@ -1629,6 +1686,22 @@ impl Store {
         on!(&self.pool, write p => {
             let mut tx = p.begin().await?;
             insert_audit(&mut tx, &self.agency, entry).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Appends several audit entries in one transaction (one commit for
+    /// every record an answer shows).
+    pub async fn audit_all(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        on!(&self.pool, write p => {
+            let mut tx = p.begin().await?;
+            for entry in entries {
+                insert_audit(&mut tx, &self.agency, entry).await?;
+            }
             tx.commit().await?;
         });
         Ok(())

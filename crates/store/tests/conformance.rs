@@ -803,6 +803,40 @@ async fn filed_lists(s: &Store, url: &str) {
         2.min(live_a3)
     );
 
+    // Records by their keys, in one read: the live ones, whatever the order asked.
+    let keys: Vec<(String, String)> = ["L005", "L000", "L011", "L999", "L003"]
+        .iter()
+        .map(|id| ("livelihood".to_string(), id.to_string()))
+        .collect();
+    let mut got = ids(s.records_by_keys(&keys).await.unwrap());
+    got.sort();
+    assert_eq!(
+        got,
+        ["L003", "L005"],
+        "L000 and L011 are deleted, L999 was never written"
+    );
+    assert!(s.records_by_keys(&[]).await.unwrap().is_empty());
+    // Several audit entries, one commit.
+    let before = s.audit_log(1000).await.unwrap().len();
+    let audit_entry = |id: &str| AuditEntry {
+        at: 4_102_444_799_000,
+        actor: "checker".into(),
+        action: "identity_check_hit".into(),
+        kind: "livelihood".into(),
+        record_id: id.into(),
+        reason: Some("test".into()),
+    };
+    s.audit_all(&[audit_entry("L003"), audit_entry("L005")])
+        .await
+        .unwrap();
+    s.audit_all(&[]).await.unwrap();
+    let log = s.audit_log(1000).await.unwrap();
+    assert_eq!(log.len(), before + 2);
+    assert!(
+        log.iter().take(2).all(|a| a.actor == "checker"),
+        "the newest two"
+    );
+
     // The windows a period's figures read: each the records a filter of everything picks.
     use store::RecordWindow;
     let live = |f: &dyn Fn(&CommunityRecord) -> bool| -> Vec<String> {
