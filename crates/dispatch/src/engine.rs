@@ -78,6 +78,11 @@ pub struct NewIncident {
     /// How the place was found.
     #[serde(default)]
     pub location: Option<crate::model::Location>,
+    /// The caller's key for this call: a retry with it (the same call, after
+    /// a lost answer, a restart or a failover) gets the incident made the
+    /// first time instead of a second one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// A message between the command centre and units ([`Engine::message`]).
@@ -478,8 +483,17 @@ impl Engine {
         &mut self,
         now: Millis,
         actor: &str,
-        new: NewIncident,
+        mut new: NewIncident,
     ) -> Result<(Incident, Changes), DispatchError> {
+        let key = new.idempotency_key.take();
+        // What the key stands for: the call itself, without the key.
+        let request = serde_json::to_string(&new).expect("a call serialises");
+        if let Some((_, made)) = self.retried("incident", key.as_deref(), &request)? {
+            let id: IncidentId = made.parse().map_err(|_| {
+                DispatchError::conflict(None, format!("stored incident id unreadable: {made:?}"))
+            })?;
+            return Ok((self.get_incident(id)?, Changes::default()));
+        }
         let (priority, place) = self.validate_new(&new)?;
         let duplicates = self.possible_duplicates(now, &new.kind, new.lat, new.lon);
         let id = self.next_incident;
@@ -538,6 +552,14 @@ impl Engine {
             ch.events.push(ev);
         }
         ch.incident(&incident);
+        self.remember(
+            "incident",
+            key.as_deref(),
+            id,
+            &request,
+            id.to_string(),
+            &mut ch,
+        );
         self.put_incident(incident.clone());
         Ok((incident, ch))
     }

@@ -322,6 +322,7 @@ pub(crate) fn locate(app: &App, b: NewIncidentBody) -> Result<NewIncident, ApiEr
         caller_name: b.caller_name,
         caller_phone: b.caller_phone,
         description: b.description,
+        idempotency_key: b.idempotency_key,
         location: Some(Location {
             verified,
             source,

@@ -2786,6 +2786,55 @@ async fn a_panic_holding_the_engine_does_not_stop_dispatch() {
     assert_eq!(code, StatusCode::OK, "after the reload: {got}");
 }
 
+/// A call taker's retry (a lost answer, a restart, another instance) with
+/// the call's idempotency key gets the incident made the first time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_retried_with_its_key_is_one_incident() {
+    let s = spawn().await;
+    let disp = s.login("dispatcher").await;
+    let (lat, lon) = s.point_in(&s.stations()[0]);
+    let call =
+        json!({"kind": "theft", "lat": lat, "lon": lon, "idempotency_key": "desk-3/call-17"});
+    let (code, first) = s.post(&disp, "/incidents", call.clone()).await;
+    assert_eq!(code, StatusCode::CREATED, "{first}");
+    let (code, again) = s.post(&disp, "/incidents", call.clone()).await;
+    assert_eq!(code, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let (_, list) = s.get(&disp, "/incidents").await;
+    let made = list["incidents"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|i| i["kind"] == "theft")
+        .count();
+    assert_eq!(made, 1, "{list}");
+    // The key with another call: refused, naming the key.
+    let (code, v) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "noise", "lat": lat, "lon": lon, "idempotency_key": "desk-3/call-17"}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["field"], "idempotency_key", "{v}");
+    let (code, v) = s
+        .post(
+            &disp,
+            "/incidents",
+            json!({"kind": "noise", "lat": lat, "lon": lon, "idempotency_key": ""}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "idempotency_key", "{v}");
+    // The engine rebuilt from the store still knows the key.
+    s.app.inject_panic_holding_engine();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (code, after) = s.post(&disp, "/incidents", call).await;
+    assert_eq!(code, StatusCode::CREATED, "{after}");
+    assert_eq!(after["id"], first["id"], "after the reload from the store");
+}
+
 /// The feed carries what the store committed, in commit order, each
 /// incident message with its last event's sequence: under concurrent
 /// commands no console sees an older state after a newer one.

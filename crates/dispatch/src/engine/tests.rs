@@ -26,6 +26,11 @@ fn unit(id: &str, kind: UnitKind, station: &str, lat: f64, lon: f64) -> Unit {
 
 /// Two stations side by side along the equator-ish band; 0.001° ≈ 111 m ≈ 11 s at 10 m/s.
 fn engine() -> Engine {
+    engine_with(Snapshot::default())
+}
+
+/// [`engine`], started from what a store gave back (its units are the toy fleet).
+fn engine_with(stored: Snapshot) -> Engine {
     let j = Jurisdictions::new(vec![
         square("city", Level::CityBureau, None, [0.0, 0.0], [0.2, 0.1]),
         square("b1", Level::Bureau, Some("city"), [0.0, 0.0], [0.2, 0.1]),
@@ -44,10 +49,7 @@ fn engine() -> Engine {
         Config::default(),
         Arc::new(j),
         Box::new(StraightLine { speed_mps: 10.0 }),
-        Snapshot {
-            units,
-            ..Default::default()
-        },
+        Snapshot { units, ..stored },
     )
 }
 
@@ -631,4 +633,50 @@ fn a_merge_gives_each_moved_unit_a_new_order() {
     assert_eq!(moved.order_seq, Some(order.seq));
     assert_ne!(moved.order_seq, old);
     assert!(moved.acked_at.is_none() && moved.delivered_at.is_none());
+}
+
+#[test]
+fn a_call_retried_with_its_key_makes_one_incident() {
+    let mut e = engine();
+    let keyed = |kind: &str| NewIncident {
+        idempotency_key: Some("desk-3/call-17".into()),
+        ..call(kind)
+    };
+    let (first, ch) = e.create_incident(1_000, "ct", keyed("theft")).unwrap();
+    assert_eq!(
+        ch.idempotency.len(),
+        1,
+        "the key is stored with the incident"
+    );
+    let (again, ch) = e.create_incident(2_000, "ct", keyed("theft")).unwrap();
+    assert_eq!(again.id, first.id);
+    assert!(
+        ch.events.is_empty() && ch.incidents.is_empty(),
+        "a retry writes nothing"
+    );
+    assert_eq!(e.incidents().count(), 1);
+    // The same key for another call is refused, naming the key.
+    let err = e
+        .create_incident(3_000, "ct", keyed("robbery"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, DispatchError::Conflict { field: Some(f), .. } if f == "idempotency_key"),
+        "{err:?}"
+    );
+    // Remembered across a restart: the engine rebuilt from what was stored.
+    let stored: Vec<(String, IncidentId, String)> = {
+        let mut e2 = engine();
+        let (_, ch) = e2.create_incident(1_000, "ct", keyed("theft")).unwrap();
+        ch.idempotency
+    };
+    let mut e3 = engine_with(Snapshot {
+        incidents: e.incidents().cloned().collect(),
+        idempotency: stored,
+        ..Default::default()
+    });
+    let (after, _) = e3.create_incident(9_000, "ct", keyed("theft")).unwrap();
+    assert_eq!(after.id, first.id);
+    // Without a key every call is new.
+    let (other, _) = e.create_incident(4_000, "ct", call("theft")).unwrap();
+    assert_ne!(other.id, first.id);
 }

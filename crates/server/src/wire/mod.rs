@@ -85,6 +85,12 @@ pub struct NewIncidentBody {
     pub(crate) caller_phone: Option<String>,
     #[serde(default)]
     pub(crate) description: Option<String>,
+    /// The client's key for this call (1 to 200 characters): a retry of the
+    /// same call with it, to any instance, before or after a restart,
+    /// answers the incident made the first time; the same key with another
+    /// call is a 409 naming `idempotency_key`.
+    #[serde(default)]
+    pub(crate) idempotency_key: Option<String>,
 }
 
 /// A caller of an incident (a repeated call adds one).
