@@ -1449,6 +1449,21 @@ impl Store {
             // taken again inside the transaction each time the load has
             // grown tenfold.
             let mut analyze_at = 10 * BATCH;
+            // Identity keys are random in their index's order: gathered
+            // unindexed and added sorted at the end, each index page is
+            // visited once instead of once a key.
+            // Sorted bytewise, as the index is (SQLite's default; PostgreSQL's "C").
+            sqlx::query(if matches!(self.pool, Pool::Pg(_)) {
+                "CREATE TEMP TABLE IF NOT EXISTS import_keys (agency_id TEXT NOT NULL, key_kind TEXT NOT NULL, \
+                 value TEXT COLLATE \"C\" NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL, \
+                 jurisdiction_id TEXT NOT NULL)"
+            } else {
+                "CREATE TEMP TABLE IF NOT EXISTS import_keys (agency_id TEXT NOT NULL, key_kind TEXT NOT NULL, \
+                 value TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL, \
+                 jurisdiction_id TEXT NOT NULL)"
+            })
+            .execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM import_keys").execute(&mut *tx).await?;
             while recs.peek().is_some() {
                 let batch: Vec<CommunityRecord> = recs
                     .by_ref()
@@ -1492,12 +1507,11 @@ impl Store {
                     .collect();
                 for chunk in keys.chunks(4000) {
                     let mut k = sqlx::QueryBuilder::new(
-                        "INSERT INTO person_keys (agency_id, key_kind, value, kind, record_id, field, jurisdiction_id) ");
+                        "INSERT INTO import_keys (agency_id, key_kind, value, kind, record_id, field, jurisdiction_id) ");
                     k.push_values(chunk, |mut row, (rec, key)| {
                         row.push_bind(&self.agency).push_bind(key.kind.as_str()).push_bind(&key.value)
                             .push_bind(&rec.kind).push_bind(&rec.id).push_bind(&key.field).push_bind(&rec.jurisdiction_id);
                     });
-                    k.push(" ON CONFLICT DO NOTHING");
                     k.build().execute(&mut *tx).await?;
                 }
                 let mut a = sqlx::QueryBuilder::new(
@@ -1514,6 +1528,11 @@ impl Store {
                 }
                 progress(done);
             }
+            sqlx::query("INSERT INTO person_keys (agency_id, key_kind, value, kind, record_id, field, jurisdiction_id) \
+                 SELECT agency_id, key_kind, value, kind, record_id, field, jurisdiction_id FROM import_keys WHERE true \
+                 ORDER BY agency_id, key_kind, value, kind, record_id, field ON CONFLICT DO NOTHING")
+                .execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM import_keys").execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(done)

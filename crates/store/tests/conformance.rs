@@ -460,6 +460,76 @@ async fn suite(url: &str) {
                 .unwrap()),
             ["P1"]
         );
+        // An import: new records found by their keys at once, a record
+        // written again found by its new keys only, and a stream that fails
+        // half-way leaves nothing, not even keys.
+        let imported = s
+            .import_records(
+                [
+                    resident("I1", "王五", "320506198001010013", "c1"),
+                    resident("I2", "赵六", "320506198001010021", "c2"),
+                    resident("P1", "张三改", "32050619800101003X", "c1"),
+                ]
+                .into_iter()
+                .map(Ok),
+                "importer",
+                &mut |_| {},
+            )
+            .await
+            .unwrap();
+        assert_eq!(imported, 3);
+        for (number, want) in [
+            ("320506198001010013", "I1"),
+            ("320506198001010021", "I2"),
+            ("32050619800101003X", "P1"),
+        ] {
+            assert_eq!(
+                ids(s
+                    .find_people(KeyKind::IdNumber, number, false, None, 10)
+                    .await
+                    .unwrap()),
+                [want],
+                "{number}"
+            );
+        }
+        assert!(
+            s.find_people(KeyKind::IdNumber, "11010519491231002X", false, None, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "P1's old number is gone with its rewrite"
+        );
+        let failed = s
+            .import_records(
+                [
+                    Ok(resident("I3", "孙七", "11010519491231002X", "c1")),
+                    Err("line 3: the file changed".to_string()),
+                ]
+                .into_iter(),
+                "importer",
+                &mut |_| {},
+            )
+            .await;
+        assert!(failed.is_err());
+        assert!(s.record("resident", "I3").await.unwrap().is_none());
+        assert!(
+            s.find_people(KeyKind::Name, "孙七", false, None, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a failed import leaves no keys"
+        );
+        s.put_record(
+            &resident("P1", "张三", "11010519491231002X", "c1"),
+            &audit("update", "P1", 7),
+        )
+        .await
+        .unwrap();
+        for id in ["I1", "I2"] {
+            s.purge_record("resident", id, &audit("purge", id, 8))
+                .await
+                .unwrap();
+        }
         // Records kept before the keys were (their keys gone, as before the
         // migration): indexed once, then nothing to do.
         assert_eq!(s.index_person_keys().await.unwrap(), 0);
