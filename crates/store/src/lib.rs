@@ -1220,8 +1220,9 @@ impl Store {
             .collect())
     }
 
-    /// The live records among `keys` (`(kind, id)`), in one query of the
-    /// primary key; missing or deleted ones are left out, order is not kept.
+    /// The live records among `keys` (`(kind, id)`), one primary-key look-up
+    /// a kind (`id IN (…)`: SQLite's planner turns an OR of pairs into a
+    /// scan); missing or deleted ones are left out, order is not kept.
     pub async fn records_by_keys(
         &self,
         keys: &[(String, String)],
@@ -1230,19 +1231,24 @@ impl Store {
             return Ok(Vec::new());
         }
         type Row = (String, String, String, String, i64, i64);
-        let rows: Vec<Row> = on!(&self.pool, read p => {
-            let mut b = sqlx::QueryBuilder::new(
-                "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at FROM community_records WHERE agency_id = ");
-            b.push_bind(&self.agency).push(" AND deleted_at IS NULL AND (");
-            for (n, (kind, id)) in keys.iter().enumerate() {
-                if n > 0 {
-                    b.push(" OR ");
+        let mut kinds: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let mut rows: Vec<Row> = Vec::new();
+        for kind in kinds {
+            let part: Vec<Row> = on!(&self.pool, read p => {
+                let mut b = sqlx::QueryBuilder::new(
+                    "SELECT kind, id, jurisdiction_id, doc, created_at, updated_at FROM community_records WHERE agency_id = ");
+                b.push_bind(&self.agency).push(" AND kind = ").push_bind(kind).push(" AND id IN (");
+                let mut ids = b.separated(", ");
+                for (_, id) in keys.iter().filter(|(k, _)| k == kind) {
+                    ids.push_bind(id);
                 }
-                b.push("(kind = ").push_bind(kind).push(" AND id = ").push_bind(id).push(")");
-            }
-            b.push(")");
-            b.build_query_as::<Row>().fetch_all(p).await
-        })?;
+                b.push(") AND deleted_at IS NULL");
+                b.build_query_as::<Row>().fetch_all(p).await
+            })?;
+            rows.extend(part);
+        }
         Ok(rows
             .into_iter()
             .map(
